@@ -1,0 +1,107 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MIN_DURATION_MINUTES = 15
+MAX_DURATION_MINUTES = 480
+CASE_REFERENCE_MAX_LENGTH = 64
+NOTES_MAX_LENGTH = 2000
+
+
+class Status(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("awaiting approval")
+    REQUESTED = "requested", _("requested")
+    OFFERED = "offered", _("offered")
+    CONFIRMED = "confirmed", _("confirmed")
+    COMPLETED = "completed", _("completed")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
+    UNFILLED = "unfilled", _("unfilled")
+    NO_SHOW = "no_show", _("no show")
+
+
+# Statuses in which a mediator holds the booking's time.
+HOLDING_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.CLOSED)
+OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
+FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
+
+
+class Mode(models.TextChoices):
+    ON_SITE = "on_site", _("on site")
+    PHONE = "phone", _("phone")
+    VIDEO = "video", _("video")
+
+
+class Field(models.TextChoices):
+    """Fields of action (Handlungsfelder) of the district's integration concept."""
+
+    LANGUAGE_SUPPORT = "language_support", _("Language support")
+    EARLY_CHILDHOOD = "early_childhood", _("Early childhood education")
+    SCHOOL = "school", _("School education")
+    LABOUR = "labour", _("Vocational training and labour market")
+    MATERIAL = "material", _("Material resources")
+    HEALTH = "health", _("Health")
+    PARTICIPATION = "participation", _("Living and social participation")
+
+
+class Topic(models.TextChoices):
+    """Topics a mediator may decline."""
+
+    PARENTS_TEACHER = "parents_teacher", _("Parent-teacher talk")
+    SCHOOL_CAREER = "school_career", _("School career and transitions")
+    CHILD_DEVELOPMENT = "child_development", _("Child development")
+    CHILD_PROTECTION = "child_protection", _("Child protection")
+    DISABILITY = "disability", _("Disability and special needs")
+    HEALTH_PREVENTION = "health_prevention", _("Health prevention")
+    PREGNANCY = "pregnancy", _("Pregnancy and birth")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    ADDICTION = "addiction", _("Addiction")
+    DOMESTIC_VIOLENCE = "domestic_violence", _("Domestic violence")
+    RESIDENCE = "residence", _("Residence and asylum procedure")
+    HOUSING = "housing", _("Housing")
+    DEBT = "debt", _("Debt and money")
+    EMPLOYMENT = "employment", _("Work and job search")
+    BEREAVEMENT = "bereavement", _("Bereavement")
+    OTHER = "other", _("Other")
+
+
+class AppointmentKind(models.TextChoices):
+    """Kinds of appointment; a pool may refuse some (Pool.refused_kinds)."""
+
+    CONVERSATION = "conversation", _("Conversation or counselling")
+    PARENTS_EVENING = "parents_evening", _("Parents' evening")
+    INTAKE = "intake", _("Intake talk")
+    INFORMATION_EVENT = "information_event", _("Information event")
+    LEGAL_CONSEQUENCES = "legal_consequences", _("Talk with legal consequences")
+    MEDICAL_TREATMENT = "medical_treatment", _("Medical treatment")
+    PRIVATE_REQUEST = "private_request", _("Request from a private person")
+
+
+class GenderPreference(models.TextChoices):
+    FEMALE = "female", _("female")
+    MALE = "male", _("male")
+
+
+class ActorRole(models.TextChoices):
+    INSTITUTION = "institution", _("institution")
+    MEDIATOR = "mediator", _("mediator")
+    COORDINATOR = "coordinator", _("coordinator")
+    SYSTEM = "system", _("system")
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    EXPIRED = "expired", _("expired")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    CONFIRMED = "confirmed", _("confirmed")
+    DISPUTED = "disputed", _("disputed")
+
+
+class AllowanceKind(models.TextChoices):
+    APPOINTMENT = "appointment", _("appointment")
+    LATE_CANCELLATION = "late_cancellation", _("late cancellation by the institution")

@@ -1,0 +1,351 @@
+"""Bookings, their events, offers, reports and allowances.
+
+A booking's ``status`` is only ever changed by ``bookings.state_machine.transition``.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    CASE_REFERENCE_MAX_LENGTH,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    ActorRole,
+    AllowanceKind,
+    AppointmentKind,
+    Field,
+    GenderPreference,
+    Mode,
+    OfferStatus,
+    ReportStatus,
+    Status,
+    Topic,
+)
+
+
+class Booking(models.Model):
+    pool = models.ForeignKey("institutions.Pool", on_delete=models.PROTECT, related_name="bookings")
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="bookings"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requested_bookings",
+        verbose_name=_("requested by"),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    language = models.ForeignKey("mediators.Language", on_delete=models.PROTECT, related_name="+")
+    dialect = models.ForeignKey(
+        "mediators.Dialect", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        validators=[
+            MinValueValidator(MIN_DURATION_MINUTES),
+            MaxValueValidator(MAX_DURATION_MINUTES),
+        ],
+    )
+    ends_at = models.DateTimeField(_("ends at"))
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.ON_SITE)
+    location = models.ForeignKey(
+        "institutions.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+    field = models.CharField(_("field of action"), max_length=32, choices=Field.choices)
+    topic = models.CharField(_("topic"), max_length=32, choices=Topic.choices, blank=True)
+    kind = models.CharField(
+        _("kind of appointment"),
+        max_length=32,
+        choices=AppointmentKind.choices,
+        default=AppointmentKind.CONVERSATION,
+    )
+    with_children = models.BooleanField(_("setting with children"), default=False)
+    sensitive = models.BooleanField(_("sensitive topic"), default=False)
+    gender_preference = models.CharField(
+        _("gender preference"), max_length=10, choices=GenderPreference.choices, blank=True
+    )
+    follow_up_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
+    )
+    case_reference = models.CharField(
+        _("case reference (pseudonymous)"), max_length=CASE_REFERENCE_MAX_LENGTH, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    funding_source = models.ForeignKey(
+        "institutions.FundingSource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED, editable=False
+    )
+    mediator = models.ForeignKey(
+        "mediators.Mediator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+    cancelled_by_role = models.CharField(max_length=16, choices=ActorRole.choices, blank=True)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    late_cancellation = models.BooleanField(_("cancelled late"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-starts_at"]
+        indexes = [
+            models.Index(fields=["pool", "status", "starts_at"]),
+            models.Index(fields=["institution", "starts_at"]),
+            models.Index(fields=["mediator", "starts_at"]),
+            models.Index(fields=["language", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="booking_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=MIN_DURATION_MINUTES)
+                & models.Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="booking_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(mode="on_site") | models.Q(location__isnull=False),
+                name="booking_on_site_has_location",
+            ),
+            # A mediator holds the time only with a mediator set.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["confirmed", "completed", "closed"])
+                | models.Q(mediator__isnull=False),
+                name="booking_held_has_mediator",
+            ),
+        ]
+        # On PostgreSQL migration 0002 adds an exclusion constraint (btree_gist) that makes
+        # overlapping held bookings of one mediator impossible.
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.language_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class BookingEvent(models.Model):
+    """One row per transition (and per notable change): who, when, from, to, why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=16, choices=ActorRole.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class Offer(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="offers")
+    mediator = models.ForeignKey(
+        "mediators.Mediator", on_delete=models.CASCADE, related_name="offers"
+    )
+    status = models.CharField(
+        max_length=12, choices=OfferStatus.choices, default=OfferStatus.PENDING, db_index=True
+    )
+    rank = models.PositiveIntegerField(default=0)
+    score = models.FloatField(default=0)
+    round = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "mediator"], name="offer_unique_mediator"),
+            models.UniqueConstraint(
+                fields=["booking"], condition=models.Q(status="accepted"), name="offer_one_accepted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.pk} booking {self.booking_id} → {self.mediator_id} ({self.status})"
+
+
+class Standby(models.Model):
+    """The next-best mediator holds the time of a confirmed booking free."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="standby")
+    mediator = models.ForeignKey(
+        "mediators.Mediator", on_delete=models.CASCADE, related_name="standbys"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("standby")
+        verbose_name_plural = _("standbys")
+
+    def __str__(self) -> str:
+        return f"Standby {self.mediator_id} for booking {self.booking_id}"
+
+
+class Alert(models.Model):
+    """Something a coordinator must look at (e.g. a booking that stayed unfilled)."""
+
+    pool = models.ForeignKey("institutions.Pool", on_delete=models.CASCADE, related_name="alerts")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
+    )
+    kind = models.CharField(max_length=32)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="alert_one_open_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message[:60]}"
+
+
+class Report(models.Model):
+    """The mediator's report after the appointment, and the institution's confirmation."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="report")
+    actual_minutes = models.PositiveSmallIntegerField(
+        _("actual duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(720)]
+    )
+    travel_km = models.DecimalField(
+        _("travel distance (km)"),
+        max_digits=6,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+    )
+    travel_minutes = models.PositiveSmallIntegerField(
+        _("travel time (minutes)"), default=0, validators=[MaxValueValidator(600)]
+    )
+    ticket_cents = models.PositiveIntegerField(_("public transport ticket (cents)"), default=0)
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.SUBMITTED
+    )
+    reported_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"Report for booking {self.booking_id} ({self.status})"
+
+
+class Feedback(models.Model):
+    """Short feedback of the institution on an appointment; seen only by coordinators."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5),
+                name="feedback_rating_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback {self.rating}/5 for booking {self.booking_id}"
+
+
+class Allowance(models.Model):
+    """An expense allowance on a mediator's monthly statement, from the rules valid that day."""
+
+    mediator = models.ForeignKey(
+        "mediators.Mediator", on_delete=models.PROTECT, related_name="allowances"
+    )
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="allowances")
+    kind = models.CharField(max_length=20, choices=AllowanceKind.choices)
+    day = models.DateField(_("day"))
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    breakdown = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allowance")
+        verbose_name_plural = _("allowances")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "mediator", "kind"], name="allowance_unique")
+        ]
+        indexes = [models.Index(fields=["mediator", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.amount_cents / 100:.2f} €"
+
+
+class AccessLog(models.Model):
+    """Who read or changed a booking."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="access_log")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=10)  # "read" or "change"
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.booking_id}"

@@ -1,0 +1,273 @@
+"""Services that create bookings and move them through the lifecycle."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from institutions.models import FundingSource, Institution, Location
+from institutions.selectors import actor_role_of
+from mediators.models import Dialect, Language
+
+from ..constants import (
+    FINAL_STATUSES,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    ActorRole,
+    AppointmentKind,
+    Mode,
+    Status,
+)
+from ..exceptions import BookingConflict, DomainError
+from ..models import Booking
+from ..state_machine import record_event, transition
+from .budgets import budget_exceeded_by
+from .intake import check_intake_rules
+
+
+def _validate_request(
+    *,
+    institution: Institution,
+    language: Language,
+    dialect: Dialect | None,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    mode: str,
+    location: Location | None,
+    follow_up_of: Booking | None,
+    funding_source: FundingSource | None,
+    now: datetime.datetime,
+) -> None:
+    if timezone.is_naive(starts_at):
+        raise DomainError(_("Give the start with a time zone offset."), field="starts_at")
+    if starts_at <= now:
+        raise DomainError(_("The start lies in the past."), field="starts_at")
+    if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+        raise DomainError(
+            _("The duration must lie between %(min)s and %(max)s minutes.")
+            % {"min": MIN_DURATION_MINUTES, "max": MAX_DURATION_MINUTES},
+            field="duration_minutes",
+        )
+    if dialect is not None and dialect.language_id != language.pk:
+        raise DomainError(_("This dialect does not belong to the language."), field="dialect")
+    if mode == Mode.ON_SITE:
+        if location is None:
+            raise DomainError(_("An appointment on site needs a location."), field="location")
+        if location.institution_id != institution.pk:
+            raise DomainError(
+                _("This location does not belong to your institution."), field="location"
+            )
+    elif location is not None and location.institution_id != institution.pk:
+        raise DomainError(_("This location does not belong to your institution."), field="location")
+    if follow_up_of is not None and follow_up_of.institution_id != institution.pk:
+        raise DomainError(_("Unknown earlier booking."), field="follow_up_of")
+    if funding_source is not None and funding_source.pool_id != institution.pool_id:
+        raise DomainError(_("Unknown funding source."), field="funding_source")
+
+
+def booking_create(
+    *,
+    requester: AbstractBaseUser,
+    institution: Institution,
+    language: Language,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    mode: str,
+    field: str,
+    location: Location | None = None,
+    dialect: Dialect | None = None,
+    topic: str = "",
+    kind: str = AppointmentKind.CONVERSATION,
+    with_children: bool = False,
+    sensitive: bool = False,
+    gender_preference: str = "",
+    follow_up_of: Booking | None = None,
+    case_reference: str = "",
+    notes: str = "",
+    funding_source: FundingSource | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """Request an appointment. Checks the pool's intake rules; the request waits for a
+    coordinator's approval when the pool asks for it or the budget would be exceeded."""
+    now = now or timezone.now()
+    pool = institution.pool
+    role = actor_role_of(requester)
+    by_coordinator = role == ActorRole.COORDINATOR
+    _validate_request(
+        institution=institution,
+        language=language,
+        dialect=dialect,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        location=location,
+        follow_up_of=follow_up_of,
+        funding_source=funding_source,
+        now=now,
+    )
+    check_intake_rules(
+        pool=pool, starts_at=starts_at, kind=kind, now=now, by_coordinator=by_coordinator
+    )
+    needs_approval = pool.requires_approval and not by_coordinator
+    over_budget = budget_exceeded_by(
+        institution=institution,
+        funding_source=funding_source,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
+    status = Status.AWAITING_APPROVAL if (needs_approval or over_budget) else Status.REQUESTED
+    if not contact_name:
+        contact_name = requester.get_full_name() if hasattr(requester, "get_full_name") else ""
+    if not contact_phone and hasattr(requester, "staff"):
+        contact_phone = requester.staff.phone
+    with transaction.atomic():
+        booking = Booking(
+            pool=pool,
+            institution=institution,
+            requested_by=requester,
+            language=language,
+            dialect=dialect,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
+            mode=mode,
+            location=location if mode == Mode.ON_SITE or location else None,
+            field=field,
+            topic=topic,
+            kind=kind,
+            with_children=with_children,
+            sensitive=sensitive,
+            gender_preference=gender_preference,
+            follow_up_of=follow_up_of,
+            case_reference=case_reference.strip(),
+            notes=notes,
+            funding_source=funding_source,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            status=status,
+        )
+        booking.save()
+        reason = ""
+        if over_budget:
+            reason = _("The request exceeds what is left of the budget.")
+        elif needs_approval:
+            reason = _("The pool approves requests first.")
+        record_event(
+            booking=booking,
+            to_status=status,
+            actor=requester,
+            actor_role=role or ActorRole.SYSTEM,
+            reason=reason,
+            data={"over_budget": over_budget},
+        )
+    return booking
+
+
+def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = "") -> Booking:
+    """A coordinator approves a request that waits for approval (→ requested)."""
+    return transition(
+        booking,
+        to=Status.REQUESTED,
+        actor=actor,
+        actor_role=ActorRole.COORDINATOR,
+        reason=reason,
+        allowed_from={Status.AWAITING_APPROVAL},
+    )
+
+
+def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
+    """A coordinator refuses a request that waits for approval (→ cancelled, with the reason)."""
+    if not reason.strip():
+        raise DomainError(_("Say why the request is refused."), field="reason")
+    return transition(
+        booking,
+        to=Status.CANCELLED,
+        actor=actor,
+        actor_role=ActorRole.COORDINATOR,
+        reason=reason,
+        allowed_from={Status.AWAITING_APPROVAL},
+        changes={"cancelled_by_role": ActorRole.COORDINATOR, "cancellation_reason": reason},
+    )
+
+
+def is_late_cancellation(booking: Booking, *, now: datetime.datetime) -> bool:
+    notice = datetime.timedelta(hours=booking.pool.late_cancellation_hours)
+    return booking.starts_at - now < notice
+
+
+def booking_cancel(
+    *, booking: Booking, actor: AbstractBaseUser, reason: str, now: datetime.datetime | None = None
+) -> Booking:
+    """Cancel with a reason. A mediator's cancellation re-opens matching at once; a late
+    cancellation by the institution pays the mediator what the pool's rules say."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the appointment is cancelled."), field="reason")
+    role = actor_role_of(actor)
+    if booking.status in FINAL_STATUSES or booking.status == Status.COMPLETED:
+        raise BookingConflict(_("This booking can no longer be cancelled."), code="not_cancellable")
+    late = is_late_cancellation(booking, now=now)
+    if role == ActorRole.MEDIATOR:
+        return _mediator_withdraws(booking=booking, actor=actor, reason=reason, late=late)
+    held_by = booking.mediator if booking.status == Status.CONFIRMED else None
+    changes: dict[str, Any] = {
+        "cancelled_by_role": role or ActorRole.SYSTEM,
+        "cancellation_reason": reason,
+        "late_cancellation": late and held_by is not None,
+    }
+    if held_by is not None:
+        changes["sequence"] = booking.sequence + 1
+    with transaction.atomic():
+        cancelled = transition(
+            booking,
+            to=Status.CANCELLED,
+            actor=actor,
+            actor_role=role or ActorRole.SYSTEM,
+            reason=reason,
+            changes=changes,
+            data={"late": changes["late_cancellation"]},
+        )
+        _after_cancel(booking=cancelled, role=role, late=changes["late_cancellation"])
+    return cancelled
+
+
+def _mediator_withdraws(
+    *, booking: Booking, actor: AbstractBaseUser, reason: str, late: bool
+) -> Booking:
+    if booking.status != Status.CONFIRMED or booking.mediator_id != actor.mediator.pk:  # type: ignore[attr-defined]
+        raise BookingConflict(_("Only a confirmed booking of yours can be given back."))
+    with transaction.atomic():
+        reopened = transition(
+            booking,
+            to=Status.REQUESTED,
+            actor=actor,
+            actor_role=ActorRole.MEDIATOR,
+            reason=reason,
+            allowed_from={Status.CONFIRMED},
+            changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
+            data={"late": late, "mediator_id": actor.mediator.pk, "mediator_cancelled": True},  # type: ignore[attr-defined]
+        )
+        _after_mediator_withdrawal(booking=reopened)
+    return reopened
+
+
+def _after_cancel(*, booking: Booking, role: str | None, late: bool) -> None:
+    """Effects of a cancellation beyond the status: pay for a late cancellation by the
+    institution; offers and standby are released by the matching engine."""
+    from .reports import allowance_for_late_cancellation
+
+    if late and role == ActorRole.INSTITUTION and booking.mediator_id:
+        allowance_for_late_cancellation(booking=booking)
+
+
+def _after_mediator_withdrawal(*, booking: Booking) -> None:
+    """Matching re-opens at once (filled in by the matching engine)."""
+    return None

@@ -1,0 +1,121 @@
+"""The one state machine of a booking.
+
+``TRANSITIONS`` is the table of allowed status changes; ``transition`` is the only function
+that assigns ``Booking.status``. It locks the row, checks the table, writes, records a
+``BookingEvent`` and hands the event to the notifications, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .constants import Status
+from .exceptions import BookingConflict, InvalidTransition
+from .models import Booking, BookingEvent
+
+S = Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_APPROVAL: frozenset({S.REQUESTED, S.CANCELLED}),
+    S.REQUESTED: frozenset({S.OFFERED, S.CONFIRMED, S.CANCELLED, S.UNFILLED}),
+    # Back to requested when every offer of a round expired or was declined.
+    S.OFFERED: frozenset({S.REQUESTED, S.CONFIRMED, S.CANCELLED, S.UNFILLED}),
+    # Back to requested when the mediator cancels: matching re-opens at once.
+    S.CONFIRMED: frozenset({S.REQUESTED, S.OFFERED, S.COMPLETED, S.CANCELLED, S.NO_SHOW}),
+    S.COMPLETED: frozenset({S.CLOSED}),
+    S.UNFILLED: frozenset({S.REQUESTED, S.OFFERED, S.CONFIRMED, S.CANCELLED}),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.NO_SHOW: frozenset(),
+}
+
+# Initial statuses a new booking may be created in.
+INITIAL_STATUSES = frozenset({S.AWAITING_APPROVAL, S.REQUESTED})
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def record_event(
+    *,
+    booking: Booking,
+    to_status: str,
+    from_status: str = "",
+    actor: Any = None,
+    actor_role: str,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> BookingEvent:
+    """Write the event row and hand it to the notifications (same transaction)."""
+    from notifications.services import booking_event_notify
+
+    event = BookingEvent.objects.create(
+        booking=booking,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_role=actor_role,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+    booking_event_notify(booking=booking, event=event)
+    return event
+
+
+def transition(
+    booking: Booking | int,
+    *,
+    to: str,
+    actor: Any = None,
+    actor_role: str,
+    reason: str = "",
+    allowed_from: frozenset[str] | set[str] | None = None,
+    changes: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Booking:
+    """Move a booking to ``to``; raise ``InvalidTransition`` (409) if the table forbids it.
+
+    ``allowed_from`` narrows the table further for one operation (e.g. approve only from
+    awaiting_approval). ``changes`` are field values written together with the status.
+    Returns the fresh, locked booking.
+    """
+    booking_id = booking if isinstance(booking, int) else booking.pk
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking_id)
+        current = locked.status
+        if not can_transition(current, to) or (
+            allowed_from is not None and current not in allowed_from
+        ):
+            raise InvalidTransition(
+                f"A booking in status '{current}' cannot become '{to}'.",
+            )
+        locked.status = to
+        for field_name, value in (changes or {}).items():
+            setattr(locked, field_name, value)
+        if to == S.CONFIRMED:
+            locked.confirmed_at = timezone.now()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError as exc:
+            # The PostgreSQL exclusion constraint: the mediator holds an overlapping booking.
+            raise BookingConflict(
+                "The mediator already holds an overlapping booking.", code="overlap"
+            ) from exc
+        record_event(
+            booking=locked,
+            from_status=current,
+            to_status=to,
+            actor=actor,
+            actor_role=actor_role,
+            reason=reason,
+            data=data,
+        )
+    if not isinstance(booking, int):
+        # Keep the caller's instance in step with the database.
+        booking.refresh_from_db()
+    return locked

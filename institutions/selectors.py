@@ -1,0 +1,54 @@
+"""Read-only helpers about pools, institutions and who a user is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from bookings.constants import ActorRole
+
+from .models import Institution, Location, Pool
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def actor_role_of(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
+    """The product role of a user: coordinator, institution (staff) or mediator; None otherwise."""
+    if user is None or not user.is_authenticated:
+        return None
+    if hasattr(user, "coordinator"):
+        return ActorRole.COORDINATOR
+    if hasattr(user, "staff"):
+        return ActorRole.INSTITUTION
+    if hasattr(user, "mediator"):
+        return ActorRole.MEDIATOR
+    return None
+
+
+def pool_of(user: AbstractBaseUser | AnonymousUser | None) -> Pool | None:
+    role = actor_role_of(user)
+    if role == ActorRole.COORDINATOR:
+        return user.coordinator.pool  # type: ignore[union-attr]
+    if role == ActorRole.INSTITUTION:
+        return user.staff.institution.pool  # type: ignore[union-attr]
+    if role == ActorRole.MEDIATOR:
+        return user.mediator.pool  # type: ignore[union-attr]
+    return None
+
+
+def institutions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Institution]:
+    role = actor_role_of(user)
+    qs = Institution.objects.select_related("town", "pool")
+    if role == ActorRole.COORDINATOR:
+        return qs.filter(pool_id=user.coordinator.pool_id)  # type: ignore[union-attr]
+    if role == ActorRole.INSTITUTION:
+        return qs.filter(pk=user.staff.institution_id)  # type: ignore[union-attr]
+    return qs.none()
+
+
+def locations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Location]:
+    return Location.objects.filter(institution__in=institutions_visible_to(user)).select_related(
+        "town"
+    )

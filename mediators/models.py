@@ -1,0 +1,251 @@
+"""Mediators, their languages, availability, absences, vetting and neutrality."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from institutions.constants import MessageLanguage
+
+from .constants import Gender, LanguageLevel
+
+
+class Language(models.Model):
+    """A language by its ISO 639-3 code."""
+
+    code = models.CharField(_("ISO 639-3 code"), max_length=3, unique=True)
+    name_de = models.CharField(_("German name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        ordering = ["name_de"]
+
+    def __str__(self) -> str:
+        return f"{self.name_de} ({self.code})"
+
+    def name_for(self, language_code: str) -> str:
+        return self.name_de if language_code.startswith("de") else self.name_en
+
+
+class Dialect(models.Model):
+    language = models.ForeignKey(Language, on_delete=models.CASCADE, related_name="dialects")
+    code = models.SlugField(_("code"), max_length=40)
+    name_de = models.CharField(_("German name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("dialect")
+        verbose_name_plural = _("dialects")
+        ordering = ["language", "name_de"]
+        constraints = [
+            models.UniqueConstraint(fields=["language", "code"], name="dialect_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language.name_de}: {self.name_de}"
+
+
+class Mediator(models.Model):
+    """A volunteer language mediator of one pool."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediator"
+    )
+    pool = models.ForeignKey(
+        "institutions.Pool", on_delete=models.PROTECT, related_name="mediators"
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    home_postal_code = models.CharField(_("home postal code"), max_length=5)
+    home_latitude = models.FloatField(_("home latitude"), null=True, blank=True)
+    home_longitude = models.FloatField(_("home longitude"), null=True, blank=True)
+    max_travel_km = models.PositiveSmallIntegerField(
+        _("travel range (km)"), default=20, validators=[MaxValueValidator(300)]
+    )
+    max_hours_per_week = models.PositiveSmallIntegerField(
+        _("hour limit per week"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    max_hours_per_month = models.PositiveSmallIntegerField(
+        _("hour limit per month"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    # Vetting: only dates are kept, never a document (§ 72a SGB VIII).
+    training_completed_on = models.DateField(_("training completed on"), null=True, blank=True)
+    pledge_signed_on = models.DateField(
+        _("confidentiality pledge signed on"), null=True, blank=True
+    )
+    police_certificate_inspected_on = models.DateField(
+        _("extended police certificate inspected on"), null=True, blank=True
+    )
+    police_certificate_valid_until = models.DateField(
+        _("extended police certificate valid until"), null=True, blank=True
+    )
+    declined_topics = models.JSONField(_("topics the mediator declines"), default=list, blank=True)
+    preferred_towns = models.ManyToManyField(
+        "institutions.Town", blank=True, related_name="+", verbose_name=_("preferred towns")
+    )
+    preferred_fields = models.JSONField(_("preferred fields of action"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True, help_text=_("Untick to pause."))
+    language = models.CharField(
+        _("message language"),
+        max_length=5,
+        choices=MessageLanguage.choices,
+        default=MessageLanguage.GERMAN,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mediator")
+        verbose_name_plural = _("mediators")
+        ordering = ["user__last_name", "user__first_name"]
+        indexes = [models.Index(fields=["pool", "active"])]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_vetted(self) -> bool:
+        return bool(self.training_completed_on and self.pledge_signed_on)
+
+    def police_certificate_valid_on(self, day: datetime.date) -> bool:
+        return bool(
+            self.police_certificate_valid_until and self.police_certificate_valid_until >= day
+        )
+
+
+class MediatorLanguage(models.Model):
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="languages")
+    language = models.ForeignKey(Language, on_delete=models.PROTECT, related_name="+")
+    dialect = models.ForeignKey(
+        Dialect, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=LanguageLevel.choices, default=LanguageLevel.FLUENT
+    )
+
+    class Meta:
+        verbose_name = _("language of a mediator")
+        verbose_name_plural = _("languages of a mediator")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mediator", "language", "dialect"],
+                name="mediator_language_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["language", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.language.code}{'/' + self.dialect.code if self.dialect_id else ''}"
+
+
+class AvailabilitySlot(models.Model):
+    """A weekly slot in local wall-clock time (Europe/Berlin); weekday 0 is Monday."""
+
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        validators=[MaxValueValidator(6)],
+        choices=[
+            (0, _("Monday")),
+            (1, _("Tuesday")),
+            (2, _("Wednesday")),
+            (3, _("Thursday")),
+            (4, _("Friday")),
+            (5, _("Saturday")),
+            (6, _("Sunday")),
+        ],
+    )
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("availability slot")
+        verbose_name_plural = _("availability slots")
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")),
+                name="slot_start_before_end",
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="slot_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class Absence(models.Model):
+    """Whole local days (inclusive) on which the mediator is not available."""
+
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+                name="absence_start_before_end",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y}"
+
+
+class ConflictOfInterest(models.Model):
+    """The mediator knows the family of this case: never offered that case again."""
+
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="conflicts")
+    case_reference = models.CharField(_("case reference"), max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mediator", "case_reference"], name="conflict_unique_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator} × {self.case_reference}"
+
+
+class InstitutionBlock(models.Model):
+    """The mediator is not offered bookings of this institution."""
+
+    mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="blocks")
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="mediator_blocks"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block for an institution")
+        verbose_name_plural = _("blocks for institutions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mediator", "institution"], name="block_unique_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mediator} ⟂ {self.institution}"

@@ -1,0 +1,1 @@
+"""Outbox and calendar feeds: filled by the notifications issue."""
