@@ -15,7 +15,8 @@ def main(argv: list[str]) -> int:
     django.setup()
     wanted = set(argv)
     names = sorted(
-        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent))
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if m.name.startswith("bench_")
     )
     for name in names:
