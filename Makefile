@@ -13,6 +13,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 		python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet uv==$(UV_VERSION); \
 	fi
 	$(UV) sync --frozen
+	@mkdir -p var
 	@touch $@
 
 install: $(VENV)/.installed

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from bookings.constants import ActorRole
 
-from .models import Institution, Location, Pool
+from .models import Institution, Location, Pool, PostalCode
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -52,3 +52,12 @@ def locations_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Loc
     return Location.objects.filter(institution__in=institutions_visible_to(user)).select_related(
         "town"
     )
+
+
+def coordinates_for_postal_code(code: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of a postal code shipped as data; None for an unknown code."""
+    code = (code or "").strip()
+    if not (len(code) == 5 and code.isdigit()):
+        return None
+    row = PostalCode.objects.filter(code=code).values_list("latitude", "longitude").first()
+    return (row[0], row[1]) if row else None

@@ -1,0 +1,1 @@
+"""Reference data shipped with the code and seeded by data migrations."""
