@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .constants import Status
 from .exceptions import BookingConflict, InvalidTransition
@@ -66,6 +67,22 @@ def record_event(
     return event
 
 
+def _refuse_overlap(booking: Booking) -> None:
+    """The service-layer check of the overlap rule (every database; PostgreSQL also has the
+    exclusion constraint)."""
+    from .services.overlap import mediator_holds_overlap
+
+    if booking.mediator_id and mediator_holds_overlap(
+        mediator=booking.mediator_id,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        exclude_booking_id=booking.pk,
+    ):
+        raise BookingConflict(
+            _("The mediator already holds a booking at this time."), code="overlap"
+        )
+
+
 def transition(
     booking: Booking | int,
     *,
@@ -98,6 +115,7 @@ def transition(
             setattr(locked, field_name, value)
         if to == S.CONFIRMED:
             locked.confirmed_at = timezone.now()
+            _refuse_overlap(locked)
         try:
             with transaction.atomic():
                 locked.save()

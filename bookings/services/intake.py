@@ -1,4 +1,8 @@
-"""The pool's intake rules: minimum notice in working days and refused kinds of appointment."""
+"""The pool's intake rules: minimum notice in working days and refused kinds of appointment.
+
+Working days are Monday to Friday without the public holidays of the pool's federal state,
+taken from the ``holidays`` library (Kreis Viersen: Nordrhein-Westfalen, subdivision ``NW``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,29 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from institutions.constants import FederalState
 from institutions.models import Pool
 
-from ..exceptions import IntakeRefused
+from ..constants import AppointmentKind
+from ..exceptions import DomainError, IntakeRefused
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+# Why a pool typically refuses a kind of appointment (shown with the refusal).
+REFUSAL_REASONS = {
+    AppointmentKind.LEGAL_CONSEQUENCES: gettext_lazy(
+        "Lay language mediators are not sworn interpreters; talks with legal consequences "
+        "need a sworn interpreter."
+    ),
+    AppointmentKind.MEDICAL_TREATMENT: gettext_lazy(
+        "Medical treatment needs a professional interpreter."
+    ),
+    AppointmentKind.PRIVATE_REQUEST: gettext_lazy(
+        "The pool serves public institutions, not requests from private persons."
+    ),
+}
 
 
 @lru_cache(maxsize=64)
@@ -49,6 +70,43 @@ def earliest_start_day(pool: Pool, *, now: datetime.datetime) -> datetime.date:
     return day
 
 
+def check_kind(*, pool: Pool, kind: str) -> None:
+    """Refuse an unknown kind, and a kind the pool does not serve, saying which."""
+    if kind not in AppointmentKind.values:
+        raise DomainError(_("Unknown kind of appointment."), field="kind")
+    if kind in (pool.refused_kinds or []):
+        raise IntakeRefused(
+            _("This pool does not serve this kind of appointment: %(kind)s. %(why)s")
+            % {
+                "kind": AppointmentKind(kind).label,
+                "why": REFUSAL_REASONS.get(kind, _("Please ask the integration centre.")),
+            },
+            field="kind",
+        )
+
+
+def check_notice(
+    *, pool: Pool, starts_at: datetime.datetime, now: datetime.datetime, by_coordinator: bool
+) -> None:
+    """Refuse a start before the earliest day the notice allows; coordinators skip this."""
+    if by_coordinator or not pool.min_notice_working_days:
+        return
+    earliest = earliest_start_day(pool, now=now)
+    if starts_at.astimezone(BERLIN).date() < earliest:
+        raise IntakeRefused(
+            _(
+                "Requests need at least %(days)s working days' notice (weekends and public "
+                "holidays in %(state)s do not count); the earliest possible day is %(day)s."
+            )
+            % {
+                "days": pool.min_notice_working_days,
+                "state": FederalState(pool.state).label,
+                "day": earliest.strftime("%d.%m.%Y"),
+            },
+            field="starts_at",
+        )
+
+
 def check_intake_rules(
     *,
     pool: Pool,
@@ -58,26 +116,5 @@ def check_intake_rules(
     by_coordinator: bool,
 ) -> None:
     """Raise ``IntakeRefused`` with a message that says why; coordinators skip the notice."""
-    if kind in (pool.refused_kinds or []):
-        from ..constants import AppointmentKind
-
-        label = AppointmentKind(kind).label if kind in AppointmentKind.values else kind
-        raise IntakeRefused(
-            _("This pool does not serve this kind of appointment: %(kind)s.") % {"kind": label},
-            field="kind",
-        )
-    if by_coordinator or not pool.min_notice_working_days:
-        return
-    earliest = earliest_start_day(pool, now=now)
-    if starts_at.astimezone(BERLIN).date() < earliest:
-        raise IntakeRefused(
-            _(
-                "Requests need at least %(days)s working days' notice (weekends and public "
-                "holidays do not count); the earliest possible day is %(day)s."
-            )
-            % {
-                "days": pool.min_notice_working_days,
-                "day": earliest.strftime("%d.%m.%Y"),
-            },
-            field="starts_at",
-        )
+    check_kind(pool=pool, kind=kind)
+    check_notice(pool=pool, starts_at=starts_at, now=now, by_coordinator=by_coordinator)
