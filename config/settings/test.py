@@ -10,6 +10,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "100000/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "10000/minute",
+        "user": "100000/minute",
+        "auth": "10000/minute",
+    },
 }
 EMAIL_FILE_PATH = str(BASE_DIR / "var" / "test-mail")

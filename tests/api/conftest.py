@@ -1,0 +1,12 @@
+"""Fixtures of the REST API tests: the cast of one pool and its neighbours."""
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    """Throttle counters live in the cache; every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
