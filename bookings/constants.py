@@ -105,3 +105,27 @@ class ReportStatus(models.TextChoices):
 class AllowanceKind(models.TextChoices):
     APPOINTMENT = "appointment", _("appointment")
     LATE_CANCELLATION = "late_cancellation", _("late cancellation by the institution")
+
+
+# Limits of a report (values outside answer 400 with a field error).
+MAX_ACTUAL_MINUTES = 720
+MAX_TRAVEL_KM = 1000
+MAX_TRAVEL_MINUTES = 600
+MAX_TICKET_CENTS = 50_000
+
+
+class TaxFreeState(models.TextChoices):
+    """Where a mediator's year total stands against the tax-free yearly amount."""
+
+    OK = "ok", _("within the tax-free amount")
+    WARNING = "warning", _("approaching the tax-free amount")
+    EXCEEDED = "exceeded", _("above the tax-free amount")
+
+
+class AlertKind(models.TextChoices):
+    """Kinds of alert for coordinators raised by the lifecycle rules."""
+
+    REPORT_DISPUTED = "report_disputed", _("report disputed by the institution")
+    TAX_FREE_WARNING = "tax_free_warning", _("mediator approaches the tax-free amount")
+    TAX_FREE_EXCEEDED = "tax_free_exceeded", _("mediator is above the tax-free amount")
+    ALLOWANCE_MISSING = "allowance_missing", _("allowance could not be computed")

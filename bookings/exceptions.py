@@ -42,3 +42,9 @@ class NotEligible(BookingConflict):
     """The chosen mediator may not take this booking (any more): answers 409."""
 
     code = "not_eligible"
+
+
+class CompensationRuleMissing(DomainError):
+    """The pool has no compensation rule valid on the appointment's day."""
+
+    code = "no_compensation_rule"

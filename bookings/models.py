@@ -223,6 +223,14 @@ class Alert(models.Model):
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts"
     )
+    # The mediator the alert is about (e.g. approaching the tax-free yearly amount).
+    mediator = models.ForeignKey(
+        "mediators.Mediator",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
     kind = models.CharField(max_length=32)
     message = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
