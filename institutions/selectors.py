@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from bookings.constants import ActorRole
 
-from .models import Institution, Location, Pool, PostalCode
+from .models import Institution, Location, Pool, PostalCode, Town
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -61,3 +61,20 @@ def coordinates_for_postal_code(code: str) -> tuple[float, float] | None:
         return None
     row = PostalCode.objects.filter(code=code).values_list("latitude", "longitude").first()
     return (row[0], row[1]) if row else None
+
+
+def town_by_name(name: str, *, district: str = "") -> Town | None:
+    """The town of that name; where two districts have one, the given district's."""
+    towns = list(Town.objects.filter(name__iexact=name.strip())[:10])
+    if len(towns) > 1:
+        towns = [town for town in towns if town.district == district]
+    return towns[0] if len(towns) == 1 else None
+
+
+def institution_list(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Institution]:
+    """Institutions within the user's reach with their locations, ready to render."""
+    return (
+        institutions_visible_to(user)
+        .prefetch_related(Prefetch("locations", queryset=Location.objects.select_related("town")))
+        .order_by("name", "pk")
+    )

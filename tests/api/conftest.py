@@ -10,3 +10,10 @@ def _fresh_throttle_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def world():
+    from tests.api.world import build_world
+
+    return build_world()
