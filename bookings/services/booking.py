@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,18 +117,21 @@ def booking_create(
         pool=pool, starts_at=starts_at, kind=kind, now=now, by_coordinator=by_coordinator
     )
     needs_approval = pool.requires_approval and not by_coordinator
-    over_budget = budget_exceeded_by(
-        institution=institution,
-        funding_source=funding_source,
-        starts_at=starts_at,
-        duration_minutes=duration_minutes,
-    )
-    status = Status.AWAITING_APPROVAL if (needs_approval or over_budget) else Status.REQUESTED
     if not contact_name:
         contact_name = requester.get_full_name() if hasattr(requester, "get_full_name") else ""
     if not contact_phone and hasattr(requester, "staff"):
         contact_phone = requester.staff.phone
     with transaction.atomic():
+        # A request over what is left of the budget always waits for approval (the budget
+        # row is locked so that two requests cannot both take the last hours).
+        over_budget = budget_exceeded_by(
+            institution=institution,
+            funding_source=funding_source,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            lock=True,
+        )
+        status = Status.AWAITING_APPROVAL if (needs_approval or over_budget) else Status.REQUESTED
         booking = Booking(
             pool=pool,
             institution=institution,
@@ -212,6 +216,12 @@ def booking_cancel(
     if not reason:
         raise DomainError(_("Say why the appointment is cancelled."), field="reason")
     role = actor_role_of(actor)
+    if (
+        role == ActorRole.INSTITUTION and actor.staff.institution_id != booking.institution_id  # type: ignore[attr-defined]
+    ) or (
+        role == ActorRole.COORDINATOR and actor.coordinator.pool_id != booking.pool_id  # type: ignore[attr-defined]
+    ):
+        raise PermissionDenied(_("This booking is not yours to cancel."))
     if booking.status in FINAL_STATUSES or booking.status == Status.COMPLETED:
         raise BookingConflict(_("This booking can no longer be cancelled."), code="not_cancellable")
     late = is_late_cancellation(booking, now=now)

@@ -1,4 +1,10 @@
-"""Yearly budgets of hours per institution and funding source."""
+"""Yearly budgets of hours per institution and funding source.
+
+A booking's hours count against the budget of its institution, funding source and local
+year while the appointment may still take place or took place (``COUNTED_STATUSES``);
+requests waiting for approval are shown apart (``selectors_budgets``). Hours are the booked
+durations.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from institutions.models import Budget, FundingSource, Institution
 
@@ -22,7 +28,28 @@ COUNTED_STATUSES = (
     Status.CONFIRMED,
     Status.COMPLETED,
     Status.CLOSED,
+    Status.UNFILLED,
 )
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The local calendar year as aware datetimes [start, end)."""
+    return (
+        datetime.datetime(year, 1, 1, tzinfo=BERLIN),
+        datetime.datetime(year + 1, 1, 1, tzinfo=BERLIN),
+    )
+
+
+def counted_in_year(year: int, prefix: str = "") -> Q:
+    """Bookings (reached through ``prefix``) whose hours count against a budget of ``year``."""
+    start, end = year_bounds(year)
+    return Q(
+        **{
+            f"{prefix}starts_at__gte": start,
+            f"{prefix}starts_at__lt": end,
+            f"{prefix}status__in": COUNTED_STATUSES,
+        }
+    )
 
 
 def budget_hours_used(
@@ -32,14 +59,8 @@ def budget_hours_used(
     year: int,
     exclude_booking_id: int | None = None,
 ) -> Decimal:
-    start = datetime.datetime(year, 1, 1, tzinfo=BERLIN)
-    end = datetime.datetime(year + 1, 1, 1, tzinfo=BERLIN)
     qs = Booking.objects.filter(
-        institution=institution,
-        funding_source=funding_source,
-        starts_at__gte=start,
-        starts_at__lt=end,
-        status__in=COUNTED_STATUSES,
+        counted_in_year(year), institution=institution, funding_source=funding_source
     )
     if exclude_booking_id:
         qs = qs.exclude(pk=exclude_booking_id)
@@ -54,17 +75,23 @@ def budget_exceeded_by(
     starts_at: datetime.datetime,
     duration_minutes: int,
     exclude_booking_id: int | None = None,
+    lock: bool = False,
 ) -> bool:
     """True when the request would use more hours than the budget has left.
 
-    No funding source, or no budget for that year: nothing limits the request.
+    No funding source, or no budget for that year: nothing limits the request. With
+    ``lock`` (inside a transaction) the budget row is locked, so two requests at the same
+    time cannot both take the last hours.
     """
     if funding_source is None:
         return False
     year = starts_at.astimezone(BERLIN).year
-    budget = Budget.objects.filter(
+    budgets = Budget.objects.filter(
         institution=institution, funding_source=funding_source, year=year
-    ).first()
+    )
+    if lock:
+        budgets = budgets.select_for_update()
+    budget = budgets.first()
     if budget is None:
         return False
     used = budget_hours_used(

@@ -1,12 +1,387 @@
-"""Reports after the appointment and the expense allowance (compensation rules).
+"""After the appointment: the mediator's report, the institution's confirmation or dispute,
+the coordinator's resolution, the no-show, and the travel made for a late cancellation.
 
-Filled in by the compensation work; see bookings/services/__init__.py for the public names.
+Each confirmed report creates the expense allowance (``compensation``).
 """
 
 from __future__ import annotations
 
-from ..models import Booking
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import alert_notify
+
+from ..constants import (
+    MAX_ACTUAL_MINUTES,
+    MAX_TICKET_CENTS,
+    MAX_TRAVEL_KM,
+    MAX_TRAVEL_MINUTES,
+    ActorRole,
+    AlertKind,
+    AllowanceKind,
+    Mode,
+    ReportStatus,
+    Status,
+)
+from ..exceptions import BookingConflict, DomainError
+from ..models import Alert, Allowance, Booking, Feedback, Report
+from ..state_machine import record_event, transition
+from .compensation import (
+    allowance_for_late_cancellation,
+    allowance_for_report,
+    allowance_rewrite,
+    allowance_write,
+    compensation_rule_for,
+    late_cancellation_compute,
+    local_day,
+)
+
+__all__ = [
+    "allowance_for_late_cancellation",
+    "booking_mark_no_show",
+    "late_cancellation_travel_report",
+    "report_confirm",
+    "report_dispute",
+    "report_resolve",
+    "report_submit",
+]
+
+# --- who may act --------------------------------------------------------------------------
 
 
-def allowance_for_late_cancellation(*, booking: Booking) -> None:
-    raise NotImplementedError("compensation rules follow")
+def _require_assigned_mediator(booking: Booking, actor: AbstractBaseUser) -> None:
+    mediator = getattr(actor, "mediator", None)
+    if mediator is None or booking.mediator_id != mediator.pk:
+        raise PermissionDenied(_("Only the assigned mediator may do this."))
+
+
+def _require_staff_of_institution(booking: Booking, actor: AbstractBaseUser) -> None:
+    staff = getattr(actor, "staff", None)
+    if staff is None or staff.institution_id != booking.institution_id:
+        raise PermissionDenied(_("Only staff of the booking's institution may do this."))
+
+
+def _require_coordinator_of_pool(booking: Booking, actor: AbstractBaseUser) -> None:
+    coordinator = getattr(actor, "coordinator", None)
+    if coordinator is None or coordinator.pool_id != booking.pool_id:
+        raise PermissionDenied(_("Only a coordinator of the booking's pool may do this."))
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def _whole_number(value: Any, *, field: str, maximum: int, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError(_("Give a whole number."), field=field)
+    if not minimum <= value <= maximum:
+        raise DomainError(
+            _("Give a value between %(min)s and %(max)s.") % {"min": minimum, "max": maximum},
+            field=field,
+        )
+    return value
+
+
+def _kilometres(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise DomainError(_("Give the distance in kilometres."), field="travel_km")
+    try:
+        km = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(_("Give the distance in kilometres."), field="travel_km") from None
+    if not km.is_finite() or not 0 <= km <= MAX_TRAVEL_KM:
+        raise DomainError(
+            _("Give a distance between 0 and %(max)s km.") % {"max": MAX_TRAVEL_KM},
+            field="travel_km",
+        )
+    return km.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _travel(
+    booking: Booking, *, travel_km: Any, travel_minutes: Any, ticket_cents: Any
+) -> dict[str, Any]:
+    figures = {
+        "travel_km": _kilometres(travel_km),
+        "travel_minutes": _whole_number(
+            travel_minutes, field="travel_minutes", maximum=MAX_TRAVEL_MINUTES
+        ),
+        "ticket_cents": _whole_number(ticket_cents, field="ticket_cents", maximum=MAX_TICKET_CENTS),
+    }
+    if booking.mode != Mode.ON_SITE:
+        for name in ("travel_km", "travel_minutes", "ticket_cents"):
+            if figures[name]:
+                raise DomainError(_("Travel is paid only for appointments on site."), field=name)
+    return figures
+
+
+def _jsonable(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in figures.items()}
+
+
+def _locked_report(booking: Booking) -> tuple[Booking, Report]:
+    """Lock the booking and its report; a booking without a submitted report answers 409."""
+    locked = Booking.objects.select_for_update().get(pk=booking.pk)
+    report = Report.objects.select_for_update().filter(booking=locked).first()
+    if locked.status != Status.COMPLETED or report is None:
+        raise BookingConflict(
+            _("There is no report waiting for review on this booking."), code="no_report"
+        )
+    return locked, report
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def report_submit(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    actual_minutes: int,
+    travel_km: Decimal | int | float | str,
+    travel_minutes: int = 0,
+    ticket_cents: int = 0,
+    now: datetime.datetime | None = None,
+) -> Report:
+    """The assigned mediator reports actual time and travel after the appointment has
+    started: confirmed → completed."""
+    now = now or timezone.now()
+    _require_assigned_mediator(booking, actor)
+    if booking.status != Status.CONFIRMED:
+        raise BookingConflict(_("Only a confirmed appointment can be reported."), code="state")
+    if now < booking.starts_at:
+        raise BookingConflict(
+            _("The appointment has not started yet; report it afterwards."), code="too_early"
+        )
+    figures = {
+        "actual_minutes": _whole_number(
+            actual_minutes, field="actual_minutes", minimum=1, maximum=MAX_ACTUAL_MINUTES
+        ),
+        **_travel(
+            booking, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
+        ),
+    }
+    with transaction.atomic():
+        completed = transition(
+            booking,
+            to=Status.COMPLETED,
+            actor=actor,
+            actor_role=ActorRole.MEDIATOR,
+            allowed_from={Status.CONFIRMED},
+            data={"report": _jsonable(figures)},
+        )
+        return Report.objects.create(booking=completed, **figures)
+
+
+def report_confirm(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    rating: int | None = None,
+    comment: str = "",
+) -> Booking:
+    """Staff of the booking's institution confirm the report (completed → closed), may leave
+    feedback (rating 1–5, seen only by coordinators); the allowance is created."""
+    _require_staff_of_institution(booking, actor)
+    comment = (comment or "").strip()
+    if rating is not None:
+        _whole_number(rating, field="rating", minimum=1, maximum=5)
+    elif comment:
+        raise DomainError(_("Give a rating from 1 to 5 with your comment."), field="rating")
+    if len(comment) > 2000:
+        raise DomainError(_("Keep the comment under 2000 characters."), field="comment")
+    with transaction.atomic():
+        locked, report = _locked_report(booking)
+        if report.status != ReportStatus.SUBMITTED:
+            raise BookingConflict(
+                _("The report is disputed; a coordinator resolves it."), code="report_disputed"
+            )
+        report.status = ReportStatus.CONFIRMED
+        report.reviewed_by = actor
+        report.reviewed_at = timezone.now()
+        report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        if rating is not None:
+            Feedback.objects.create(
+                booking=locked, rating=rating, comment=comment, created_by=actor
+            )
+        closed = transition(
+            locked,
+            to=Status.CLOSED,
+            actor=actor,
+            actor_role=ActorRole.INSTITUTION,
+            allowed_from={Status.COMPLETED},
+            data={"report": "confirmed"},
+        )
+        allowance_for_report(booking=closed, report=report)
+    booking.refresh_from_db()
+    return closed
+
+
+def report_dispute(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
+    """Staff of the institution dispute the report: it waits for a coordinator, who is
+    alerted. The booking stays completed."""
+    _require_staff_of_institution(booking, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say what is wrong with the report."), field="reason")
+    with transaction.atomic():
+        locked, report = _locked_report(booking)
+        if report.status != ReportStatus.SUBMITTED:
+            raise BookingConflict(_("The report is already disputed."), code="report_disputed")
+        report.status = ReportStatus.DISPUTED
+        report.dispute_reason = reason
+        report.reviewed_by = actor
+        report.reviewed_at = timezone.now()
+        report.save(update_fields=["status", "dispute_reason", "reviewed_by", "reviewed_at"])
+        record_event(
+            booking=locked,
+            from_status=Status.COMPLETED,
+            to_status=Status.COMPLETED,
+            actor=actor,
+            actor_role=ActorRole.INSTITUTION,
+            reason=reason,
+            data={"report": "disputed"},
+        )
+        alert = Alert.objects.create(
+            pool_id=locked.pool_id,
+            booking=locked,
+            mediator_id=locked.mediator_id,
+            kind=AlertKind.REPORT_DISPUTED,
+            message=_("The institution disputes the report: %(reason)s") % {"reason": reason},
+        )
+        alert_notify(alert=alert)
+    booking.refresh_from_db()
+    return locked
+
+
+def report_resolve(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    actual_minutes: int | None = None,
+    travel_km: Decimal | int | float | str | None = None,
+    travel_minutes: int | None = None,
+    ticket_cents: int | None = None,
+    reason: str = "",
+) -> Booking:
+    """A coordinator settles a report (disputed, or never confirmed), correcting figures
+    where needed: completed → closed, with the allowance."""
+    _require_coordinator_of_pool(booking, actor)
+    with transaction.atomic():
+        locked, report = _locked_report(booking)
+        old = {
+            "actual_minutes": report.actual_minutes,
+            "travel_km": report.travel_km,
+            "travel_minutes": report.travel_minutes,
+            "ticket_cents": report.ticket_cents,
+        }
+        new = dict(old)
+        if actual_minutes is not None:
+            new["actual_minutes"] = _whole_number(
+                actual_minutes, field="actual_minutes", minimum=1, maximum=MAX_ACTUAL_MINUTES
+            )
+        new.update(
+            _travel(
+                locked,
+                travel_km=old["travel_km"] if travel_km is None else travel_km,
+                travel_minutes=old["travel_minutes"] if travel_minutes is None else travel_minutes,
+                ticket_cents=old["ticket_cents"] if ticket_cents is None else ticket_cents,
+            )
+        )
+        changes = {k: [str(old[k]), str(new[k])] for k in old if old[k] != new[k]}
+        for name, value in new.items():
+            setattr(report, name, value)
+        report.status = ReportStatus.CONFIRMED
+        report.reviewed_by = actor
+        report.reviewed_at = timezone.now()
+        report.save()
+        closed = transition(
+            locked,
+            to=Status.CLOSED,
+            actor=actor,
+            actor_role=ActorRole.COORDINATOR,
+            reason=reason,
+            allowed_from={Status.COMPLETED},
+            data={"report": "resolved", "changes": changes},
+        )
+        Alert.objects.filter(
+            booking=closed, kind=AlertKind.REPORT_DISPUTED, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now())
+        allowance_for_report(booking=closed, report=report)
+    booking.refresh_from_db()
+    return closed
+
+
+# --- no-show and the travel of a late cancellation ------------------------------------------
+
+
+def booking_mark_no_show(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """A coordinator marks a confirmed booking whose start has passed as no-show."""
+    now = now or timezone.now()
+    _require_coordinator_of_pool(booking, actor)
+    if now < booking.starts_at:
+        raise BookingConflict(_("The appointment has not started yet."), code="too_early")
+    return transition(
+        booking,
+        to=Status.NO_SHOW,
+        actor=actor,
+        actor_role=ActorRole.COORDINATOR,
+        reason=(reason or "").strip(),
+        allowed_from={Status.CONFIRMED},
+    )
+
+
+def late_cancellation_travel_report(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    travel_km: Decimal | int | float | str,
+    travel_minutes: int = 0,
+    ticket_cents: int = 0,
+) -> Allowance:
+    """The assigned mediator reports — once — the travel already made for an appointment the
+    institution cancelled late; it is added to the late-cancellation allowance."""
+    _require_assigned_mediator(booking, actor)
+    figures = _travel(
+        booking, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
+    )
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if not (
+            locked.status == Status.CANCELLED
+            and locked.late_cancellation
+            and locked.cancelled_by_role == ActorRole.INSTITUTION
+        ):
+            raise BookingConflict(
+                _("Travel is paid only for a late cancellation by the institution."),
+                code="not_late_cancellation",
+            )
+        rule = compensation_rule_for(pool=locked.pool, day=local_day(locked.starts_at))
+        amount = late_cancellation_compute(rule=rule, booking=locked, **figures)
+        amount.breakdown["travel_reported"] = True
+        allowance = (
+            Allowance.objects.select_for_update()
+            .filter(
+                booking=locked, mediator_id=locked.mediator_id, kind=AllowanceKind.LATE_CANCELLATION
+            )
+            .first()
+        )
+        if allowance is None:
+            allowance, _created = allowance_write(
+                booking=locked, kind=AllowanceKind.LATE_CANCELLATION, amount=amount
+            )
+            return allowance
+        if allowance.breakdown.get("travel_reported"):
+            raise BookingConflict(_("The travel is already reported."), code="already_reported")
+        return allowance_rewrite(allowance=allowance, amount=amount)

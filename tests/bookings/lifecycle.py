@@ -52,3 +52,11 @@ def held_booking(
 
 def coordinator_of(pool):
     return CoordinatorFactory(pool=pool)
+
+
+def spy_on(monkeypatch, *targets: str) -> list[dict]:
+    """Record the calls of a notification hook where the given modules use it."""
+    calls: list[dict] = []
+    for target in targets:
+        monkeypatch.setattr(target, lambda **kwargs: calls.append(kwargs))
+    return calls
