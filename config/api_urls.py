@@ -8,16 +8,58 @@ from institutions.apis import (
     InstitutionListCreateApi,
     InstitutionLocationListCreateApi,
 )
-from mediators.apis import LanguageListApi
+from mediators.apis import (
+    AbsenceDeleteApi,
+    AbsenceListCreateApi,
+    AvailabilityDeleteApi,
+    AvailabilityListCreateApi,
+    LanguageListApi,
+    MediatorConflictListCreateApi,
+    MediatorDetailApi,
+    MediatorListCreateApi,
+    MediatorMeApi,
+    MediatorMeConflictListCreateApi,
+)
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("languages/", LanguageListApi.as_view(), name="language-list"),
+    # institutions
     path("institutions/", InstitutionListCreateApi.as_view(), name="institution-list"),
     path("institutions/<int:pk>/", InstitutionDetailApi.as_view(), name="institution-detail"),
     path(
         "institutions/<int:pk>/locations/",
         InstitutionLocationListCreateApi.as_view(),
         name="institution-locations",
+    ),
+    # mediators
+    path("mediators/", MediatorListCreateApi.as_view(), name="mediator-list"),
+    path("mediators/me/", MediatorMeApi.as_view(), name="mediator-me"),
+    path(
+        "mediators/me/availability/",
+        AvailabilityListCreateApi.as_view(),
+        name="mediator-availability",
+    ),
+    path(
+        "mediators/me/availability/<int:pk>/",
+        AvailabilityDeleteApi.as_view(),
+        name="mediator-availability-detail",
+    ),
+    path("mediators/me/absences/", AbsenceListCreateApi.as_view(), name="mediator-absences"),
+    path(
+        "mediators/me/absences/<int:pk>/",
+        AbsenceDeleteApi.as_view(),
+        name="mediator-absence-detail",
+    ),
+    path(
+        "mediators/me/conflicts/",
+        MediatorMeConflictListCreateApi.as_view(),
+        name="mediator-me-conflicts",
+    ),
+    path("mediators/<int:pk>/", MediatorDetailApi.as_view(), name="mediator-detail"),
+    path(
+        "mediators/<int:pk>/conflicts/",
+        MediatorConflictListCreateApi.as_view(),
+        name="mediator-conflicts",
     ),
 ]

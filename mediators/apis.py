@@ -1,12 +1,49 @@
-"""REST API v1: languages, mediators (coordinators) and a mediator's own profile."""
+"""REST API v1: languages, mediators (coordinators) and a mediator's own profile,
+availability, absences and conflicts of interest."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
+from django.shortcuts import get_object_or_404
 from django.utils import translation
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from .selectors import language_list
+from bookings.constants import CASE_REFERENCE_MAX_LENGTH, Topic
+from config.api.permissions import IsCoordinator, IsMediator
+from institutions.constants import MessageLanguage
+
+from .constants import Gender, LanguageLevel
+from .filters import MediatorFilter
+from .models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
+from .selectors import (
+    absences_of,
+    availability_of,
+    conflicts_of,
+    dialect_by_code,
+    language_by_code,
+    language_list,
+    mediators_visible_to,
+)
+from .services import (
+    MEDIATOR_EDITABLE,
+    LanguageSkill,
+    absence_create,
+    absence_delete,
+    availability_slot_create,
+    availability_slot_delete,
+    conflict_declare,
+    mediator_create,
+    mediator_update,
+)
+
+LEVELS = {level.name.lower(): level.value for level in LanguageLevel}
+LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+POSTAL_CODE = RegexValidator(r"^\d{5}$", _("A postal code has five digits."))
 
 
 def _name(obj) -> str:
@@ -36,3 +73,321 @@ class LanguageListApi(ListAPIView):
 
     def get_queryset(self):
         return language_list()
+
+
+# --- mediators ------------------------------------------------------------------------------
+
+
+class LanguageSkillSerializer(serializers.Serializer):
+    """``{"code": "ara", "dialect": "levantine", "level": "fluent"}``"""
+
+    code = serializers.CharField(max_length=3)
+    dialect = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+    level = serializers.ChoiceField(choices=list(LEVELS), default="fluent")
+
+    def validate(self, attrs):
+        language = language_by_code(attrs["code"])
+        if language is None:
+            raise serializers.ValidationError({"code": [_("Unknown language.")]})
+        dialect = None
+        if attrs.get("dialect"):
+            dialect = dialect_by_code(language=language, code=attrs["dialect"])
+            if dialect is None:
+                raise serializers.ValidationError(
+                    {"dialect": [_("This dialect does not belong to the language.")]}
+                )
+        return LanguageSkill(language=language, dialect=dialect, level=LEVELS[attrs["level"]])
+
+    def to_representation(self, instance):
+        return {
+            "code": instance.language.code,
+            "dialect": instance.dialect.code if instance.dialect_id else None,
+            "level": LEVEL_NAMES[instance.level],
+        }
+
+
+class MediatorOutputSerializer(serializers.ModelSerializer):
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    email = serializers.EmailField(source="user.email")
+    languages = LanguageSkillSerializer(many=True)
+    declined_topics = serializers.ListField(child=serializers.CharField())
+    is_vetted = serializers.BooleanField()
+
+    class Meta:
+        model = Mediator
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "gender",
+            "home_postal_code",
+            "home_latitude",
+            "home_longitude",
+            "languages",
+            "max_travel_km",
+            "max_hours_per_week",
+            "max_hours_per_month",
+            "training_completed_on",
+            "pledge_signed_on",
+            "police_certificate_inspected_on",
+            "police_certificate_valid_until",
+            "is_vetted",
+            "declined_topics",
+            "active",
+            "language",
+        ]
+
+
+class MediatorInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=150)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    home_postal_code = serializers.CharField(max_length=5, validators=[POSTAL_CODE])
+    home_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    home_longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    languages = LanguageSkillSerializer(many=True, required=False, max_length=30)
+    max_travel_km = serializers.IntegerField(required=False, min_value=0, max_value=300)
+    max_hours_per_week = serializers.IntegerField(required=False, min_value=1, max_value=60)
+    max_hours_per_month = serializers.IntegerField(required=False, min_value=1, max_value=240)
+    training_completed_on = serializers.DateField(required=False, allow_null=True)
+    pledge_signed_on = serializers.DateField(required=False, allow_null=True)
+    police_certificate_inspected_on = serializers.DateField(required=False, allow_null=True)
+    police_certificate_valid_until = serializers.DateField(required=False, allow_null=True)
+    declined_topics = serializers.ListField(
+        child=serializers.ChoiceField(choices=Topic.choices),
+        required=False,
+        max_length=len(Topic.choices),
+    )
+    active = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(choices=MessageLanguage.choices, required=False)
+
+
+class MediatorMeInputSerializer(MediatorInputSerializer):
+    """What mediators keep current themselves; vetting and e-mail are the coordinator's."""
+
+    email = None
+    training_completed_on = None
+    pledge_signed_on = None
+    police_certificate_inspected_on = None
+    police_certificate_valid_until = None
+
+
+def _split_languages(validated: dict) -> tuple[dict, list[LanguageSkill] | None]:
+    data = dict(validated)
+    languages = data.pop("languages", None)
+    if "declined_topics" in data:
+        data["declined_topics"] = sorted(set(data["declined_topics"]))
+    return data, languages
+
+
+def _mediator_in_reach(request, pk: int) -> Mediator:
+    return get_object_or_404(mediators_visible_to(request.user), pk=pk)
+
+
+class MediatorListCreateApi(ListAPIView):
+    """GET: the pool's mediators. POST: a coordinator onboards a mediator; home coordinates
+    follow from the postal code (an unknown code needs latitude and longitude)."""
+
+    permission_classes = [IsCoordinator]
+    serializer_class = MediatorOutputSerializer
+    filterset_class = MediatorFilter
+
+    def get_queryset(self):
+        return mediators_visible_to(self.request.user).order_by("user__last_name", "pk")
+
+    @extend_schema(request=MediatorInputSerializer, responses={201: MediatorOutputSerializer})
+    def post(self, request):
+        serializer = MediatorInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, languages = _split_languages(serializer.validated_data)
+        mediator = mediator_create(
+            pool=request.user.coordinator.pool, languages=languages or [], **data
+        )
+        mediator = _mediator_in_reach(request, mediator.pk)
+        return Response(MediatorOutputSerializer(mediator).data, status=status.HTTP_201_CREATED)
+
+
+class MediatorDetailApi(APIView):
+    """GET, PATCH: a coordinator reads and changes a mediator of the pool (vetting dates,
+    languages, limits, active). ``languages`` replaces the whole list when given."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(responses=MediatorOutputSerializer)
+    def get(self, request, pk: int):
+        return Response(MediatorOutputSerializer(_mediator_in_reach(request, pk)).data)
+
+    @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
+    def patch(self, request, pk: int):
+        mediator = _mediator_in_reach(request, pk)
+        serializer = MediatorInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data, languages = _split_languages(serializer.validated_data)
+        mediator_update(mediator=mediator, data=data, languages=languages)
+        return Response(MediatorOutputSerializer(_mediator_in_reach(request, pk)).data)
+
+
+class MediatorMeApi(APIView):
+    """GET, PATCH: the mediator's own profile. Vetting dates and the e-mail address are
+    shown but kept by the coordinators."""
+
+    permission_classes = [IsMediator]
+
+    @extend_schema(responses=MediatorOutputSerializer)
+    def get(self, request):
+        return Response(
+            MediatorOutputSerializer(_mediator_in_reach(request, request.user.mediator.pk)).data
+        )
+
+    @extend_schema(request=MediatorMeInputSerializer, responses=MediatorOutputSerializer)
+    def patch(self, request):
+        mediator = _mediator_in_reach(request, request.user.mediator.pk)
+        serializer = MediatorMeInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data, languages = _split_languages(serializer.validated_data)
+        mediator_update(
+            mediator=mediator, data=data, languages=languages, allowed=MEDIATOR_EDITABLE
+        )
+        return Response(MediatorOutputSerializer(_mediator_in_reach(request, mediator.pk)).data)
+
+
+# --- availability and absences ----------------------------------------------------------------
+
+
+class AvailabilitySlotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AvailabilitySlot
+        fields = ["id", "weekday", "start_time", "end_time"]
+
+
+class AvailabilityListCreateApi(ListAPIView):
+    """GET, POST: the own weekly slots in local time (weekday 0 = Monday). A slot may not
+    overlap another of the same weekday."""
+
+    permission_classes = [IsMediator]
+    serializer_class = AvailabilitySlotSerializer
+    queryset = AvailabilitySlot.objects.none()  # the schema's model; requests use get_queryset
+
+    class InputSerializer(serializers.Serializer):
+        weekday = serializers.IntegerField(min_value=0, max_value=6)
+        start_time = serializers.TimeField()
+        end_time = serializers.TimeField()
+
+    def get_queryset(self):
+        return availability_of(self.request.user.mediator)
+
+    @extend_schema(request=InputSerializer, responses={201: AvailabilitySlotSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = availability_slot_create(mediator=request.user.mediator, **serializer.validated_data)
+        return Response(AvailabilitySlotSerializer(slot).data, status=status.HTTP_201_CREATED)
+
+
+class AvailabilityDeleteApi(APIView):
+    permission_classes = [IsMediator]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        slot = get_object_or_404(availability_of(request.user.mediator), pk=pk)
+        availability_slot_delete(slot=slot)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AbsenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Absence
+        fields = ["id", "starts_on", "ends_on", "note"]
+
+
+class AbsenceListCreateApi(ListAPIView):
+    """GET, POST: the own absences, whole local days from ``starts_on`` to ``ends_on``
+    (both inclusive)."""
+
+    permission_classes = [IsMediator]
+    serializer_class = AbsenceSerializer
+    queryset = Absence.objects.none()  # the schema's model; requests use get_queryset
+
+    class InputSerializer(serializers.Serializer):
+        starts_on = serializers.DateField()
+        ends_on = serializers.DateField()
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def get_queryset(self):
+        return absences_of(self.request.user.mediator)
+
+    @extend_schema(request=InputSerializer, responses={201: AbsenceSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        absence = absence_create(mediator=request.user.mediator, **serializer.validated_data)
+        return Response(AbsenceSerializer(absence).data, status=status.HTTP_201_CREATED)
+
+
+class AbsenceDeleteApi(APIView):
+    permission_classes = [IsMediator]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        absence = get_object_or_404(absences_of(request.user.mediator), pk=pk)
+        absence_delete(absence=absence)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- conflicts of interest ------------------------------------------------------------------
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConflictOfInterest
+        fields = ["id", "case_reference", "created_at"]
+
+
+class ConflictInputSerializer(serializers.Serializer):
+    case_reference = serializers.CharField(max_length=CASE_REFERENCE_MAX_LENGTH)
+
+
+class _ConflictListCreate(ListAPIView):
+    """GET: the mediator's declared conflicts. POST: declare one for a case reference; the
+    mediator is never offered that case again (declaring it twice keeps the first)."""
+
+    serializer_class = ConflictSerializer
+    queryset = ConflictOfInterest.objects.none()  # the schema's model
+
+    def mediator(self) -> Mediator:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return conflicts_of(self.mediator())
+
+    @extend_schema(request=ConflictInputSerializer, responses={201: ConflictSerializer})
+    def post(self, request, **kwargs):
+        serializer = ConflictInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conflict = conflict_declare(
+            mediator=self.mediator(),
+            case_reference=serializer.validated_data["case_reference"],
+            recorded_by=request.user,
+        )
+        return Response(ConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
+
+
+class MediatorMeConflictListCreateApi(_ConflictListCreate):
+    permission_classes = [IsMediator]
+
+    def mediator(self) -> Mediator:
+        return self.request.user.mediator
+
+
+class MediatorConflictListCreateApi(_ConflictListCreate):
+    """A coordinator records (or reads) a mediator's conflicts of interest."""
+
+    permission_classes = [IsCoordinator]
+
+    def mediator(self) -> Mediator:
+        return _mediator_in_reach(self.request, self.kwargs["pk"])

@@ -1,0 +1,277 @@
+"""Services that change mediators: onboarding, profile, languages, availability, absences and
+conflicts of interest."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from bookings.constants import CASE_REFERENCE_MAX_LENGTH
+from bookings.exceptions import DomainError
+from institutions.models import Pool
+from institutions.selectors import coordinates_for_postal_code
+
+from .models import (
+    Absence,
+    AvailabilitySlot,
+    ConflictOfInterest,
+    Dialect,
+    Language,
+    Mediator,
+    MediatorLanguage,
+)
+
+
+@dataclass(frozen=True)
+class LanguageSkill:
+    """One language a mediator speaks, optionally a dialect of it, at a level."""
+
+    language: Language
+    level: int
+    dialect: Dialect | None = None
+
+
+# Profile fields a coordinator may set; a mediator may set the subset MEDIATOR_EDITABLE.
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "gender",
+    "home_postal_code",
+    "home_latitude",
+    "home_longitude",
+    "max_travel_km",
+    "max_hours_per_week",
+    "max_hours_per_month",
+    "training_completed_on",
+    "pledge_signed_on",
+    "police_certificate_inspected_on",
+    "police_certificate_valid_until",
+    "declined_topics",
+    "active",
+    "language",
+)
+USER_FIELDS = ("first_name", "last_name", "email")
+VETTING_FIELDS = (
+    "training_completed_on",
+    "pledge_signed_on",
+    "police_certificate_inspected_on",
+    "police_certificate_valid_until",
+)
+MEDIATOR_EDITABLE = tuple(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email"))
+
+
+def _home_coordinates(
+    *, postal_code: str, latitude: float | None, longitude: float | None
+) -> tuple[float, float]:
+    if (latitude is None) != (longitude is None):
+        raise DomainError(_("Give both latitude and longitude, or neither."), field="home_latitude")
+    if latitude is not None and longitude is not None:
+        return latitude, longitude
+    coordinates = coordinates_for_postal_code(postal_code)
+    if coordinates is None:
+        raise DomainError(
+            _("Unknown postal code: give the latitude and longitude of the home."),
+            field="home_postal_code",
+        )
+    return coordinates
+
+
+def _check_vetting(mediator: Mediator) -> None:
+    inspected = mediator.police_certificate_inspected_on
+    valid_until = mediator.police_certificate_valid_until
+    if inspected and valid_until and valid_until < inspected:
+        raise DomainError(
+            _("The police certificate cannot expire before it was inspected."),
+            field="police_certificate_valid_until",
+        )
+
+
+def _check_skills(skills: Sequence[LanguageSkill]) -> None:
+    seen: set[tuple[int, int | None]] = set()
+    for skill in skills:
+        if skill.dialect is not None and skill.dialect.language_id != skill.language.pk:
+            raise DomainError(_("This dialect does not belong to the language."), field="languages")
+        key = (skill.language.pk, skill.dialect.pk if skill.dialect else None)
+        if key in seen:
+            raise DomainError(_("A language is listed twice."), field="languages")
+        seen.add(key)
+
+
+def _replace_languages(mediator: Mediator, skills: Sequence[LanguageSkill]) -> None:
+    MediatorLanguage.objects.filter(mediator=mediator).delete()
+    MediatorLanguage.objects.bulk_create(
+        MediatorLanguage(mediator=mediator, language=s.language, dialect=s.dialect, level=s.level)
+        for s in skills
+    )
+
+
+def mediator_create(
+    *,
+    pool: Pool,
+    email: str,
+    first_name: str,
+    last_name: str,
+    gender: str,
+    home_postal_code: str,
+    languages: Sequence[LanguageSkill] = (),
+    home_latitude: float | None = None,
+    home_longitude: float | None = None,
+    **profile: Any,
+) -> Mediator:
+    """Onboard a mediator: an account (without a usable password until they set one), the
+    profile with home coordinates from the postal code, and their languages."""
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    email = email.strip().lower()
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=email).exists() or (
+        user_model.objects.filter(email__iexact=email).exists()
+    ):
+        raise DomainError(_("An account with this e-mail address exists already."), field="email")
+    latitude, longitude = _home_coordinates(
+        postal_code=home_postal_code, latitude=home_latitude, longitude=home_longitude
+    )
+    _check_skills(languages)
+    with transaction.atomic():
+        user = user_model(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        mediator = Mediator(
+            user=user,
+            pool=pool,
+            gender=gender,
+            home_postal_code=home_postal_code,
+            home_latitude=latitude,
+            home_longitude=longitude,
+            **profile,
+        )
+        _check_vetting(mediator)
+        mediator.full_clean()
+        mediator.save()
+        _replace_languages(mediator, languages)
+    return mediator
+
+
+def mediator_update(
+    *,
+    mediator: Mediator,
+    data: dict[str, Any],
+    languages: Sequence[LanguageSkill] | None = None,
+    allowed: Iterable[str] = PROFILE_FIELDS,
+) -> Mediator:
+    """Change the profile fields in ``data`` that ``allowed`` permits (a mediator changing the
+    own profile passes ``MEDIATOR_EDITABLE``); ``languages`` replaces the list when given.
+    A new home postal code moves the home coordinates unless coordinates are given."""
+    allowed = set(allowed)
+    data = {key: value for key, value in data.items() if key in allowed}
+    user = mediator.user
+    if "email" in data:
+        email = data["email"].strip().lower()
+        user_model = get_user_model()
+        if user_model.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise DomainError(
+                _("An account with this e-mail address exists already."), field="email"
+            )
+        data["email"] = email
+    if {"home_postal_code", "home_latitude", "home_longitude"} & set(data):
+        postal_code = data.get("home_postal_code", mediator.home_postal_code)
+        given = "home_latitude" in data or "home_longitude" in data
+        data["home_latitude"], data["home_longitude"] = _home_coordinates(
+            postal_code=postal_code,
+            latitude=data.get("home_latitude") if given else None,
+            longitude=data.get("home_longitude") if given else None,
+        )
+    if languages is not None:
+        _check_skills(languages)
+    for name, value in data.items():
+        setattr(user if name in USER_FIELDS else mediator, name, value)
+    _check_vetting(mediator)
+    mediator.full_clean(exclude=["user"])
+    with transaction.atomic():
+        if set(data) & set(USER_FIELDS):
+            user.full_clean(exclude=["password"])
+            user.save(update_fields=[f for f in USER_FIELDS if f in data])
+        mediator.save()
+        if languages is not None:
+            _replace_languages(mediator, languages)
+    return mediator
+
+
+def availability_slot_create(
+    *, mediator: Mediator, weekday: int, start_time: datetime.time, end_time: datetime.time
+) -> AvailabilitySlot:
+    """A weekly slot in local time; it may not overlap another slot of the same weekday."""
+    if not 0 <= weekday <= 6:
+        raise DomainError(_("The weekday runs from 0 (Monday) to 6 (Sunday)."), field="weekday")
+    if start_time >= end_time:
+        raise DomainError(_("The slot must end after it starts."), field="end_time")
+    with transaction.atomic():
+        # Lock the mediator so two concurrent requests cannot both pass the overlap check.
+        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
+        overlapping = AvailabilitySlot.objects.filter(
+            mediator=mediator, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+        ).first()
+        if overlapping is not None:
+            raise DomainError(
+                _("This slot overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
+            )
+        return AvailabilitySlot.objects.create(
+            mediator=mediator, weekday=weekday, start_time=start_time, end_time=end_time
+        )
+
+
+def availability_slot_delete(*, slot: AvailabilitySlot) -> None:
+    slot.delete()
+
+
+def absence_create(
+    *, mediator: Mediator, starts_on: datetime.date, ends_on: datetime.date, note: str = ""
+) -> Absence:
+    """Whole local days, both inclusive."""
+    if starts_on > ends_on:
+        raise DomainError(_("The absence must end on or after its first day."), field="ends_on")
+    absence = Absence(mediator=mediator, starts_on=starts_on, ends_on=ends_on, note=note.strip())
+    absence.full_clean()
+    with transaction.atomic():
+        absence.save()
+    return absence
+
+
+def absence_delete(*, absence: Absence) -> None:
+    absence.delete()
+
+
+def conflict_declare(
+    *, mediator: Mediator, case_reference: str, recorded_by: AbstractBaseUser | None
+) -> ConflictOfInterest:
+    """The mediator knows the family of this case: never offered that case again.
+
+    Declaring the same case twice keeps the first record.
+    """
+    case_reference = (case_reference or "").strip()
+    if not case_reference:
+        raise DomainError(_("Give the case reference."), field="case_reference")
+    if len(case_reference) > CASE_REFERENCE_MAX_LENGTH:
+        raise DomainError(
+            _("A case reference has at most %(max)s characters.")
+            % {"max": CASE_REFERENCE_MAX_LENGTH},
+            field="case_reference",
+        )
+    with transaction.atomic():
+        conflict, _created = ConflictOfInterest.objects.get_or_create(
+            mediator=mediator,
+            case_reference=case_reference,
+            defaults={"recorded_by": recorded_by},
+        )
+    return conflict
