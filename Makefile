@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	@touch $@
 
 install: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --verbosity=0
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -43,6 +44,12 @@ format: install
 
 bench: install
 	$(PY) -m bench $(BENCH)
+
+# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po, then compile.
+messages: install
+	$(PY) manage.py makemessages -l de -l en -l ar -l fa -l uk -l tr --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -2,8 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from web.urls import auth_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/stats/", include("bookings.stats.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("web.urls")),
+    path("", include(auth_urlpatterns)),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

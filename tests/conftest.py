@@ -4,6 +4,16 @@ import pytest
 from rest_framework.test import APIClient
 
 
+def pytest_configure(config):
+    """Compile the translation catalogues when a .po changed (as `make install` does)."""
+    import django
+
+    django.setup()
+    from web.catalogues import compile_stale_catalogues
+
+    compile_stale_catalogues()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -1,0 +1,54 @@
+"""What every page's layout needs: the visitor's role, the navigation and the languages."""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+
+from bookings.constants import ActorRole
+from institutions.selectors import actor_role_of
+
+NAVIGATION = {
+    ActorRole.INSTITUTION: [
+        ("web:institution-request", _("Request an appointment")),
+        ("web:institution-bookings", _("Our bookings")),
+        ("web:institution-feed", _("Calendar feed")),
+    ],
+    ActorRole.MEDIATOR: [
+        ("web:mediator-offers", _("Offers")),
+        ("web:mediator-assignments", _("Assignments")),
+        ("web:mediator-availability", _("Availability")),
+        ("web:mediator-absences", _("Absences")),
+        ("web:mediator-profile", _("Profile")),
+        ("web:mediator-statement", _("Statement")),
+        ("web:mediator-feed", _("Calendar feed")),
+    ],
+    ActorRole.COORDINATOR: [
+        ("web:coordinator-worklist", _("Work list")),
+        ("web:coordinator-bookings", _("Bookings")),
+        ("web:coordinator-planner", _("Planner")),
+        ("web:coordinator-mediators", _("Mediators")),
+        ("web:stats-dashboard", _("Statistics")),
+    ],
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    role = actor_role_of(user)
+    current = request.path_info
+    items = []
+    for name, label in NAVIGATION.get(role, []):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # a page not built yet
+            continue
+        items.append({"url": url, "label": label, "current": current.startswith(url)})
+    codes = getattr(request, "page_languages", None) or [code for code, _n in settings.LANGUAGES]
+    languages = [{"code": code, "name": get_language_info(code)["name_local"]} for code in codes]
+    return {
+        "role": role,
+        "nav_items": items,
+        "page_languages": languages,
+        "show_admin_link": bool(user and user.is_authenticated and user.is_staff),
+    }

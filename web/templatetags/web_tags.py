@@ -1,0 +1,57 @@
+"""Small presentation helpers for the pages."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import formats
+
+register = template.Library()
+BERLIN = ZoneInfo("Europe/Berlin")
+
+PERCENT_COLUMNS = {"fill_rate", "use_rate"}
+MONEY_COLUMNS = {"amount_eur"}
+
+
+@register.filter
+def cell(row: dict, key: str) -> str:
+    """A table cell: shares as percentages, money with two decimals, numbers localised."""
+    value = row.get(key) if isinstance(row, dict) else None
+    if value is None:
+        return "–"
+    if key in PERCENT_COLUMNS or (key == "value" and row.get("key") == "fill_rate"):
+        return f"{formats.number_format(float(value) * 100, 1)} %"
+    if key in MONEY_COLUMNS or (key == "value" and row.get("key") == "expenses_eur"):
+        return formats.number_format(value, 2, force_grouping=True)
+    if isinstance(value, float):
+        return formats.number_format(value, 2 if value % 1 else 0, force_grouping=True)
+    if isinstance(value, int):
+        return formats.number_format(value, 0, force_grouping=True)
+    return str(value)
+
+
+@register.filter
+def is_number(row: dict, key: str) -> bool:
+    value = row.get(key) if isinstance(row, dict) else None
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@register.filter
+def local(value, fmt: str = "DATETIME"):
+    """An aware datetime in Europe/Berlin, formatted for the active language."""
+    if value is None:
+        return ""
+    value = value.astimezone(BERLIN)
+    if fmt == "DATE":
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if fmt == "TIME":
+        return formats.time_format(value, "TIME_FORMAT")
+    return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def euro(cents) -> str:
+    if cents is None:
+        return "–"
+    return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"

@@ -1,0 +1,1 @@
+"""Server-rendered pages, one module per role; the views only call services and selectors."""

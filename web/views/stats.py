@@ -1,0 +1,168 @@
+"""The coordinators' statistics dashboard: charts with the same numbers as tables."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from bookings.exceptions import DomainError
+from bookings.stats.selectors import BERLIN, stats_pools_visible_to, stats_scope, stats_summary
+from bookings.stats.tables import summary_tables
+
+from .access import role_required
+
+
+class StatsFilterForm(forms.Form):
+    to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pool = forms.ModelChoiceField(label=gettext_lazy("Pool"), queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "from": forms.DateField(
+                label=gettext_lazy("From"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            ),
+            **self.fields,
+        }
+        pools = stats_pools_visible_to(user)
+        self.fields["pool"].queryset = pools
+        self.fields["pool"].empty_label = _("All my pools")
+        self.single_pool = pools.count() <= 1
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            period, pools = stats_scope(
+                user=self.user,
+                start=data.get("from"),
+                end=data.get("to"),
+                pool_id=data["pool"].pk if data.get("pool") else None,
+                today=timezone.now().astimezone(BERLIN).date(),
+            )
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+            return data
+        data["period"], data["pools"] = period, pools
+        return data
+
+
+def chart_specs(summary: dict) -> list[dict]:
+    """What each chart draws; the same numbers appear in the tables below the charts."""
+
+    def bars(chart_id, rows, label_key, series, kind="bar"):
+        return {
+            "id": chart_id,
+            "type": kind,
+            "labels": [str(row[label_key]) for row in rows],
+            "datasets": [
+                {"label": str(label), "data": [row[key] for row in rows], "axis": axis}
+                for key, label, axis in series
+            ],
+        }
+
+    return [
+        bars(
+            "by_month",
+            summary["by_month"],
+            "month",
+            [
+                ("requests", _("Requests"), "y"),
+                ("filled", _("Filled"), "y"),
+                ("time_to_fill_hours", _("Mean time to fill (hours)"), "y1"),
+            ],
+        ),
+        bars(
+            "unmet_by_language",
+            summary["unmet_by_language"],
+            "name",
+            [("count", _("Unmet requests"), "y")],
+        ),
+        bars(
+            "by_language",
+            summary["hours_by_language"],
+            "name",
+            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+        ),
+        bars(
+            "by_field",
+            summary["by_field"],
+            "label",
+            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+        ),
+        bars(
+            "by_town",
+            summary["by_town"],
+            "label",
+            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+        ),
+        bars(
+            "by_institution_kind",
+            summary["by_institution_kind"],
+            "label",
+            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+        ),
+        bars(
+            "cancellations",
+            summary["cancellations"],
+            "label",
+            [("count", _("Cancellations"), "y"), ("late", _("Late cancellations"), "y")],
+        ),
+        bars(
+            "expenses",
+            [
+                {**row, "amount_eur": row["amount_cents"] / 100}
+                for row in summary["expenses"]["by_month"]
+            ],
+            "month",
+            [("amount_eur", _("Amount (EUR)"), "y")],
+        ),
+        bars(
+            "mediator_activity",
+            summary["mediator_activity"]["mediators"][:20],
+            "name",
+            [("hours", _("Hours"), "y")],
+        ),
+    ]
+
+
+@role_required("coordinator", allow_superuser=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = StatsFilterForm(request.GET, user=request.user)
+    summary = tables = charts = None
+    export_query = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        summary = stats_summary(
+            pools=data["pools"], period=data["period"], language_code=get_language() or "de"
+        )
+        tables = summary_tables(summary)
+        charts = chart_specs(summary)
+        query = {"from": summary["from"], "to": summary["to"]}
+        if data.get("pool"):
+            query["pool"] = data["pool"].pk
+        export_query = urlencode(query)
+        # Show the period actually used (the default when none was given).
+        form.data = {**request.GET.dict(), "from": summary["from"], "to": summary["to"]}
+    return render(
+        request,
+        "web/stats/dashboard.html",
+        {
+            "form": form,
+            "summary": summary,
+            "tables": tables,
+            "charts": charts,
+            "export_query": export_query,
+        },
+    )
