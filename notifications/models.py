@@ -1,1 +1,142 @@
-"""Outbox and calendar feeds: filled by the notifications issue."""
+"""The outbox of messages, the secret calendar feeds and the used one-click offer links."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .constants import MessageKind, MessageStatus
+
+
+class Message(models.Model):
+    """One e-mail to one recipient, written in the transaction of the change that causes it.
+
+    Delivery moves it ``pending → sending → sent | failed`` (or ``skipped`` when the booking
+    changed meanwhile); every move is a status-guarded update, so no row is sent twice.
+    """
+
+    pool = models.ForeignKey(
+        "institutions.Pool",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    recipient_email = models.EmailField(_("recipient"))
+    recipient_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=5, default="de")
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    # The booking's calendar sequence when the message was written: a later change makes
+    # the message obsolete.
+    booking_sequence = models.PositiveIntegerField(null=True, blank=True)
+    offer = models.ForeignKey(
+        "bookings.Offer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    context = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
+            models.Index(fields=["pool", "status"], name="message_pool_status"),
+            models.Index(fields=["booking", "kind"], name="message_booking_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="message_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient_email} ({self.status})"
+
+
+class CalendarFeed(models.Model):
+    """A mediator's or an institution's secret calendar feed.
+
+    The token in the URL is never stored: it is ``HMAC(SECRET_KEY, nonce)`` of a random
+    nonce, and only its SHA-256 is kept for the look-up. So the owner can be shown the URL
+    again, while a copy of the database alone opens no feed. Rotating draws a new nonce,
+    and the old URL answers 404.
+    """
+
+    mediator = models.OneToOneField(
+        "mediators.Mediator",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    institution = models.OneToOneField(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    nonce = models.CharField(max_length=64)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(mediator__isnull=False) & models.Q(institution__isnull=True))
+                | (models.Q(mediator__isnull=True) & models.Q(institution__isnull=False)),
+                name="calendar_feed_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feed of {self.mediator or self.institution}"
+
+
+class OfferLinkUse(models.Model):
+    """A one-click offer link that was used: each link works once."""
+
+    link_id = models.CharField(max_length=64, unique=True)
+    offer = models.ForeignKey("bookings.Offer", on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=10)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("used offer link")
+        verbose_name_plural = _("used offer links")
+
+    def __str__(self) -> str:
+        return f"{self.action} offer {self.offer_id}"

@@ -1,0 +1,54 @@
+"""Kinds and statuses of outbox messages, and the defaults of the delivery settings."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageKind(models.TextChoices):
+    OFFER_MADE = "offer_made", _("offer made")
+    OFFER_WITHDRAWN = "offer_withdrawn", _("offer withdrawn")
+    BOOKING_CONFIRMED = "booking_confirmed", _("booking confirmed")
+    BOOKING_CHANGED = "booking_changed", _("booking changed")
+    BOOKING_CANCELLED = "booking_cancelled", _("booking cancelled")
+    BOOKING_REOPENED = "booking_reopened", _("booking re-opened")
+    UNFILLED_ALERT = "unfilled_alert", _("alert for coordinators")
+    REMINDER = "reminder", _("reminder")
+    REPORT_REQUEST = "report_request", _("report request")
+    ACCOUNT_INVITATION = "account_invitation", _("account invitation")
+    STANDBY_REQUEST = "standby_request", _("standby request")
+    STANDBY_RELEASE = "standby_release", _("standby release")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    # The booking was cancelled or changed meanwhile: the message is obsolete.
+    SKIPPED = "skipped", _("skipped (obsolete)")
+
+
+# Kinds that carry a calendar invitation (METHOD:REQUEST) for the booking.
+INVITATION_KINDS = (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CHANGED)
+
+# Which side of a booking a message goes to (kept in Message.context["side"]).
+SIDE_INSTITUTION = "institution"
+SIDE_MEDIATOR = "mediator"
+
+# Delivery defaults; each can be set in settings (NOTIFICATIONS_<NAME>, see config/settings).
+DEFAULTS = {
+    "MAX_ATTEMPTS": 6,
+    "RETRY_BASE_SECONDS": 60,
+    "RETRY_MAX_SECONDS": 3600,
+    # A row stuck in `sending` this long lost its worker; the sweep takes it back.
+    "LEASE_SECONDS": 300,
+    # A row `pending` this long past its due time lost its task; the sweep enqueues it again.
+    "PENDING_GRACE_SECONDS": 120,
+    "SWEEP_BATCH": 500,
+    "OFFER_LINK_MAX_AGE_SECONDS": 7 * 24 * 3600,
+    "FEED_CANCELLED_DAYS": 30,
+    "FEED_PAST_DAYS": 180,
+    # A cached SMTP connection idle longer than this is reopened before use.
+    "SMTP_IDLE_SECONDS": 30,
+    "ALARM_MINUTES_BEFORE": 60,
+}

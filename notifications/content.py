@@ -1,0 +1,355 @@
+"""What each kind of message says: subject, paragraphs, facts, links, calendar part.
+
+Called inside ``translation.override(message.language)``. Messages carry no client data
+beyond the case reference: no names of clients, no notes, no free-text reasons.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from .conf import setting
+from .constants import SIDE_INSTITUTION, MessageKind
+from .ical import BERLIN, CalendarEvent, Party, event_for_booking, place_of
+from .links import (
+    ACCEPT,
+    DECLINE,
+    absolute_url,
+    offer_link_url,
+    page_url,
+    set_password_url,
+)
+
+if TYPE_CHECKING:
+    from bookings.models import Booking
+
+    from .models import Message
+
+
+@dataclass
+class MailContent:
+    subject: str
+    paragraphs: list[str] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    event: CalendarEvent | None = None
+
+
+# -- facts about a booking -----------------------------------------------------------------
+
+
+def when(booking: Booking) -> str:
+    start = booking.starts_at.astimezone(BERLIN)
+    end = booking.ends_at.astimezone(BERLIN)
+    day = formats.date_format(start, "l")
+    zone = start.tzname() if start.tzname() == end.tzname() else f"{start.tzname()}/{end.tzname()}"
+    return f"{day}, {start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({zone})"
+
+
+def short_when(booking: Booking) -> str:
+    return f"{booking.starts_at.astimezone(BERLIN):%d.%m.%Y %H:%M}"
+
+
+def booking_facts(booking: Booking) -> list[tuple[str, str]]:
+    language = booking.language.name_for(_lang())
+    if booking.dialect is not None:
+        dialect = booking.dialect.name_de if _lang() == "de" else booking.dialect.name_en
+        language = f"{language} ({dialect})"
+    facts = [
+        (_("Booking"), f"#{booking.pk}"),
+        (_("Language"), language),
+        (_("When"), when(booking)),
+        (_("Duration"), _("%(minutes)s minutes") % {"minutes": booking.duration_minutes}),
+        (_("Mode"), str(booking.get_mode_display())),
+        (_("Place"), place_of(booking).text),
+        (_("Institution"), booking.institution.name),
+    ]
+    if booking.case_reference:
+        facts.insert(1, (_("Case reference"), booking.case_reference))
+    return facts
+
+
+def contact_facts(booking: Booking, side: str) -> list[tuple[str, str]]:
+    """Each side sees the other's contact person for this appointment only."""
+    if side == SIDE_INSTITUTION:
+        mediator = booking.mediator
+        if mediator is None:
+            return []
+        name = mediator.user.get_full_name() or mediator.user.get_username()
+        return [(_("Language mediator"), _join(name, mediator.phone))]
+    return [(_("Contact person"), _join(booking.contact_name, booking.contact_phone))]
+
+
+def _booking_of(message: Message) -> Booking:
+    if message.booking is None:
+        raise ValueError(f"message {message.pk} has no booking")
+    return message.booking
+
+
+def _join(*parts: str) -> str:
+    return ", ".join(p for p in parts if p) or "–"
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or "de").split("-")[0]
+
+
+def organizer_of(message: Message) -> Party:
+    from .rendering import sender_address
+
+    return Party(email=sender_address(message.pool), name=message.pool.name if message.pool else "")
+
+
+def calendar_event(message: Message, *, cancelled: bool, stamp: datetime.datetime) -> CalendarEvent:
+    booking = _booking_of(message)
+    side = message.context.get("side", "")
+    description = "\n".join(f"{label}: {value}" for label, value in contact_facts(booking, side))
+    if booking.case_reference:
+        description = f"{_('Case reference')}: {booking.case_reference}\n{description}"
+    return event_for_booking(
+        booking,
+        stamp=stamp,
+        cancelled=cancelled,
+        organizer=organizer_of(message),
+        attendees=(Party(email=message.recipient_email, name=message.recipient_name),),
+        alarm_minutes_before=setting("ALARM_MINUTES_BEFORE"),
+        description=description.strip(),
+    )
+
+
+# -- one function per kind -----------------------------------------------------------------
+
+
+def _offer_made(message: Message) -> MailContent:
+    booking, offer = _booking_of(message), message.offer
+    if offer is None:
+        raise ValueError(f"message {message.pk} has no offer")
+    link = {
+        "offer_id": offer.pk,
+        "mediator_id": offer.mediator_id,
+        "link_id": message.context.get("link_id", ""),
+    }
+    expires = offer.expires_at.astimezone(BERLIN)
+    return MailContent(
+        subject=_("Request for a language mediation: %(language)s, %(when)s")
+        % {"language": booking.language.name_for(_lang()), "when": short_when(booking)},
+        paragraphs=[
+            _("You are asked to take on this appointment as a language mediator."),
+            _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
+            % {"deadline": f"{expires:%d.%m.%Y %H:%M}"},
+        ],
+        facts=booking_facts(booking),
+        actions=[
+            (_("Accept"), offer_link_url(action=ACCEPT, **link)),
+            (_("Decline"), offer_link_url(action=DECLINE, **link)),
+        ],
+    )
+
+
+def _offer_withdrawn(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    return MailContent(
+        subject=_("Request no longer open: %(when)s") % {"when": short_when(booking)},
+        paragraphs=[
+            _(
+                "The appointment we asked you about is no longer open: it was taken, changed "
+                "or cancelled. You do not need to do anything."
+            ),
+        ],
+        facts=booking_facts(booking)[:3],
+    )
+
+
+def _confirmed(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    side = message.context.get("side", "")
+    if side == SIDE_INSTITUTION:
+        text = _("A language mediator has been found for your request. Here are the details.")
+    else:
+        text = _("Thank you! You are booked for this appointment.")
+    return MailContent(
+        subject=_("Confirmed: language mediation on %(when)s") % {"when": short_when(booking)},
+        paragraphs=[text, _("The calendar invitation is attached.")],
+        facts=booking_facts(booking) + contact_facts(booking, side),
+        event=calendar_event(message, cancelled=False, stamp=message.created_at),
+    )
+
+
+def _changed(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    side = message.context.get("side", "")
+    return MailContent(
+        subject=_("Changed: language mediation on %(when)s") % {"when": short_when(booking)},
+        paragraphs=[
+            _("The appointment was changed. These are the current details."),
+            _("The updated calendar invitation is attached."),
+        ],
+        facts=booking_facts(booking) + contact_facts(booking, side),
+        event=calendar_event(message, cancelled=False, stamp=message.created_at),
+    )
+
+
+def _cancelled(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    by = {
+        "institution": _("the institution"),
+        "mediator": _("the language mediator"),
+        "coordinator": _("the coordination office"),
+    }.get(booking.cancelled_by_role or message.context.get("by", ""), _("the coordination office"))
+    paragraphs = [_("The appointment was cancelled by %(by)s.") % {"by": by}]
+    if message.context.get("side") != SIDE_INSTITUTION and booking.mediator_id != (
+        message.context.get("mediator_id")
+    ):
+        paragraphs = [_("You are no longer booked for this appointment.")]
+    event = None
+    if message.context.get("calendar"):
+        event = calendar_event(message, cancelled=True, stamp=message.created_at)
+        paragraphs.append(_("The attached calendar message removes it from your calendar."))
+    return MailContent(
+        subject=_("Cancelled: language mediation on %(when)s") % {"when": short_when(booking)},
+        paragraphs=paragraphs,
+        facts=booking_facts(booking),
+        event=event,
+    )
+
+
+def _reopened(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    return MailContent(
+        subject=_("New mediator needed: %(when)s") % {"when": short_when(booking)},
+        paragraphs=[
+            _(
+                "The language mediator had to give this appointment back. We are looking for "
+                "someone else and will write to you as soon as someone is found."
+            )
+        ],
+        facts=booking_facts(booking),
+    )
+
+
+def _unfilled_alert(message: Message) -> MailContent:
+    from bookings.models import Alert
+
+    alert = Alert.objects.filter(pk=message.context.get("alert_id")).first()
+    booking = message.booking
+    paragraphs = [_("Something needs your attention in the pool.")]
+    if alert is not None and alert.message:
+        paragraphs.append(alert.message)
+    facts = booking_facts(booking) if booking is not None else []
+    actions = []
+    if booking is not None:
+        actions.append(
+            (
+                _("Open the booking"),
+                page_url(
+                    "admin:bookings_booking_change",
+                    kwargs={"object_id": booking.pk},
+                    fallback="/admin/",
+                ),
+            )
+        )
+    return MailContent(
+        subject=_("Needs attention: booking #%(id)s is unfilled")
+        % {"id": booking.pk if booking else "–"},
+        paragraphs=paragraphs,
+        facts=facts,
+        actions=actions,
+    )
+
+
+def _reminder(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    side = message.context.get("side", "")
+    return MailContent(
+        subject=_("Reminder: language mediation on %(when)s") % {"when": short_when(booking)},
+        paragraphs=[_("A reminder of your appointment.")],
+        facts=booking_facts(booking) + contact_facts(booking, side),
+    )
+
+
+def _report_request(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    return MailContent(
+        subject=_("Please report: language mediation on %(when)s") % {"when": short_when(booking)},
+        paragraphs=[
+            _(
+                "Thank you for your work! Please report the actual duration and your travel, "
+                "so that your expense allowance can be paid."
+            )
+        ],
+        facts=booking_facts(booking)[:4],
+        actions=[
+            (
+                _("Write the report"),
+                page_url("bookings:report", kwargs={"pk": booking.pk}, fallback="/"),
+            )
+        ],
+    )
+
+
+def _account_invitation(message: Message) -> MailContent:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=message.recipient_user_id)
+    pool_name = message.pool.name if message.pool else ""
+    return MailContent(
+        subject=_("Your access to the language mediation pool"),
+        paragraphs=[
+            _("An account has been created for you at %(pool)s.")
+            % {"pool": pool_name or absolute_url("/")},
+            _("Please set your password with this link. It works once and for a few days."),
+        ],
+        facts=[(_("User name"), user.get_username())],
+        actions=[(_("Set password"), set_password_url(user))],
+    )
+
+
+def _standby_request(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    return MailContent(
+        subject=_("Please keep the time free: %(when)s") % {"when": short_when(booking)},
+        paragraphs=[
+            _(
+                "This appointment is taken. Please keep the time free as a standby: if the "
+                "booked language mediator has to cancel, you get the offer first."
+            )
+        ],
+        facts=booking_facts(booking),
+    )
+
+
+def _standby_release(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    return MailContent(
+        subject=_("Standby no longer needed: %(when)s") % {"when": short_when(booking)},
+        paragraphs=[_("Thank you! You no longer need to keep this time free.")],
+        facts=booking_facts(booking)[:3],
+    )
+
+
+BUILDERS: dict[str, Callable[[Message], MailContent]] = {
+    MessageKind.OFFER_MADE: _offer_made,
+    MessageKind.OFFER_WITHDRAWN: _offer_withdrawn,
+    MessageKind.BOOKING_CONFIRMED: _confirmed,
+    MessageKind.BOOKING_CHANGED: _changed,
+    MessageKind.BOOKING_CANCELLED: _cancelled,
+    MessageKind.BOOKING_REOPENED: _reopened,
+    MessageKind.UNFILLED_ALERT: _unfilled_alert,
+    MessageKind.REMINDER: _reminder,
+    MessageKind.REPORT_REQUEST: _report_request,
+    MessageKind.ACCOUNT_INVITATION: _account_invitation,
+    MessageKind.STANDBY_REQUEST: _standby_request,
+    MessageKind.STANDBY_RELEASE: _standby_release,
+}
+
+
+def content_for(message: Message) -> MailContent:
+    return BUILDERS[message.kind](message)

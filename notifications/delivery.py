@@ -1,0 +1,322 @@
+"""Delivering one outbox row, exactly once as far as our side can tell.
+
+1. Claim: ``pending → sending`` in one guarded UPDATE (only a due, pending row), which
+   also counts the attempt and sets a lease. A second task for the same row claims nothing.
+2. Check at send time: a message about a booking that was cancelled or changed meanwhile
+   (or an offer that was taken) is ``skipped``.
+3. Send over a reused SMTP connection of this worker process.
+4. ``sending → sent``; a transient error (connection, timeout, SMTP 4xx) goes back to
+   ``pending`` with exponential backoff, a rejection (SMTP 5xx) or the last attempt ends
+   ``failed``.
+
+The window that remains: the server accepted the message and the worker died before step
+4. The sweep then sends it again after the lease; the Message-ID stays the same, so the
+receiving side can recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import smtplib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.db.models import F
+from django.utils import timezone
+
+from .conf import setting
+from .constants import INVITATION_KINDS, SIDE_INSTITUTION, MessageKind, MessageStatus
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    smtplib.SMTPServerDisconnected,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Connection errors, time-outs and SMTP 4xx answers are worth another try."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500 or exc.smtp_code < 0
+    if isinstance(exc, smtplib.SMTPException):
+        return isinstance(exc, smtplib.SMTPServerDisconnected)
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    retry_in: float | None = None
+    reason: str = ""
+
+
+NOTHING = Outcome("not_claimed")
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = setting("RETRY_BASE_SECONDS")
+    delay = min(base * 2 ** max(attempts - 1, 0), setting("RETRY_MAX_SECONDS"))
+    return delay + secrets.randbelow(max(int(delay) // 10, 1))
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+
+def message_claim(*, message_id: int, now: datetime.datetime) -> bool:
+    lease = datetime.timedelta(seconds=setting("LEASE_SECONDS"))
+    return bool(
+        Message.objects.filter(
+            pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now
+        ).update(
+            status=MessageStatus.SENDING,
+            attempts=F("attempts") + 1,
+            lease_until=now + lease,
+            updated_at=now,
+        )
+    )
+
+
+def _finish(message_id: int, *, status: str, error: str = "", **extra: Any) -> bool:
+    """Leave ``sending`` (or a ``pending`` row the sweep took back meanwhile)."""
+    return bool(
+        Message.objects.filter(
+            pk=message_id, status__in=[MessageStatus.SENDING, MessageStatus.PENDING]
+        ).update(status=status, last_error=error[:2000], updated_at=timezone.now(), **extra)
+    )
+
+
+def message_deliver(*, message_id: int, now: datetime.datetime | None = None) -> Outcome:
+    """Deliver one row if it is due and nobody else has it; see the module docstring."""
+    from .rendering import render_email
+
+    now = now or timezone.now()
+    if not message_claim(message_id=message_id, now=now):
+        return NOTHING
+    message = _load(message_id)
+    reason = obsolete_reason(message, now=now)
+    if reason:
+        _finish(message_id, status=MessageStatus.SKIPPED, error=reason, lease_until=None)
+        return Outcome(MessageStatus.SKIPPED, reason=reason)
+    try:
+        email = render_email(message)
+        connections.send(email)
+    except Exception as exc:
+        return _failed_attempt(message, exc)
+    _finish(
+        message_id,
+        status=MessageStatus.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+    )
+    return Outcome(MessageStatus.SENT)
+
+
+def _failed_attempt(message: Message, exc: Exception) -> Outcome:
+    error = f"{type(exc).__name__}: {exc}"
+    if is_transient(exc) and message.attempts < setting("MAX_ATTEMPTS"):
+        delay = backoff_seconds(message.attempts)
+        _finish(
+            message.pk,
+            status=MessageStatus.PENDING,
+            error=error,
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+            lease_until=None,
+        )
+        logger.warning("message %s: transient error, retry in %.0f s: %s", message.pk, delay, error)
+        return Outcome(MessageStatus.PENDING, retry_in=delay, reason=error)
+    _finish(message.pk, status=MessageStatus.FAILED, error=error, lease_until=None)
+    if is_transient(exc) or isinstance(exc, smtplib.SMTPException):
+        logger.warning("message %s failed: %s", message.pk, error)
+        return Outcome(MessageStatus.FAILED, reason=error)
+    # Not a delivery problem but a bug: recorded as failed, and raised for the logs.
+    raise exc
+
+
+def _load(message_id: int) -> Message:
+    return Message.objects.select_related(
+        "pool",
+        "offer",
+        "booking__pool",
+        "booking__institution",
+        "booking__language",
+        "booking__dialect",
+        "booking__location__town",
+        "booking__mediator__user",
+    ).get(pk=message_id)
+
+
+# -- obsolete at send time -----------------------------------------------------------------
+
+
+def obsolete_reason(message: Message, *, now: datetime.datetime) -> str:
+    """Why the message must not go out any more, or "" to send it."""
+    from bookings.constants import OfferStatus, Status
+
+    booking = message.booking
+    kind = message.kind
+    changed = booking is not None and booking.sequence != message.booking_sequence
+    if kind == MessageKind.OFFER_MADE:
+        offer = message.offer
+        if offer is None or offer.status != OfferStatus.PENDING:
+            return "offer no longer pending"
+        if offer.expires_at <= now:
+            return "offer expired"
+        if booking is None or booking.status not in (Status.REQUESTED, Status.OFFERED):
+            return "booking no longer open"
+        return "booking changed meanwhile" if changed else ""
+    if kind in (MessageKind.OFFER_WITHDRAWN, MessageKind.STANDBY_RELEASE):
+        earlier = MessageKind.OFFER_MADE if kind == MessageKind.OFFER_WITHDRAWN else None
+        return "" if _earlier_sent(message, earlier) else "the first message never went out"
+    if kind in (*INVITATION_KINDS, MessageKind.REMINDER):
+        if booking is None or booking.status != Status.CONFIRMED:
+            return "booking no longer confirmed"
+        if changed:
+            return "booking changed meanwhile"
+        if not _still_assigned(message, booking):
+            return "mediator no longer assigned"
+        if kind == MessageKind.REMINDER and booking.starts_at <= now:
+            return "appointment already began"
+        return ""
+    if kind == MessageKind.BOOKING_CANCELLED and message.context.get("calendar"):
+        return "" if _earlier_sent(message, None) else "no invitation ever went out"
+    if kind == MessageKind.BOOKING_REOPENED:
+        open_statuses = (Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
+        return "" if booking is not None and booking.status in open_statuses else "filled again"
+    if kind == MessageKind.REPORT_REQUEST:
+        if booking is None or hasattr(booking, "report"):
+            return "report already given"
+        return "" if _still_assigned(message, booking) else "mediator no longer assigned"
+    if kind == MessageKind.STANDBY_REQUEST:
+        return _standby_reason(message)
+    if kind == MessageKind.UNFILLED_ALERT:
+        return _alert_reason(message)
+    if kind == MessageKind.ACCOUNT_INVITATION:
+        user = message.recipient_user
+        return "" if user is not None and user.is_active else "account gone or inactive"
+    return ""
+
+
+def _still_assigned(message: Message, booking: Any) -> bool:
+    if message.context.get("side") == SIDE_INSTITUTION:
+        return True
+    return booking.mediator_id is not None and booking.mediator_id == message.context.get(
+        "mediator_id", booking.mediator_id
+    )
+
+
+def _earlier_sent(message: Message, kind: str | None) -> bool:
+    """Did this recipient get the message this one follows up (offer, invitation, ...)?"""
+    qs = Message.objects.filter(
+        recipient_email=message.recipient_email,
+        status__in=[MessageStatus.SENT, MessageStatus.SENDING],
+    ).exclude(pk=message.pk)
+    if kind == MessageKind.OFFER_MADE:
+        return qs.filter(offer_id=message.offer_id, kind=kind).exists()
+    if message.kind == MessageKind.STANDBY_RELEASE:
+        return qs.filter(
+            kind=MessageKind.STANDBY_REQUEST,
+            context__standby_id=message.context.get("standby_id"),
+        ).exists()
+    return qs.filter(booking_id=message.booking_id, kind__in=INVITATION_KINDS).exists()
+
+
+def _standby_reason(message: Message) -> str:
+    from bookings.constants import Status
+    from bookings.models import Standby
+
+    standby = Standby.objects.filter(pk=message.context.get("standby_id")).first()
+    if standby is None or standby.released_at is not None:
+        return "standby released"
+    if message.booking is None or message.booking.status != Status.CONFIRMED:
+        return "booking no longer confirmed"
+    return ""
+
+
+def _alert_reason(message: Message) -> str:
+    from bookings.models import Alert
+
+    alert = Alert.objects.filter(pk=message.context.get("alert_id")).first()
+    if alert is None or alert.resolved_at is not None:
+        return "alert resolved"
+    return ""
+
+
+# -- SMTP connections reused by a worker process -------------------------------------------
+
+
+class Connections(threading.local):
+    """One open SMTP connection per worker process (thread), reopened when idle too long.
+
+    Other back-ends (files, memory) get a fresh connection per message.
+    """
+
+    def __init__(self) -> None:
+        self.backend: Any = None
+        self.signature: tuple[Any, ...] = ()
+        self.last_used = 0.0
+
+    def send(self, email: EmailMessage) -> None:
+        backend, reused = self._backend()
+        if backend is None:
+            get_connection(fail_silently=False).send_messages([email])
+            return
+        try:
+            backend.send_messages([email])
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            if not reused:
+                raise
+            # The server dropped an idle connection before we sent anything: once more.
+            backend, _reused = self._backend()
+            backend.send_messages([email])
+        except BaseException:
+            self.close()
+            raise
+        self.last_used = time.monotonic()
+
+    def _backend(self) -> tuple[Any, bool]:
+        signature = (
+            settings.EMAIL_BACKEND,
+            settings.EMAIL_HOST,
+            settings.EMAIL_PORT,
+            getattr(settings, "EMAIL_HOST_USER", ""),
+        )
+        if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+            return None, False
+        idle = time.monotonic() - self.last_used
+        if self.backend is not None and (
+            signature != self.signature or idle > setting("SMTP_IDLE_SECONDS")
+        ):
+            self.close()
+        if self.backend is None:
+            backend = get_connection(fail_silently=False)
+            if not isinstance(backend, SmtpBackend):
+                return None, False
+            backend.open()
+            self.backend, self.signature = backend, signature
+            return backend, False
+        return self.backend, True
+
+    def close(self) -> None:
+        if self.backend is not None:
+            backend, self.backend = self.backend, None
+            backend.fail_silently = True
+            backend.close()
+
+
+connections = Connections()

@@ -1,0 +1,329 @@
+"""All calendar work: one event builder shared by invitations, cancellations and feeds.
+
+RFC 5545 / RFC 5546 as Outlook, Google Calendar, Apple Calendar and Thunderbird accept it:
+one stable UID per booking, SEQUENCE from ``Booking.sequence``, DTSTAMP in UTC, local times
+with ``TZID=Europe/Berlin`` and a VTIMEZONE in RRULE form.
+
+Why our own VTIMEZONE: icalendar 7's ``Timezone.from_tzinfo`` writes one RDATE per
+transition for a fixed span of years and puts the DAYLIGHT DTSTART at 03:00 (the local time
+after the change), where RFC 5545 counts DTSTART in TZOFFSETFROM time (02:00). We derive the
+two RRULE components from the POSIX rule in the zone's TZif footer (``CET-1CEST,M3.5.0,
+M10.5.0/3``), so the definition holds for every year the rule holds.
+
+Why some instants are written in UTC: a local time that occurs twice (02:30 on the last
+Sunday of October) means its *first* occurrence under RFC 5545; the second one cannot be
+written with a TZID at all, so such instants (both, to be safe with lenient parsers) are
+written in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vRecur,
+)
+
+if TYPE_CHECKING:
+    from bookings.models import Booking
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UTC = datetime.UTC
+PRODID = "-//Sprachmittlerpool//Notifications//DE"
+
+METHOD_REQUEST = "REQUEST"
+METHOD_CANCEL = "CANCEL"
+
+
+@dataclass(frozen=True)
+class Party:
+    """An organizer or attendee: an e-mail address with a display name."""
+
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where it happens: an address (with coordinates) or the phone/video details."""
+
+    text: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One appointment as calendars see it."""
+
+    uid: str
+    sequence: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    stamp: datetime.datetime
+    summary: str
+    description: str = ""
+    place: Place | None = None
+    cancelled: bool = False
+    organizer: Party | None = None
+    attendees: tuple[Party, ...] = field(default_factory=tuple)
+    alarm_minutes_before: int | None = None
+
+
+# -- the event builder ---------------------------------------------------------------------
+
+
+def booking_uid(booking_id: int) -> str:
+    """The one UID of a booking, in invitations, cancellations and feeds alike."""
+    return f"booking-{booking_id}@{uid_domain()}"
+
+
+def uid_domain() -> str:
+    return getattr(settings, "NOTIFICATIONS_UID_DOMAIN", "") or "sprachmittlerpool.invalid"
+
+
+def is_ambiguous(instant: datetime.datetime, tz: ZoneInfo = BERLIN) -> bool:
+    """True when the instant's local wall-clock time occurs twice (the autumn change)."""
+    local = instant.astimezone(tz)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def start_and_end(event: CalendarEvent) -> tuple[datetime.datetime, datetime.datetime]:
+    """Local times with TZID, or both in UTC when either is ambiguous (RFC 5545 3.8.2.2:
+    DTEND is local time if and only if DTSTART is)."""
+    if is_ambiguous(event.starts_at) or is_ambiguous(event.ends_at):
+        return event.starts_at.astimezone(UTC), event.ends_at.astimezone(UTC)
+    return event.starts_at.astimezone(BERLIN), event.ends_at.astimezone(BERLIN)
+
+
+def vevent(event: CalendarEvent) -> Event:
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("sequence", event.sequence)
+    component.add("dtstamp", event.stamp.astimezone(UTC))
+    start, end = start_and_end(event)
+    component.add("dtstart", start)
+    component.add("dtend", end)
+    component.add("summary", event.summary)
+    if event.description:
+        component.add("description", event.description)
+    if event.place is not None:
+        component.add("location", event.place.text)
+        if event.place.latitude is not None and event.place.longitude is not None:
+            component.add("geo", (event.place.latitude, event.place.longitude))
+    component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    component.add("transp", "TRANSPARENT" if event.cancelled else "OPAQUE")
+    if event.organizer is not None:
+        component.add("organizer", _address(event.organizer))
+    for attendee in event.attendees:
+        component.add(
+            "attendee",
+            _address(
+                attendee,
+                ROLE="REQ-PARTICIPANT",
+                PARTSTAT="ACCEPTED",
+                RSVP="FALSE",
+                CUTYPE="INDIVIDUAL",
+            ),
+        )
+    if event.alarm_minutes_before and not event.cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event.summary)
+        alarm.add("trigger", -datetime.timedelta(minutes=event.alarm_minutes_before))
+        component.add_component(alarm)
+    return component
+
+
+def _address(party: Party, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{party.email}")
+    if party.name:
+        address.params["CN"] = party.name
+    for key, value in params.items():
+        address.params[key] = value
+    return address
+
+
+def calendar(events: list[CalendarEvent], *, method: str | None = None, name: str = "") -> bytes:
+    """A VCALENDAR with the Europe/Berlin VTIMEZONE and the events."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if method:
+        cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+        cal.add("x-wr-timezone", BERLIN.key)
+    cal.add_component(vtimezone(BERLIN.key))
+    for event in events:
+        cal.add_component(vevent(event))
+    return cal.to_ical()
+
+
+def invitation(event: CalendarEvent) -> tuple[str, bytes]:
+    """The iTIP message for one recipient: REQUEST, or CANCEL for a cancelled event."""
+    method = METHOD_CANCEL if event.cancelled else METHOD_REQUEST
+    return method, calendar([event], method=method)
+
+
+def feed(events: list[CalendarEvent], *, name: str) -> bytes:
+    return calendar(events, name=name)
+
+
+# -- a booking as an event -----------------------------------------------------------------
+
+
+def event_for_booking(
+    booking: Booking,
+    *,
+    stamp: datetime.datetime,
+    cancelled: bool = False,
+    organizer: Party | None = None,
+    attendees: tuple[Party, ...] = (),
+    alarm_minutes_before: int | None = None,
+    description: str = "",
+) -> CalendarEvent:
+    """Build the event of a booking (translated texts: call inside translation.override)."""
+    language = booking.language.name_for(_lang())
+    summary = _("Language mediation %(language)s · %(institution)s") % {
+        "language": language,
+        "institution": booking.institution.name,
+    }
+    return CalendarEvent(
+        uid=booking_uid(booking.pk),
+        sequence=booking.sequence,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        stamp=stamp,
+        summary=summary,
+        description=description,
+        place=place_of(booking),
+        cancelled=cancelled,
+        organizer=organizer,
+        attendees=attendees,
+        alarm_minutes_before=alarm_minutes_before,
+    )
+
+
+def place_of(booking: Booking) -> Place:
+    from bookings.constants import Mode
+
+    if booking.mode == Mode.ON_SITE and booking.location is not None:
+        loc = booking.location
+        return Place(
+            text=f"{loc.name}, {loc.address}, {loc.postal_code} {loc.town.name}",
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+        )
+    if booking.mode == Mode.PHONE:
+        text = _("By phone")
+    else:
+        text = _("By video")
+    if booking.contact_phone:
+        text = f"{text} · {_('Phone')}: {booking.contact_phone}"
+    return Place(text=text)
+
+
+def _lang() -> str:
+    from django.utils.translation import get_language
+
+    return get_language() or "de"
+
+
+# -- VTIMEZONE in RRULE form from the zone's POSIX rule ------------------------------------
+
+_POSIX = re.compile(
+    r"^(?P<std><[^>]+>|[A-Za-z]{3,})(?P<stdoff>[+-]?[\d:]+)"
+    r"(?:(?P<dst><[^>]+>|[A-Za-z]{3,})(?P<dstoff>[+-]?[\d:]+)?"
+    r",(?P<start>M[\d.]+(?:/[+-]?[\d:]+)?),(?P<end>M[\d.]+(?:/[+-]?[\d:]+)?))?$"
+)
+_WEEKDAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
+
+
+@lru_cache(maxsize=8)
+def vtimezone(key: str) -> Timezone:
+    """VTIMEZONE with one STANDARD and one DAYLIGHT component, each with a yearly RRULE."""
+    rule = _posix_rule(key)
+    match = _POSIX.match(rule)
+    if match is None:
+        raise ValueError(f"Unsupported POSIX TZ rule for {key}: {rule!r}")
+    std_name = match["std"].strip("<>")
+    std = -_hours(match["stdoff"])
+    tz = Timezone()
+    tz.add("tzid", key)
+    tz.add("x-lic-location", key)
+    if not match["dst"]:
+        part = TimezoneStandard()
+        part.add("dtstart", datetime.datetime.combine(datetime.date(1970, 1, 1), datetime.time()))
+        part.add("tzoffsetfrom", std)
+        part.add("tzoffsetto", std)
+        part.add("tzname", std_name)
+        tz.add_component(part)
+        return tz
+    dst = -_hours(match["dstoff"]) if match["dstoff"] else std + datetime.timedelta(hours=1)
+    for component, name, start, offset_from, offset_to in (
+        (TimezoneDaylight(), match["dst"].strip("<>"), match["start"], std, dst),
+        (TimezoneStandard(), std_name, match["end"], dst, std),
+    ):
+        dtstart, recur = _m_rule(start)
+        component.add("tzoffsetfrom", offset_from)
+        component.add("tzoffsetto", offset_to)
+        component.add("tzname", name)
+        component.add("dtstart", dtstart)
+        component.add("rrule", recur)
+        tz.add_component(component)
+    return tz
+
+
+def _posix_rule(key: str) -> str:
+    """The POSIX TZ string in the footer of the zone's TZif file (tzdata package)."""
+    parts = key.split("/")
+    data = resources.files("tzdata.zoneinfo").joinpath(*parts).read_bytes()
+    return data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("ascii")
+
+
+def _hours(text: str) -> datetime.timedelta:
+    sign = -1 if text.startswith("-") else 1
+    pieces = [int(p) for p in text.lstrip("+-").split(":")] + [0, 0]
+    return sign * datetime.timedelta(hours=pieces[0], minutes=pieces[1], seconds=pieces[2])
+
+
+def _m_rule(text: str) -> tuple[datetime.datetime, vRecur]:
+    """``Mm.w.d[/time]`` → the first occurrence in 1970 (local time before the change)
+    and the yearly RRULE."""
+    date_part, _sep, time_part = text[1:].partition("/")
+    month, week, weekday = (int(p) for p in date_part.split("."))
+    at = _hours(time_part) if time_part else datetime.timedelta(hours=2)
+    if not datetime.timedelta(0) <= at < datetime.timedelta(days=1):
+        raise ValueError(f"Transition time outside the day: {text}")
+    day = _nth_weekday(1970, month, week, weekday)
+    byday = f"{-1 if week == 5 else week}{_WEEKDAYS[weekday]}"
+    recur = vRecur({"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": byday})
+    return datetime.datetime.combine(day, datetime.time()) + at, recur
+
+
+def _nth_weekday(year: int, month: int, week: int, weekday: int) -> datetime.date:
+    """POSIX: weekday 0 is Sunday; week 5 is the last one in the month."""
+    first = datetime.date(year, month, 1)
+    python_weekday = (weekday - 1) % 7
+    day = first + datetime.timedelta(days=(python_weekday - first.weekday()) % 7)
+    day += datetime.timedelta(weeks=week - 1)
+    while day.month != month:
+        day -= datetime.timedelta(weeks=1)
+    return day

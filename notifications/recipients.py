@@ -1,0 +1,98 @@
+"""Who receives a message, with the address, name and language to write it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from bookings.models import Booking
+    from institutions.models import Pool
+    from mediators.models import Mediator
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+    language: str = "de"
+    user_id: int | None = None
+
+
+def message_language(code: str | None) -> str:
+    """The recipient's language where the site has it, German otherwise."""
+    available = {lang for lang, _label in settings.LANGUAGES}
+    if code and code in available:
+        return code
+    if code and code.split("-")[0] in available:
+        return code.split("-")[0]
+    return "de"
+
+
+def _full_name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+def mediator_recipient(mediator: Mediator) -> Recipient | None:
+    user = mediator.user
+    if not user.email or not user.is_active:
+        return None
+    return Recipient(
+        email=user.email,
+        name=_full_name(user),
+        language=message_language(mediator.language),
+        user_id=user.pk,
+    )
+
+
+def institution_recipient(booking: Booking) -> Recipient | None:
+    """The institution's contact for this booking: the staff member who requested it, else
+    the institution's own address."""
+    user = booking.requested_by
+    staff = getattr(user, "staff", None) if user is not None else None
+    if (
+        user is not None
+        and staff is not None
+        and staff.institution_id == booking.institution_id
+        and user.email
+        and user.is_active
+    ):
+        return Recipient(
+            email=user.email,
+            name=booking.contact_name or _full_name(user),
+            language=message_language(staff.language),
+            user_id=user.pk,
+        )
+    if booking.institution.email:
+        return Recipient(
+            email=booking.institution.email,
+            name=booking.contact_name or booking.institution.name,
+            language="de",
+        )
+    return None
+
+
+def coordinator_recipients(pool: Pool) -> list[tuple[int, Recipient]]:
+    """(coordinator id, recipient) for every active coordinator of the pool with an address."""
+    from institutions.models import Coordinator
+
+    coordinators = (
+        Coordinator.objects.filter(pool=pool, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [
+        (
+            c.pk,
+            Recipient(
+                email=c.user.email,
+                name=_full_name(c.user),
+                language=message_language(c.language),
+                user_id=c.user_id,
+            ),
+        )
+        for c in coordinators
+    ]

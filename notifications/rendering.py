@@ -1,0 +1,94 @@
+"""Turn an outbox row into an e-mail: text and HTML from templates, plus the calendar part.
+
+An invitation is ``multipart/mixed`` holding ``multipart/alternative`` (text/plain,
+text/html, ``text/calendar; method=REQUEST``) and the same calendar as ``invite.ics``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .content import MailContent, content_for
+from .ical import invitation, uid_domain
+
+if TYPE_CHECKING:
+    from institutions.models import Pool
+
+    from .models import Message
+
+
+def sender_address(pool: Pool | None) -> str:
+    return (pool.mail_sender if pool is not None else "") or _plain(settings.DEFAULT_FROM_EMAIL)
+
+
+def _plain(address: str) -> str:
+    return address.rsplit("<", 1)[-1].rstrip(">").strip()
+
+
+def from_header(pool: Pool | None) -> str:
+    from email.utils import formataddr
+
+    if pool is not None and pool.mail_sender:
+        return formataddr((pool.name, pool.mail_sender))
+    return settings.DEFAULT_FROM_EMAIL
+
+
+def message_id(message: Message) -> str:
+    """Stable across retries, so a receiving system can drop a repeat."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
+    return f"<spm.{message.pk}.{digest}@{uid_domain()}>"
+
+
+def render_email(message: Message) -> EmailMultiAlternatives:
+    with translation.override(message.language):
+        content = content_for(message)
+        context = {
+            "content": content,
+            "recipient_name": message.recipient_name,
+            "footer": message.pool.mail_footer if message.pool else "",
+            "pool_name": message.pool.name if message.pool else "",
+            "language": message.language,
+            "direction": "rtl" if translation.get_language_bidi() else "ltr",
+        }
+        text = render_to_string("notifications/email/message.txt", context)
+        html = render_to_string("notifications/email/message.html", context)
+        email = EmailMultiAlternatives(
+            subject=content.subject,
+            body=text,
+            from_email=from_header(message.pool),
+            to=[message.recipient_email],
+            reply_to=[message.pool.mail_reply_to]
+            if message.pool and message.pool.mail_reply_to
+            else None,
+            headers={
+                "Message-ID": message_id(message),
+                "Auto-Submitted": "auto-generated",
+                "Content-Language": message.language,
+            },
+        )
+        email.attach_alternative(html, "text/html")
+        _attach_calendar(email, content)
+    return email
+
+
+def _attach_calendar(email: EmailMultiAlternatives, content: MailContent) -> None:
+    if content.event is None:
+        return
+    method, ics = invitation(content.event)
+    text = ics.decode("utf-8")
+    # The subtype carries the iTIP method parameter: text/calendar; method=REQUEST.
+    email.attach_alternative(text, f"text/calendar; method={method}")
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    email.attach(filename, ics, "application/ics")
+
+
+def preview(message: Message) -> str:
+    """The text part, for the admin."""
+    return render_email(message).body or _("(empty)")

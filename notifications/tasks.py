@@ -1,0 +1,39 @@
+"""Celery tasks: thin wrappers that take ids, load fresh state and call one function.
+
+``deliver_message`` runs with ``acks_late`` and ``reject_on_worker_lost``: a worker that
+dies mid-task leaves the task message to be delivered again, and the guarded status update
+makes that repeat harmless. What a lost task leaves behind, the beat sweep picks up.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .delivery import message_deliver
+from .periodic import outbox_sweep, reminders_write, report_requests_write
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_message(message_id: int) -> str:
+    outcome = message_deliver(message_id=message_id)
+    if outcome.retry_in is not None:
+        # The row is pending with next_attempt_at set; should this task be lost, the sweep
+        # enqueues the row again once it is overdue.
+        deliver_message.apply_async((message_id,), countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    result = outbox_sweep()
+    return {"taken_back": result.taken_back, "failed": result.failed, "requeued": result.requeued}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reminders() -> int:
+    return reminders_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_report_requests() -> int:
+    return report_requests_write()

@@ -1,0 +1,210 @@
+"""Delivery: once, after commit; retries only for transient errors; obsolete messages skipped."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bookings.constants import OfferStatus, Status
+from notifications import delivery
+from notifications.constants import MessageKind, MessageStatus
+from notifications.delivery import is_transient, message_deliver
+from notifications.models import Message
+from notifications.services import offer_made_notify
+from tests.bookings.factories import OfferFactory
+
+from .conftest import confirm
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp_raises(monkeypatch):
+    """Make the mail connection raise the given exception (the network is the edge here)."""
+
+    def install(exc):
+        def send(email):
+            raise exc
+
+        monkeypatch.setattr(delivery.connections, "send", send)
+
+    return install
+
+
+def test_a_committed_confirmation_is_delivered_once_to_each_side(
+    booking, mediator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(booking, mediator)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["lehrerin@example.org", "mona@example.org"]
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert all(m.sent_at is not None and m.attempts == 1 for m in Message.objects.all())
+
+
+def test_a_second_delivery_of_the_same_row_sends_nothing(confirmed):
+    message = Message.objects.filter(booking=confirmed).first()
+
+    first = message_deliver(message_id=message.pk)
+    second = message_deliver(message_id=message.pk)
+
+    assert (first.status, second.status) == (MessageStatus.SENT, "not_claimed")
+    assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert message.attempts == 1
+
+
+def test_a_row_claimed_by_another_worker_is_left_alone(confirmed):
+    message = Message.objects.filter(booking=confirmed).first()
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING)
+
+    outcome = message_deliver(message_id=message.pk)
+
+    assert outcome.status == "not_claimed"
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        smtplib.SMTPServerDisconnected("gone"),
+        ConnectionRefusedError(111, "refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPResponseException(421, b"try later"),
+        smtplib.SMTPRecipientsRefused({"a@b.c": (450, b"mailbox busy")}),
+        smtplib.SMTPDataError(451, b"local error"),
+    ],
+)
+def test_transient_errors_retry_later_with_backoff(confirmed, smtp_raises, exc, settings):
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
+    smtp_raises(exc)
+    message = Message.objects.filter(booking=confirmed).first()
+    before = timezone.now()
+
+    outcome = message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert outcome.status == MessageStatus.PENDING
+    assert 60 <= outcome.retry_in < 67
+    assert message.status == MessageStatus.PENDING
+    assert message.next_attempt_at >= before + datetime.timedelta(seconds=60)
+    assert type(exc).__name__ in message.last_error
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        smtplib.SMTPRecipientsRefused({"a@b.c": (550, b"no such user")}),
+        smtplib.SMTPDataError(554, b"rejected"),
+        smtplib.SMTPSenderRefused(553, b"sender refused", "x@y.z"),
+    ],
+)
+def test_a_5xx_rejection_fails_at_once(confirmed, smtp_raises, exc):
+    smtp_raises(exc)
+    message = Message.objects.filter(booking=confirmed).first()
+
+    outcome = message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert outcome.status == message.status == MessageStatus.FAILED
+    assert message.attempts == 1
+    assert outcome.retry_in is None
+
+
+def test_the_backoff_doubles_with_each_attempt_up_to_a_cap_with_a_little_jitter(settings):
+    settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 10
+    settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 50
+
+    delays = [delivery.backoff_seconds(n) for n in (1, 2, 3, 4, 5)]
+
+    for delay, base in zip(delays, [10, 20, 40, 50, 50], strict=True):
+        assert base <= delay < base * 1.1
+
+
+def test_after_the_last_attempt_a_transient_error_fails_the_message(
+    confirmed, smtp_raises, settings
+):
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
+    smtp_raises(TimeoutError("slow"))
+    message = Message.objects.filter(booking=confirmed).first()
+
+    message_deliver(message_id=message.pk)
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    outcome = message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert outcome.status == message.status == MessageStatus.FAILED
+    assert message.attempts == 2
+
+
+def test_a_bug_while_rendering_fails_the_message_without_retry(confirmed, monkeypatch):
+    def broken(message):
+        raise KeyError("template context")
+
+    monkeypatch.setattr("notifications.rendering.content_for", broken)
+    message = Message.objects.filter(booking=confirmed).first()
+
+    with pytest.raises(KeyError):
+        message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert mail.outbox == []
+
+
+def test_is_transient_tells_4xx_and_connection_errors_from_5xx():
+    assert is_transient(smtplib.SMTPConnectError(421, b"busy"))
+    assert is_transient(OSError("network unreachable"))
+    assert not is_transient(smtplib.SMTPAuthenticationError(535, b"bad login"))
+    assert not is_transient(smtplib.SMTPRecipientsRefused({"a": (450, b""), "b": (550, b"")}))
+    assert not is_transient(ValueError("a bug"))
+
+
+# -- obsolete at send time ------------------------------------------------------------------
+
+
+def test_a_confirmation_for_a_booking_changed_meanwhile_is_skipped(confirmed):
+    message = Message.objects.filter(booking=confirmed).first()
+    confirmed.sequence += 1
+    confirmed.save(update_fields=["sequence"])
+
+    outcome = message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert outcome.status == message.status == MessageStatus.SKIPPED
+    assert "changed" in message.last_error
+    assert mail.outbox == []
+
+
+def test_an_offer_for_a_booking_taken_meanwhile_is_not_sent(booking, mediator):
+    offer = OfferFactory(booking=booking, mediator=mediator)
+    offer_made_notify(offer=offer)
+    message = Message.objects.get(kind=MessageKind.OFFER_MADE)
+    offer.status = OfferStatus.WITHDRAWN
+    offer.save()
+
+    outcome = message_deliver(message_id=message.pk)
+
+    assert outcome.status == MessageStatus.SKIPPED
+    assert mail.outbox == []
+
+
+def test_a_reminder_for_a_cancelled_booking_is_not_sent(confirmed):
+    from notifications.periodic import reminders_write
+
+    Message.objects.all().delete()
+    Message.objects.all()
+    confirmed.starts_at = timezone.now() + datetime.timedelta(hours=20)
+    confirmed.ends_at = confirmed.starts_at + datetime.timedelta(hours=1)
+    confirmed.confirmed_at = timezone.now() - datetime.timedelta(days=3)
+    confirmed.save()
+    reminders_write()
+    reminder = Message.objects.filter(kind=MessageKind.REMINDER).first()
+    type(confirmed).objects.filter(pk=confirmed.pk).update(status=Status.CANCELLED)
+
+    outcome = message_deliver(message_id=reminder.pk)
+
+    assert outcome.status == MessageStatus.SKIPPED
+    assert mail.outbox == []
