@@ -1,0 +1,31 @@
+"""``python manage.py load_demo``: the Kreis Viersen demo pool; a second run keeps the data."""
+
+from django.core.management.base import BaseCommand
+
+from bookings.models import Booking
+from institutions.demo import DEMO_PASSWORD, load_demo
+from institutions.models import Institution
+from mediators.models import Mediator
+
+
+class Command(BaseCommand):
+    help = "Load the demo data of Kreis Viersen (once) and print the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        created, logins = load_demo()
+        if created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo loaded: {Institution.objects.count()} institutions, "
+                    f"{Mediator.objects.count()} mediators, {Booking.objects.count()} bookings."
+                )
+            )
+        else:
+            self.stdout.write("The demo pool exists already; nothing changed.")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
+        for login in logins:
+            self.stdout.write(f"  {login.role:<18} {login.username:<14} {login.who}")
+        self.stdout.write(
+            "\nPages: http://127.0.0.1:8000/  ·  admin: http://127.0.0.1:8000/admin/  ·  "
+            "API docs: http://127.0.0.1:8000/api/v1/docs/"
+        )
