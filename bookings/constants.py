@@ -129,3 +129,4 @@ class AlertKind(models.TextChoices):
     TAX_FREE_WARNING = "tax_free_warning", _("mediator approaches the tax-free amount")
     TAX_FREE_EXCEEDED = "tax_free_exceeded", _("mediator is above the tax-free amount")
     ALLOWANCE_MISSING = "allowance_missing", _("allowance could not be computed")
+    UNFILLED = "unfilled", _("nobody found for a booking")

@@ -171,19 +171,28 @@ def booking_create(
             reason=reason,
             data={"over_budget": over_budget},
         )
+        if status == Status.REQUESTED:
+            from .offers import matching_enqueue
+
+            matching_enqueue(booking=booking)
     return booking
 
 
 def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = "") -> Booking:
     """A coordinator approves a request that waits for approval (→ requested)."""
-    return transition(
-        booking,
-        to=Status.REQUESTED,
-        actor=actor,
-        actor_role=ActorRole.COORDINATOR,
-        reason=reason,
-        allowed_from={Status.AWAITING_APPROVAL},
-    )
+    from .offers import matching_enqueue
+
+    with transaction.atomic():
+        approved = transition(
+            booking,
+            to=Status.REQUESTED,
+            actor=actor,
+            actor_role=ActorRole.COORDINATOR,
+            reason=reason,
+            allowed_from={Status.AWAITING_APPROVAL},
+        )
+        matching_enqueue(booking=approved)
+    return approved
 
 
 def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
@@ -265,19 +274,23 @@ def _mediator_withdraws(
             changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
             data={"late": late, "mediator_id": actor.mediator.pk, "mediator_cancelled": True},  # type: ignore[attr-defined]
         )
-        _after_mediator_withdrawal(booking=reopened)
+        _after_mediator_withdrawal(booking=reopened, mediator_id=actor.mediator.pk)  # type: ignore[attr-defined]
     return reopened
 
 
 def _after_cancel(*, booking: Booking, role: str | None, late: bool) -> None:
     """Effects of a cancellation beyond the status: pay for a late cancellation by the
     institution; offers and standby are released by the matching engine."""
+    from .offers import offers_after_cancel
     from .reports import allowance_for_late_cancellation
 
+    offers_after_cancel(booking=booking)
     if late and role == ActorRole.INSTITUTION and booking.mediator_id:
         allowance_for_late_cancellation(booking=booking)
 
 
-def _after_mediator_withdrawal(*, booking: Booking) -> None:
-    """Matching re-opens at once (filled in by the matching engine)."""
-    return None
+def _after_mediator_withdrawal(*, booking: Booking, mediator_id: int) -> None:
+    """Matching re-opens at once (the standby first); the mediator is not asked again."""
+    from .offers import matching_reopened
+
+    matching_reopened(booking=booking, mediator_id=mediator_id)

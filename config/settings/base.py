@@ -149,6 +149,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
+# Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
+CELERY_BEAT_SCHEDULE["matching-sweep"] = {
+    "task": "bookings.tasks.matching_sweep_task",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # Notifications: outbox delivery (see notifications/constants.py for every default).
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)

@@ -1,0 +1,22 @@
+"""Celery tasks of the bookings app: they take ids, load fresh state and call a service.
+Each is idempotent; the periodic sweep picks up whatever a lost task left behind."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.offers import booking_match
+from .services.sweep import matching_sweep
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def booking_match_task(booking_id: int) -> int:
+    """Make the next offers for a booking that became requested (or lost its mediator)."""
+    return len(booking_match(booking_id=booking_id))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def matching_sweep_task() -> dict[str, int]:
+    """Every minute from Celery beat: expiry, deadlines, stranded bookings, standbys."""
+    result = matching_sweep()
+    return {"expired": result.expired, "offers": result.offers, "released": result.released}
