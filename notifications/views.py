@@ -100,9 +100,8 @@ class OfferAnswerView(View):
         return self._page(request, _read(token), step="confirm")
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        from bookings.services.offers import offer_accept, offer_decline
-
         from bookings.exceptions import BookingConflict
+        from bookings.services.offers import offer_accept, offer_decline
 
         answer = _read(token)
         if answer.problem:
