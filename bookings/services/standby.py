@@ -67,10 +67,9 @@ def standby_after_confirmation(booking: Booking, *, now: datetime.datetime) -> S
         if current is not None and current.mediator_id == booking.mediator_id:
             Standby.objects.filter(pk=current.pk).update(released_at=now)
         return None
-    standby, _created = Standby.objects.update_or_create(
-        booking=booking,
-        defaults={"mediator": candidates[0].mediator, "released_at": None},
-    )
+    # A fresh row for every standby asked (its messages are keyed by the row).
+    Standby.objects.filter(booking=booking).delete()
+    standby = Standby.objects.create(booking=booking, mediator=candidates[0].mediator)
     standby_notify(standby=standby)
     return standby
 
