@@ -2,6 +2,18 @@
 
 from django.urls import path
 
+from bookings.apis.bookings import (
+    BookingApproveApi,
+    BookingCancelApi,
+    BookingDetailApi,
+    BookingListCreateApi,
+    BookingRefuseApi,
+)
+from bookings.apis.reports import (
+    BookingConfirmReportApi,
+    BookingDisputeReportApi,
+    BookingReportApi,
+)
 from config.api.auth import TokenObtainApi
 from institutions.apis import (
     InstitutionDetailApi,
@@ -61,5 +73,22 @@ urlpatterns = [
         "mediators/<int:pk>/conflicts/",
         MediatorConflictListCreateApi.as_view(),
         name="mediator-conflicts",
+    ),
+    # bookings
+    path("bookings/", BookingListCreateApi.as_view(), name="booking-list"),
+    path("bookings/<int:pk>/", BookingDetailApi.as_view(), name="booking-detail"),
+    path("bookings/<int:pk>/approve/", BookingApproveApi.as_view(), name="booking-approve"),
+    path("bookings/<int:pk>/refuse/", BookingRefuseApi.as_view(), name="booking-refuse"),
+    path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="booking-cancel"),
+    path("bookings/<int:pk>/report/", BookingReportApi.as_view(), name="booking-report"),
+    path(
+        "bookings/<int:pk>/confirm-report/",
+        BookingConfirmReportApi.as_view(),
+        name="booking-confirm-report",
+    ),
+    path(
+        "bookings/<int:pk>/dispute-report/",
+        BookingDisputeReportApi.as_view(),
+        name="booking-dispute-report",
     ),
 ]

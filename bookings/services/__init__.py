@@ -1,5 +1,6 @@
 """Services that change bookings. Import from here: ``from bookings.services import ...``."""
 
+from .access_log import access_log_record
 from .booking import (
     booking_approve,
     booking_cancel,
@@ -22,6 +23,7 @@ from .reports import (
 from .reschedule import booking_reschedule
 
 __all__ = [
+    "access_log_record",
     "allowance_compute",
     "allowance_for_late_cancellation",
     "booking_approve",

@@ -45,6 +45,7 @@ class BerlinDateTimeField(serializers.DateTimeField):
     """
 
     default_error_messages = {
+        "out_of_range": _("Give a date between the years {min_year} and {max_year}."),
         "nonexistent": _(
             "This local time does not exist in Europe/Berlin (the clocks jump forward at the "
             "change to summer time). Choose another time."
@@ -61,11 +62,17 @@ class BerlinDateTimeField(serializers.DateTimeField):
         ),
     }
 
+    # Far enough for every appointment, near enough that date arithmetic never overflows.
+    min_year = 1900
+    max_year = 2100
+
     def __init__(self, **kwargs):
         kwargs.setdefault("default_timezone", BERLIN)
         super().__init__(**kwargs)
 
     def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if not self.min_year <= value.year <= self.max_year:
+            self.fail("out_of_range", min_year=self.min_year, max_year=self.max_year)
         try:
             if timezone.is_aware(value):
                 offset = value.utcoffset()
@@ -85,3 +92,19 @@ class BerlinDateTimeField(serializers.DateTimeField):
             return value.replace(tzinfo=BERLIN)
         except OverflowError:
             self.fail("overflow")
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id looked up only among the objects within the caller's reach.
+
+    ``scope(user)`` returns the queryset (a selector); an id outside it is "unknown" (400),
+    exactly like an id that does not exist, so nothing about other pools leaks.
+    """
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.scope(request.user if request else None)

@@ -201,6 +201,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.constants.Status",
+        "AppointmentKindEnum": "bookings.constants.AppointmentKind",
+        "TopicEnum": "bookings.constants.Topic",
+        "ActorRoleEnum": "bookings.constants.ActorRole",
+        "InstitutionKindEnum": "institutions.constants.InstitutionKind",
+    },
 }
 
 LOGGING = {

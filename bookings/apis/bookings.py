@@ -1,0 +1,249 @@
+"""REST API v1: request, list and read bookings; approve, refuse and cancel them.
+
+Each view looks the booking up among those within the caller's reach (404 otherwise), calls
+one service, records the access and answers with the booking as the caller may see it.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.fields import BerlinDateTimeField, ScopedPrimaryKeyRelatedField
+from config.api.permissions import (
+    IsCoordinator,
+    IsInstitutionStaff,
+    IsMediator,
+    MethodPermissionsMixin,
+)
+from institutions.models import FundingSource, Institution, Location
+from institutions.selectors import actor_role_of, institutions_visible_to, locations_visible_to
+from mediators.models import Language
+from mediators.selectors import dialect_by_code
+
+from ..constants import (
+    CASE_REFERENCE_MAX_LENGTH,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    NOTES_MAX_LENGTH,
+    ActorRole,
+    AppointmentKind,
+    Field,
+    GenderPreference,
+    Mode,
+    Topic,
+)
+from ..filters import BookingFilter
+from ..models import Booking
+from ..selectors import booking_detail_queryset, booking_list, bookings_visible_to
+from ..services import (
+    access_log_record,
+    booking_approve,
+    booking_cancel,
+    booking_create,
+    booking_refuse,
+)
+from ..services.access_log import CHANGE, READ
+from .output import BookingDetailOutputSerializer, BookingOutputSerializer, booking_response
+
+REASON_MAX_LENGTH = 2000
+
+
+def _funding_sources_of(user):
+    from institutions.selectors import pool_of
+
+    pool = pool_of(user)
+    return FundingSource.objects.filter(pool=pool) if pool else FundingSource.objects.none()
+
+
+def booking_in_reach(request, pk: int) -> Booking:
+    """The booking if the caller may see it; 404 otherwise (never reveal that it exists)."""
+    return get_object_or_404(bookings_visible_to(request.user), pk=pk)
+
+
+class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
+    """GET: bookings within reach (coordinators: the pool; staff: their institution;
+    mediators: assigned or offered to them). POST: institution staff request an appointment
+    (coordinators choose the institution) → 201 with ``id`` and ``status``."""
+
+    method_permissions = {
+        "GET": [IsCoordinator | IsInstitutionStaff | IsMediator],
+        "POST": [IsCoordinator | IsInstitutionStaff],
+    }
+    serializer_class = BookingOutputSerializer
+    filterset_class = BookingFilter
+    queryset = Booking.objects.none()  # the schema's model; requests use get_queryset
+
+    class InputSerializer(serializers.Serializer):
+        institution = ScopedPrimaryKeyRelatedField(
+            scope=institutions_visible_to,
+            queryset=Institution.objects.none(),
+            required=False,
+            help_text="Coordinators only: the institution the appointment is for.",
+            error_messages={"does_not_exist": _("Unknown institution.")},
+        )
+        language = serializers.SlugRelatedField(
+            slug_field="code",
+            queryset=Language.objects.all(),
+            help_text="ISO 639-3 code.",
+            error_messages={
+                "does_not_exist": _("Unknown language."),
+                "invalid": _("Give the ISO 639-3 code of the language."),
+            },
+        )
+        dialect = serializers.CharField(
+            max_length=40, required=False, allow_blank=True, allow_null=True
+        )
+        starts_at = BerlinDateTimeField()
+        duration_minutes = serializers.IntegerField(
+            min_value=MIN_DURATION_MINUTES, max_value=MAX_DURATION_MINUTES
+        )
+        mode = serializers.ChoiceField(choices=Mode.choices)
+        location = ScopedPrimaryKeyRelatedField(
+            scope=locations_visible_to,
+            queryset=Location.objects.none(),
+            required=False,
+            allow_null=True,
+            help_text="On site only: a location of the institution.",
+            error_messages={"does_not_exist": _("Unknown location.")},
+        )
+        field = serializers.ChoiceField(choices=Field.choices)
+        topic = serializers.ChoiceField(choices=Topic.choices, required=False, allow_blank=True)
+        kind = serializers.ChoiceField(
+            choices=AppointmentKind.choices, required=False, default=AppointmentKind.CONVERSATION
+        )
+        with_children = serializers.BooleanField(required=False, default=False)
+        sensitive = serializers.BooleanField(required=False, default=False)
+        gender_preference = serializers.ChoiceField(
+            choices=GenderPreference.choices, required=False, allow_blank=True
+        )
+        follow_up_of = ScopedPrimaryKeyRelatedField(
+            scope=bookings_visible_to,
+            queryset=Booking.objects.none(),
+            required=False,
+            allow_null=True,
+            error_messages={"does_not_exist": _("Unknown earlier booking.")},
+        )
+        case_reference = serializers.CharField(
+            max_length=CASE_REFERENCE_MAX_LENGTH, required=False, allow_blank=True
+        )
+        notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
+        funding_source = ScopedPrimaryKeyRelatedField(
+            scope=_funding_sources_of,
+            queryset=FundingSource.objects.none(),
+            required=False,
+            allow_null=True,
+            error_messages={"does_not_exist": _("Unknown funding source.")},
+        )
+        contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+        def validate(self, attrs):
+            user = self.context["request"].user
+            if actor_role_of(user) == ActorRole.COORDINATOR:
+                if attrs.get("institution") is None:
+                    raise serializers.ValidationError(
+                        {"institution": [_("Choose the institution the appointment is for.")]}
+                    )
+            else:
+                own = user.staff.institution
+                if attrs.get("institution") not in (None, own):
+                    raise serializers.ValidationError({"institution": [_("Unknown institution.")]})
+                attrs["institution"] = own
+            code = attrs.pop("dialect", None)
+            attrs["dialect"] = None
+            if code:
+                attrs["dialect"] = dialect_by_code(language=attrs["language"], code=code)
+                if attrs["dialect"] is None:
+                    raise serializers.ValidationError(
+                        {"dialect": [_("This dialect does not belong to the language.")]}
+                    )
+            return attrs
+
+    def get_queryset(self):
+        return booking_list(self.request.user)
+
+    @extend_schema(request=InputSerializer, responses={201: BookingDetailOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        booking = booking_create(requester=request.user, **serializer.validated_data)
+        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        return booking_response(request, booking.pk, status_code=status.HTTP_201_CREATED)
+
+
+class BookingDetailApi(APIView):
+    """The booking with ``status``, ``mediator`` (once confirmed) and ``events``. Every read
+    is recorded in the access log."""
+
+    permission_classes = [IsCoordinator | IsInstitutionStaff | IsMediator]
+
+    @extend_schema(responses=BookingDetailOutputSerializer)
+    def get(self, request, pk: int):
+        booking = get_object_or_404(booking_detail_queryset(request.user), pk=pk)
+        access_log_record(booking=booking, user=request.user, action=READ)
+        return Response(BookingDetailOutputSerializer(booking, context={"request": request}).data)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class BookingApproveApi(APIView):
+    """A coordinator approves a request in ``awaiting_approval`` → ``requested``
+    (409 in any other status)."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(request=OptionalReasonSerializer, responses=BookingDetailOutputSerializer)
+    def post(self, request, pk: int):
+        booking = booking_in_reach(request, pk)
+        serializer = OptionalReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking_approve(booking=booking, actor=request.user, **serializer.validated_data)
+        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        return booking_response(request, booking.pk, changed=True)
+
+
+class BookingRefuseApi(APIView):
+    """A coordinator refuses a request in ``awaiting_approval`` with a reason → ``cancelled``
+    (409 in any other status)."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(request=ReasonSerializer, responses=BookingDetailOutputSerializer)
+    def post(self, request, pk: int):
+        booking = booking_in_reach(request, pk)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking_refuse(booking=booking, actor=request.user, **serializer.validated_data)
+        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        return booking_response(request, booking.pk, changed=True)
+
+
+class BookingCancelApi(APIView):
+    """Institution staff, the assigned mediator or a coordinator cancel with a ``reason``.
+    A mediator gives a confirmed booking back (matching re-opens); a closed booking
+    answers 409."""
+
+    permission_classes = [IsCoordinator | IsInstitutionStaff | IsMediator]
+
+    @extend_schema(request=ReasonSerializer, responses=BookingDetailOutputSerializer)
+    def post(self, request, pk: int):
+        booking = booking_in_reach(request, pk)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking_cancel(booking=booking, actor=request.user, **serializer.validated_data)
+        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        return booking_response(request, booking.pk, changed=True)

@@ -1,0 +1,117 @@
+"""Read-only queries about bookings, scoped to the caller's reach at the source.
+
+``bookings_visible_to(user)`` is the one place that decides which bookings a user may see:
+coordinators their pool's, institution staff their institution's, mediators the bookings
+they are assigned to or hold an offer for. Every endpoint looks bookings up in it, so a
+booking outside reach answers 404 everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from institutions.selectors import actor_role_of
+
+from .constants import HOLDING_STATUSES, ActorRole, OfferStatus, Status
+from .models import Booking, BookingEvent, Offer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# Offers through which a mediator sees a booking (pending: deciding; accepted: holding it).
+VISIBLE_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
+# Statuses in which the institution sees who the mediator is.
+MEDIATOR_SHOWN_STATUSES = (*HOLDING_STATUSES, Status.NO_SHOW)
+
+
+def bookings_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Booking]:
+    role = actor_role_of(user)
+    qs = Booking.objects.all()
+    if role == ActorRole.COORDINATOR:
+        return qs.filter(pool_id=user.coordinator.pool_id)  # type: ignore[union-attr]
+    if role == ActorRole.INSTITUTION:
+        return qs.filter(institution_id=user.staff.institution_id)  # type: ignore[union-attr]
+    if role == ActorRole.MEDIATOR:
+        mediator_id = user.mediator.pk  # type: ignore[union-attr]
+        offered = Offer.objects.filter(
+            booking=OuterRef("pk"), mediator_id=mediator_id, status__in=VISIBLE_OFFER_STATUSES
+        )
+        return qs.filter(Q(mediator_id=mediator_id) | Q(Exists(offered)))
+    return qs.none()
+
+
+def _for_rendering(qs: QuerySet[Booking]) -> QuerySet[Booking]:
+    return qs.select_related(
+        "institution", "language", "dialect", "location__town", "mediator__user"
+    ).order_by("starts_at", "pk")
+
+
+def _with_details(qs: QuerySet[Booking]) -> QuerySet[Booking]:
+    return qs.select_related("report", "feedback").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=BookingEvent.objects.select_related("actor").order_by("created_at", "pk"),
+        )
+    )
+
+
+def booking_list(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:
+    """Bookings within reach with everything a list row shows, in a constant number of
+    queries."""
+    return _for_rendering(bookings_visible_to(user))
+
+
+def booking_detail_queryset(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:
+    """Bookings within reach with events, report and feedback for the detail view."""
+    return _with_details(booking_list(user))
+
+
+def booking_after_change(booking_id: int) -> Booking:
+    """A booking with its details, right after the caller changed it.
+
+    The caller had it in reach a moment ago; the change itself may have moved it out (a
+    mediator who gives a booking back is no longer assigned), and the answer still shows
+    the new status. What the caller may see is decided by ``booking_view_for`` as always.
+    """
+    return _with_details(_for_rendering(Booking.objects.all())).get(pk=booking_id)
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """What one user may see of one booking (PRODUCT.md, "Privacy and trust")."""
+
+    mediator: bool = False  # who the assigned mediator is
+    mediator_contact: bool = False  # the mediator's phone
+    institution_contact: bool = False  # the institution's contact person and phone
+    report: bool = False
+    feedback: bool = False  # only coordinators
+    event_reasons: bool = False
+    event_actors: bool = False  # names of the people behind events
+
+
+def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -> BookingView:
+    """Coordinators see everything; institution staff see the mediator once confirmed and
+    never the feedback; a mediator sees the institution's contact only once the booking is
+    confirmed to them."""
+    role = actor_role_of(user)
+    held = booking.status in HOLDING_STATUSES
+    if role == ActorRole.COORDINATOR:
+        return BookingView(True, True, True, True, True, True, True)
+    if role == ActorRole.INSTITUTION:
+        shown = bool(booking.mediator_id) and booking.status in MEDIATOR_SHOWN_STATUSES
+        return BookingView(
+            mediator=shown,
+            mediator_contact=shown and held,
+            institution_contact=True,
+            report=True,
+            event_reasons=True,
+        )
+    if role == ActorRole.MEDIATOR:
+        own = booking.mediator_id == user.mediator.pk  # type: ignore[union-attr]
+        return BookingView(
+            mediator=own, mediator_contact=own, institution_contact=own and held, report=own
+        )
+    return BookingView()
