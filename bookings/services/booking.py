@@ -178,10 +178,18 @@ def booking_create(
     return booking
 
 
+def _require_coordinator_of(booking: Booking, actor: AbstractBaseUser) -> None:
+    if actor_role_of(actor) != ActorRole.COORDINATOR or (
+        actor.coordinator.pool_id != booking.pool_id  # type: ignore[attr-defined]
+    ):
+        raise PermissionDenied(_("Only a coordinator of the booking's pool may do this."))
+
+
 def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = "") -> Booking:
     """A coordinator approves a request that waits for approval (→ requested)."""
     from .offers import matching_enqueue
 
+    _require_coordinator_of(booking, actor)
     with transaction.atomic():
         approved = transition(
             booking,
@@ -197,7 +205,9 @@ def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = 
 
 def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
     """A coordinator refuses a request that waits for approval (→ cancelled, with the reason)."""
-    if not reason.strip():
+    _require_coordinator_of(booking, actor)
+    reason = (reason or "").strip()
+    if not reason:
         raise DomainError(_("Say why the request is refused."), field="reason")
     return transition(
         booking,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,8 @@ from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 from .overlap import mediator_holds_overlap
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 # A booking with offers out is changed only after they are withdrawn (the matching engine
 # owns offers); closed, cancelled and past bookings are not changed at all.
@@ -50,7 +53,7 @@ def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
 
 def _as_data(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        return value.astimezone(BERLIN).isoformat()
     if isinstance(value, Location):
         return value.pk
     return value
@@ -101,9 +104,11 @@ def booking_reschedule(
             funding_source=None,
             now=now,
         )
-        old = {name: getattr(locked, name) for name in new}
-        changed = {name: [_as_data(old[name]), _as_data(new[name])] for name in new}
-        changed = {name: pair for name, pair in changed.items() if pair[0] != pair[1]}
+        changed = {
+            name: [_as_data(getattr(locked, name)), _as_data(value)]
+            for name, value in new.items()
+            if getattr(locked, name) != value
+        }
         if not changed:
             raise DomainError(_("Nothing to change: give a new time, duration or place."))
         if "starts_at" in changed:
