@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from bookings.constants import Field, Mode, Status
 from bookings.exceptions import DomainError, InvalidTransition
@@ -18,6 +19,13 @@ from tests.institutions.factories import BudgetFactory, FundingSourceFactory, In
 from tests.mediators.factories import LanguageFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
 
 NOW = berlin(2027, 3, 1, 9, 0)
 STARTS = berlin(2027, 3, 15, 9, 0)
