@@ -199,7 +199,9 @@ def past_allowances(mediator, cents: int, day=datetime.date(2027, 2, 1)):
     """Allowances the mediator already has this year (written directly: their history is not
     the subject here)."""
     booking = held_booking(
-        status=Status.CLOSED, mediator=mediator, starts_at=berlin(2027, 2, 1, 9, 0)
+        status=Status.CLOSED,
+        mediator=mediator,
+        starts_at=berlin(day.year, day.month, day.day, 9, 0),
     )
     return Allowance.objects.create(
         mediator=mediator,
