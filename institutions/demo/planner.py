@@ -1,32 +1,34 @@
-"""A small stand-in for the matching engine, so that the demo's bookings are plausible:
-language (and dialect), level, vetting, police certificate for settings with children,
-declined topics, weekly availability in local time, absences, no overlap (with a travel gap),
-travel range and weekly hours. Among the eligible it prefers the least busy mediator.
+"""A fast in-memory pass over the matching engine's hard rules, so that the demo's bookings
+are plausible without running the engine ~150 times: language (and dialect), level, vetting,
+police certificate for settings with children, declined topics, weekly availability in local
+time, absences, no clash (travel gaps from ``bookings.matching.rules``), travel range and
+weekly hours. Among the eligible it prefers the least busy mediator.
 """
 
 from __future__ import annotations
 
-import datetime
-import math
 import random
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from bookings.constants import Mode
+from bookings.matching.rules import Appointment, clashes_with_any, within_travel_range
 from bookings.models import Booking
 from mediators.constants import USABLE_LEVEL
 from mediators.models import Mediator
 
 BERLIN = ZoneInfo("Europe/Berlin")
-TRAVEL_GAP = datetime.timedelta(minutes=30)
 
 
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine) in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
+def appointment_of(booking: Booking) -> Appointment:
+    location = booking.location
+    return Appointment(
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        mode=booking.mode,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        booking_id=booking.pk,
+    )
 
 
 class DemoPlanner:
@@ -38,7 +40,7 @@ class DemoPlanner:
                 "languages", "availability", "absences"
             )
         ]
-        self.held: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = defaultdict(list)
+        self.held: dict[int, list[Appointment]] = defaultdict(list)
         self.week_minutes: dict[tuple[int, int, int], int] = defaultdict(int)
         self.total_minutes: dict[int, int] = defaultdict(int)
 
@@ -70,24 +72,20 @@ class DemoPlanner:
             return False
         if any(a.starts_on <= day <= a.ends_on for a in mediator.absences.all()):
             return False
-        if any(
-            start < booking.ends_at + TRAVEL_GAP and booking.starts_at < end + TRAVEL_GAP
-            for start, end in self.held[mediator.pk]
-        ):
+        appointment = appointment_of(booking)
+        if clashes_with_any(appointment, self.held[mediator.pk]):
             return False
         week = (mediator.pk, *local_start.isocalendar()[:2])
         if self.week_minutes[week] + booking.duration_minutes > mediator.max_hours_per_week * 60:
             return False
-        if booking.mode == Mode.ON_SITE and booking.location and mediator.home_latitude:
-            distance = km_between(
-                mediator.home_latitude,
-                mediator.home_longitude or 0.0,
-                booking.location.latitude,
-                booking.location.longitude,
-            )
-            if distance > mediator.max_travel_km:
-                return False
-        return True
+        home = (
+            (mediator.home_latitude, mediator.home_longitude)
+            if mediator.home_latitude is not None and mediator.home_longitude is not None
+            else None
+        )
+        return within_travel_range(
+            home=home, appointment=appointment, max_travel_km=mediator.max_travel_km
+        )
 
     def pick(
         self, booking: Booking, *, prefer: int | None = None, exclude: int | None = None
@@ -102,13 +100,13 @@ class DemoPlanner:
         return min(candidates, key=lambda m: self.total_minutes[m.pk])
 
     def hold(self, booking: Booking, mediator: Mediator) -> None:
-        self.held[mediator.pk].append((booking.starts_at, booking.ends_at))
+        self.held[mediator.pk].append(appointment_of(booking))
         local_start = booking.starts_at.astimezone(BERLIN)
         self.week_minutes[(mediator.pk, *local_start.isocalendar()[:2])] += booking.duration_minutes
         self.total_minutes[mediator.pk] += booking.duration_minutes
 
     def release(self, booking: Booking, mediator: Mediator) -> None:
-        self.held[mediator.pk].remove((booking.starts_at, booking.ends_at))
+        self.held[mediator.pk] = [a for a in self.held[mediator.pk] if a.booking_id != booking.pk]
         local_start = booking.starts_at.astimezone(BERLIN)
         self.week_minutes[(mediator.pk, *local_start.isocalendar()[:2])] -= booking.duration_minutes
         self.total_minutes[mediator.pk] -= booking.duration_minutes

@@ -15,11 +15,13 @@ from institutions.demo.catalogue import INSTITUTIONS
 from institutions.demo.profiles import PROFILES
 from institutions.models import Budget, CompensationRule, Institution, Location, Pool, Staff
 from mediators.models import Absence, AvailabilitySlot, Mediator, MediatorLanguage
+from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
 
 COUNTED = (Pool, Institution, Location, Staff, Budget, Mediator, MediatorLanguage,
-           AvailabilitySlot, Absence, Booking, BookingEvent, Offer, get_user_model())  # fmt: skip
+           AvailabilitySlot, Absence, Booking, BookingEvent, Offer, Message,
+           get_user_model())  # fmt: skip
 
 
 def counts() -> dict[str, int]:
@@ -32,7 +34,12 @@ def load() -> str:
     return out.getvalue()
 
 
-def test_the_demo_creates_the_pool_its_people_and_weeks_of_bookings():
+@pytest.fixture
+def demo():
+    load()
+
+
+def test_the_demo_creates_pool_people_bookings_and_logins_once_and_a_second_run_changes_nothing():
     output = load()
 
     pool = Pool.objects.get()
@@ -54,30 +61,7 @@ def test_the_demo_creates_the_pool_its_people_and_weeks_of_bookings():
             Status.CANCELLED, Status.UNFILLED} <= statuses  # fmt: skip
     assert "koordination" in output and DEMO_PASSWORD in output
 
-
-def test_every_demo_booking_went_through_the_state_machine_without_double_booking():
-    load()
-
-    for booking in Booking.objects.prefetch_related("events"):
-        events = list(booking.events.all())
-        assert events, booking.pk
-        assert events[0].from_status == ""
-        for before, after in zip(events, events[1:], strict=False):
-            assert after.from_status == before.to_status
-            assert can_transition(after.from_status, after.to_status)
-        assert events[-1].to_status == booking.status
-        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
-    # ... and no mediator holds two overlapping bookings
-    held = Booking.objects.filter(status__in=HOLDING_STATUSES).order_by("mediator", "starts_at")
-    previous = None
-    for booking in held:
-        if previous and previous.mediator_id == booking.mediator_id:
-            assert previous.ends_at <= booking.starts_at
-        previous = booking
-
-
-def test_the_demo_logins_work_and_cover_every_role():
-    load()
+    # The demo logins work and cover every role
     User = get_user_model()
 
     coordinator = User.objects.get(username="koordination")
@@ -94,13 +78,28 @@ def test_the_demo_logins_work_and_cover_every_role():
         assert user.check_password(DEMO_PASSWORD)
     assert Booking.objects.filter(mediator__user__in=[amira, yusuf]).exists()
 
-
-def test_a_second_run_keeps_the_data_and_changes_no_counts():
-    load()
+    # A second run keeps the data
     before = counts()
-
     output = load()
-
     assert counts() == before
     assert "nothing changed" in output
     assert "amira" in output and "schule" in output
+
+
+def test_every_demo_booking_went_through_the_state_machine_without_double_booking(demo):
+    for booking in Booking.objects.prefetch_related("events"):
+        events = list(booking.events.all())
+        assert events, booking.pk
+        assert events[0].from_status == ""
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_status == before.to_status
+            assert can_transition(after.from_status, after.to_status)
+        assert events[-1].to_status == booking.status
+        assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+    # ... and no mediator holds two overlapping bookings
+    held = Booking.objects.filter(status__in=HOLDING_STATUSES).order_by("mediator", "starts_at")
+    previous = None
+    for booking in held:
+        if previous and previous.mediator_id == booking.mediator_id:
+            assert previous.ends_at <= booking.starts_at
+        previous = booking
