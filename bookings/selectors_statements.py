@@ -87,8 +87,9 @@ def mediator_statement(*, mediator: Mediator, year: int, month: int) -> Statemen
     """The allowances of one month, day by day, their total, and the tax-free status of the
     year (the mediator sees the warning on the statement)."""
     allowances = Allowance.objects.filter(mediator=mediator, day__range=_month_range(year, month))
-    rows = list(
-        allowances.order_by("day", "booking_id", "kind").values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in allowances.order_by("day", "booking_id", "kind").values(
             "id",
             "day",
             "kind",
@@ -99,7 +100,7 @@ def mediator_statement(*, mediator: Mediator, year: int, month: int) -> Statemen
             language=F("booking__language__code"),
             institution=F("booking__institution__name"),
         )
-    )
+    ]
     total = allowances.aggregate(total=Sum("amount_cents"))["total"] or 0
     return Statement(
         mediator_id=mediator.pk,

@@ -27,7 +27,7 @@ from mediators.models import Mediator
 from notifications.services import alert_notify
 
 from ..constants import AlertKind, AllowanceKind, TaxFreeState
-from ..exceptions import CompensationRuleMissing
+from ..exceptions import BookingConflict, CompensationRuleMissing
 from ..models import Alert, Allowance, Booking, Report
 from ..selectors_statements import mediator_tax_free_status, tax_free_state
 
@@ -155,6 +155,8 @@ def allowance_write(
     *, booking: Booking, kind: str, amount: AllowanceAmount
 ) -> tuple[Allowance, bool]:
     """Write the allowance once; a second call for the same booking and kind writes nothing."""
+    if booking.mediator_id is None:
+        raise BookingConflict(_("This booking has no mediator to pay."), code="no_mediator")
     with transaction.atomic():
         mediator = Mediator.objects.select_for_update().get(pk=booking.mediator_id)
         day = local_day(booking.starts_at)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -23,7 +24,7 @@ from ..exceptions import DomainError, IntakeRefused
 BERLIN = ZoneInfo("Europe/Berlin")
 
 # Why a pool typically refuses a kind of appointment (shown with the refusal).
-REFUSAL_REASONS = {
+REFUSAL_REASONS: dict[str, Any] = {
     AppointmentKind.LEGAL_CONSEQUENCES: gettext_lazy(
         "Lay language mediators are not sworn interpreters; talks with legal consequences "
         "need a sworn interpreter."

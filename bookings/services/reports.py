@@ -202,12 +202,12 @@ def report_confirm(
                 _("The report is disputed; a coordinator resolves it."), code="report_disputed"
             )
         report.status = ReportStatus.CONFIRMED
-        report.reviewed_by = actor
+        report.reviewed_by_id = actor.pk
         report.reviewed_at = timezone.now()
         report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         if rating is not None:
             Feedback.objects.create(
-                booking=locked, rating=rating, comment=comment, created_by=actor
+                booking=locked, rating=rating, comment=comment, created_by_id=actor.pk
             )
         closed = transition(
             locked,
@@ -235,7 +235,7 @@ def report_dispute(*, booking: Booking, actor: AbstractBaseUser, reason: str) ->
             raise BookingConflict(_("The report is already disputed."), code="report_disputed")
         report.status = ReportStatus.DISPUTED
         report.dispute_reason = reason
-        report.reviewed_by = actor
+        report.reviewed_by_id = actor.pk
         report.reviewed_at = timezone.now()
         report.save(update_fields=["status", "dispute_reason", "reviewed_by", "reviewed_at"])
         record_event(
@@ -297,7 +297,7 @@ def report_resolve(
         for name, value in new.items():
             setattr(report, name, value)
         report.status = ReportStatus.CONFIRMED
-        report.reviewed_by = actor
+        report.reviewed_by_id = actor.pk
         report.reviewed_at = timezone.now()
         report.save()
         closed = transition(
@@ -372,9 +372,7 @@ def late_cancellation_travel_report(
         amount.breakdown["travel_reported"] = True
         allowance = (
             Allowance.objects.select_for_update()
-            .filter(
-                booking=locked, mediator_id=locked.mediator_id, kind=AllowanceKind.LATE_CANCELLATION
-            )
+            .filter(booking=locked, mediator=locked.mediator, kind=AllowanceKind.LATE_CANCELLATION)
             .first()
         )
         if allowance is None:

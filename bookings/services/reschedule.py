@@ -85,48 +85,53 @@ def booking_reschedule(
             )
         if locked.starts_at <= now:
             raise BookingConflict(_("The appointment has already started."), code="started")
-        new = {
-            "starts_at": locked.starts_at if starts_at is None else starts_at,
-            "duration_minutes": (
-                locked.duration_minutes if duration_minutes is None else duration_minutes
-            ),
-            "location": locked.location if location is None else location,
-        }
+        new_start = locked.starts_at if starts_at is None else starts_at
+        new_duration = locked.duration_minutes if duration_minutes is None else duration_minutes
+        new_location = locked.location if location is None else location
         _validate_request(
             institution=locked.institution,
             language=locked.language,
             dialect=locked.dialect,
-            starts_at=new["starts_at"],
-            duration_minutes=new["duration_minutes"],
+            starts_at=new_start,
+            duration_minutes=new_duration,
             mode=locked.mode,
-            location=new["location"],
+            location=new_location,
             follow_up_of=None,
             funding_source=None,
             now=now,
         )
+        pairs = {
+            "starts_at": (locked.starts_at, new_start),
+            "duration_minutes": (locked.duration_minutes, new_duration),
+            "location": (locked.location, new_location),
+        }
         changed = {
-            name: [_as_data(getattr(locked, name)), _as_data(value)]
-            for name, value in new.items()
-            if getattr(locked, name) != value
+            name: [_as_data(old), _as_data(value)]
+            for name, (old, value) in pairs.items()
+            if old != value
         }
         if not changed:
             raise DomainError(_("Nothing to change: give a new time, duration or place."))
         if "starts_at" in changed:
             check_intake_rules(
                 pool=locked.pool,
-                starts_at=new["starts_at"],
+                starts_at=new_start,
                 kind=locked.kind,
                 now=now,
                 by_coordinator=role == ActorRole.COORDINATOR,
             )
+        uses_more_budget = new_duration > locked.duration_minutes or (
+            new_start.astimezone(BERLIN).year != locked.starts_at.astimezone(BERLIN).year
+        )
         if (
-            role != ActorRole.COORDINATOR
+            uses_more_budget
+            and role != ActorRole.COORDINATOR
             and locked.status != Status.AWAITING_APPROVAL
             and budget_exceeded_by(
                 institution=locked.institution,
                 funding_source=locked.funding_source,
-                starts_at=new["starts_at"],
-                duration_minutes=new["duration_minutes"],
+                starts_at=new_start,
+                duration_minutes=new_duration,
                 exclude_booking_id=locked.pk,
                 lock=True,
             )
@@ -135,20 +140,22 @@ def booking_reschedule(
                 _("The change exceeds what is left of the budget; ask the integration centre."),
                 field="duration_minutes",
             )
-        ends_at = new["starts_at"] + datetime.timedelta(minutes=new["duration_minutes"])
+        ends_at = new_start + datetime.timedelta(minutes=new_duration)
         if (
             locked.status == Status.CONFIRMED
+            and locked.mediator_id is not None
             and ({"starts_at", "duration_minutes"} & changed.keys())
             and mediator_holds_overlap(
                 mediator=locked.mediator_id,
-                starts_at=new["starts_at"],
+                starts_at=new_start,
                 ends_at=ends_at,
                 exclude_booking_id=locked.pk,
             )
         ):
             raise BookingConflict(_("The mediator is not free at the new time."), code="overlap")
-        for name, value in new.items():
-            setattr(locked, name, value)
+        locked.starts_at = new_start
+        locked.duration_minutes = new_duration
+        locked.location = new_location
         locked.ends_at = ends_at
         locked.sequence += 1
         try:

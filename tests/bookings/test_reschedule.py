@@ -3,6 +3,7 @@ booking keeps its mediator while they are free (otherwise 409 and nothing change
 calendar sequence rises by one and an event with the old and new values is recorded."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -225,3 +226,13 @@ def test_a_longer_appointment_over_what_is_left_of_the_budget_is_refused(confirm
     assert error.value.field == "duration_minutes"
 
     assert move(confirmed, duration_minutes=120).duration_minutes == 120
+
+
+def test_moving_an_overdrawn_booking_without_more_hours_needs_no_budget(confirmed):
+    # Given a booking approved over its budget (1 hour booked on half an hour)
+    budget = BudgetFactory(institution=confirmed.institution, year=2027, hours=Decimal("0.5"))
+    confirmed.funding_source = budget.funding_source
+    confirmed.save(update_fields=["funding_source"])
+
+    # When it only moves to another day of the same year, it is moved
+    assert move(confirmed, starts_at=LATER).starts_at == LATER
