@@ -16,7 +16,12 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	@mkdir -p var
 	@touch $@
 
-install: $(VENV)/.installed
+# ical.js (Thunderbird's iCalendar parser) for the tests that read our invitations.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --verbosity=0
 
 migrate: install

@@ -108,12 +108,15 @@ def organizer_of(message: Message) -> Party:
     return Party(email=sender_address(message.pool), name=message.pool.name if message.pool else "")
 
 
+def event_description(booking: Booking, side: str) -> str:
+    """The calendar event's text: the case reference and the other side's contact."""
+    lines = [(_("Case reference"), booking.case_reference)] if booking.case_reference else []
+    lines += contact_facts(booking, side)
+    return "\n".join(f"{label}: {value}" for label, value in lines)
+
+
 def calendar_event(message: Message, *, cancelled: bool, stamp: datetime.datetime) -> CalendarEvent:
     booking = _booking_of(message)
-    side = message.context.get("side", "")
-    description = "\n".join(f"{label}: {value}" for label, value in contact_facts(booking, side))
-    if booking.case_reference:
-        description = f"{_('Case reference')}: {booking.case_reference}\n{description}"
     return event_for_booking(
         booking,
         stamp=stamp,
@@ -121,7 +124,7 @@ def calendar_event(message: Message, *, cancelled: bool, stamp: datetime.datetim
         organizer=organizer_of(message),
         attendees=(Party(email=message.recipient_email, name=message.recipient_name),),
         alarm_minutes_before=setting("ALARM_MINUTES_BEFORE"),
-        description=description.strip(),
+        description=event_description(booking, message.context.get("side", "")),
     )
 
 

@@ -20,9 +20,12 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .conf import setting
+from .constants import SIDE_INSTITUTION, SIDE_MEDIATOR
+from .content import event_description
 from .ical import CalendarEvent, event_for_booking, feed
 from .links import absolute_url
 from .models import CalendarFeed
+from .recipients import message_language
 
 if TYPE_CHECKING:
     from bookings.models import Booking
@@ -128,8 +131,8 @@ def feed_render(feed_row: CalendarFeed, *, now: datetime.datetime | None = None)
 
     now = now or timezone.now()
     language = feed_row.mediator.language if feed_row.mediator_id else "de"
-    from .recipients import message_language
 
+    side = SIDE_MEDIATOR if feed_row.mediator_id else SIDE_INSTITUTION
     with translation.override(message_language(language)):
         events: list[CalendarEvent] = []
         for booking in feed_bookings(feed_row, now=now):
@@ -138,26 +141,9 @@ def feed_render(feed_row: CalendarFeed, *, now: datetime.datetime | None = None)
                     booking,
                     stamp=booking.updated_at,
                     cancelled=booking.status == Status.CANCELLED,
-                    description=_feed_description(
-                        booking, mediator_view=bool(feed_row.mediator_id)
-                    ),
+                    description=event_description(booking, side),
                 )
             )
         name = _("Language mediation")
         owner = feed_row.mediator or feed_row.institution
         return feed(events, name=f"{name} · {owner}")
-
-
-def _feed_description(booking: Booking, *, mediator_view: bool) -> str:
-    lines = []
-    if booking.case_reference:
-        lines.append(f"{_('Case reference')}: {booking.case_reference}")
-    if mediator_view:
-        contact = ", ".join(p for p in (booking.contact_name, booking.contact_phone) if p)
-        if contact:
-            lines.append(f"{_('Contact person')}: {contact}")
-    elif booking.mediator is not None:
-        name = booking.mediator.user.get_full_name() or booking.mediator.user.get_username()
-        contact = ", ".join(p for p in (name, booking.mediator.phone) if p)
-        lines.append(f"{_('Language mediator')}: {contact}")
-    return "\n".join(lines)

@@ -236,7 +236,8 @@ def place_of(booking: Booking) -> Place:
     else:
         text = _("By video")
     if booking.contact_phone:
-        text = f"{text} · {_('Phone')}: {booking.contact_phone}"
+        phone = _("Phone")
+        text = f"{text} · {phone}: {booking.contact_phone}"
     return Place(text=text)
 
 

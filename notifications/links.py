@@ -84,11 +84,12 @@ def set_password_url(user: AbstractBaseUser) -> str:
     """The set-password page for a new account (Django's password-reset confirmation)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    try:
-        path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    except NoReverseMatch:
-        path = f"/accounts/reset/{uid}/{token}/"
-    return absolute_url(path)
+    for name in ("set-password", "password_reset_confirm"):
+        try:
+            return absolute_url(reverse(name, kwargs={"uidb64": uid, "token": token}))
+        except NoReverseMatch:
+            continue
+    return absolute_url(f"/accounts/reset/{uid}/{token}/")
 
 
 def page_url(name: str, *, kwargs: dict[str, Any] | None = None, fallback: str = "/") -> str:
