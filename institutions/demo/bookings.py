@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser
 
 from bookings.constants import ActorRole, AppointmentKind, GenderPreference, Mode, Status
-from bookings.models import Booking, BookingEvent, Offer
+from bookings.exceptions import NotEligible
+from bookings.models import Booking, BookingEvent
 from bookings.services import booking_approve, booking_cancel, booking_create, booking_refuse
+from bookings.services.offers import booking_assign
 from bookings.state_machine import transition
 from institutions.constants import InstitutionKind
 from institutions.models import Institution
@@ -174,9 +176,7 @@ class BookingStory:
             return
         share_confirmed = 0.8 if lead < 7 * DAY else 0.35
         if self.rng.random() > share_confirmed:
-            if lead < 7 * DAY and self.rng.random() < 0.7:
-                self._offer(booking)
-            return
+            return  # the matching engine makes its offers once the demo is committed
         assigned_at = min(requested_at + self.rng.randint(1, 4) * DAY, self.now - HOUR)
         if self._assign(booking, assigned_at) is None and lead < DAY:
             self._unfilled(booking)
@@ -244,42 +244,22 @@ class BookingStory:
         prefer = booking.follow_up_of.mediator_id if booking.follow_up_of else None
         if prefer is None and booking.language.code == "ara" and self.rng.random() < 0.5:
             prefer = self.rng.choice(self.demo_mediators).pk
-        mediator = self.planner.pick(booking, prefer=prefer, exclude=exclude)
-        if mediator is None:
-            return None
-        transition(
-            booking,
-            to=Status.CONFIRMED,
-            actor=self.coordinator,
-            actor_role=ActorRole.COORDINATOR,
-            reason="Von der Koordination zugewiesen.",
-            changes={"mediator": mediator},
-        )
-        Booking.objects.filter(pk=booking.pk).update(confirmed_at=at)
-        self._at(booking, at)
-        self.planner.hold(booking, mediator)
-        return mediator
-
-    def _offer(self, booking: Booking) -> None:
-        """A pending offer to the best candidate (as the matching engine's cascade would)."""
-        mediator = self.planner.pick(booking)
-        if mediator is None:
-            return
-        offered_at = self.now - self.rng.randint(1, 10) * HOUR
-        transition(
-            booking,
-            to=Status.OFFERED,
-            actor_role=ActorRole.SYSTEM,
-            reason="Angebot an die erste Person der Rangliste.",
-        )
-        self._at(booking, offered_at)
-        offer = Offer.objects.create(
-            booking=booking,
-            mediator=mediator,
-            rank=1,
-            expires_at=offered_at + booking.pool.offer_ttl_minutes * datetime.timedelta(minutes=1),
-        )
-        Offer.objects.filter(pk=offer.pk).update(created_at=offered_at)
+        excluded = {exclude} if exclude else set()
+        for _ in range(3):  # the engine has the last word on eligibility
+            mediator = self.planner.pick(booking, prefer=prefer, exclude=excluded)
+            if mediator is None:
+                return None
+            try:
+                booking_assign(booking=booking, mediator=mediator, actor=self.coordinator, now=at)
+            except NotEligible:
+                excluded.add(mediator.pk)
+                prefer = None
+                continue
+            Booking.objects.filter(pk=booking.pk).update(confirmed_at=at)
+            self._at(booking, at)
+            self.planner.hold(booking, mediator)
+            return mediator
+        return None
 
     def _unfilled(self, booking: Booking) -> None:
         transition(

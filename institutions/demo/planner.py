@@ -88,9 +88,15 @@ class DemoPlanner:
         )
 
     def pick(
-        self, booking: Booking, *, prefer: int | None = None, exclude: int | None = None
+        self,
+        booking: Booking,
+        *,
+        prefer: int | None = None,
+        exclude: set[int] | frozenset[int] = frozenset(),
     ) -> Mediator | None:
-        candidates = [m for m in self.mediators if m.pk != exclude and self.eligible(booking, m)]
+        candidates = [
+            m for m in self.mediators if m.pk not in exclude and self.eligible(booking, m)
+        ]
         if not candidates:
             return None
         preferred = [m for m in candidates if m.pk == prefer]
