@@ -1,0 +1,134 @@
+"""An upper bound on the number of requests any plan can fill: the LP relaxation (HiGHS).
+
+Variables are the eligible pairs with 0 <= x <= 1; rows: each request at most once; per
+mediator, appointments that overlap at one moment form a clique (at most one of them), and
+pairs that only clash through travel time get a row each; minutes per local week and month
+stay within what the mediator has left. Clique rows instead of pairs keep the relaxation
+tight. ``highspy`` is pinned to the HiGHS version that OR-Tools bundles: both load a
+``libhighs.so.1`` and must agree on it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from .engines import Index
+from .feasibility import clash, month_left, week_left
+from .model import clashing_pairs
+from .problem import Problem, Request
+
+
+@dataclass
+class Bound:
+    filled: float
+    seconds: float
+    status: str
+
+
+def _cliques(items: list[Request]) -> list[list[Request]]:
+    """Maximal sets of a mediator's candidates that overlap at one moment (interval sweep)."""
+    events = sorted(items, key=lambda r: r.starts_at)
+    cliques: list[list[Request]] = []
+    active: list[Request] = []
+    grew = False
+    for r in events:
+        ending = [a for a in active if a.ends_at <= r.starts_at]
+        if ending and grew and len(active) > 1:
+            cliques.append(list(active))
+        if ending:
+            active = [a for a in active if a.ends_at > r.starts_at]
+            grew = False
+        active.append(r)
+        grew = True
+    if grew and len(active) > 1:
+        cliques.append(active)
+    return cliques
+
+
+def lp_bound(problem: Problem, *, index: Index | None = None, seconds: float = 600.0) -> Bound:
+    began = time.monotonic()
+    index = index or Index(problem)
+    column: dict[tuple[int, int], int] = {}
+    by_mediator: dict[int, list[Request]] = defaultdict(list)
+    mediators = {m.id: m for m in problem.mediators}
+    for r in problem.requests:
+        for c in index.candidates[r.id]:
+            column[r.id, c.mediator.id] = len(column)
+            by_mediator[c.mediator.id].append(r)
+    rows: list[tuple[list[int], list[float], float]] = []
+    for r in problem.requests:
+        cols = [column[r.id, c.mediator.id] for c in index.candidates[r.id]]
+        if len(cols) > 1:
+            rows.append((cols, [1.0] * len(cols), 1.0))
+    for m_id, items in by_mediator.items():
+        m = mediators[m_id]
+        covered: set[tuple[int, int]] = set()
+        for clique in _cliques(items):
+            rows.append(([column[r.id, m_id] for r in clique], [1.0] * len(clique), 1.0))
+            ids = sorted(r.id for r in clique)
+            covered.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+        for a, b in clashing_pairs(items):
+            key = (min(a.id, b.id), max(a.id, b.id))
+            if key not in covered and clash(a, b):
+                rows.append(([column[a.id, m_id], column[b.id, m_id]], [1.0, 1.0], 1.0))
+        for attr, cap_of in (("week", week_left), ("month", month_left)):
+            groups: dict[tuple[int, int], list[Request]] = defaultdict(list)
+            for r in items:
+                groups[getattr(r, attr)].append(r)
+            for k, group in groups.items():
+                cap = cap_of(m, k)
+                if sum(r.duration_minutes for r in group) > cap:
+                    rows.append(
+                        (
+                            [column[r.id, m_id] for r in group],
+                            [float(r.duration_minutes) for r in group],
+                            float(cap),
+                        )
+                    )
+    n = len(column)
+    if n == 0:
+        return Bound(0.0, time.monotonic() - began, "empty")
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(seconds))
+    h.setOptionValue("threads", 2)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -np.ones(n))
+    starts, indices, values, uppers = [], [], [], []
+    nnz = 0
+    for cols, coefs, upper in rows:
+        starts.append(nnz)
+        indices.extend(cols)
+        values.extend(coefs)
+        uppers.append(upper)
+        nnz += len(cols)
+    h.addRows(
+        len(rows),
+        np.full(len(rows), -highspy.kHighsInf),
+        np.array(uppers),
+        nnz,
+        np.array(starts, dtype=np.int32),
+        np.array(indices, dtype=np.int32),
+        np.array(values, dtype=float),
+    )
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    # Whatever HiGHS reports, take its row duals y (clamped to y >= 0) and evaluate the
+    # Lagrangian bound b'y + sum_j max(0, 1 - (A'y)_j): valid for any y >= 0, so the
+    # figure is a proven upper bound even when the interior point method stops early.
+    y = np.maximum(0.0, -np.array(h.getSolution().row_dual))
+    if len(y) != len(rows):
+        return Bound(float(len(problem.requests)), time.monotonic() - began, status)
+    row_of = np.repeat(np.arange(len(rows)), np.diff(np.append(starts, nnz)))
+    reduced = np.ones(n)
+    np.subtract.at(reduced, np.array(indices), np.array(values) * y[row_of])
+    value = float(np.dot(uppers, y) + np.maximum(0.0, reduced).sum())
+    reachable = sum(1 for c in index.candidates.values() if c)
+    return Bound(min(value, reachable), time.monotonic() - began, status)

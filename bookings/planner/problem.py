@@ -1,0 +1,112 @@
+"""Plain data a plan is computed from: requests, mediators with what they already hold.
+
+Nothing here touches the database, so the same engines run on a pool loaded from the
+database and on a generated benchmark instance. Times are aware UTC datetimes; local keys
+(day, ISO week, month) are in Europe/Berlin, where the hour limits are counted.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+WeekKey = tuple[int, int]
+MonthKey = tuple[int, int]
+
+
+def local_keys(starts_at: datetime.datetime) -> tuple[datetime.date, WeekKey, MonthKey]:
+    """The local day, ISO week and month a booking counts towards (by its local start)."""
+    day = starts_at.astimezone(BERLIN).date()
+    iso = day.isocalendar()
+    return day, (iso.year, iso.week), (day.year, day.month)
+
+
+@dataclass(slots=True)
+class Held:
+    """A booking the mediator already holds (confirmed or later)."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    on_site: bool
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(slots=True)
+class Request:
+    id: int
+    language: str
+    starts_at: datetime.datetime
+    duration_minutes: int
+    on_site: bool
+    latitude: float | None = None
+    longitude: float | None = None
+    dialect: str | None = None
+    urgent: bool = False
+    with_children: bool = False
+    topic: str = ""
+    gender_preference: str = ""
+    institution_id: int = 0
+    case_reference: str = ""
+    # Derived in __post_init__.
+    ends_at: datetime.datetime = field(init=False)
+    day: datetime.date = field(init=False)
+    week: WeekKey = field(init=False)
+    month: MonthKey = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ends_at = self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+        self.day, self.week, self.month = local_keys(self.starts_at)
+
+
+@dataclass(slots=True)
+class Mediator:
+    id: int
+    languages: frozenset[tuple[str, str | None]]
+    gender: str
+    latitude: float | None
+    longitude: float | None
+    max_travel_km: int
+    max_minutes_per_week: int
+    max_minutes_per_month: int
+    # Weekly availability in local wall-clock minutes: weekday (0 = Monday) -> [(from, to)].
+    slots: dict[int, list[tuple[int, int]]]
+    absences: list[tuple[datetime.date, datetime.date]] = field(default_factory=list)
+    vetted: bool = True
+    police_certificate_valid_until: datetime.date | None = None
+    declined_topics: frozenset[str] = frozenset()
+    blocked_institutions: frozenset[int] = frozenset()
+    conflict_cases: frozenset[str] = frozenset()
+    held: list[Held] = field(default_factory=list)
+    # Minutes held per local week / month (all held bookings, also outside the period).
+    held_minutes_week: dict[WeekKey, int] = field(default_factory=dict)
+    held_minutes_month: dict[MonthKey, int] = field(default_factory=dict)
+    # Minutes served in the 30 days before the period: the fair-spread signal.
+    recent_minutes: int = 0
+
+    def speaks(self, language: str, dialect: str | None) -> bool:
+        if dialect is None:
+            return any(code == language for code, _ in self.languages)
+        return (language, dialect) in self.languages
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The pool's matching weights that the secondary objectives use."""
+
+    travel: float = 1.0
+    fairness: float = 1.0
+
+
+@dataclass(slots=True)
+class Problem:
+    requests: list[Request]
+    mediators: list[Mediator]
+    weights: Weights = field(default_factory=Weights)
+
+
+Assignment = dict[int, int]
+"""request id -> mediator id."""
