@@ -51,6 +51,8 @@ class Size:
     weeks: int
     towns: int
     region_km: float
+    start: datetime.date = PERIOD_START
+    weekends: bool = False
 
 
 SIZES = {
@@ -80,8 +82,13 @@ def custom(
     towns: int = 5,
     region_km: float = 30.0,
     seed: int = 1,
+    start: datetime.date = PERIOD_START,
+    weekends: bool = False,
 ) -> Problem:
-    return _generate(Size(mediators, requests, existing, weeks, towns, region_km), seed)
+    """A small instance for tests; ``weekends`` also books Saturdays and Sundays (so the
+    days daylight-saving time begins and ends are covered)."""
+    size = Size(mediators, requests, existing, weeks, towns, region_km, start, weekends)
+    return _generate(size, seed)
 
 
 def instance(size: str, seed: int = 2027) -> Problem:
@@ -97,11 +104,9 @@ def _generate(size: Size, seed: int) -> Problem:
         for _ in range(size.towns)
     ]
     town_weight = [rng.paretovariate(1.5) for _ in towns]
-    days = [
-        PERIOD_START + datetime.timedelta(days=d)
-        for d in range(size.weeks * 7)
-        if (PERIOD_START + datetime.timedelta(days=d)).weekday() < 5
-    ]
+    every_day = [size.start + datetime.timedelta(days=d) for d in range(size.weeks * 7)]
+    days = [d for d in every_day if size.weekends or d.weekday() < 5]
+    open_days = 7 if size.weekends else 5
 
     def near_town() -> tuple[float, float]:
         lat, lon = rng.choices(towns, town_weight)[0]
@@ -116,7 +121,7 @@ def _generate(size: Size, seed: int) -> Problem:
         if rng.random() < 0.35:
             langs.add((_pick(rng, 2), None))
         slots: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for weekday in rng.sample(range(5), rng.randint(3, 5)):
+        for weekday in rng.sample(range(open_days), rng.randint(3, open_days)):
             start = rng.choice([8 * 60, 8 * 60, 9 * 60, 12 * 60])
             slots[weekday].append((start, min(start + rng.choice([360, 480, 600]), 20 * 60)))
         absences = []
@@ -185,7 +190,7 @@ def _add_existing(rng, mediators, days, size, near_town) -> None:  # type: ignor
     """Held bookings: most in the half year before (recent hours), some in the period."""
     if not mediators:
         return
-    past_days = [PERIOD_START - datetime.timedelta(days=d) for d in range(1, 180)]
+    past_days = [size.start - datetime.timedelta(days=d) for d in range(1, 180)]
     for _ in range(size.existing):
         m = rng.choice(mediators)
         in_period = rng.random() < 0.04
@@ -218,5 +223,5 @@ def _add_existing(rng, mediators, days, size, near_town) -> None:  # type: ignor
         m.held.append(held)
         m.held_minutes_week[week] = m.held_minutes_week.get(week, 0) + duration
         m.held_minutes_month[month] = m.held_minutes_month.get(month, 0) + duration
-        if (PERIOD_START - day).days <= 30 and day < PERIOD_START:
+        if (size.start - day).days <= 30 and day < size.start:
             m.recent_minutes += duration
