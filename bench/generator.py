@@ -17,6 +17,8 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
+from bookings.matching.rules import Absence, Slot
+from bookings.planner.feasibility import clash
 from bookings.planner.problem import (
     BERLIN,
     Held,
@@ -62,6 +64,10 @@ SIZES = {
         mediators=5_000, requests=20_000, existing=100_000, weeks=4, towns=300, region_km=260
     ),
 }
+
+
+def _time(minute: int) -> datetime.time:
+    return datetime.time(minute // 60, minute % 60)
 
 
 def _at(day: datetime.date, minute: int) -> datetime.datetime:
@@ -124,10 +130,16 @@ def _generate(size: Size, seed: int) -> Problem:
         for weekday in rng.sample(range(open_days), rng.randint(3, open_days)):
             start = rng.choice([8 * 60, 8 * 60, 9 * 60, 12 * 60])
             slots[weekday].append((start, min(start + rng.choice([360, 480, 600]), 20 * 60)))
-        absences = []
+        weekly = tuple(
+            Slot(weekday, _time(lo), _time(hi))
+            for weekday, pairs in sorted(slots.items())
+            for lo, hi in pairs
+        )
+        absences: list[Absence] = []
         if rng.random() < 0.15:
             first_day = rng.choice(days)
-            absences.append((first_day, first_day + datetime.timedelta(days=rng.randint(0, 6))))
+            last_day = first_day + datetime.timedelta(days=rng.randint(0, 6))
+            absences.append(Absence(first_day, last_day))
         lat, lon = near_town()
         per_week = rng.choice([3, 4, 6, 8])
         mediators.append(
@@ -140,8 +152,8 @@ def _generate(size: Size, seed: int) -> Problem:
                 max_travel_km=rng.choice([20, 30, 40, 50]),
                 max_minutes_per_week=per_week * 60,
                 max_minutes_per_month=rng.choice([2, 3, 4]) * per_week * 60,
-                slots=dict(slots),
-                absences=absences,
+                slots=weekly,
+                absences=tuple(absences),
                 vetted=rng.random() < 0.97,
                 police_certificate_valid_until=(
                     datetime.date(2028, 1, 1) if rng.random() < 0.75 else None
@@ -195,10 +207,12 @@ def _add_existing(rng, mediators, days, size, near_town) -> None:  # type: ignor
         m = rng.choice(mediators)
         in_period = rng.random() < 0.04
         if in_period:
-            weekday_slots = [(d, s) for d in days for s in m.slots.get(d.weekday(), [])]
+            weekday_slots = [(d, s) for d in days for s in m.slots if s.weekday == d.weekday()]
             if not weekday_slots:
                 continue
-            day, (lo, hi) = rng.choice(weekday_slots)
+            day, slot = rng.choice(weekday_slots)
+            lo = slot.start.hour * 60 + slot.start.minute
+            hi = slot.end.hour * 60 + slot.end.minute
             duration = rng.choice([60, 90])
             if hi - lo < duration:
                 continue
@@ -216,8 +230,6 @@ def _add_existing(rng, mediators, days, size, near_town) -> None:  # type: ignor
             or m.held_minutes_month.get(month, 0) + duration > m.max_minutes_per_month
         ):
             continue
-        from bookings.planner.feasibility import clash
-
         if any(clash(h, held) for h in m.held if abs((h.starts_at - starts_at).days) < 1):
             continue
         m.held.append(held)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .feasibility import EARTH_RADIUS_KM, ROAD_FACTOR, HeldIndex, Usage, eligible_alone
+from bookings.matching.rules import EARTH_RADIUS_KM, ROAD_FACTOR
+
+from .feasibility import HeldIndex, Usage, eligible_alone, request_km
 from .problem import Assignment, Mediator, Problem, Request
 
 
@@ -51,8 +53,9 @@ class Index:
                 lat, lon, reach = arrays[r.language]
                 if r.on_site and r.latitude is not None:
                     km = _road_km_many(lat, lon, r.latitude, r.longitude)  # type: ignore[arg-type]
-                    picks = np.nonzero(km <= reach)[0]
-                    pairs = [(group[i], float(km[i])) for i in picks]
+                    # Prefilter vectorised (with a margin), then the exact scalar rule.
+                    picks = np.nonzero(km <= reach + 0.01)[0]
+                    pairs = [(group[i], request_km(group[i], r)) for i in picks]
                 else:
                     pairs = [(m, 0.0) for m in group]
                 for m, d in pairs:

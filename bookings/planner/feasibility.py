@@ -1,80 +1,45 @@
-"""The hard constraints of a plan, as pure functions over ``problem`` data.
+"""The hard constraints of a plan, through the matching engine's pure rules.
 
-``eligible`` decides one (request, mediator) pair on its own (language, vetting, topic,
-availability, absences, travel range, gender, blocks, neutrality, held bookings);
-``clash`` decides whether two appointments of one mediator are compatible (overlap, and the
-travel time between two on-site places); hour limits are counted per local week and month.
-``violations`` checks a whole assignment from scratch, pair by pair, independent of the
-index the engines use: the proofs and the planner's final check rely on it.
+The fast path the engines use: ``eligible_alone`` decides one (request, mediator) pair on
+its own (language, vetting, topic, availability, absences, travel range, gender, blocks,
+neutrality, what is left of the hour limits), ``HeldIndex`` finds clashes with held bookings
+near a time, ``Usage`` tracks what a plan adds (clashes, minutes per local week and month).
+Distances, travel times, clashes, slot windows and absences come from
+``bookings.matching.rules``; hour limits are counted per local ISO week and month of the
+start day, as ``rules.within_hour_limits`` counts them.
+
+``violations`` checks a finished plan from scratch with the matching engine's own
+``checks.hard_violations``, each planned booking against everything else its mediator holds
+or is given by the plan: the proofs and the planner's final check rely on it.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .problem import BERLIN, Assignment, Held, Mediator, Problem, Request
+from bookings.matching import rules
+from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
+from bookings.matching.rules import Appointment, clashes, road_km, slot_contains
+from mediators.constants import LanguageLevel
 
-ROAD_FACTOR = 1.3
-AVERAGE_KMH = 40.0
-EARTH_RADIUS_KM = 6371.0
+from .problem import Assignment, Held, Mediator, Problem, Request
+
 LONGEST_MINUTES = 8 * 60
-# Travel time between two places never exceeds this in a pool (300 km range at most).
-MAX_GAP_MINUTES = 12 * 60
+# Travel time between two places never exceeds this within a pool (300 km range at most,
+# so two places of one mediator lie at most 600 km apart).
+MAX_GAP_MINUTES = rules.travel_minutes(600)
 
-
-def road_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance times a road factor."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a))) * ROAD_FACTOR
-
-
-def travel_minutes(km: float) -> int:
-    return math.ceil(km / AVERAGE_KMH * 60)
-
-
-Interval = Request | Held
-
-
-def gap_minutes(a: Interval, b: Interval) -> int:
-    """Minutes needed between two appointments: travel time between two on-site places."""
-    if not (a.on_site and b.on_site) or a.latitude is None or b.latitude is None:
-        return 0
-    return travel_minutes(road_km(a.latitude, a.longitude, b.latitude, b.longitude))  # type: ignore[arg-type]
-
-
-def clash(a: Interval, b: Interval) -> bool:
-    """True when one mediator cannot do both: they overlap, or leave too little travel time."""
-    gap = datetime.timedelta(minutes=gap_minutes(a, b))
-    return a.starts_at < b.ends_at + gap and b.starts_at < a.ends_at + gap
-
-
-def _local_minutes(moment: datetime.datetime) -> tuple[datetime.date, int]:
-    local = moment.astimezone(BERLIN)
-    return local.date(), local.hour * 60 + local.minute
+clash = clashes
+"""Two appointments one mediator cannot both hold (overlap, or too little travel time)."""
 
 
 def covered_by_availability(mediator: Mediator, request: Request) -> bool:
-    """Start and end lie in one weekly slot of the same local day (Europe/Berlin)."""
-    day, start = _local_minutes(request.starts_at)
-    end_day, end = _local_minutes(request.ends_at)
-    if end_day != day:
-        if end_day == day + datetime.timedelta(days=1) and end == 0:
-            end = 24 * 60
-        else:
-            return False
-    return any(lo <= start and end <= hi for lo, hi in mediator.slots.get(day.weekday(), ()))
-
-
-def absent(mediator: Mediator, request: Request) -> bool:
-    first = request.starts_at.astimezone(BERLIN).date()
-    last = request.ends_at.astimezone(BERLIN).date()
-    return any(lo <= last and first <= hi for lo, hi in mediator.absences)
+    """One weekly slot contains the whole appointment in local time (Europe/Berlin)."""
+    window = request.window
+    return window is not None and any(slot_contains(s, window) for s in mediator.slots)
 
 
 def request_km(mediator: Mediator, request: Request) -> float:
@@ -94,7 +59,7 @@ def month_left(mediator: Mediator, month: tuple[int, int]) -> int:
 
 
 def eligible_alone(mediator: Mediator, request: Request, km: float | None = None) -> bool:
-    """Every hard constraint that depends on the pair alone, without the held bookings."""
+    """Every hard constraint that depends on the pair alone, apart from held bookings."""
     if not mediator.vetted or not mediator.speaks(request.language, request.dialect):
         return False
     if request.with_children and not (
@@ -108,7 +73,7 @@ def eligible_alone(mediator: Mediator, request: Request, km: float | None = None
         return False
     if request.institution_id in mediator.blocked_institutions:
         return False
-    if request.case_reference and request.case_reference in mediator.conflict_cases:
+    if request.case_key and request.case_key in mediator.conflict_cases:
         return False
     if request.on_site:
         if mediator.latitude is None or request.latitude is None:
@@ -119,7 +84,9 @@ def eligible_alone(mediator: Mediator, request: Request, km: float | None = None
         week_left(mediator, request.week), month_left(mediator, request.month)
     ):
         return False
-    return covered_by_availability(mediator, request) and not absent(mediator, request)
+    if not covered_by_availability(mediator, request):
+        return False
+    return not rules.absent_during(mediator.absences, request.starts_at, request.ends_at)
 
 
 class HeldIndex:
@@ -129,18 +96,11 @@ class HeldIndex:
         self.items = sorted(held, key=lambda h: h.starts_at)
         self.starts = [h.starts_at for h in self.items]
 
-    def clashes(self, request: Interval) -> bool:
+    def clashes(self, request: Request) -> bool:
         reach = datetime.timedelta(minutes=LONGEST_MINUTES + MAX_GAP_MINUTES)
         lo = bisect.bisect_left(self.starts, request.starts_at - reach)
         hi = bisect.bisect_right(self.starts, request.ends_at + reach)
-        return any(clash(h, request) for h in self.items[lo:hi])
-
-
-def eligible(mediator: Mediator, request: Request, held: HeldIndex | None = None) -> bool:
-    """The pair passes every hard constraint given what the mediator already holds."""
-    if not eligible_alone(mediator, request):
-        return False
-    return not (held or HeldIndex(mediator.held)).clashes(request)
+        return any(clash(h, request) for h in self.items[lo:hi])  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -157,17 +117,15 @@ class Usage:
 
     def fits(self, mediator: Mediator, request: Request) -> bool:
         """Hour limits and clashes with what this plan already gave the mediator."""
-        week = self.week[mediator.id, request.week] + mediator.held_minutes_week.get(
-            request.week, 0
-        )
-        month = self.month[mediator.id, request.month] + mediator.held_minutes_month.get(
-            request.month, 0
-        )
-        if week + request.duration_minutes > mediator.max_minutes_per_week:
+        if self.week[mediator.id, request.week] + request.duration_minutes > week_left(
+            mediator, request.week
+        ):
             return False
-        if month + request.duration_minutes > mediator.max_minutes_per_month:
+        if self.month[mediator.id, request.month] + request.duration_minutes > month_left(
+            mediator, request.month
+        ):
             return False
-        return not any(clash(other, request) for other in self.booked[mediator.id])
+        return not any(clash(other, request) for other in self.booked[mediator.id])  # type: ignore[arg-type]
 
     def add(self, mediator: Mediator, request: Request) -> None:
         self.week[mediator.id, request.week] += request.duration_minutes
@@ -175,32 +133,75 @@ class Usage:
         self.booked[mediator.id].append(request)
 
 
+# --- The independent check ------------------------------------------------------------------
+
+
+def appointment_of(item: Request | Held) -> Appointment:
+    return Appointment(
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        mode=rules.ON_SITE if item.on_site else "phone",
+        latitude=item.latitude,
+        longitude=item.longitude,
+        booking_id=item.booking_id,
+    )
+
+
+def _ids(values: set[str]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(sorted(values), start=1)}
+
+
 def violations(problem: Problem, assignment: Assignment) -> list[str]:
-    """Every hard constraint the assignment breaks, checked from scratch (empty: valid)."""
+    """Every hard rule the plan breaks, by ``checks.hard_violations`` (empty: valid)."""
     mediators = {m.id: m for m in problem.mediators}
     requests = {r.id: r for r in problem.requests}
+    languages = _ids({r.language for r in problem.requests})
+    dialects = _ids({r.dialect for r in problem.requests if r.dialect})
+    planned: dict[int, list[Request]] = defaultdict(list)
     found: list[str] = []
-    usage = Usage.empty()
-    for request_id, mediator_id in sorted(assignment.items()):
-        request, mediator = requests.get(request_id), mediators.get(mediator_id)
-        if request is None or mediator is None:
-            found.append(f"unknown pair {request_id} -> {mediator_id}")
-            continue
-        if not eligible_alone(mediator, request):
-            found.append(f"request {request_id}: mediator {mediator_id} not eligible")
-        if any(clash(h, request) for h in mediator.held):
-            found.append(f"request {request_id}: clashes with a held booking of {mediator_id}")
-        if any(clash(other, request) for other in usage.booked[mediator_id]):
-            found.append(f"request {request_id}: clashes with another planned booking")
-        usage.booked[mediator_id].append(request)
-        usage.week[mediator_id, request.week] += request.duration_minutes
-        usage.month[mediator_id, request.month] += request.duration_minutes
-    for (mediator_id, week), minutes in usage.week.items():
-        m = mediators[mediator_id]
-        if minutes + m.held_minutes_week.get(week, 0) > m.max_minutes_per_week:
-            found.append(f"mediator {mediator_id}: weekly hours exceeded in {week}")
-    for (mediator_id, month), minutes in usage.month.items():
-        m = mediators[mediator_id]
-        if minutes + m.held_minutes_month.get(month, 0) > m.max_minutes_per_month:
-            found.append(f"mediator {mediator_id}: monthly hours exceeded in {month}")
+    for r_id, m_id in assignment.items():
+        if r_id not in requests or m_id not in mediators:
+            found.append(f"unknown pair {r_id} -> {m_id}")
+        else:
+            planned[m_id].append(requests[r_id])
+    for m_id, given in planned.items():
+        m = mediators[m_id]
+        facts = MediatorFacts(
+            mediator_id=m.id,
+            pool_id=1,
+            active=True,
+            vetted=m.vetted,
+            gender=m.gender,
+            languages=frozenset(
+                (languages.get(code, -1), dialects.get(d, -1) if d else None, LanguageLevel.FLUENT)
+                for code, d in m.languages
+            ),
+            home=(m.latitude, m.longitude) if m.latitude is not None else None,  # type: ignore[arg-type]
+            max_travel_km=m.max_travel_km,
+            max_hours_per_week=m.max_minutes_per_week / 60,
+            max_hours_per_month=m.max_minutes_per_month / 60,
+            police_certificate_valid_until=m.police_certificate_valid_until,
+            declined_topics=m.declined_topics,
+            slots=m.slots,
+            absences=m.absences,
+            blocked_institution_ids=m.blocked_institutions,
+            conflict_case_references=m.conflict_cases,
+            held=tuple(appointment_of(h) for h in m.held) + tuple(appointment_of(r) for r in given),
+        )
+        for r in given:
+            request = RequestFacts(
+                booking_id=r.id,
+                pool_id=1,
+                institution_id=r.institution_id,
+                language_id=languages[r.language],
+                dialect_id=dialects[r.dialect] if r.dialect else None,
+                appointment=appointment_of(r),
+                with_children=r.with_children,
+                topic=r.topic,
+                gender_preference=r.gender_preference,
+                case_reference=r.case_reference,
+            )
+            broken = hard_violations(facts, request)
+            if broken:
+                found.append(f"request {r.id} -> mediator {m_id}: {', '.join(broken)}")
     return found

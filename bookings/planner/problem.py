@@ -1,17 +1,20 @@
 """Plain data a plan is computed from: requests, mediators with what they already hold.
 
 Nothing here touches the database, so the same engines run on a pool loaded from the
-database and on a generated benchmark instance. Times are aware UTC datetimes; local keys
-(day, ISO week, month) are in Europe/Berlin, where the hour limits are counted.
+database and on a generated benchmark instance. Requests and held bookings have the
+attributes of ``bookings.matching.rules.Appointment`` (``starts_at``, ``ends_at``,
+``on_site``, ``latitude``, ``longitude``), so the matching engine's pure rules apply to
+them. Times are aware UTC datetimes; local keys (day, ISO week, month) are in
+Europe/Berlin, where the hour limits are counted.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from bookings.matching.checks import normalise_case_reference
+from bookings.matching.rules import BERLIN, Absence, Slot, SlotWindow, required_slot_window
 
 WeekKey = tuple[int, int]
 MonthKey = tuple[int, int]
@@ -26,13 +29,15 @@ def local_keys(starts_at: datetime.datetime) -> tuple[datetime.date, WeekKey, Mo
 
 @dataclass(slots=True)
 class Held:
-    """A booking the mediator already holds (confirmed or later)."""
+    """A booking the mediator already holds (confirmed or later). Every held booking is
+    listed (also outside the period): the hour limits count them by local week and month."""
 
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     on_site: bool
     latitude: float | None = None
     longitude: float | None = None
+    booking_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -56,10 +61,19 @@ class Request:
     day: datetime.date = field(init=False)
     week: WeekKey = field(init=False)
     month: MonthKey = field(init=False)
+    # The local window one weekly slot must contain (None: spans two local days).
+    window: SlotWindow | None = field(init=False)
+    case_key: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.ends_at = self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
         self.day, self.week, self.month = local_keys(self.starts_at)
+        self.window = required_slot_window(self.starts_at, self.ends_at)
+        self.case_key = normalise_case_reference(self.case_reference)
+
+    @property
+    def booking_id(self) -> int:
+        return self.id
 
 
 @dataclass(slots=True)
@@ -72,9 +86,9 @@ class Mediator:
     max_travel_km: int
     max_minutes_per_week: int
     max_minutes_per_month: int
-    # Weekly availability in local wall-clock minutes: weekday (0 = Monday) -> [(from, to)].
-    slots: dict[int, list[tuple[int, int]]]
-    absences: list[tuple[datetime.date, datetime.date]] = field(default_factory=list)
+    # Weekly availability in local wall-clock time and absences as whole local days.
+    slots: tuple[Slot, ...]
+    absences: tuple[Absence, ...] = ()
     vetted: bool = True
     police_certificate_valid_until: datetime.date | None = None
     declined_topics: frozenset[str] = frozenset()
@@ -86,6 +100,9 @@ class Mediator:
     held_minutes_month: dict[MonthKey, int] = field(default_factory=dict)
     # Minutes served in the 30 days before the period: the fair-spread signal.
     recent_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        self.conflict_cases = frozenset(normalise_case_reference(c) for c in self.conflict_cases)
 
     def speaks(self, language: str, dialect: str | None) -> bool:
         if dialect is None:

@@ -2,6 +2,7 @@
 
 import datetime
 
+from bookings.matching.rules import Slot
 from bookings.planner.engines import Index, greedy, naive
 from bookings.planner.feasibility import clash, covered_by_availability, violations
 from bookings.planner.problem import BERLIN, Held, Mediator, Problem, Request
@@ -28,7 +29,7 @@ def mediator(mid: int, *languages: str, **kw) -> Mediator:
         max_travel_km=50,
         max_minutes_per_week=600,
         max_minutes_per_month=2400,
-        slots={d: [(8 * 60, 18 * 60)] for d in range(7)},
+        slots=tuple(Slot(d, datetime.time(8), datetime.time(18)) for d in range(7)),
         police_certificate_valid_until=datetime.date(2030, 1, 1),
     )
     defaults.update(kw)
@@ -62,7 +63,7 @@ def test_two_on_site_appointments_need_the_travel_time_between_them():
 
 def test_availability_is_local_time_on_the_day_summer_time_begins():
     sunday = datetime.date(2027, 3, 28)  # 02:00 -> 03:00
-    m = mediator(1, "ara", slots={6: [(8 * 60, 12 * 60)]})
+    m = mediator(1, "ara", slots=(Slot(6, datetime.time(8), datetime.time(12)),))
 
     assert covered_by_availability(m, request(1, "ara", at(sunday, 9)))
     assert covered_by_availability(m, request(2, "ara", at(sunday, 11)))
