@@ -9,6 +9,8 @@ from bookings.apis.bookings import (
     BookingListCreateApi,
     BookingRefuseApi,
 )
+from bookings.apis.matching import BookingAssignApi, BookingCandidatesApi
+from bookings.apis.offers import OfferAcceptApi, OfferDeclineApi, OfferListApi
 from bookings.apis.reports import (
     BookingConfirmReportApi,
     BookingDisputeReportApi,
@@ -91,4 +93,12 @@ urlpatterns = [
         BookingDisputeReportApi.as_view(),
         name="booking-dispute-report",
     ),
+    # matching and offers
+    path(
+        "bookings/<int:pk>/candidates/", BookingCandidatesApi.as_view(), name="booking-candidates"
+    ),
+    path("bookings/<int:pk>/assign/", BookingAssignApi.as_view(), name="booking-assign"),
+    path("offers/", OfferListApi.as_view(), name="offer-list"),
+    path("offers/<int:pk>/accept/", OfferAcceptApi.as_view(), name="offer-accept"),
+    path("offers/<int:pk>/decline/", OfferDeclineApi.as_view(), name="offer-decline"),
 ]

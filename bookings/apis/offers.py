@@ -1,0 +1,92 @@
+"""REST API v1: a mediator's own offers, and accepting or declining one."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.fields import BerlinDateTimeField
+from config.api.pagination import Pagination
+from config.api.permissions import IsMediator
+
+from ..constants import OfferStatus
+from ..matching.selectors import offers_of
+from ..services.offers import offer_accept, offer_decline
+
+
+class OfferOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    booking = serializers.IntegerField(source="booking_id")
+    status = serializers.ChoiceField(choices=OfferStatus.choices)
+    expires_at = BerlinDateTimeField()
+    # What the mediator needs to decide (details are visible once offered).
+    starts_at = BerlinDateTimeField(source="booking.starts_at")
+    duration_minutes = serializers.IntegerField(source="booking.duration_minutes")
+    language = serializers.CharField(source="booking.language.code")
+    mode = serializers.CharField(source="booking.mode")
+    town = serializers.SerializerMethodField()
+    booking_status = serializers.CharField(source="booking.status")
+
+    def get_town(self, offer) -> str:
+        booking = offer.booking
+        if booking.location_id:
+            return booking.location.town.name
+        return booking.institution.town.name
+
+
+class OfferFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OfferStatus.choices, required=False)
+
+
+class OfferListApi(ListAPIView):
+    """The caller's own offers, newest first; ``?status=pending`` narrows them."""
+
+    permission_classes = [IsMediator]
+    serializer_class = OfferOutputSerializer
+    pagination_class = Pagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        filters = OfferFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = offers_of(self.request.user.mediator)
+        if "status" in filters.validated_data:
+            qs = qs.filter(status=filters.validated_data["status"])
+        return qs
+
+
+class _OfferAnswerApi(APIView):
+    permission_classes = [IsMediator]
+
+    def _offer(self, request, pk: int):
+        return get_object_or_404(offers_of(request.user.mediator), pk=pk)
+
+    def _answer(self, request, pk: int):
+        offer = self._offer(request, pk)
+        self.answer(offer=offer, mediator=request.user.mediator)
+        return Response(OfferOutputSerializer(self._offer(request, pk)).data)
+
+
+class OfferAcceptApi(_OfferAnswerApi):
+    """Accept: the booking is confirmed for the caller, exactly once; an accept for a booking
+    that is taken, or an offer no longer open, answers 409 and changes nothing."""
+
+    answer = staticmethod(offer_accept)
+
+    @extend_schema(request=None, responses=OfferOutputSerializer)
+    def post(self, request, pk: int):
+        return self._answer(request, pk)
+
+
+class OfferDeclineApi(_OfferAnswerApi):
+    """Decline: the next candidates are asked at once."""
+
+    answer = staticmethod(offer_decline)
+
+    @extend_schema(request=None, responses=OfferOutputSerializer)
+    def post(self, request, pk: int):
+        return self._answer(request, pk)
