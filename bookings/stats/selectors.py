@@ -19,45 +19,26 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from institutions.constants import InstitutionKind
-from institutions.models import Budget, Pool
+from institutions.models import Budget, Pool, Town
 from institutions.selectors import actor_role_of
-from mediators.models import Mediator
+from mediators.models import Language, Mediator
 
-from ..constants import HOLDING_STATUSES, ActorRole, Field, Status
+from ..constants import ActorRole, Field, Status
 from ..exceptions import DomainError
-from ..models import Allowance, Booking, BookingEvent
+from ..models import Allowance, Booking
+from .aggregate import BERLIN, CANCELLED, breakdowns
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
-FILLED = Q(status__in=[*HOLDING_STATUSES, Status.NO_SHOW]) | Q(
-    status=Status.CANCELLED, mediator__isnull=False
-)
-HELD = Q(status__in=HOLDING_STATUSES)
-CANCELLED = Q(status=Status.CANCELLED)
-LATE = Q(status=Status.CANCELLED, late_cancellation=True)
-NO_SHOW = Q(status=Status.NO_SHOW)
+__all__ = ["BERLIN", "StatsPeriod", "stats_pools_visible_to", "stats_scope", "stats_summary"]
 
 
 @dataclass(frozen=True)
@@ -130,28 +111,19 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _minutes_expr() -> Coalesce:
-    return Coalesce("report__actual_minutes", "duration_minutes")
-
-
-def _counts() -> dict[str, Any]:
-    """Aggregates shared by every breakdown."""
+def _breakdown_row(row: dict[str, Any], label: str) -> dict[str, Any]:
     return {
-        "requests": Count("id"),
-        "filled": Count("id", filter=FILLED),
-        "minutes": Sum(_minutes_expr(), filter=HELD),
-    }
-
-
-def _breakdown_row(row: dict[str, Any], key: Any, label: str) -> dict[str, Any]:
-    return {
-        "key": key,
+        "key": row["key"],
         "label": label,
         "requests": row["requests"],
         "filled": row["filled"],
         "fill_rate": _rate(row["filled"], row["requests"]),
         "hours": _hours(row["minutes"]),
     }
+
+
+def _mean_hours(row: dict[str, Any]) -> float | None:
+    return round(row["fill_time"] / row["timed"] / 3600, 1) if row["timed"] else None
 
 
 def _bookings(pool_ids: list[int], period: StatsPeriod) -> QuerySet[Booking]:
@@ -162,129 +134,98 @@ def _bookings(pool_ids: list[int], period: StatsPeriod) -> QuerySet[Booking]:
     ).order_by()
 
 
-def _unmet() -> Q:
-    was_unfilled = Exists(
-        BookingEvent.objects.filter(booking_id=OuterRef("pk"), to_status=Status.UNFILLED)
+def unmet_after_cancellation(bookings: QuerySet[Booking]) -> dict[str, int]:
+    """Per language code: bookings cancelled without a mediator after having been unfilled
+    (a coordinator gave up on them), counted once each."""
+    rows = (
+        bookings.filter(CANCELLED, mediator__isnull=True, events__to_status=Status.UNFILLED)
+        .values("language__code")
+        .annotate(count=Count("id", distinct=True))
+        .order_by()
     )
-    return Q(status=Status.UNFILLED) | (Q(CANCELLED, mediator__isnull=True) & Q(was_unfilled))
+    return {row["language__code"]: row["count"] for row in rows}
 
 
-def stats_totals(bookings: QuerySet[Booking]) -> dict[str, Any]:
-    time_to_fill = ExpressionWrapper(
-        F("confirmed_at") - F("created_at"), output_field=DurationField()
-    )
-    row = bookings.aggregate(
-        **_counts(),
-        unmet=Count("id", filter=_unmet()),
-        cancelled=Count("id", filter=CANCELLED),
-        late_cancellations=Count("id", filter=LATE),
-        no_shows=Count("id", filter=NO_SHOW),
-        fill_time=Sum(time_to_fill, filter=FILLED & Q(confirmed_at__isnull=False)),
-        timed=Count("id", filter=FILLED & Q(confirmed_at__isnull=False)),
-    )
-    mean = row["fill_time"] / row["timed"] if row["timed"] and row["fill_time"] else None
+def stats_totals(total: dict[str, Any], *, gave_up: int) -> dict[str, Any]:
     return {
-        "requests": row["requests"],
-        "filled": row["filled"],
-        "fill_rate": _rate(row["filled"], row["requests"]),
-        "unmet": row["unmet"],
-        "cancelled": row["cancelled"],
-        "late_cancellations": row["late_cancellations"],
-        "no_shows": row["no_shows"],
-        "hours": _hours(row["minutes"]),
-        "time_to_fill_hours": round(mean.total_seconds() / 3600, 1) if mean else None,
+        "requests": total["requests"],
+        "filled": total["filled"],
+        "fill_rate": _rate(total["filled"], total["requests"]),
+        "unmet": total["unfilled"] + gave_up,
+        "cancelled": total["cancelled"],
+        "late_cancellations": total["late"],
+        "no_shows": total["no_show"],
+        "hours": _hours(total["minutes"]),
+        "time_to_fill_hours": _mean_hours(total),
     }
 
 
-def stats_by_month(bookings: QuerySet[Booking]) -> list[dict[str, Any]]:
-    time_to_fill = ExpressionWrapper(
-        F("confirmed_at") - F("created_at"), output_field=DurationField()
-    )
-    rows = (
-        bookings.annotate(month=TruncMonth("starts_at", tzinfo=BERLIN))
-        .values("month")
-        .annotate(
-            **_counts(),
-            fill_time=Sum(time_to_fill, filter=FILLED & Q(confirmed_at__isnull=False)),
-            timed=Count("id", filter=FILLED & Q(confirmed_at__isnull=False)),
-        )
-        .order_by("month")
-    )
-    result = []
-    for row in rows:
-        mean = row["fill_time"] / row["timed"] if row["timed"] and row["fill_time"] else None
-        month = row["month"].astimezone(BERLIN) if row["month"].tzinfo else row["month"]
-        result.append(
-            {
-                **_breakdown_row(row, f"{month:%Y-%m}", f"{month:%m/%Y}"),
-                "month": f"{month:%Y-%m}",
-                "time_to_fill_hours": round(mean.total_seconds() / 3600, 1) if mean else None,
-            }
-        )
-    return result
+def stats_by_month(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **_breakdown_row(row, f"{row['key'][5:7]}/{row['key'][:4]}"),
+            "month": row["key"],
+            "time_to_fill_hours": _mean_hours(row),
+        }
+        for row in sorted(rows, key=lambda r: r["key"])
+    ]
 
 
-def stats_by_language(bookings: QuerySet[Booking], *, language_code: str) -> dict[str, list]:
-    rows = (
-        bookings.values("language__code", "language__name_de", "language__name_en")
-        .annotate(**_counts(), unmet=Count("id", filter=_unmet()))
-        .order_by("language__code")
-    )
+def stats_by_language(
+    rows: list[dict[str, Any]], *, gave_up: dict[str, int], language_code: str
+) -> dict[str, list]:
+    languages = {
+        str(language.pk): language
+        for language in Language.objects.filter(pk__in=[int(row["key"]) for row in rows])
+    }
     by_language, unmet = [], []
     for row in rows:
-        code = row["language__code"]
-        name = (
-            row["language__name_de"] if language_code.startswith("de") else row["language__name_en"]
-        )
-        entry = _breakdown_row(row, code, name)
-        by_language.append({"language": code, "name": name, **entry})
-        if row["unmet"]:
-            unmet.append({"language": code, "name": name, "count": row["unmet"]})
+        language = languages[row["key"]]
+        code, name = language.code, language.name_for(language_code)
+        by_language.append({"language": code, "name": name, **_breakdown_row(row, name)})
+        by_language[-1]["key"] = code
+        count = row["unfilled"] + gave_up.get(code, 0)
+        if count:
+            unmet.append({"language": code, "name": name, "count": count})
     by_language.sort(key=lambda r: (-r["hours"], -r["requests"], r["language"]))
     unmet.sort(key=lambda r: (-r["count"], r["language"]))
     return {"by_language": by_language, "unmet_by_language": unmet}
 
 
-def stats_by_choice(bookings: QuerySet[Booking], *, field: str, choices: Any) -> list[dict]:
-    labels = dict(choices.choices)
-    rows = bookings.values(field).annotate(**_counts()).order_by(field)
+def stats_by_town(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By the town of the institution."""
+    names = dict(
+        Town.objects.filter(pk__in=[int(row["key"]) for row in rows]).values_list("pk", "name")
+    )
     result = [
-        _breakdown_row(row, row[field], str(labels.get(row[field], row[field]))) for row in rows
-    ]
-    result.sort(key=lambda r: (-r["requests"], r["label"]))
-    return result
-
-
-def stats_by_town(bookings: QuerySet[Booking]) -> list[dict[str, Any]]:
-    """The town of the place (on site), else of the institution."""
-    rows = (
-        bookings.annotate(town=Coalesce("location__town__name", "institution__town__name"))
-        .values("town")
-        .annotate(**_counts())
-        .order_by("town")
-    )
-    result = [_breakdown_row(row, row["town"], row["town"]) for row in rows]
-    result.sort(key=lambda r: (-r["requests"], r["label"]))
-    return result
-
-
-def stats_cancellations(bookings: QuerySet[Booking]) -> list[dict[str, Any]]:
-    labels = dict(ActorRole.choices)
-    rows = (
-        bookings.filter(CANCELLED)
-        .values("cancelled_by_role")
-        .annotate(count=Count("id"), late=Count("id", filter=LATE))
-        .order_by("cancelled_by_role")
-    )
-    return [
-        {
-            "role": row["cancelled_by_role"],
-            "label": str(labels.get(row["cancelled_by_role"], row["cancelled_by_role"] or "–")),
-            "count": row["count"],
-            "late": row["late"],
-        }
+        {**_breakdown_row(row, names[int(row["key"])]), "key": names[int(row["key"])]}
         for row in rows
     ]
+    result.sort(key=lambda r: (-r["requests"], r["label"]))
+    return result
+
+
+def stats_by_choice(rows: list[dict[str, Any]], *, choices: Any) -> list[dict[str, Any]]:
+    labels = dict(choices.choices) if choices is not None else {}
+    result = [_breakdown_row(row, str(labels.get(row["key"], row["key"]))) for row in rows]
+    result.sort(key=lambda r: (-r["requests"], r["label"]))
+    return result
+
+
+def stats_cancellations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    labels = dict(ActorRole.choices)
+    return sorted(
+        (
+            {
+                "role": row["key"],
+                "label": str(labels.get(row["key"], row["key"] or "–")),
+                "count": row["requests"],
+                "late": row["late"],
+            }
+            for row in rows
+        ),
+        key=lambda r: r["role"],
+    )
 
 
 def stats_expenses(pool_ids: list[int], period: StatsPeriod) -> dict[str, Any]:
@@ -307,30 +248,28 @@ def stats_expenses(pool_ids: list[int], period: StatsPeriod) -> dict[str, Any]:
     }
 
 
-def stats_mediator_activity(pool_ids: list[int], bookings: QuerySet[Booking]) -> dict[str, Any]:
-    held = bookings.filter(HELD, mediator__isnull=False)
-    rows = (
-        held.values("mediator_id", "mediator__user__first_name", "mediator__user__last_name")
-        .annotate(bookings=Count("id"), minutes=Sum(_minutes_expr()))
-        .order_by("-minutes", "mediator_id")
-    )
-    mediators = [
-        {
-            "id": row["mediator_id"],
-            "name": " ".join(
-                filter(None, [row["mediator__user__first_name"], row["mediator__user__last_name"]])
-            ),
-            "bookings": row["bookings"],
-            "hours": _hours(row["minutes"]),
-        }
-        for row in rows
-    ]
-    active = Mediator.objects.filter(pool_id__in=pool_ids, active=True).count()
-    return {
-        "active_mediators": active,
-        "with_assignments": len(mediators),
-        "mediators": mediators,
+def stats_mediator_activity(pool_ids: list[int], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = [int(row["key"]) for row in rows]
+    names = {
+        pk: " ".join(filter(None, [first, last]))
+        for pk, first, last in Mediator.objects.filter(pk__in=ids).values_list(
+            "pk", "user__first_name", "user__last_name"
+        )
     }
+    mediators = sorted(
+        (
+            {
+                "id": int(row["key"]),
+                "name": names.get(int(row["key"]), ""),
+                "bookings": row["requests"],
+                "hours": _hours(row["minutes"]),
+            }
+            for row in rows
+        ),
+        key=lambda r: (-r["hours"], r["id"]),
+    )
+    active = Mediator.objects.filter(pool_id__in=pool_ids, active=True).count()
+    return {"active_mediators": active, "with_assignments": len(mediators), "mediators": mediators}
 
 
 def stats_budgets(pool_ids: list[int], period: StatsPeriod) -> list[dict[str, Any]]:
@@ -384,23 +323,23 @@ def stats_summary(
 def _summary(*, pools: QuerySet[Pool], period: StatsPeriod, language_code: str) -> dict[str, Any]:
     pool_ids = list(pools.values_list("pk", flat=True))
     bookings = _bookings(pool_ids, period)
-    totals = stats_totals(bookings)
-    languages = stats_by_language(bookings, language_code=language_code)
+    groups = breakdowns(bookings)
+    gave_up = unmet_after_cancellation(bookings)
+    total = groups["total"][0]
+    languages = stats_by_language(groups["language"], gave_up=gave_up, language_code=language_code)
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "pools": pool_ids,
-        **totals,
+        **stats_totals(total, gave_up=sum(gave_up.values())),
         "unmet_by_language": languages["unmet_by_language"],
         "hours_by_language": languages["by_language"],
-        "by_field": stats_by_choice(bookings, field="field", choices=Field),
-        "by_town": stats_by_town(bookings),
-        "by_institution_kind": stats_by_choice(
-            bookings, field="institution__kind", choices=InstitutionKind
-        ),
-        "by_month": stats_by_month(bookings),
-        "cancellations": stats_cancellations(bookings),
+        "by_field": stats_by_choice(groups["field"], choices=Field),
+        "by_town": stats_by_town(groups["town"]),
+        "by_institution_kind": stats_by_choice(groups["institution_kind"], choices=InstitutionKind),
+        "by_month": stats_by_month(groups["month"]),
+        "cancellations": stats_cancellations(groups["cancelled_by"]),
         "expenses": stats_expenses(pool_ids, period),
-        "mediator_activity": stats_mediator_activity(pool_ids, bookings),
+        "mediator_activity": stats_mediator_activity(pool_ids, groups["mediator"]),
         "budgets": stats_budgets(pool_ids, period),
     }
