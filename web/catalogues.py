@@ -11,10 +11,23 @@ from pathlib import Path
 from django.conf import settings
 
 
+def catalogue_dirs() -> list[Path]:
+    """LOCALE_PATHS and the ``locale`` folders of the project's own apps."""
+    from django.apps import apps
+
+    base = Path(settings.BASE_DIR)
+    own_apps = [
+        Path(config.path) / "locale"
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(base) and ".venv" not in Path(config.path).parts
+    ]
+    return [Path(p) for p in settings.LOCALE_PATHS] + [p for p in own_apps if p.is_dir()]
+
+
 def stale_catalogues() -> list[Path]:
     stale = []
-    for locale_dir in settings.LOCALE_PATHS:
-        for po in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
+    for locale_dir in catalogue_dirs():
+        for po in locale_dir.glob("*/LC_MESSAGES/*.po"):
             mo = po.with_suffix(".mo")
             if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
                 stale.append(po)
