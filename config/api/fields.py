@@ -70,6 +70,12 @@ class BerlinDateTimeField(serializers.DateTimeField):
         kwargs.setdefault("default_timezone", BERLIN)
         super().__init__(**kwargs)
 
+    def to_internal_value(self, value):
+        if isinstance(value, str) and ":" not in value:
+            # A date alone would silently mean midnight; a start needs its time.
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        return super().to_internal_value(value)
+
     def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
         if not self.min_year <= value.year <= self.max_year:
             self.fail("out_of_range", min_year=self.min_year, max_year=self.max_year)

@@ -76,7 +76,8 @@ class World:
 
     def confirmed_booking(self, where: str = "own", mediator: Mediator | None = None, **fields):
         mediator = mediator or (self.foreign_mediator if where == "foreign" else self.mediator)
-        return self.booking(where, status=Status.CONFIRMED, mediator=mediator, **fields)
+        fields.setdefault("status", Status.CONFIRMED)
+        return self.booking(where, mediator=mediator, **fields)
 
 
 def build_world() -> World:

@@ -1,0 +1,149 @@
+"""Mediator services: onboarding, profile, availability, absences, conflicts of interest."""
+
+import datetime
+
+import pytest
+
+from bookings.exceptions import DomainError
+from mediators.models import AvailabilitySlot, ConflictOfInterest, MediatorLanguage
+from mediators.selectors import language_by_code
+from mediators.services import (
+    MEDIATOR_EDITABLE,
+    LanguageSkill,
+    absence_create,
+    availability_slot_create,
+    conflict_declare,
+    mediator_create,
+    mediator_update,
+)
+from tests.institutions.factories import CoordinatorFactory, PoolFactory
+from tests.mediators.factories import (
+    AvailabilitySlotFactory,
+    DialectFactory,
+    MediatorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_onboarding_derives_the_home_from_the_postal_code():
+    mediator = mediator_create(
+        pool=PoolFactory(),
+        email="Y.Osman@Example.org",
+        first_name="Yusuf",
+        last_name="Osman",
+        gender="male",
+        home_postal_code="41334",
+        languages=[LanguageSkill(language=language_by_code("tir"), level=4)],
+    )
+
+    assert mediator.user.username == "y.osman@example.org"
+    assert mediator.home_latitude is not None and mediator.home_longitude is not None
+    assert list(
+        MediatorLanguage.objects.filter(mediator=mediator).values_list("level", flat=True)
+    ) == [4]
+
+
+def test_onboarding_with_an_unknown_postal_code_and_no_coordinates_stores_nothing():
+    with pytest.raises(DomainError) as refused:
+        mediator_create(
+            pool=PoolFactory(),
+            email="a@example.org",
+            first_name="A",
+            last_name="B",
+            gender="female",
+            home_postal_code="10115",
+        )
+
+    assert refused.value.field == "home_postal_code"
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="a@example.org").exists()
+
+
+def test_a_dialect_of_another_language_is_refused():
+    ukrainian = language_by_code("ukr")
+    levantine = DialectFactory(language=language_by_code("ara"), code="levantine")
+
+    with pytest.raises(DomainError) as refused:
+        mediator_update(
+            mediator=MediatorFactory(),
+            data={},
+            languages=[LanguageSkill(language=ukrainian, dialect=levantine, level=3)],
+        )
+
+    assert refused.value.field == "languages"
+
+
+def test_a_mediator_cannot_change_the_own_vetting_dates():
+    mediator = MediatorFactory(police_certificate_valid_until=datetime.date(2026, 1, 1))
+
+    mediator_update(
+        mediator=mediator,
+        data={"police_certificate_valid_until": datetime.date(2099, 1, 1), "max_travel_km": 5},
+        allowed=MEDIATOR_EDITABLE,
+    )
+
+    mediator.refresh_from_db()
+    assert mediator.police_certificate_valid_until == datetime.date(2026, 1, 1)
+    assert mediator.max_travel_km == 5
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [(datetime.time(9), datetime.time(10)), (datetime.time(7), datetime.time(8, 1))],
+)
+def test_a_slot_overlapping_another_of_the_same_weekday_is_refused(start, end):
+    slot = AvailabilitySlotFactory(start_time=datetime.time(8), end_time=datetime.time(12))
+
+    with pytest.raises(DomainError):
+        availability_slot_create(
+            mediator=slot.mediator, weekday=slot.weekday, start_time=start, end_time=end
+        )
+
+    assert AvailabilitySlot.objects.filter(mediator=slot.mediator).count() == 1
+
+
+def test_a_slot_must_end_after_it_starts():
+    with pytest.raises(DomainError) as refused:
+        availability_slot_create(
+            mediator=MediatorFactory(),
+            weekday=1,
+            start_time=datetime.time(10),
+            end_time=datetime.time(10),
+        )
+    assert refused.value.field == "end_time"
+
+
+def test_an_absence_may_be_a_single_day_but_never_end_before_it_starts():
+    mediator = MediatorFactory()
+    day = datetime.date(2027, 5, 3)
+
+    single = absence_create(mediator=mediator, starts_on=day, ends_on=day)
+    with pytest.raises(DomainError):
+        absence_create(mediator=mediator, starts_on=day, ends_on=day - datetime.timedelta(days=1))
+
+    assert single.starts_on == single.ends_on == day
+    assert mediator.absences.count() == 1
+
+
+def test_declaring_a_conflict_twice_keeps_the_first_record():
+    mediator = MediatorFactory()
+    coordinator = CoordinatorFactory(pool=mediator.pool)
+
+    first = conflict_declare(mediator=mediator, case_reference=" JA-9 ", recorded_by=mediator.user)
+    second = conflict_declare(
+        mediator=mediator, case_reference="JA-9", recorded_by=coordinator.user
+    )
+
+    assert first.pk == second.pk
+    assert ConflictOfInterest.objects.get().recorded_by == mediator.user
+
+
+@pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])
+def test_an_empty_or_overlong_case_reference_is_refused(case_reference):
+    with pytest.raises(DomainError):
+        conflict_declare(
+            mediator=MediatorFactory(), case_reference=case_reference, recorded_by=None
+        )
+    assert not ConflictOfInterest.objects.exists()
