@@ -268,15 +268,28 @@ def _cells():
             )
 
 
-def test_every_endpoint_of_the_api_is_in_the_matrix():
-    from django.urls import get_resolver
+# The modules of this part of the API; matching, offers, calendar feeds and statistics keep
+# their own permission tests.
+MODULES = (
+    "config.api.auth",
+    "institutions.apis",
+    "mediators.apis",
+    "bookings.apis.bookings",
+    "bookings.apis.reports",
+)
 
+
+def test_every_endpoint_of_these_modules_is_in_the_matrix():
     from config import api_urls
 
+    routes = {
+        "/" + str(p.pattern).replace("<int:pk>", "{id}")
+        for p in api_urls.urlpatterns
+        if p.callback.view_class.__module__ in MODULES
+    }
     in_matrix = {path for _method, path in ENDPOINTS}
-    routes = {"/" + str(p.pattern).replace("<int:pk>", "{id}") for p in api_urls.urlpatterns}
+    assert len(routes) >= 20
     assert routes <= in_matrix, routes - in_matrix
-    assert get_resolver() is not None
 
 
 @pytest.mark.parametrize("method, path, target, role, expected", _cells())
