@@ -2,7 +2,8 @@
 
 The admin scopes every row to the coordinator's own pool (``institutions.admin_scoping``);
 this group only says which kinds of rows they may view, add, change or delete. Seeded by a
-data migration and brought up to date by ``coordination_group_sync`` (``load_demo`` calls it).
+data migration and brought up to date after every ``migrate`` (``InstitutionsConfig.ready``)
+and by ``load_demo``: add a new model here and the group follows.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ COORDINATION_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "allowance": _VIEW,
         "accesslog": _VIEW,
     },
+    "notifications": {"message": ("view", "change")},
 }
 
 

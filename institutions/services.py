@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from bookings.exceptions import DomainError
 
-from .models import Institution, Location, Pool, PostalCode, Town
+from .models import Institution, Location, Pool, PostalCode, Staff, Town
 
 INSTITUTION_EDITABLE_FIELDS = ("name", "kind", "town", "email", "phone", "active")
 
@@ -85,3 +85,36 @@ def location_create(
     with transaction.atomic():
         location.save()
     return location
+
+
+def staff_create(
+    *,
+    institution: Institution,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    phone: str = "",
+    language: str = "de",
+) -> Staff:
+    """A staff account of an institution (no usable password: the invitation e-mail sets it)."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.services import account_invitation_notify
+
+    email = email.strip().lower()
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=email).exists() or (
+        user_model.objects.filter(email__iexact=email).exists()
+    ):
+        raise DomainError(_("An account with this e-mail address exists already."), field="email")
+    with transaction.atomic():
+        user = user_model(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        staff = Staff(user=user, institution=institution, role=role, phone=phone, language=language)
+        staff.full_clean()
+        staff.save()
+        account_invitation_notify(user=user, pool=institution.pool, language=language)
+    return staff

@@ -1,0 +1,230 @@
+"""Coordinators' back office for bookings: read-only records, changed only through actions
+that call the services (approve, refuse or cancel with a reason, no-show)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from institutions.admin_scoping import PoolScopedAdmin, ReadOnlyInline
+
+from .exceptions import BookingConflict, DomainError
+from .models import (
+    AccessLog,
+    Alert,
+    Allowance,
+    Booking,
+    BookingEvent,
+    Feedback,
+    Offer,
+    Report,
+    Standby,
+)
+from .services import booking_approve, booking_cancel, booking_mark_no_show, booking_refuse
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class BookingEventInline(ReadOnlyInline):
+    model = BookingEvent
+    fields = ("created_at", "from_status", "to_status", "actor", "actor_role", "reason")
+    readonly_fields = fields
+    ordering = ("created_at", "pk")
+
+
+class OfferInline(ReadOnlyInline):
+    model = Offer
+    fields = (
+        "mediator",
+        "status",
+        "rank",
+        "score",
+        "round",
+        "created_at",
+        "expires_at",
+        "responded_at",
+    )
+    readonly_fields = fields
+
+
+class ReadOnlyAdmin(PoolScopedAdmin):
+    """Records written by the services: viewed here, never added, edited or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in self.model._meta.fields] + [
+            f.name for f in self.model._meta.many_to_many
+        ]
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdmin):
+    pool_lookup = "pool"
+    list_display = (
+        "id",
+        "starts_at",
+        "language",
+        "dialect",
+        "institution",
+        "mediator",
+        "status",
+        "mode",
+        "case_reference",
+        "late_cancellation",
+    )
+    list_filter = ("status", "mode", "field", "language", "institution__kind", "late_cancellation")
+    search_fields = ("=id", "case_reference", "institution__name", "mediator__user__last_name")
+    date_hierarchy = "starts_at"
+    list_select_related = ("language", "dialect", "institution", "mediator__user")
+    inlines = [BookingEventInline, OfferInline]
+    actions = ["approve", "refuse", "cancel", "mark_no_show"]
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._each(request, queryset, lambda b: booking_approve(booking=b, actor=request.user))
+
+    @admin.action(description=_("Mark the selected bookings as no-show"), permissions=["change"])
+    def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        self._each(request, queryset, lambda b: booking_mark_no_show(booking=b, actor=request.user))
+
+    @admin.action(
+        description=_("Refuse the selected requests (with a reason)"), permissions=["change"]
+    )
+    def refuse(self, request: HttpRequest, queryset: QuerySet[Booking]) -> HttpResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            action="refuse",
+            title=_("Refuse requests"),
+            do=lambda b, reason: booking_refuse(booking=b, actor=request.user, reason=reason),
+        )
+
+    @admin.action(
+        description=_("Cancel the selected bookings (with a reason)"), permissions=["change"]
+    )
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Booking]) -> HttpResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            action="cancel",
+            title=_("Cancel bookings"),
+            do=lambda b, reason: booking_cancel(booking=b, actor=request.user, reason=reason),
+        )
+
+    def _with_reason(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Booking],
+        *,
+        action: str,
+        title: Any,
+        do: Callable[[Booking, str], Any],
+    ) -> HttpResponse | None:
+        """First show a form that asks for the reason, then apply the service to each."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._each(request, queryset, lambda b: do(b, reason))
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bookings/booking/action_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "question": _("Give the reason; the institution and the mediator will read it."),
+                "bookings": list(queryset.select_related("institution")),
+                "form": form,
+                "action": action,
+                "submit_label": title,
+            },
+        )
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Booking], do: Callable[[Booking], Any]
+    ) -> None:
+        done = 0
+        for booking in queryset:
+            try:
+                do(booking)
+            except (BookingConflict, DomainError, PermissionDenied) as exc:
+                self.message_user(request, f"#{booking.pk}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, _("%(count)d booking(s) changed.") % {"count": done}, messages.SUCCESS
+            )
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("id", "booking", "mediator", "status", "rank", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("=booking__id", "mediator__user__last_name")
+    list_select_related = ("booking", "mediator__user")
+
+
+@admin.register(Standby)
+class StandbyAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("booking", "mediator", "created_at", "released_at")
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    pool_lookup = "pool"
+    list_display = ("created_at", "kind", "booking", "message", "resolved_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("message", "=booking__id")
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("booking", "actual_minutes", "travel_km", "status", "reported_at")
+    list_filter = ("status",)
+    search_fields = ("=booking__id",)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("booking", "rating", "comment", "created_at")
+    list_filter = ("rating",)
+
+
+@admin.register(Allowance)
+class AllowanceAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("day", "mediator", "booking", "kind", "amount_cents")
+    list_filter = ("kind",)
+    search_fields = ("mediator__user__last_name", "=booking__id")
+    date_hierarchy = "day"
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    pool_lookup = "booking__pool"
+    list_display = ("at", "user", "action", "booking")
+    list_filter = ("action",)
+    search_fields = ("=booking__id", "user__username")

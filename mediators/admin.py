@@ -1,0 +1,277 @@
+"""Coordinators' back office for languages and mediators: onboarding, vetting, languages,
+weekly availability, absences, conflicts of interest and blocks."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from institutions.admin_scoping import PoolScopedAdmin, PoolScopedMixin
+from institutions.selectors import coordinates_for_postal_code
+
+from .models import (
+    Absence,
+    AvailabilitySlot,
+    ConflictOfInterest,
+    Dialect,
+    InstitutionBlock,
+    Language,
+    Mediator,
+    MediatorLanguage,
+)
+from .services import PROFILE_FIELDS, mediator_create, mediator_update
+
+
+class DialectInline(admin.TabularInline):
+    model = Dialect
+    extra = 0
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_de", "name_en")
+    search_fields = ("code", "name_de", "name_en")
+    inlines = [DialectInline]
+
+
+@admin.register(Dialect)
+class DialectAdmin(admin.ModelAdmin):
+    list_display = ("language", "code", "name_de", "name_en")
+    list_filter = ("language",)
+    search_fields = ("code", "name_de", "name_en", "language__code", "language__name_de")
+    list_select_related = ("language",)
+
+
+class MediatorLanguageInline(PoolScopedMixin, admin.TabularInline):
+    model = MediatorLanguage
+    extra = 0
+    autocomplete_fields = ("language", "dialect")
+
+
+class AvailabilitySlotInline(PoolScopedMixin, admin.TabularInline):
+    model = AvailabilitySlot
+    extra = 0
+
+
+class AbsenceInline(PoolScopedMixin, admin.TabularInline):
+    model = Absence
+    extra = 0
+
+
+class ConflictOfInterestInline(PoolScopedMixin, admin.TabularInline):
+    model = ConflictOfInterest
+    extra = 0
+    fields = ("case_reference", "recorded_by", "created_at")
+    readonly_fields = ("recorded_by", "created_at")
+
+
+class InstitutionBlockInline(PoolScopedMixin, admin.TabularInline):
+    model = InstitutionBlock
+    extra = 0
+    autocomplete_fields = ("institution",)
+
+
+class PoliceCertificateFilter(admin.SimpleListFilter):
+    title = _("police certificate")
+    parameter_name = "certificate"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return (
+            ("expired", _("expired")),
+            ("expiring", _("expires within 60 days")),
+            ("valid", _("valid")),
+            ("none", _("none")),
+        )
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        today = timezone.localdate()
+        soon = today + datetime.timedelta(days=60)
+        if self.value() == "expired":
+            return queryset.filter(police_certificate_valid_until__lt=today)
+        if self.value() == "expiring":
+            return queryset.filter(
+                police_certificate_valid_until__gte=today, police_certificate_valid_until__lte=soon
+            )
+        if self.value() == "valid":
+            return queryset.filter(police_certificate_valid_until__gte=today)
+        if self.value() == "none":
+            return queryset.filter(police_certificate_valid_until__isnull=True)
+        return queryset
+
+
+class MediatorAddForm(forms.ModelForm):
+    """Onboarding: the account is created with the profile (coordinates from the postal code)."""
+
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150)
+    email = forms.EmailField(label=_("e-mail"))
+
+    class Meta:
+        model = Mediator
+        fields = (
+            "pool",
+            "gender",
+            "phone",
+            "home_postal_code",
+            "home_latitude",
+            "home_longitude",
+            "max_travel_km",
+            "max_hours_per_week",
+            "max_hours_per_month",
+            "training_completed_on",
+            "pledge_signed_on",
+            "police_certificate_inspected_on",
+            "police_certificate_valid_until",
+            "declined_topics",
+            "preferred_towns",
+            "preferred_fields",
+            "active",
+            "language",
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        users = get_user_model().objects
+        if (
+            users.filter(email__iexact=email).exists()
+            or users.filter(username__iexact=email).exists()
+        ):
+            raise ValidationError(_("An account with this e-mail address exists already."))
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        code = data.get("home_postal_code") or ""
+        if data.get("home_latitude") is None and coordinates_for_postal_code(code) is None:
+            self.add_error(
+                "home_latitude",
+                _("Unknown postal code: give the latitude and longitude of the home."),
+            )
+        return data
+
+
+@admin.register(Mediator)
+class MediatorAdmin(PoolScopedAdmin):
+    pool_lookup = "pool"
+    list_display = (
+        "__str__",
+        "languages_spoken",
+        "home_postal_code",
+        "gender",
+        "active",
+        "vetted",
+        "police_certificate_valid_until",
+    )
+    list_filter = (
+        "active",
+        "gender",
+        PoliceCertificateFilter,
+        ("languages__language", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("user__first_name", "user__last_name", "user__email", "phone")
+    list_select_related = ("user",)
+    autocomplete_fields = ("preferred_towns",)
+    inlines = [
+        MediatorLanguageInline,
+        AvailabilitySlotInline,
+        AbsenceInline,
+        ConflictOfInterestInline,
+        InstitutionBlockInline,
+    ]
+    actions = ["pause", "activate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Mediator]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("languages__language", "languages__dialect")
+            .distinct()
+        )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = MediatorAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [
+            f
+            for f in super().get_fields(request, obj)
+            if f not in ("first_name", "last_name", "email")
+        ]
+        if obj is None:
+            return ["first_name", "last_name", "email", *[f for f in fields if f != "user"]]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("user",) if obj is not None else ()
+
+    @admin.display(description=_("languages"))
+    def languages_spoken(self, obj: Mediator) -> str:
+        return ", ".join(str(ml) for ml in obj.languages.all())
+
+    @admin.display(description=_("vetted"), boolean=True)
+    def vetted(self, obj: Mediator) -> bool:
+        return obj.is_vetted
+
+    def save_model(self, request: HttpRequest, obj: Mediator, form: Any, change: bool) -> None:
+        """Through the services: a new postal code moves the home coordinates."""
+        data = form.cleaned_data
+        if change:
+            changed = {k: data[k] for k in form.changed_data if k in PROFILE_FIELDS}
+            mediator_update(mediator=obj, data=changed)  # saves the other fields as well
+            return
+        profile = {
+            k: v
+            for k, v in data.items()
+            if k in PROFILE_FIELDS and k not in ("first_name", "last_name", "email", "gender")
+        }
+        profile.pop("home_postal_code", None)
+        created = mediator_create(
+            pool=data.get("pool") or request.user.coordinator.pool,  # type: ignore[union-attr]
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            gender=data["gender"],
+            home_postal_code=data["home_postal_code"],
+            **profile,
+        )
+        created.preferred_fields = data.get("preferred_fields") or []
+        created.save(update_fields=["preferred_fields"])
+        # The admin saves the inlines and the preferred towns against ``obj``.
+        obj.pk, obj.user, obj.pool = created.pk, created.user, created.pool
+        obj._state.adding = False
+
+    @admin.action(description=_("Pause the selected mediators"), permissions=["change"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[Mediator]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Activate the selected mediators"), permissions=["change"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[Mediator]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(
+        self, request: HttpRequest, queryset: QuerySet[Mediator], *, active: bool
+    ) -> None:
+        count = 0
+        for mediator in queryset:
+            mediator_update(mediator=mediator, data={"active": active})
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d mediator changed.", "%(count)d mediators changed.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
