@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from institutions.models import Budget, Pool
 
 from .constants import Status
+from .models import Booking
 from .services.budgets import counted_in_year, year_bounds
 
 HUNDREDTH = Decimal("0.01")
@@ -37,38 +38,43 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(HUNDREDTH)
 
 
+def _minutes_booked(condition: Q) -> Coalesce:
+    """Minutes of the budget's institution and funding source matching ``condition``: a
+    correlated subquery that uses the index on (institution, starts_at)."""
+    minutes = (
+        Booking.objects.filter(
+            condition,
+            institution_id=OuterRef("institution_id"),
+            funding_source_id=OuterRef("funding_source_id"),
+        )
+        .order_by()
+        .values("institution_id")
+        .annotate(minutes=Sum("duration_minutes"))
+        .values("minutes")
+    )
+    return Coalesce(Subquery(minutes, output_field=IntegerField()), 0)
+
+
 def budget_use_for_pool(*, pool: Pool, year: int) -> list[BudgetUse]:
     """Every budget of the pool's institutions for ``year`` with its use, in one query."""
     start, end = year_bounds(year)
-    same_source = Q(institution__bookings__funding_source_id=F("funding_source_id"))
-    awaiting = Q(
-        institution__bookings__status=Status.AWAITING_APPROVAL,
-        institution__bookings__starts_at__gte=start,
-        institution__bookings__starts_at__lt=end,
-    )
+    awaiting = Q(status=Status.AWAITING_APPROVAL, starts_at__gte=start, starts_at__lt=end)
     rows = (
         Budget.objects.filter(institution__pool=pool, year=year)
+        .annotate(
+            used_minutes=_minutes_booked(counted_in_year(year)),
+            awaiting_minutes=_minutes_booked(awaiting),
+        )
         .values(
             "id",
             "institution_id",
             "funding_source_id",
             "year",
             "hours",
+            "used_minutes",
+            "awaiting_minutes",
             institution_name=F("institution__name"),
             funding_source_name=F("funding_source__name"),
-        )
-        .annotate(
-            used_minutes=Coalesce(
-                Sum(
-                    "institution__bookings__duration_minutes",
-                    filter=same_source & counted_in_year(year, "institution__bookings__"),
-                ),
-                0,
-            ),
-            awaiting_minutes=Coalesce(
-                Sum("institution__bookings__duration_minutes", filter=same_source & awaiting),
-                0,
-            ),
         )
         .order_by("institution_name", "funding_source_name")
     )
