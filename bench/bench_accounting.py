@@ -65,7 +65,7 @@ def _instance() -> dict[str, Any]:
     for i in range(BOOKINGS):
         # each mediator one booking every three days: no overlaps (PostgreSQL constraint)
         starts_at = start + datetime.timedelta(days=3 * (i // MEDIATORS), hours=i % 8)
-        status = statuses[i % len(statuses)]
+        status = statuses[(i // INSTITUTIONS) % len(statuses)]
         held = status in (Status.CLOSED, Status.CONFIRMED)
         bookings.append(
             Booking(
@@ -77,7 +77,7 @@ def _instance() -> dict[str, Any]:
                 ends_at=starts_at + datetime.timedelta(hours=1),
                 mode=Mode.PHONE,
                 field=Field.SCHOOL,
-                funding_source=sources[i % 2],
+                funding_source=sources[(i // (INSTITUTIONS * len(statuses))) % 2],
                 status=status,
                 mediator=mediators[i % MEDIATORS] if held else None,
             )

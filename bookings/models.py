@@ -114,6 +114,11 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["pool", "status", "starts_at"]),
             models.Index(fields=["institution", "starts_at"]),
+            # Budgets: an institution's hours per funding source and year.
+            models.Index(
+                fields=["institution", "funding_source", "starts_at"],
+                name="booking_budget_idx",
+            ),
             models.Index(fields=["mediator", "starts_at"]),
             models.Index(fields=["language", "status"]),
         ]
