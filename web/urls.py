@@ -3,13 +3,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import home, stats
+from .views import home, institution, stats
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    # institution staff
+    path("institution/request/", institution.request_booking, name="institution-request"),
+    path("institution/bookings/", institution.bookings, name="institution-bookings"),
+    path(
+        "institution/bookings/<int:pk>/", institution.booking_detail, name="institution-booking"
+    ),
+    path(
+        "institution/bookings/<int:pk>/cancel/", institution.cancel, name="institution-cancel"
+    ),
+    path(
+        "institution/bookings/<int:pk>/report/",
+        institution.review_report,
+        name="institution-review-report",
+    ),
+    path("institution/calendar-feed/", institution.feed, name="institution-feed"),
 ]
 
 # Django's own auth views with our templates; names stay Django's ("login", "logout", ...).

@@ -55,3 +55,26 @@ def euro(cents) -> str:
     if cents is None:
         return "–"
     return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"
+
+
+@register.simple_tag
+def language_name(language) -> str:
+    from django.utils.translation import get_language
+
+    return language.name_for(get_language() or "de") if language else ""
+
+
+@register.simple_tag
+def dialect_name(dialect) -> str:
+    from django.utils.translation import get_language
+
+    if dialect is None:
+        return ""
+    return dialect.name_de if (get_language() or "de").startswith("de") else dialect.name_en
+
+
+@register.simple_tag
+def status_label(status: str) -> str:
+    from bookings.constants import Status
+
+    return str(Status(status).label) if status in Status.values else status

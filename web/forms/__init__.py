@@ -1,0 +1,40 @@
+"""Forms of the pages: they only check the shape of the input; the services check the rules
+and their ``DomainError`` messages are shown next to the field they name."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from bookings.exceptions import DomainError
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def show_domain_error(
+    form: forms.Form, error: DomainError, field_map: dict[str, str] | None = None
+) -> None:
+    """Put a service's message next to the field it is about (or above the form)."""
+    field = (field_map or {}).get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """Wall-clock time in Europe/Berlin as an aware datetime."""
+    return datetime.datetime.combine(day, time, tzinfo=BERLIN)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")

@@ -1,0 +1,163 @@
+"""Pages of institution staff: request, list, booking with timeline, cancel, report review,
+calendar feed."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings.exceptions import BookingConflict, DomainError
+from bookings.filters import BookingFilter
+from bookings.selectors import booking_list
+from bookings.services import (
+    access_log_record,
+    booking_cancel,
+    booking_create,
+    report_confirm,
+    report_dispute,
+)
+
+from ..forms import local_datetime, show_domain_error
+from ..forms.institution import (
+    BookingFilterForm,
+    BookingRequestForm,
+    CancelForm,
+    ReportReviewForm,
+)
+from .access import institution_required
+from .common import BOOKINGS_PER_PAGE, booking_context, booking_in_reach, feed_context
+
+# Service fields → form fields.
+REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
+
+
+@institution_required
+def request_booking(request: HttpRequest) -> HttpResponse:
+    staff = request.user.staff
+    form = BookingRequestForm(request.POST or None, institution=staff.institution)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = booking_create(
+                requester=request.user,
+                institution=staff.institution,
+                language=data["language"],
+                dialect=data["dialect"],
+                starts_at=local_datetime(data["date"], data["time"]),
+                duration_minutes=data["duration_minutes"],
+                mode=data["mode"],
+                location=data["location"],
+                field=data["field"],
+                kind=data["kind"],
+                topic=data["topic"],
+                with_children=data["with_children"],
+                sensitive=data["sensitive"],
+                gender_preference=data["gender_preference"],
+                case_reference=data["case_reference"],
+                funding_source=data.get("funding_source"),
+                notes=data["notes"],
+            )
+        except DomainError as error:
+            show_domain_error(form, error, REQUEST_FIELDS)
+        else:
+            messages.success(request, _("Your request has been sent."))
+            return redirect("web:institution-booking", pk=booking.pk)
+    return render(request, "web/institution/request.html", {"form": form})
+
+
+def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
+    """The user's bookings narrowed by the list's filters (the API's FilterSet)."""
+    query = QueryDict(mutable=True)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            query["status"] = data["status"]
+        if data["language"]:
+            query["language"] = data["language"]
+        if data["starts_after"]:
+            query["starts_after"] = local_datetime(data["starts_after"], datetime.time()).isoformat()
+        if data["starts_before"]:
+            day_after = data["starts_before"] + datetime.timedelta(days=1)
+            query["starts_before"] = local_datetime(day_after, datetime.time()).isoformat()
+    return BookingFilter(query, queryset=booking_list(request.user)).qs
+
+
+@institution_required
+def bookings(request: HttpRequest) -> HttpResponse:
+    form = BookingFilterForm(request.GET)
+    page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "web/institution/bookings.html", {"form": form, "page": page})
+
+
+@institution_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    access_log_record(booking=booking, user=request.user, action="read")
+    context = booking_context(request, booking)
+    context["cancel_form"] = CancelForm()
+    context["review_form"] = ReportReviewForm()
+    return render(request, "web/institution/booking.html", context)
+
+
+@institution_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        except BookingConflict as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The appointment has been cancelled."))
+            return redirect("web:institution-booking", pk=pk)
+    context = booking_context(request, booking)
+    context.update(cancel_form=form, review_form=ReportReviewForm())
+    return render(request, "web/institution/booking.html", context, status=400)
+
+
+@institution_required
+@require_POST
+def review_report(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = ReportReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ReportReviewForm.CONFIRM:
+                report_confirm(
+                    booking=booking,
+                    actor=request.user,
+                    rating=data["rating"],
+                    comment=data["comment"],
+                )
+                messages.success(request, _("Thank you: the report is confirmed."))
+            else:
+                report_dispute(booking=booking, actor=request.user, reason=data["reason"])
+                messages.success(request, _("The coordinators will look at the report."))
+        except DomainError as error:
+            show_domain_error(form, error, {"feedback": "comment"})
+        except BookingConflict as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("web:institution-booking", pk=pk)
+    context = booking_context(request, booking)
+    context.update(cancel_form=CancelForm(), review_form=form)
+    return render(request, "web/institution/booking.html", context, status=400)
+
+
+@institution_required
+def feed(request: HttpRequest) -> HttpResponse:
+    context = feed_context(request, institution=request.user.staff.institution)
+    return render(request, "web/feed.html", context)
