@@ -13,12 +13,8 @@ urlpatterns = [
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),
     path("institution/bookings/", institution.bookings, name="institution-bookings"),
-    path(
-        "institution/bookings/<int:pk>/", institution.booking_detail, name="institution-booking"
-    ),
-    path(
-        "institution/bookings/<int:pk>/cancel/", institution.cancel, name="institution-cancel"
-    ),
+    path("institution/bookings/<int:pk>/", institution.booking_detail, name="institution-booking"),
+    path("institution/bookings/<int:pk>/cancel/", institution.cancel, name="institution-cancel"),
     path(
         "institution/bookings/<int:pk>/report/",
         institution.review_report,

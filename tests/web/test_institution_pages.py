@@ -69,7 +69,9 @@ def test_the_pools_intake_rule_is_explained_next_to_the_date(page_for, staff, lo
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert re.search(r'id="id_date"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_date"', html)
+    assert re.search(
+        r'id="id_date"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="id_date"', html
+    )
     assert 'id="id_date_error"' in html
     assert "working days" in html
     assert not Booking.objects.exists()
@@ -89,9 +91,7 @@ def test_a_dialect_of_another_language_is_refused_next_to_the_dialect(
     assert not Booking.objects.exists()
 
 
-def test_the_list_shows_only_the_own_institutions_bookings_and_filters_by_status(
-    page_for, staff
-):
+def test_the_list_shows_only_the_own_institutions_bookings_and_filters_by_status(page_for, staff):
     own = BookingFactory(institution=staff.institution, status=Status.REQUESTED)
     own_cancelled = BookingFactory(institution=staff.institution, status=Status.CANCELLED)
     foreign = BookingFactory()
@@ -156,9 +156,7 @@ def completed_with_report(staff):
     return booking
 
 
-def test_confirming_the_report_closes_the_booking_with_feedback_for_coordinators(
-    page_for, staff
-):
+def test_confirming_the_report_closes_the_booking_with_feedback_for_coordinators(page_for, staff):
     booking = completed_with_report(staff)
 
     page_for(staff.user).post(
@@ -188,8 +186,12 @@ def test_disputing_the_report_keeps_the_booking_open_for_the_coordinators(page_f
 def test_the_calendar_feed_link_can_be_renewed(page_for, staff):
     page = page_for(staff.user)
 
-    first = re.search(r'value="([^"]+\.ics)"', page.get(reverse("web:institution-feed")).content.decode()).group(1)
-    second = re.search(r'value="([^"]+\.ics)"', page.post(reverse("web:institution-feed")).content.decode()).group(1)
+    first = re.search(
+        r'value="([^"]+\.ics)"', page.get(reverse("web:institution-feed")).content.decode()
+    ).group(1)
+    second = re.search(
+        r'value="([^"]+\.ics)"', page.post(reverse("web:institution-feed")).content.decode()
+    ).group(1)
 
     assert first != second
     assert page.get(first.split("//", 1)[1].split("/", 1)[1].join(["/", ""])).status_code == 404

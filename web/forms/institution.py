@@ -136,9 +136,10 @@ class BookingRequestForm(forms.Form):
         self.fields["duration_minutes"].choices = [
             (minutes, _("%(minutes)s minutes") % {"minutes": minutes}) for minutes in DURATIONS
         ]
-        self.fields["duration_minutes"].help_text = _(
-            "Between %(min)s and %(max)s minutes."
-        ) % {"min": MIN_DURATION_MINUTES, "max": MAX_DURATION_MINUTES}
+        self.fields["duration_minutes"].help_text = _("Between %(min)s and %(max)s minutes.") % {
+            "min": MIN_DURATION_MINUTES,
+            "max": MAX_DURATION_MINUTES,
+        }
 
 
 class CancelForm(forms.Form):

@@ -81,7 +81,9 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
         if data["language"]:
             query["language"] = data["language"]
         if data["starts_after"]:
-            query["starts_after"] = local_datetime(data["starts_after"], datetime.time()).isoformat()
+            query["starts_after"] = local_datetime(
+                data["starts_after"], datetime.time()
+            ).isoformat()
         if data["starts_before"]:
             day_after = data["starts_before"] + datetime.timedelta(days=1)
             query["starts_before"] = local_datetime(day_after, datetime.time()).isoformat()
