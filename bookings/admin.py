@@ -228,3 +228,7 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "action", "booking")
     list_filter = ("action",)
     search_fields = ("=booking__id", "user__username")
+
+
+# The batch planner's stored plans register themselves.
+from .planner import admin as planner_admin  # noqa: E402, F401

@@ -362,3 +362,7 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.booking_id}"
+
+
+# The batch planner's stored plans live in their own module; imported so Django finds them.
+from .planner.models import PlanItem, PlanRun  # noqa: E402, F401

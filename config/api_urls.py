@@ -16,6 +16,12 @@ from bookings.apis.reports import (
     BookingDisputeReportApi,
     BookingReportApi,
 )
+from bookings.planner.apis import (
+    PlanApplyApi,
+    PlanDetailApi,
+    PlanDiscardApi,
+    PlanListCreateApi,
+)
 from config.api.auth import TokenObtainApi
 from institutions.apis import (
     InstitutionDetailApi,
@@ -101,4 +107,9 @@ urlpatterns = [
     path("offers/", OfferListApi.as_view(), name="offer-list"),
     path("offers/<int:pk>/accept/", OfferAcceptApi.as_view(), name="offer-accept"),
     path("offers/<int:pk>/decline/", OfferDeclineApi.as_view(), name="offer-decline"),
+    # batch planner
+    path("plans/", PlanListCreateApi.as_view(), name="plan-list"),
+    path("plans/<int:pk>/", PlanDetailApi.as_view(), name="plan-detail"),
+    path("plans/<int:pk>/apply/", PlanApplyApi.as_view(), name="plan-apply"),
+    path("plans/<int:pk>/discard/", PlanDiscardApi.as_view(), name="plan-discard"),
 ]

@@ -1,0 +1,189 @@
+"""Load a pool's open requests of a period, and its mediators with what they hold, as a
+``problem.Problem``: a fixed number of queries, whatever the pool's size.
+
+Open requests are the bookings in ``requested``, ``offered`` or ``unfilled`` that start on
+the period's local days. Urgent are those already ``unfilled`` and those that start within
+``URGENT_DAYS`` days. Mediators are the active ones of the pool and of pools sharing theirs.
+Held bookings are loaded from the first local day of the month before the period (hour
+limits per month, the last 30 days for fair spread) to the end of the period's last month
+and week.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from bookings.matching.eligibility import FAIRNESS_DAYS, pools_served_by_mediators_of
+from bookings.matching.rules import BERLIN, Absence, Slot
+from institutions.models import Pool, PostalCode
+from mediators.constants import USABLE_LEVEL
+from mediators.models import Mediator, MediatorLanguage
+
+from ..constants import HOLDING_STATUSES, Mode, Status
+from ..models import Booking
+from .models import PlanRun
+from .problem import Held, Problem, Request, Weights, local_keys
+from .problem import Mediator as MediatorData
+
+PLANNABLE_STATUSES = (Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
+URGENT_DAYS = 3
+
+
+def local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=BERLIN).astimezone(datetime.UTC)
+
+
+@dataclass
+class Loaded:
+    problem: Problem
+    bookings: dict[int, Booking]
+
+
+def open_bookings(pool: Pool, starts_on: datetime.date, ends_on: datetime.date):  # type: ignore[no-untyped-def]
+    return (
+        Booking.objects.filter(
+            pool=pool,
+            status__in=PLANNABLE_STATUSES,
+            starts_at__gte=local_midnight(starts_on),
+            starts_at__lt=local_midnight(ends_on + datetime.timedelta(days=1)),
+        )
+        .select_related("language", "dialect", "location")
+        .order_by("starts_at", "pk")
+    )
+
+
+def problem_for_pool(
+    *,
+    pool: Pool,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    now: datetime.datetime | None = None,
+) -> Loaded:
+    now = now or timezone.now()
+    bookings = {b.pk: b for b in open_bookings(pool, starts_on, ends_on)}
+    requests = [
+        Request(
+            id=b.pk,
+            language=b.language.code,
+            dialect=b.dialect.code if b.dialect_id else None,
+            starts_at=b.starts_at,
+            duration_minutes=b.duration_minutes,
+            on_site=b.mode == Mode.ON_SITE,
+            latitude=b.location.latitude if b.location_id else None,
+            longitude=b.location.longitude if b.location_id else None,
+            urgent=b.status == Status.UNFILLED
+            or b.starts_at <= now + datetime.timedelta(days=URGENT_DAYS),
+            with_children=b.with_children,
+            topic=b.topic,
+            gender_preference=b.gender_preference,
+            institution_id=b.institution_id,
+            case_reference=b.case_reference,
+        )
+        for b in bookings.values()
+    ]
+    mediators = _mediators(pool, starts_on, ends_on)
+    weights = Weights(travel=pool.weight_travel, fairness=pool.weight_fairness)
+    return Loaded(Problem(requests=requests, mediators=mediators, weights=weights), bookings)
+
+
+def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> list[MediatorData]:
+    usable = MediatorLanguage.objects.filter(level__gte=USABLE_LEVEL).select_related(
+        "language", "dialect"
+    )
+    rows = list(
+        Mediator.objects.filter(pools_served_by_mediators_of(pool.pk), active=True)
+        .prefetch_related(
+            Prefetch("languages", queryset=usable),
+            "availability",
+            "absences",
+            "conflicts",
+            "blocks",
+        )
+        .order_by("pk")
+    )
+    postal = {
+        p.code: (p.latitude, p.longitude)
+        for p in PostalCode.objects.filter(
+            code__in={m.home_postal_code for m in rows if m.home_latitude is None}
+        )
+    }
+    first = (starts_on.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    next_month = (ends_on.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    until = max(next_month, ends_on + datetime.timedelta(days=8))  # the last week, too
+    held: dict[int, list[Held]] = defaultdict(list)
+    recent_since = local_midnight(starts_on) - datetime.timedelta(days=FAIRNESS_DAYS)
+    recent: dict[int, int] = defaultdict(int)
+    for b in Booking.objects.filter(
+        mediator__in=[m.pk for m in rows],
+        status__in=HOLDING_STATUSES,
+        starts_at__gte=local_midnight(first),
+        starts_at__lt=local_midnight(until),
+    ).select_related("location"):
+        on_site = b.mode == Mode.ON_SITE
+        held[b.mediator_id].append(
+            Held(
+                b.starts_at,
+                b.ends_at,
+                on_site,
+                b.location.latitude if on_site and b.location_id else None,
+                b.location.longitude if on_site and b.location_id else None,
+                b.pk,
+            )
+        )
+        if recent_since <= b.starts_at < local_midnight(starts_on):
+            recent[b.mediator_id] += b.duration_minutes
+    return [_mediator_data(m, held[m.pk], recent[m.pk], postal) for m in rows]
+
+
+def _mediator_data(
+    m: Mediator, held: list[Held], recent: int, postal: dict[str, tuple[float, float]]
+) -> MediatorData:
+    home = (
+        (m.home_latitude, m.home_longitude)
+        if m.home_latitude is not None and m.home_longitude is not None
+        else postal.get(m.home_postal_code)
+    )
+    week: dict[tuple[int, int], int] = defaultdict(int)
+    month: dict[tuple[int, int], int] = defaultdict(int)
+    for h in held:
+        _, w, mo = local_keys(h.starts_at)
+        minutes = int((h.ends_at - h.starts_at).total_seconds() // 60)
+        week[w] += minutes
+        month[mo] += minutes
+    return MediatorData(
+        id=m.pk,
+        languages=frozenset(
+            (ml.language.code, ml.dialect.code if ml.dialect_id else None)
+            for ml in m.languages.all()
+        ),
+        gender=m.gender,
+        latitude=home[0] if home else None,
+        longitude=home[1] if home else None,
+        max_travel_km=m.max_travel_km,
+        max_minutes_per_week=m.max_hours_per_week * 60,
+        max_minutes_per_month=m.max_hours_per_month * 60,
+        slots=tuple(Slot(s.weekday, s.start_time, s.end_time) for s in m.availability.all()),
+        absences=tuple(Absence(a.starts_on, a.ends_on) for a in m.absences.all()),
+        vetted=m.is_vetted,
+        police_certificate_valid_until=m.police_certificate_valid_until,
+        declined_topics=frozenset(m.declined_topics or []),
+        blocked_institutions=frozenset(b.institution_id for b in m.blocks.all()),
+        conflict_cases=frozenset(c.case_reference for c in m.conflicts.all()),
+        held=held,
+        held_minutes_week=dict(week),
+        held_minutes_month=dict(month),
+        recent_minutes=recent,
+    )
+
+
+def plans_visible_to(user) -> QuerySet[PlanRun]:  # type: ignore[no-untyped-def]
+    """Plans of the coordinator's pool; nothing for anyone else."""
+    coordinator = getattr(user, "coordinator", None) if user.is_authenticated else None
+    if coordinator is None:
+        return PlanRun.objects.none()
+    return PlanRun.objects.filter(pool_id=coordinator.pool_id)
