@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "TopicEnum": "bookings.constants.Topic",
         "ActorRoleEnum": "bookings.constants.ActorRole",
         "InstitutionKindEnum": "institutions.constants.InstitutionKind",
+        "PlanStatusEnum": "bookings.planner.models.PlanStatus",
+        "PlanItemOutcomeEnum": "bookings.planner.models.PlanItemOutcome",
     },
 }
 
