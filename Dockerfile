@@ -1,0 +1,31 @@
+# The one image of web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    PATH="/opt/venv/bin:$PATH" \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+# gettext: compilemessages; the uv version is the Makefile's UV_VERSION.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir uv==0.13.9
+
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+RUN DJANGO_SECRET_KEY=build-only python manage.py compilemessages --ignore=/opt/venv --verbosity=0 \
+    && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity=0 \
+    && useradd --create-home --uid 1000 app \
+    && mkdir -p /app/var \
+    && chown -R app /app/var
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
