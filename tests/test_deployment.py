@@ -110,3 +110,15 @@ def test_the_dockerfile_uses_the_projects_python_uv_and_lock_file():
 def test_the_build_context_leaves_out_local_environments():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", "node_modules", "var", ".git"} <= set(ignored)
+
+
+def test_the_readme_documents_every_setting_read_from_the_environment():
+    readme = (ROOT / "README.md").read_text()
+    undocumented = {name for name in settings_env_names() if f"`{name}`" not in readme}
+    assert undocumented == set()
+
+
+def test_the_readme_quick_start_is_exactly_make_demo_and_make_test():
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    assert quick_start.split("\n") == ["", "make demo", "make test", ""]
