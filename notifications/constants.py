@@ -11,7 +11,7 @@ class MessageKind(models.TextChoices):
     BOOKING_CHANGED = "booking_changed", _("booking changed")
     BOOKING_CANCELLED = "booking_cancelled", _("booking cancelled")
     BOOKING_REOPENED = "booking_reopened", _("booking re-opened")
-    UNFILLED_ALERT = "unfilled_alert", _("alert for coordinators")
+    ALERT = "alert", _("alert for coordinators")
     REMINDER = "reminder", _("reminder")
     REPORT_REQUEST = "report_request", _("report request")
     ACCOUNT_INVITATION = "account_invitation", _("account invitation")

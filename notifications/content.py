@@ -238,15 +238,17 @@ def _reopened(message: Message) -> MailContent:
     )
 
 
-def _unfilled_alert(message: Message) -> MailContent:
+def _alert(message: Message) -> MailContent:
+    from bookings.constants import AlertKind
     from bookings.models import Alert
 
     alert = Alert.objects.filter(pk=message.context.get("alert_id")).first()
+    kind = alert.kind if alert is not None else ""
+    what = AlertKind(kind).label if kind in AlertKind.values else kind
     booking = message.booking
     paragraphs = [_("Something needs your attention in the pool.")]
     if alert is not None and alert.message:
         paragraphs.append(alert.message)
-    facts = booking_facts(booking) if booking is not None else []
     actions = []
     if booking is not None:
         actions.append(
@@ -260,10 +262,9 @@ def _unfilled_alert(message: Message) -> MailContent:
             )
         )
     return MailContent(
-        subject=_("Needs attention: booking #%(id)s is unfilled")
-        % {"id": booking.pk if booking else "–"},
+        subject=_("Needs attention: %(what)s") % {"what": what},
         paragraphs=paragraphs,
-        facts=facts,
+        facts=booking_facts(booking) if booking is not None else [],
         actions=actions,
     )
 
@@ -345,7 +346,7 @@ BUILDERS: dict[str, Callable[[Message], MailContent]] = {
     MessageKind.BOOKING_CHANGED: _changed,
     MessageKind.BOOKING_CANCELLED: _cancelled,
     MessageKind.BOOKING_REOPENED: _reopened,
-    MessageKind.UNFILLED_ALERT: _unfilled_alert,
+    MessageKind.ALERT: _alert,
     MessageKind.REMINDER: _reminder,
     MessageKind.REPORT_REQUEST: _report_request,
     MessageKind.ACCOUNT_INVITATION: _account_invitation,

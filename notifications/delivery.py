@@ -203,7 +203,7 @@ def obsolete_reason(message: Message, *, now: datetime.datetime) -> str:
         return "" if _still_assigned(message, booking) else "mediator no longer assigned"
     if kind == MessageKind.STANDBY_REQUEST:
         return _standby_reason(message)
-    if kind == MessageKind.UNFILLED_ALERT:
+    if kind == MessageKind.ALERT:
         return _alert_reason(message)
     if kind == MessageKind.ACCOUNT_INVITATION:
         user = message.recipient_user

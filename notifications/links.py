@@ -28,7 +28,11 @@ class LinkInvalid(Exception):
 
 
 class LinkExpired(Exception):
-    """The signature is right but too old."""
+    """The signature is right but too old; ``link`` tells whose link it was."""
+
+    def __init__(self, message: str, link: OfferLink | None = None) -> None:
+        super().__init__(message)
+        self.link = link
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,15 @@ def offer_link_read(token: str) -> OfferLink:
             token, salt=OFFER_LINK_SALT, max_age=setting("OFFER_LINK_MAX_AGE_SECONDS")
         )
     except signing.SignatureExpired as exc:
-        raise LinkExpired(str(exc)) from exc
+        # Authentic but too old: read it without the age limit to know whose it was.
+        link = _parse(signing.loads(token, salt=OFFER_LINK_SALT))
+        raise LinkExpired(str(exc), link=link) from exc
     except signing.BadSignature as exc:
         raise LinkInvalid(str(exc)) from exc
+    return _parse(payload)
+
+
+def _parse(payload: Any) -> OfferLink:
     try:
         link = OfferLink(
             offer_id=int(payload["o"]),

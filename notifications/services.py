@@ -284,8 +284,8 @@ def alert_notify(*, alert: Alert) -> None:
     messages_write(
         [
             message_build(
-                kind=MessageKind.UNFILLED_ALERT,
-                key=f"{MessageKind.UNFILLED_ALERT}:a{alert.pk}:c{coordinator_id}",
+                kind=MessageKind.ALERT,
+                key=f"{MessageKind.ALERT}:a{alert.pk}:c{coordinator_id}",
                 recipient=recipient,
                 pool=alert.pool,
                 booking=alert.booking,

@@ -60,25 +60,14 @@ class _Answer:
 
 def _read(token: str) -> _Answer:
     from bookings.constants import OfferStatus
-    from bookings.models import Offer
 
     try:
         link = offer_link_read(token)
-    except LinkExpired:
-        return _Answer(problem=EXPIRED)
+    except LinkExpired as exc:
+        return _Answer(offer=_offer_of(exc.link), problem=EXPIRED)
     except LinkInvalid:
         return _Answer(problem=INVALID)
-    offer = (
-        Offer.objects.select_related(
-            "mediator__user",
-            "booking__language",
-            "booking__dialect",
-            "booking__institution",
-            "booking__location__town",
-        )
-        .filter(pk=link.offer_id, mediator_id=link.mediator_id)
-        .first()
-    )
+    offer = _offer_of(link)
     if offer is None:
         return _Answer(problem=INVALID)
     answer = _Answer(link=link, offer=offer)
@@ -91,6 +80,24 @@ def _read(token: str) -> _Answer:
     elif offer.expires_at <= timezone.now():
         answer.problem = EXPIRED
     return answer
+
+
+def _offer_of(link: OfferLink | None) -> Any:
+    from bookings.models import Offer
+
+    if link is None:
+        return None
+    return (
+        Offer.objects.select_related(
+            "mediator__user",
+            "booking__language",
+            "booking__dialect",
+            "booking__institution",
+            "booking__location__town",
+        )
+        .filter(pk=link.offer_id, mediator_id=link.mediator_id)
+        .first()
+    )
 
 
 class OfferAnswerView(View):

@@ -180,7 +180,7 @@ def test_an_alert_goes_to_every_active_coordinator_of_the_pool(booking):
 
     alert_notify(alert=alert)
 
-    assert kinds_and_recipients() == [(MessageKind.UNFILLED_ALERT, "koord1@example.org")]
+    assert kinds_and_recipients() == [(MessageKind.ALERT, "koord1@example.org")]
 
 
 def test_an_account_invitation_is_written_in_the_given_language(staff):
