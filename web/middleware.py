@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 
 # Paths whose pages are translated into every language (volunteers read them).
-ALL_LANGUAGE_PREFIXES = ("/mediator/", "/accounts/", "/i18n/", "/offer/")
+ALL_LANGUAGE_PREFIXES = ("/mediator/", "/accounts/", "/i18n/", "/offers/answer/")
 
 
 def page_languages(path: str) -> list[str]:

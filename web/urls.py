@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import home, institution, stats
+from .views import home, institution, mediator, stats
 
 app_name = "web"
 
@@ -21,6 +21,32 @@ urlpatterns = [
         name="institution-review-report",
     ),
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
+    # mediators
+    path("mediator/offers/", mediator.offers, name="mediator-offers"),
+    path(
+        "mediator/offers/<int:pk>/<str:answer>/",
+        mediator.offer_answer,
+        name="mediator-offer-answer",
+    ),
+    path("mediator/assignments/", mediator.assignments, name="mediator-assignments"),
+    path("mediator/bookings/<int:pk>/", mediator.booking_detail, name="mediator-booking"),
+    path("mediator/bookings/<int:pk>/report/", mediator.report, name="mediator-report"),
+    path("mediator/bookings/<int:pk>/give-back/", mediator.give_back, name="mediator-give-back"),
+    path("mediator/availability/", mediator.availability, name="mediator-availability"),
+    path(
+        "mediator/availability/<int:pk>/delete/",
+        mediator.availability_delete,
+        name="mediator-availability-delete",
+    ),
+    path("mediator/absences/", mediator.absences, name="mediator-absences"),
+    path(
+        "mediator/absences/<int:pk>/delete/",
+        mediator.absence_remove,
+        name="mediator-absence-delete",
+    ),
+    path("mediator/profile/", mediator.profile, name="mediator-profile"),
+    path("mediator/statement/", mediator.statement, name="mediator-statement"),
+    path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),
 ]
 
 # Django's own auth views with our templates; names stay Django's ("login", "logout", ...).

@@ -1,0 +1,113 @@
+"""Forms of the mediators' pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from institutions.constants import MessageLanguage
+from mediators.constants import LanguageLevel
+from mediators.models import AvailabilitySlot, Dialect, Language
+
+from . import DateInput, TimeInput
+from .institution import DialectChoiceField
+
+
+class ReportForm(forms.Form):
+    actual_minutes = forms.IntegerField(
+        label=_("Actual duration (minutes)"), min_value=1, max_value=720
+    )
+    travel_km = forms.DecimalField(
+        label=_("Travel distance, there and back (km)"),
+        min_value=0,
+        max_value=1000,
+        decimal_places=1,
+        initial=0,
+    )
+    travel_minutes = forms.IntegerField(
+        label=_("Travel time, there and back (minutes)"), min_value=0, max_value=600, initial=0
+    )
+    ticket_euros = forms.DecimalField(
+        label=_("Public transport ticket (euros)"),
+        min_value=0,
+        max_value=500,
+        decimal_places=2,
+        required=False,
+        help_text=_("Instead of the kilometres, if you went by bus or train."),
+    )
+
+
+class SlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"), choices=AvailabilitySlot._meta.get_field("weekday").choices, coerce=int
+    )
+    start_time = forms.TimeField(label=_("From"), widget=TimeInput())
+    end_time = forms.TimeField(label=_("Until"), widget=TimeInput())
+
+
+class AbsenceForm(forms.Form):
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ProfileForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    home_postal_code = forms.RegexField(
+        label=_("Postal code of your home"), regex=r"^\d{5}$", max_length=5
+    )
+    max_travel_km = forms.IntegerField(
+        label=_("How far will you travel? (km)"), min_value=0, max_value=300
+    )
+    max_hours_per_week = forms.IntegerField(
+        label=_("At most hours per week"), min_value=1, max_value=60
+    )
+    max_hours_per_month = forms.IntegerField(
+        label=_("At most hours per month"), min_value=1, max_value=240
+    )
+    language = forms.ChoiceField(
+        label=_("Language of your messages and pages"), choices=MessageLanguage.choices
+    )
+    active = forms.BooleanField(
+        label=_("I take on appointments"),
+        required=False,
+        help_text=_("Untick to pause, for example during a longer absence."),
+    )
+
+
+class LanguageSkillForm(forms.Form):
+    language = forms.ModelChoiceField(
+        label=_("Language"), queryset=Language.objects.order_by("name_de"), required=False
+    )
+    dialect = DialectChoiceField(
+        label=_("Dialect"),
+        queryset=Dialect.objects.select_related("language").order_by(
+            "language__name_de", "name_de"
+        ),
+        required=False,
+        empty_label=_("No particular dialect"),
+    )
+    level = forms.TypedChoiceField(
+        label=_("Level"), choices=LanguageLevel.choices, coerce=int, initial=LanguageLevel.FLUENT
+    )
+
+
+LanguageSkillFormSet = forms.formset_factory(LanguageSkillForm, extra=1, max_num=12)
+
+
+class StatementMonthForm(forms.Form):
+    month = forms.RegexField(
+        label=_("Month"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        widget=forms.TextInput(attrs={"type": "month"}),
+        required=False,
+    )
+
+    def chosen(self, *, today: datetime.date) -> tuple[int, int]:
+        value = self.cleaned_data.get("month") if self.is_valid() else None
+        if value:
+            year, month = value.split("-")
+            return int(year), int(month)
+        return today.year, today.month

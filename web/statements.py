@@ -1,0 +1,169 @@
+"""A mediator's monthly expense statement as CSV and PDF (reportlab), from
+``bookings.selectors_statements.mediator_statement``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from bookings.constants import AllowanceKind
+from bookings.selectors_statements import Statement
+from mediators.models import Mediator
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _euro(cents: int) -> str:
+    return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"
+
+
+def statement_rows(statement: Statement) -> list[dict]:
+    kinds = dict(AllowanceKind.choices)
+    return [
+        {
+            "day": row["day"],
+            "time": row["starts_at"].astimezone(BERLIN).strftime("%H:%M")
+            if row["starts_at"]
+            else "",
+            "booking": row["booking_id"],
+            "institution": row["institution"],
+            "language": row["language"],
+            "kind": str(kinds.get(row["kind"], row["kind"])),
+            "amount_cents": row["amount_cents"],
+        }
+        for row in statement.rows
+    ]
+
+
+def statement_filename(mediator: Mediator, statement: Statement, extension: str) -> str:
+    return f"statement_{statement.year}-{statement.month:02d}_{mediator.pk}.{extension}"
+
+
+def statement_csv(mediator: Mediator, statement: Statement) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "time", "booking", "institution", "language", "kind", "amount_eur"])
+    for row in statement_rows(statement):
+        writer.writerow(
+            [
+                row["day"].isoformat(),
+                row["time"],
+                row["booking"],
+                row["institution"].lstrip("=+-@"),
+                row["language"],
+                row["kind"],
+                f"{row['amount_cents'] / 100:.2f}",
+            ]
+        )
+    writer.writerow(["total", "", "", "", "", "", f"{statement.total_cents / 100:.2f}"])
+    return out.getvalue()
+
+
+def _font() -> tuple[str, str]:
+    """DejaVu Sans (Debian's fonts-dejavu-core) for names beyond Latin-1, else Helvetica."""
+    from pathlib import Path
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    regular = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    bold = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    if regular.exists() and bold.exists():
+        if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+        return "DejaVuSans", "DejaVuSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
+def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
+    """One A4 page (or more) with the month's allowances, the total and the year's tax-free
+    status; in German or English (the languages of the pool's accounting)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    regular, bold = _font()
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = regular
+    styles["Title"].fontName = bold
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=_("Expense statement"),
+        author=str(mediator.pool),
+    )
+    story = [
+        Paragraph(
+            _("Expense statement %(month)02d/%(year)s")
+            % {"month": statement.month, "year": statement.year},
+            styles["Title"],
+        ),
+        Paragraph(escape(f"{mediator} · {mediator.pool}"), styles["Normal"]),
+        Spacer(1, 6 * mm),
+    ]
+    data = [
+        [_("Day"), _("Time"), _("Booking"), _("Institution"), _("Language"), _("Kind"), _("Amount")]
+    ]
+    for row in statement_rows(statement):
+        data.append(
+            [
+                formats.date_format(row["day"], "SHORT_DATE_FORMAT"),
+                row["time"],
+                f"#{row['booking']}",
+                Paragraph(escape(row["institution"]), styles["BodyText"]),
+                row["language"],
+                Paragraph(escape(row["kind"]), styles["BodyText"]),
+                _euro(row["amount_cents"]),
+            ]
+        )
+    data.append(["", "", "", "", "", _("Total"), _euro(statement.total_cents)])
+    table = Table(
+        data,
+        repeatRows=1,
+        colWidths=[22 * mm, 14 * mm, 18 * mm, 50 * mm, 16 * mm, 30 * mm, 24 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), regular),
+                ("FONTNAME", (0, 0), (-1, 0), bold),
+                ("FONTNAME", (0, -1), (-1, -1), bold),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8edf3")),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    tax_free = statement.tax_free
+    story += [
+        Spacer(1, 6 * mm),
+        Paragraph(
+            _("Allowances in %(year)s so far: %(total)s of the tax-free %(limit)s.")
+            % {
+                "year": tax_free.year,
+                "total": _euro(tax_free.total_cents),
+                "limit": _euro(tax_free.limit_cents),
+            },
+            styles["Normal"],
+        ),
+    ]
+    document.build(story)
+    return buffer.getvalue()

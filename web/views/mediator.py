@@ -1,0 +1,293 @@
+"""Pages of mediators: offers, assignments, report, availability, absences, profile,
+calendar feed and the monthly expense statement (CSV, PDF)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings.constants import HOLDING_STATUSES, OfferStatus, Status
+from bookings.exceptions import BookingConflict, DomainError
+from bookings.matching.selectors import offers_of
+from bookings.selectors import booking_list
+from bookings.selectors_statements import mediator_statement
+from bookings.services import booking_cancel, report_submit
+from bookings.services.offers import offer_accept, offer_decline
+from mediators.models import AvailabilitySlot
+from mediators.selectors import absences_of, availability_of
+from mediators.services import (
+    MEDIATOR_EDITABLE,
+    LanguageSkill,
+    absence_create,
+    absence_delete,
+    availability_slot_create,
+    availability_slot_delete,
+    mediator_update,
+)
+
+from ..forms import BERLIN, show_domain_error
+from ..forms.institution import CancelForm
+from ..forms.mediator import (
+    AbsenceForm,
+    LanguageSkillFormSet,
+    ProfileForm,
+    ReportForm,
+    SlotForm,
+    StatementMonthForm,
+)
+from ..statements import statement_csv, statement_filename, statement_pdf, statement_rows
+from .access import mediator_required
+from .common import booking_context, booking_in_reach, feed_context
+
+
+@mediator_required
+def offers(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = offers_of(request.user.mediator)
+    open_offers = [o for o in mine.filter(status=OfferStatus.PENDING, expires_at__gt=now)]
+    return render(request, "web/mediator/offers.html", {"offers": open_offers})
+
+
+def _own_offer(request: HttpRequest, pk: int):
+    offer = offers_of(request.user.mediator).filter(pk=pk).first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+@mediator_required
+@require_POST
+def offer_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    offer = _own_offer(request, pk)
+    try:
+        if answer == "accept":
+            offer_accept(offer=offer, mediator=request.user.mediator)
+            messages.success(request, _("Thank you! The appointment is confirmed to you."))
+            return redirect("web:mediator-booking", pk=offer.booking_id)
+        offer_decline(offer=offer, mediator=request.user.mediator)
+        messages.success(request, _("You have declined the offer."))
+    except BookingConflict as error:
+        messages.error(request, str(error))
+    return redirect("web:mediator-offers")
+
+
+@mediator_required
+def assignments(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    mine = booking_list(request.user).filter(mediator=request.user.mediator)
+    upcoming = mine.filter(status=Status.CONFIRMED, ends_at__gte=now)
+    past = mine.exclude(pk__in=upcoming.values("pk")).order_by("-starts_at")[:50]
+    return render(
+        request, "web/mediator/assignments.html", {"upcoming": upcoming, "past": past, "now": now}
+    )
+
+
+def _report_due(booking, now) -> bool:
+    return booking.status == Status.CONFIRMED and booking.starts_at <= now
+
+
+@mediator_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    now = timezone.now()
+    context = booking_context(request, booking)
+    context.update(
+        report_form=ReportForm() if _report_due(booking, now) else None,
+        cancel_form=CancelForm()
+        if booking.status in HOLDING_STATUSES
+        and booking.status == Status.CONFIRMED
+        and booking.mediator_id == request.user.mediator.pk
+        and booking.starts_at > now
+        else None,
+    )
+    return render(request, "web/mediator/booking.html", context)
+
+
+@mediator_required
+@require_POST
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report_submit(
+                booking=booking,
+                actor=request.user,
+                actual_minutes=data["actual_minutes"],
+                travel_km=data["travel_km"],
+                travel_minutes=data["travel_minutes"],
+                ticket_cents=int((data["ticket_euros"] or Decimal(0)) * 100),
+            )
+        except DomainError as error:
+            show_domain_error(form, error, {"ticket_cents": "ticket_euros"})
+        except BookingConflict as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you for your report."))
+            return redirect("web:mediator-booking", pk=pk)
+    context = booking_context(request, booking)
+    context.update(report_form=form, cancel_form=None)
+    return render(request, "web/mediator/booking.html", context, status=400)
+
+
+@mediator_required
+@require_POST
+def give_back(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            show_domain_error(form, error)
+        except BookingConflict as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("You have given the appointment back."))
+            return redirect("web:mediator-assignments")
+    context = booking_context(request, booking)
+    context.update(report_form=None, cancel_form=form)
+    return render(request, "web/mediator/booking.html", context, status=400)
+
+
+@mediator_required
+def availability(request: HttpRequest) -> HttpResponse:
+    mediator = request.user.mediator
+    form = SlotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            availability_slot_create(mediator=mediator, **form.cleaned_data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, _("The time has been added."))
+            return redirect("web:mediator-availability")
+    slots = availability_of(mediator)
+    weekdays = [
+        {"label": label, "slots": [slot for slot in slots if slot.weekday == day]}
+        for day, label in AvailabilitySlot._meta.get_field("weekday").choices
+    ]
+    return render(request, "web/mediator/availability.html", {"form": form, "weekdays": weekdays})
+
+
+@mediator_required
+@require_POST
+def availability_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = availability_of(request.user.mediator).filter(pk=pk).first()
+    if slot is None:
+        raise Http404
+    availability_slot_delete(slot=slot)
+    messages.success(request, _("The time has been removed."))
+    return redirect("web:mediator-availability")
+
+
+@mediator_required
+def absences(request: HttpRequest) -> HttpResponse:
+    mediator = request.user.mediator
+    form = AbsenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absence_create(mediator=mediator, **form.cleaned_data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, _("The absence has been added."))
+            return redirect("web:mediator-absences")
+    today = timezone.now().astimezone(BERLIN).date()
+    current = absences_of(mediator).filter(ends_on__gte=today)
+    return render(request, "web/mediator/absences.html", {"form": form, "absences": current})
+
+
+@mediator_required
+@require_POST
+def absence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    absence = absences_of(request.user.mediator).filter(pk=pk).first()
+    if absence is None:
+        raise Http404
+    absence_delete(absence=absence)
+    messages.success(request, _("The absence has been removed."))
+    return redirect("web:mediator-absences")
+
+
+def _skills_initial(mediator) -> list[dict]:
+    return [
+        {"language": row.language, "dialect": row.dialect, "level": row.level}
+        for row in mediator.languages.select_related("language", "dialect")
+    ]
+
+
+@mediator_required
+def profile(request: HttpRequest) -> HttpResponse:
+    mediator = request.user.mediator
+    initial = {name: getattr(mediator, name) for name in ProfileForm.base_fields}
+    form = ProfileForm(request.POST or None, initial=initial)
+    skills = LanguageSkillFormSet(
+        request.POST or None, initial=_skills_initial(mediator), prefix="languages"
+    )
+    if request.method == "POST" and form.is_valid() and skills.is_valid():
+        chosen = [
+            LanguageSkill(language=f["language"], dialect=f.get("dialect"), level=f["level"])
+            for f in skills.cleaned_data
+            if f.get("language")
+        ]
+        try:
+            mediator_update(
+                mediator=mediator,
+                data=form.cleaned_data,
+                languages=chosen,
+                allowed=MEDIATOR_EDITABLE,
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            response = redirect("web:mediator-profile")
+            from django.conf import settings
+
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
+            )
+            return response
+    return render(request, "web/mediator/profile.html", {"form": form, "skills": skills})
+
+
+@mediator_required
+def feed(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/feed.html", feed_context(request, mediator=request.user.mediator))
+
+
+@mediator_required
+def statement(request: HttpRequest) -> HttpResponse:
+    mediator = request.user.mediator
+    form = StatementMonthForm(request.GET)
+    year, month = form.chosen(today=timezone.now().astimezone(BERLIN).date())
+    result = mediator_statement(mediator=mediator, year=year, month=month)
+    file_format = request.GET.get("format")
+    if file_format == "csv":
+        response = HttpResponse(
+            statement_csv(mediator, result), content_type="text/csv; charset=utf-8"
+        )
+    elif file_format == "pdf":
+        response = HttpResponse(statement_pdf(mediator, result), content_type="application/pdf")
+    else:
+        return render(
+            request,
+            "web/mediator/statement.html",
+            {
+                "form": form,
+                "statement": result,
+                "rows": statement_rows(result),
+                "month_value": f"{year}-{month:02d}",
+            },
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{statement_filename(mediator, result, file_format)}"'
+    )
+    return response
