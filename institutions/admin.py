@@ -88,6 +88,9 @@ class PoolAdmin(PoolScopedAdmin):
             return ()
         return ("slug", "shares_mediators_with")
 
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 

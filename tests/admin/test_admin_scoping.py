@@ -103,3 +103,17 @@ def test_every_admin_list_opens_for_a_coordinator(coordinator_client, own):
         info = (model._meta.app_label, model._meta.model_name)
         response = coordinator_client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code in (200, 403), info
+
+
+def test_a_coordinator_opens_the_change_page_of_every_own_row(coordinator_client, own, rf):
+    request = rf.get("/")
+    request.user = own.coordinator.user
+    for model, model_admin in admin.site._registry.items():
+        first = model_admin.get_queryset(request).first()
+        if first is None or not model_admin.has_view_permission(request, first):
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        response = coordinator_client.get(
+            reverse("admin:{}_{}_change".format(*info), args=[first.pk])
+        )
+        assert response.status_code == 200, info
