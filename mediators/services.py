@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from bookings.constants import CASE_REFERENCE_MAX_LENGTH
@@ -146,7 +146,13 @@ def mediator_create(
         user = user_model(username=email, email=email, first_name=first_name, last_name=last_name)
         user.set_unusable_password()
         user.full_clean(exclude=["password"])
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same address onboarded at the same moment
+            raise DomainError(
+                _("An account with this e-mail address exists already."), field="email"
+            ) from None
         mediator = Mediator(
             user=user,
             pool=pool,

@@ -90,3 +90,25 @@ def _rest_framework_settings():
     from django.conf import settings
 
     return dict(settings.REST_FRAMEWORK)
+
+
+def test_the_browser_session_authenticates_and_changes_need_the_csrf_token(client):
+    from rest_framework.test import APIClient
+
+    from tests.institutions.factories import CoordinatorFactory
+
+    coordinator = CoordinatorFactory(user__username="koordination")
+    browser = APIClient(enforce_csrf_checks=True)
+    assert browser.login(username="koordination", password="secret-pass-123")
+
+    read = browser.get("/api/v1/institutions/")
+    change = browser.post(
+        "/api/v1/institutions/",
+        {"name": "Jugendamt", "kind": "youth_office", "town": "Viersen"},
+        format="json",
+    )
+
+    assert read.status_code == 200
+    assert change.status_code == 403
+    assert "CSRF" in change.json()["detail"]
+    assert not coordinator.pool.institutions.exists()

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from mediators.models import Absence, AvailabilitySlot, ConflictOfInterest
+from tests.api.queries import assert_queries_do_not_grow
 from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +201,38 @@ def test_a_mediator_lists_only_the_own_slots(world):
     listed = world.client("mediator").get(SLOTS).json()["results"]
 
     assert [row["id"] for row in listed] == [own.pk]
+
+
+@pytest.mark.parametrize(
+    "url, make",
+    [
+        (
+            SLOTS,
+            lambda m, i: AvailabilitySlotFactory(
+                mediator=m,
+                weekday=i % 7,
+                start_time=datetime.time(i // 7),
+                end_time=datetime.time(i // 7, 30),
+            ),
+        ),
+        (ABSENCES, lambda m, i: AbsenceFactory(mediator=m)),
+        (
+            CONFLICTS,
+            lambda m, i: ConflictOfInterest.objects.create(mediator=m, case_reference=f"C{i}"),
+        ),
+    ],
+    ids=["availability", "absences", "conflicts"],
+)
+def test_the_own_lists_take_the_same_queries_for_2_or_20_rows(world, url, make):
+    client = world.client("mediator")
+    made = iter(range(100))
+
+    def add_rows(n):
+        for _ in range(n):
+            make(world.mediator, next(made))
+
+    assert_queries_do_not_grow(
+        request=lambda: client.get(url, {"page_size": 100}),
+        add_rows=add_rows,
+        count=lambda: client.get(url, {"page_size": 100}).json()["count"],
+    )
