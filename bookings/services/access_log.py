@@ -16,8 +16,5 @@ def access_log_record(
     """One row per read of a booking's details and per change made through the API."""
     if action not in (READ, CHANGE):
         raise ValueError(f"unknown access action: {action}")
-    return AccessLog.objects.create(
-        booking=booking,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        action=action,
-    )
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return AccessLog.objects.create(booking=booking, user_id=user_id, action=action)
