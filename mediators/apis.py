@@ -86,6 +86,10 @@ class LanguageSkillSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=list(LEVELS), default="fluent")
 
     def validate(self, attrs):
+        # In a PATCH the root is partial, so DRF skips required fields and defaults of
+        # nested items; a language item is always given whole.
+        if "code" not in attrs:
+            raise serializers.ValidationError({"code": [_("This field is required.")]})
         language = language_by_code(attrs["code"])
         if language is None:
             raise serializers.ValidationError({"code": [_("Unknown language.")]})
@@ -96,7 +100,8 @@ class LanguageSkillSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"dialect": [_("This dialect does not belong to the language.")]}
                 )
-        return LanguageSkill(language=language, dialect=dialect, level=LEVELS[attrs["level"]])
+        level = LEVELS[attrs.get("level", "fluent")]
+        return LanguageSkill(language=language, dialect=dialect, level=level)
 
     def to_representation(self, instance):
         return {

@@ -236,3 +236,17 @@ def test_the_own_lists_take_the_same_queries_for_2_or_20_rows(world, url, make):
         add_rows=add_rows,
         count=lambda: client.get(url, {"page_size": 100}).json()["count"],
     )
+
+
+def test_a_language_without_a_code_in_a_patch_answers_400_and_a_missing_level_means_fluent(world):
+    client = world.client("mediator")
+
+    without_code = client.patch(ME, {"languages": [{"level": "good"}]}, format="json")
+    without_level = client.patch(ME, {"languages": [{"code": "tir"}]}, format="json")
+
+    assert without_code.status_code == 400
+    assert "languages" in without_code.json()
+    assert without_level.status_code == 200
+    assert without_level.json()["languages"] == [
+        {"code": "tir", "dialect": None, "level": "fluent"}
+    ]
