@@ -1,7 +1,7 @@
 """What every page's layout needs: the visitor's role, the navigation and the languages."""
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -39,10 +39,7 @@ def navigation(request):
     current = request.path_info
     items = []
     for name, label in NAVIGATION.get(role, []):
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # a page not built yet
-            continue
+        url = reverse(name)
         items.append({"url": url, "label": label, "current": current.startswith(url)})
     codes = getattr(request, "page_languages", None) or [code for code, _n in settings.LANGUAGES]
     languages = [{"code": code, "name": get_language_info(code)["name_local"]} for code in codes]

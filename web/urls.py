@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import home, institution, mediator, stats
+from .views import coordinator, home, institution, mediator, stats
 
 app_name = "web"
 
@@ -47,6 +47,31 @@ urlpatterns = [
     path("mediator/profile/", mediator.profile, name="mediator-profile"),
     path("mediator/statement/", mediator.statement, name="mediator-statement"),
     path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),
+    # coordinators
+    path("coordinator/work/", coordinator.worklist, name="coordinator-worklist"),
+    path("coordinator/messages/<int:pk>/resend/", coordinator.resend, name="coordinator-resend"),
+    path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
+    path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
+    path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    path(
+        "coordinator/bookings/<int:pk>/<str:action>/",
+        coordinator.decide,
+        name="coordinator-decide",
+    ),
+    path("coordinator/planner/", coordinator.planner, name="coordinator-planner"),
+    path("coordinator/plans/<int:pk>/", coordinator.plan_detail, name="coordinator-plan"),
+    path(
+        "coordinator/plans/<int:pk>/<str:action>/",
+        coordinator.plan_decide,
+        name="coordinator-plan-decide",
+    ),
+    path("coordinator/mediators/", coordinator.mediators, name="coordinator-mediators"),
+    path("coordinator/mediators/new/", coordinator.mediator_new, name="coordinator-mediator-new"),
+    path(
+        "coordinator/mediators/<int:pk>/",
+        coordinator.mediator_detail,
+        name="coordinator-mediator",
+    ),
 ]
 
 # Django's own auth views with our templates; names stay Django's ("login", "logout", ...).

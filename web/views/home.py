@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch
 
 from bookings.constants import ActorRole
 from institutions.selectors import actor_role_of
@@ -23,11 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_URL)
     role = actor_role_of(request.user)
     if role in START_PAGES:
-        try:
-            return redirect(START_PAGES[role])
-        except NoReverseMatch:  # a page not built yet
-            if role == ActorRole.COORDINATOR:
-                return redirect("web:stats-dashboard")
+        return redirect(START_PAGES[role])
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "web/no_role.html")

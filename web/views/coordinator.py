@@ -1,0 +1,271 @@
+"""Pages of coordinators: work list, bookings with candidates and assignment, approval,
+the batch planner's plans, mediator onboarding and vetting."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings.constants import OPEN_STATUSES, ReportStatus, Status
+from bookings.exceptions import BookingConflict, DomainError
+from bookings.matching.selectors import candidates_for, mediators_assignable_by
+from bookings.models import Alert
+from bookings.planner.selectors import plans_visible_to
+from bookings.planner.services import plan_apply, plan_create, plan_discard
+from bookings.selectors import booking_list
+from bookings.services import booking_approve, booking_cancel, booking_refuse
+from bookings.services.offers import booking_assign
+from mediators.selectors import mediators_visible_to
+from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_create, mediator_update
+from notifications.selectors import failed_messages_for
+from notifications.services import account_invitation_notify, message_resend
+
+from ..forms import BERLIN, show_domain_error
+from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
+from ..forms.institution import BookingFilterForm
+from .access import coordinator_required
+from .common import BOOKINGS_PER_PAGE, booking_context, booking_in_reach
+from .institution import filtered_bookings
+
+SOON_DAYS = 7
+CERTIFICATE_WARNING_DAYS = 60
+
+
+@coordinator_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    pool = request.user.coordinator.pool
+    now = timezone.now()
+    today = now.astimezone(BERLIN).date()
+    bookings = booking_list(request.user)
+    context = {
+        "unfilled": bookings.filter(status=Status.UNFILLED, starts_at__gte=now),
+        "soon": bookings.filter(
+            status__in=[Status.REQUESTED, Status.OFFERED],
+            starts_at__gte=now,
+            starts_at__lt=now + datetime.timedelta(days=SOON_DAYS),
+        ),
+        "awaiting_approval": bookings.filter(status=Status.AWAITING_APPROVAL),
+        "disputed": bookings.filter(report__status=ReportStatus.DISPUTED),
+        "failed_messages": failed_messages_for(pool)[:50],
+        "expiring": mediators_visible_to(request.user)
+        .filter(
+            active=True,
+            police_certificate_valid_until__lt=today
+            + datetime.timedelta(days=CERTIFICATE_WARNING_DAYS),
+        )
+        .select_related("user")
+        .order_by("police_certificate_valid_until"),
+        "alerts": Alert.objects.filter(pool=pool, resolved_at__isnull=True).select_related(
+            "booking"
+        )[:50],
+        "today": today,
+    }
+    return render(request, "web/coordinator/worklist.html", context)
+
+
+@coordinator_required
+@require_POST
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    message = failed_messages_for(request.user.coordinator.pool).filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    if message_resend(message=message):
+        messages.success(request, _("The message will be sent again."))
+    return redirect("web:coordinator-worklist")
+
+
+@coordinator_required
+def bookings(request: HttpRequest) -> HttpResponse:
+    form = BookingFilterForm(request.GET)
+    page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "web/coordinator/bookings.html", {"form": form, "page": page})
+
+
+def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) -> HttpResponse:
+    context = booking_context(request, booking)
+    context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
+    context["reason_form"] = forms.get("reason_form") or ReasonForm()
+    context["assign_error"] = forms.get("assign_error")
+    return render(request, "web/coordinator/booking.html", context, status=status)
+
+
+@coordinator_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _booking_page(request, booking_in_reach(request, pk))
+
+
+@coordinator_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = AssignForm(request.POST)
+    mediator = (
+        mediators_assignable_by(request.user, booking)
+        .filter(pk=form.cleaned_data["mediator"])
+        .first()
+        if form.is_valid()
+        else None
+    )
+    if mediator is None:
+        return _booking_page(request, booking, status=400, assign_error=_("Unknown mediator."))
+    try:
+        booking_assign(booking=booking, mediator=mediator, actor=request.user)
+    except BookingConflict as error:
+        return _booking_page(request, booking, status=409, assign_error=str(error))
+    messages.success(request, _("%(mediator)s has been assigned.") % {"mediator": mediator})
+    return redirect("web:coordinator-booking", pk=pk)
+
+
+@coordinator_required
+@require_POST
+def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Approve or refuse a request that waits for approval, or cancel a booking."""
+    booking = booking_in_reach(request, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    services = {"approve": booking_approve, "refuse": booking_refuse, "cancel": booking_cancel}
+    if action not in services:
+        raise Http404
+    try:
+        services[action](booking=booking, actor=request.user, reason=reason)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _booking_page(request, booking, status=400, reason_form=form)
+    except BookingConflict as error:
+        form.add_error(None, str(error))
+        return _booking_page(request, booking, status=409, reason_form=form)
+    done = {
+        "approve": _("The request is approved."),
+        "refuse": _("The request is refused."),
+        "cancel": _("The booking is cancelled."),
+    }
+    messages.success(request, done[action])
+    return redirect("web:coordinator-booking", pk=pk)
+
+
+@coordinator_required
+def planner(request: HttpRequest) -> HttpResponse:
+    today = timezone.now().astimezone(BERLIN).date()
+    form = PlanForm(
+        request.POST or None,
+        initial={"starts_on": today, "ends_on": today + datetime.timedelta(days=13)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = plan_create(
+                pool=request.user.coordinator.pool,
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            show_domain_error(form, error, {"to": "ends_on", "from": "starts_on"})
+        else:
+            return redirect("web:coordinator-plan", pk=run.pk)
+    plans = plans_visible_to(request.user).order_by("-created_at")[:20]
+    return render(request, "web/coordinator/planner.html", {"form": form, "plans": plans})
+
+
+def _plan_in_reach(request: HttpRequest, pk: int):
+    run = plans_visible_to(request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+@coordinator_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _plan_in_reach(request, pk)
+    items = run.items.select_related(
+        "booking__language", "booking__institution", "booking__location__town", "mediator__user"
+    )
+    return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+
+
+@coordinator_required
+@require_POST
+def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    run = _plan_in_reach(request, pk)
+    try:
+        if action == "apply":
+            run = plan_apply(run=run, actor=request.user)
+            messages.success(request, _("The plan has been applied."))
+        elif action == "discard":
+            plan_discard(run=run, actor=request.user)
+            messages.success(request, _("The plan has been discarded."))
+        else:
+            raise Http404
+    except BookingConflict as error:
+        messages.error(request, str(error))
+    return redirect("web:coordinator-plan", pk=pk)
+
+
+@coordinator_required
+def mediators(request: HttpRequest) -> HttpResponse:
+    today = timezone.now().astimezone(BERLIN).date()
+    rows = (
+        mediators_visible_to(request.user)
+        .select_related("user")
+        .prefetch_related("languages__language")
+        .order_by("user__last_name", "user__first_name")
+    )
+    return render(request, "web/coordinator/mediators.html", {"mediators": rows, "today": today})
+
+
+@coordinator_required
+def mediator_new(request: HttpRequest) -> HttpResponse:
+    form = OnboardingForm(request.POST or None, initial={"active": True})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        speaks, level = data.pop("speaks"), data.pop("level")
+        skills = [LanguageSkill(language=speaks, level=level)] if speaks else []
+        try:
+            # Onboarding and its invitation are one change: both or neither.
+            with transaction.atomic():
+                mediator = mediator_create(
+                    pool=request.user.coordinator.pool, languages=skills, **data
+                )
+                account_invitation_notify(
+                    user=mediator.user, pool=mediator.pool, language=mediator.language
+                )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s has been invited by e-mail.") % {"name": mediator}
+            )
+            return redirect("web:coordinator-mediator", pk=mediator.pk)
+    return render(request, "web/coordinator/mediator_new.html", {"form": form})
+
+
+@coordinator_required
+def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mediator = mediators_visible_to(request.user).filter(pk=pk).select_related("user").first()
+    if mediator is None:
+        raise Http404
+    initial = {name: getattr(mediator, name) for name in VettingForm.base_fields}
+    form = VettingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mediator_update(mediator=mediator, data=form.cleaned_data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, _("The vetting has been saved."))
+            return redirect("web:coordinator-mediator", pk=pk)
+    return render(
+        request,
+        "web/coordinator/mediator.html",
+        {"mediator": mediator, "form": form, "vetting_fields": VETTING_FIELDS},
+    )
