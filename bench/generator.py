@@ -230,7 +230,9 @@ def _add_existing(rng, mediators, days, size, near_town) -> None:  # type: ignor
             or m.held_minutes_month.get(month, 0) + duration > m.max_minutes_per_month
         ):
             continue
-        if any(clash(h, held) for h in m.held if abs((h.starts_at - starts_at).days) < 1):
+        if any(
+            clash(h, held) for h in m.held if abs((h.starts_at - starts_at).total_seconds()) < 86400
+        ):
             continue
         m.held.append(held)
         m.held_minutes_week[week] = m.held_minutes_week.get(week, 0) + duration
