@@ -51,9 +51,11 @@ bench: install
 	$(PY) -m bench $(BENCH)
 
 # Re-extract every translatable string into locale/*/LC_MESSAGES/django.po, then compile.
+# (The e-mails keep their own catalogue in notifications/locale.)
 messages: install
 	$(PY) manage.py makemessages -l de -l en -l ar -l fa -l uk -l tr --no-obsolete \
-		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules \
+		--ignore=notifications
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:

@@ -293,7 +293,7 @@ def _report_request(message: Message) -> MailContent:
         actions=[
             (
                 _("Write the report"),
-                page_url("bookings:report", kwargs={"pk": booking.pk}, fallback="/"),
+                page_url("web:mediator-booking", kwargs={"pk": booking.pk}, fallback="/"),
             )
         ],
     )

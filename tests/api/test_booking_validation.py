@@ -179,7 +179,7 @@ def test_utc_and_matching_offsets_are_accepted_around_the_changes(world, starts_
 def test_a_spring_gap_error_says_the_time_does_not_exist(world):
     body = {**valid_body(world), "starts_at": f"{SPRING}T02:30:00+01:00"}
 
-    response = world.client("requester").post(URL, body, format="json")
+    response = world.client("requester").post(URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     assert "does not exist" in response.json()["starts_at"][0]
 

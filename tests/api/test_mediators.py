@@ -52,7 +52,9 @@ def test_an_unknown_postal_code_is_refused_unless_coordinates_are_given(world):
     client = world.client("coordinator")
     before = Mediator.objects.count()
 
-    refused = client.post(LIST, _new_mediator(home_postal_code="10115"), format="json")
+    refused = client.post(
+        LIST, _new_mediator(home_postal_code="10115"), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     accepted = client.post(
         LIST,
         _new_mediator(home_postal_code="10115", home_latitude=52.53, home_longitude=13.38),
