@@ -55,13 +55,21 @@ class Size:
     region_km: float
     start: datetime.date = PERIOD_START
     weekends: bool = False
+    # Pareto shape of the towns' sizes: smaller means a few big towns hold most people.
+    town_shape: float = 1.5
 
 
 SIZES = {
     "small": Size(mediators=50, requests=200, existing=1_000, weeks=2, towns=9, region_km=35),
     "medium": Size(mediators=500, requests=2_000, existing=10_000, weeks=2, towns=40, region_km=90),
     "large": Size(
-        mediators=5_000, requests=20_000, existing=100_000, weeks=4, towns=300, region_km=260
+        mediators=5_000,
+        requests=20_000,
+        existing=100_000,
+        weeks=2,
+        towns=400,
+        region_km=400,
+        town_shape=3.0,
     ),
 }
 
@@ -109,7 +117,7 @@ def _generate(size: Size, seed: int) -> Problem:
         (lat0 + rng.uniform(-deg, deg) / 2, lon0 + rng.uniform(-deg, deg) / 1.3)
         for _ in range(size.towns)
     ]
-    town_weight = [rng.paretovariate(1.5) for _ in towns]
+    town_weight = [rng.paretovariate(size.town_shape) for _ in towns]
     every_day = [size.start + datetime.timedelta(days=d) for d in range(size.weeks * 7)]
     days = [d for d in every_day if size.weekends or d.weekday() < 5]
     open_days = 7 if size.weekends else 5

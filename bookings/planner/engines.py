@@ -8,74 +8,11 @@ through ``feasibility``; the planner starts from the greedy answer.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from .feasibility import Usage
+from .index import Candidate, Index
+from .problem import Assignment, Problem, Request
 
-import numpy as np
-
-from bookings.matching.rules import EARTH_RADIUS_KM, ROAD_FACTOR
-
-from .feasibility import HeldIndex, Usage, eligible_alone, request_km
-from .problem import Assignment, Mediator, Problem, Request
-
-
-@dataclass(slots=True)
-class Candidate:
-    mediator: Mediator
-    km: float
-
-
-class Index:
-    """Every (request, mediator) pair that passes the constraints of the pair alone,
-    including the mediator's held bookings. Distances are computed per language, vectorised."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.mediators = {m.id: m for m in problem.mediators}
-        by_language: dict[str, list[Mediator]] = defaultdict(list)
-        for m in problem.mediators:
-            for code in {code for code, _ in m.languages}:
-                by_language[code].append(m)
-        arrays = {
-            code: (
-                np.radians([m.latitude if m.latitude is not None else np.nan for m in ms]),
-                np.radians([m.longitude if m.longitude is not None else np.nan for m in ms]),
-                np.array([m.max_travel_km for m in ms], dtype=float),
-            )
-            for code, ms in by_language.items()
-        }
-        held = {m.id: HeldIndex(m.held) for m in problem.mediators if m.held}
-        self.candidates: dict[int, list[Candidate]] = {}
-        for r in problem.requests:
-            group = by_language.get(r.language, [])
-            found: list[Candidate] = []
-            if group:
-                lat, lon, reach = arrays[r.language]
-                if r.on_site and r.latitude is not None:
-                    km = _road_km_many(lat, lon, r.latitude, r.longitude)  # type: ignore[arg-type]
-                    # Prefilter vectorised (with a margin), then the exact scalar rule.
-                    picks = np.nonzero(km <= reach + 0.01)[0]
-                    pairs = [(group[i], request_km(group[i], r)) for i in picks]
-                else:
-                    pairs = [(m, 0.0) for m in group]
-                for m, d in pairs:
-                    if not eligible_alone(m, r, d):
-                        continue
-                    if m.id in held and held[m.id].clashes(r):
-                        continue
-                    found.append(Candidate(m, d))
-            self.candidates[r.id] = found
-
-    def pairs(self) -> int:
-        return sum(len(c) for c in self.candidates.values())
-
-
-def _road_km_many(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    p0, l0 = np.radians(lat0), np.radians(lon0)
-    a = np.sin((lat - p0) / 2) ** 2 + np.cos(p0) * np.cos(lat) * np.sin((lon - l0) / 2) ** 2
-    with np.errstate(invalid="ignore"):
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))) * ROAD_FACTOR
-    return np.where(np.isnan(km), np.inf, km)
+__all__ = ["Candidate", "Index", "figures", "greedy", "naive"]
 
 
 def request_order(requests: list[Request]) -> list[Request]:

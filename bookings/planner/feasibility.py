@@ -151,29 +151,30 @@ def _ids(values: set[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(sorted(values), start=1)}
 
 
-def violations(problem: Problem, assignment: Assignment) -> list[str]:
-    """Every hard rule the plan breaks, by ``checks.hard_violations`` (empty: valid)."""
-    mediators = {m.id: m for m in problem.mediators}
-    requests = {r.id: r for r in problem.requests}
-    languages = _ids({r.language for r in problem.requests})
-    dialects = _ids({r.dialect for r in problem.requests if r.dialect})
-    planned: dict[int, list[Request]] = defaultdict(list)
-    found: list[str] = []
-    for r_id, m_id in assignment.items():
-        if r_id not in requests or m_id not in mediators:
-            found.append(f"unknown pair {r_id} -> {m_id}")
-        else:
-            planned[m_id].append(requests[r_id])
-    for m_id, given in planned.items():
-        m = mediators[m_id]
-        facts = MediatorFacts(
+class Facts:
+    """The matching engine's snapshots (``checks.MediatorFacts``/``RequestFacts``) of a
+    problem's mediators and requests; language codes are mapped to ids."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.languages = _ids({r.language for r in problem.requests})
+        self.dialects = _ids({r.dialect for r in problem.requests if r.dialect})
+
+    def mediator(
+        self, m: Mediator, given: list[Request] | tuple[Request, ...] = ()
+    ) -> MediatorFacts:
+        """The mediator holding their held bookings plus ``given``."""
+        return MediatorFacts(
             mediator_id=m.id,
             pool_id=1,
             active=True,
             vetted=m.vetted,
             gender=m.gender,
             languages=frozenset(
-                (languages.get(code, -1), dialects.get(d, -1) if d else None, LanguageLevel.FLUENT)
+                (
+                    self.languages.get(code, -1),
+                    self.dialects.get(d, -1) if d else None,
+                    LanguageLevel.FLUENT,
+                )
                 for code, d in m.languages
             ),
             home=(m.latitude, m.longitude) if m.latitude is not None else None,  # type: ignore[arg-type]
@@ -188,20 +189,38 @@ def violations(problem: Problem, assignment: Assignment) -> list[str]:
             conflict_case_references=m.conflict_cases,
             held=tuple(appointment_of(h) for h in m.held) + tuple(appointment_of(r) for r in given),
         )
+
+    def request(self, r: Request) -> RequestFacts:
+        return RequestFacts(
+            booking_id=r.id,
+            pool_id=1,
+            institution_id=r.institution_id,
+            language_id=self.languages[r.language],
+            dialect_id=self.dialects[r.dialect] if r.dialect else None,
+            appointment=appointment_of(r),
+            with_children=r.with_children,
+            topic=r.topic,
+            gender_preference=r.gender_preference,
+            case_reference=r.case_reference,
+        )
+
+
+def violations(problem: Problem, assignment: Assignment) -> list[str]:
+    """Every hard rule the plan breaks, by ``checks.hard_violations`` (empty: valid)."""
+    mediators = {m.id: m for m in problem.mediators}
+    requests = {r.id: r for r in problem.requests}
+    facts = Facts(problem)
+    planned: dict[int, list[Request]] = defaultdict(list)
+    found: list[str] = []
+    for r_id, m_id in assignment.items():
+        if r_id not in requests or m_id not in mediators:
+            found.append(f"unknown pair {r_id} -> {m_id}")
+        else:
+            planned[m_id].append(requests[r_id])
+    for m_id, given in planned.items():
+        holder = facts.mediator(mediators[m_id], given)
         for r in given:
-            request = RequestFacts(
-                booking_id=r.id,
-                pool_id=1,
-                institution_id=r.institution_id,
-                language_id=languages[r.language],
-                dialect_id=dialects[r.dialect] if r.dialect else None,
-                appointment=appointment_of(r),
-                with_children=r.with_children,
-                topic=r.topic,
-                gender_preference=r.gender_preference,
-                case_reference=r.case_reference,
-            )
-            broken = hard_violations(facts, request)
+            broken = hard_violations(holder, facts.request(r))
             if broken:
                 found.append(f"request {r.id} -> mediator {m_id}: {', '.join(broken)}")
     return found

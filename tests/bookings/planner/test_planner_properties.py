@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.generator import custom
+from bookings.matching.checks import hard_violations
 from bookings.planner.engines import Index, greedy, naive
-from bookings.planner.feasibility import violations
+from bookings.planner.feasibility import Facts, violations
 from bookings.planner.solver import exact, plan
 
 PROPERTY_SETTINGS = settings(
@@ -64,3 +65,17 @@ def test_the_planner_is_within_one_percent_of_the_exact_optimum_on_small_pools(p
     assert optimum.optimal
     outcome = plan(problem, seconds=2.0, index=index)
     assert len(outcome.assignment) >= 0.99 * optimum.filled
+
+
+@PROPERTY_SETTINGS
+@given(problem=problems())
+def test_the_candidate_index_is_exactly_what_the_matching_engines_checks_allow(problem):
+    facts = Facts(problem)
+    index = Index(problem)
+    for r in problem.requests:
+        allowed = {
+            m.id
+            for m in problem.mediators
+            if not hard_violations(facts.mediator(m), facts.request(r))
+        }
+        assert {c.mediator.id for c in index.candidates[r.id]} == allowed

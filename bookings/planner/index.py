@@ -1,0 +1,167 @@
+"""The candidate index: every (request, mediator) pair that passes the hard constraints of
+the pair alone and the mediator's held bookings, computed per language with numpy.
+
+The vectorised filters implement the same rules as ``feasibility.eligible_alone`` (which the
+tests compare against it): language and dialect, vetting, police certificate on the day,
+declined topic, gender, travel range (the exact ``rules.road_km`` near the limit), what is
+left of the weekly and monthly hours, one weekly slot containing the request's local window
+(``rules.required_slot_window``). Rare per-mediator lists (absences, blocks, conflicts of
+interest) and held bookings are checked in Python for the few mediators that have them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from bookings.matching import rules
+
+from .feasibility import HeldIndex, month_left, request_km, week_left
+from .problem import Mediator, Problem, Request
+
+NOT_A_MINUTE = 10**6
+
+
+@dataclass(slots=True)
+class Candidate:
+    mediator: Mediator
+    km: float
+
+
+def _minutes(t) -> int:  # type: ignore[no-untyped-def]
+    return t.hour * 60 + t.minute + (1 if t.second or t.microsecond else 0)
+
+
+class _Group:
+    """The mediators speaking one language, as arrays."""
+
+    def __init__(self, mediators: list[Mediator]) -> None:
+        self.mediators = mediators
+        self.lat = np.radians([m.latitude if m.latitude is not None else np.nan for m in mediators])
+        self.lon = np.radians(
+            [m.longitude if m.longitude is not None else np.nan for m in mediators]
+        )
+        self.reach = np.array([m.max_travel_km for m in mediators], dtype=float)
+        self.vetted = np.array([m.vetted for m in mediators], dtype=bool)
+        self.police = np.array(
+            [
+                m.police_certificate_valid_until.toordinal()
+                if m.police_certificate_valid_until
+                else -1
+                for m in mediators
+            ]
+        )
+        self.gender = np.array([m.gender for m in mediators])
+        self.special = np.array(
+            [bool(m.absences or m.blocked_institutions or m.conflict_cases) for m in mediators]
+        )
+        most = max((len(m.slots) for m in mediators), default=0) or 1
+        self.slot_day = np.full((len(mediators), most), -1)
+        self.slot_lo = np.full((len(mediators), most), NOT_A_MINUTE)
+        self.slot_hi = np.full((len(mediators), most), -1)
+        for i, m in enumerate(mediators):
+            for j, s in enumerate(m.slots):
+                self.slot_day[i, j] = s.weekday
+                self.slot_lo[i, j] = s.start.hour * 60 + s.start.minute
+                self.slot_hi[i, j] = s.end.hour * 60 + s.end.minute
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    def cached(self, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def mask(self, r: Request) -> np.ndarray:
+        ms = self.mediators
+        ok = self.vetted.copy()
+        if r.dialect is not None:
+            ok &= self.cached(
+                ("dialect", r.language, r.dialect),
+                lambda: np.array([(r.language, r.dialect) in m.languages for m in ms]),
+            )
+        if r.with_children:
+            ok &= self.police >= r.day.toordinal()
+        if r.topic:
+            ok &= self.cached(
+                ("topic", r.topic), lambda: np.array([r.topic not in m.declined_topics for m in ms])
+            )
+        if r.gender_preference:
+            ok &= self.gender == r.gender_preference
+        ok &= self.cached(
+            ("week", r.week), lambda: np.array([week_left(m, r.week) for m in ms])
+        ) >= (r.duration_minutes)
+        ok &= self.cached(
+            ("month", r.month), lambda: np.array([month_left(m, r.month) for m in ms])
+        ) >= (r.duration_minutes)
+        window = r.window
+        if window is None:
+            return np.zeros(len(ms), dtype=bool)
+        lo, hi = _minutes(window.start), _minutes(window.end)
+        if window.end.hour == 0 and window.end.minute == 0 and hi == 0:
+            return np.zeros(len(ms), dtype=bool)
+        covered = (
+            (self.slot_day == window.weekday) & (self.slot_lo <= lo) & (hi <= self.slot_hi)
+        ).any(axis=1)
+        return ok & covered
+
+
+def _road_km_many(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    p0, l0 = np.radians(lat0), np.radians(lon0)
+    a = np.sin((lat - p0) / 2) ** 2 + np.cos(p0) * np.cos(lat) * np.sin((lon - l0) / 2) ** 2
+    with np.errstate(invalid="ignore"):
+        km = 2 * rules.EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a))) * rules.ROAD_FACTOR
+    return np.where(np.isnan(km), np.inf, km)
+
+
+def _special_ok(m: Mediator, r: Request) -> bool:
+    if r.institution_id in m.blocked_institutions:
+        return False
+    if r.case_key and r.case_key in m.conflict_cases:
+        return False
+    return not rules.absent_during(m.absences, r.starts_at, r.ends_at)
+
+
+class Index:
+    """Every (request, mediator) pair that passes the constraints of the pair alone,
+    including the mediator's held bookings."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.mediators = {m.id: m for m in problem.mediators}
+        by_language: dict[str, list[Mediator]] = defaultdict(list)
+        for m in problem.mediators:
+            for code in {code for code, _ in m.languages}:
+                by_language[code].append(m)
+        groups = {code: _Group(ms) for code, ms in by_language.items()}
+        held = {m.id: HeldIndex(m.held) for m in problem.mediators if m.held}
+        self.candidates: dict[int, list[Candidate]] = {}
+        for r in problem.requests:
+            group = groups.get(r.language)
+            found: list[Candidate] = []
+            if group is not None:
+                ok = group.mask(r)
+                km = np.zeros(len(group.mediators))
+                if r.on_site:
+                    if r.latitude is None:
+                        ok[:] = False
+                    else:
+                        km = _road_km_many(group.lat, group.lon, r.latitude, r.longitude)  # type: ignore[arg-type]
+                        ok &= km <= group.reach + 0.01
+                for i in np.nonzero(ok)[0]:
+                    m = group.mediators[i]
+                    d = float(km[i])
+                    if r.on_site and d > m.max_travel_km - 0.01:
+                        d = request_km(m, r)  # the exact rule near the limit
+                        if d > m.max_travel_km:
+                            continue
+                    if group.special[i] and not _special_ok(m, r):
+                        continue
+                    if m.id in held and held[m.id].clashes(r):
+                        continue
+                    found.append(Candidate(m, d))
+            self.candidates[r.id] = found
+
+    def pairs(self) -> int:
+        return sum(len(c) for c in self.candidates.values())
