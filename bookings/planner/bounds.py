@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from .engines import Index
+from .engines import Candidate, Index
 from .feasibility import clash, month_left, week_left
 from .model import clashing_pairs
 from .problem import Problem, Request
@@ -50,20 +50,33 @@ def _cliques(items: list[Request]) -> list[list[Request]]:
     return cliques
 
 
-def lp_bound(problem: Problem, *, index: Index | None = None, seconds: float = 600.0) -> Bound:
+def lp_bound(
+    problem: Problem,
+    *,
+    index: Index | None = None,
+    columns: dict[int, list[Candidate]] | None = None,
+    seconds: float = 600.0,
+) -> Bound:
+    """The LP bound. ``columns`` (default: every candidate) are the pairs the LP is solved
+    over; the bound is then evaluated over *every* candidate of the index (see below), so a
+    smaller LP still gives a bound on the whole problem."""
     began = time.monotonic()
     index = index or Index(problem)
+    columns = index.candidates if columns is None else columns
     column: dict[tuple[int, int], int] = {}
     by_mediator: dict[int, list[Request]] = defaultdict(list)
     mediators = {m.id: m for m in problem.mediators}
     for r in problem.requests:
-        for c in index.candidates[r.id]:
+        for c in columns[r.id]:
             column[r.id, c.mediator.id] = len(column)
             by_mediator[c.mediator.id].append(r)
     rows: list[tuple[list[int], list[float], float]] = []
+    request_rows: list[int] = []
+    hour_row: dict[tuple[int, str, tuple[int, int]], int] = {}
     for r in problem.requests:
-        cols = [column[r.id, c.mediator.id] for c in index.candidates[r.id]]
+        cols = [column[r.id, c.mediator.id] for c in columns[r.id]]
         if len(cols) > 1:
+            request_rows.append(len(rows))
             rows.append((cols, [1.0] * len(cols), 1.0))
     for m_id, items in by_mediator.items():
         m = mediators[m_id]
@@ -83,6 +96,7 @@ def lp_bound(problem: Problem, *, index: Index | None = None, seconds: float = 6
             for k, group in groups.items():
                 cap = cap_of(m, k)
                 if sum(r.duration_minutes for r in group) > cap:
+                    hour_row[m_id, attr, k] = len(rows)
                     rows.append(
                         (
                             [column[r.id, m_id] for r in group],
@@ -120,15 +134,33 @@ def lp_bound(problem: Problem, *, index: Index | None = None, seconds: float = 6
     )
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
-    # Whatever HiGHS reports, take its row duals y (clamped to y >= 0) and evaluate the
-    # Lagrangian bound b'y + sum_j max(0, 1 - (A'y)_j): valid for any y >= 0, so the
-    # figure is a proven upper bound even when the interior point method stops early.
+    # Lagrangian bound, valid for any duals y >= 0 (so also when the solver stops early):
+    # keep "each request at most once" as it is and dualise every other row (each is a valid
+    # inequality of the whole problem, extended to all candidates with their minutes for
+    # the hour rows). Then bound = b'y + sum over requests of max(0, best reduced profit).
     y = np.maximum(0.0, -np.array(h.getSolution().row_dual))
     if len(y) != len(rows):
         return Bound(float(len(problem.requests)), time.monotonic() - began, status)
+    y[request_rows] = 0.0
     row_of = np.repeat(np.arange(len(rows)), np.diff(np.append(starts, nnz)))
-    reduced = np.ones(n)
-    np.subtract.at(reduced, np.array(indices), np.array(values) * y[row_of])
-    value = float(np.dot(uppers, y) + np.maximum(0.0, reduced).sum())
-    reachable = sum(1 for c in index.candidates.values() if c)
-    return Bound(min(value, reachable), time.monotonic() - began, status)
+    used = np.zeros(n)
+    np.add.at(used, np.array(indices), np.array(values) * y[row_of])
+    value = float(np.dot(uppers, y))
+    for r in problem.requests:
+        best = 0.0
+        for c in index.candidates[r.id]:
+            col = column.get((r.id, c.mediator.id))
+            if col is not None:
+                price = used[col]
+            else:
+                week = hour_row.get((c.mediator.id, "week", r.week))
+                month = hour_row.get((c.mediator.id, "month", r.month))
+                price = r.duration_minutes * (
+                    (y[week] if week is not None else 0.0)
+                    + (y[month] if month is not None else 0.0)
+                )
+            best = max(best, 1.0 - price)
+            if best >= 1.0:
+                break
+        value += best
+    return Bound(value, time.monotonic() - began, status)

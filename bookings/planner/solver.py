@@ -33,6 +33,8 @@ from .problem import Assignment, Mediator, MonthKey, Problem, Request, WeekKey
 
 # A block of days is solved as one model while it has at most this many candidate pairs.
 BLOCK_PAIRS = 6_000
+# Candidates per request in the model (the nearest; greedy's choice always stays in).
+KEEP_CANDIDATES = 20
 
 
 @dataclass
@@ -127,7 +129,26 @@ def _neighbours(
     return blocked
 
 
-def _blocks(requests: list[Request], index: Index, block_pairs: int) -> list[list[Request]]:
+def pruned(index: Index, start: Assignment, keep: int) -> dict[int, list[Candidate]]:
+    """Each request's ``keep`` nearest candidates (then fewest recent hours), and always
+    greedy's choice: phone and video requests can have hundreds of candidates, and a
+    model with all of them grows faster than it gets better."""
+    pruned = {}
+    for r_id, cands in index.candidates.items():
+        if len(cands) <= keep:
+            pruned[r_id] = cands
+            continue
+        best = sorted(cands, key=lambda c: (c.km, c.mediator.recent_minutes, c.mediator.id))
+        chosen = best[:keep]
+        if r_id in start and all(c.mediator.id != start[r_id] for c in chosen):
+            chosen += [c for c in cands if c.mediator.id == start[r_id]]
+        pruned[r_id] = chosen
+    return pruned
+
+
+def _blocks(
+    requests: list[Request], candidates: dict[int, list[Candidate]], block_pairs: int
+) -> list[list[Request]]:
     """Consecutive local days of one week, merged while their candidate pairs stay small."""
     by_day: dict[datetime.date, list[Request]] = defaultdict(list)
     for r in requests:
@@ -136,7 +157,7 @@ def _blocks(requests: list[Request], index: Index, block_pairs: int) -> list[lis
     current: list[Request] = []
     current_week, current_pairs = None, 0
     for day in sorted(by_day):
-        pairs = sum(len(index.candidates[r.id]) for r in by_day[day])
+        pairs = sum(len(candidates[r.id]) for r in by_day[day])
         week = by_day[day][0].week
         if current and (week != current_week or current_pairs + pairs > block_pairs):
             blocks.append(current)
@@ -156,6 +177,7 @@ def plan(
     start: Assignment | None = None,
     workers: int = 2,
     block_pairs: int = BLOCK_PAIRS,
+    keep: int = KEEP_CANDIDATES,
 ) -> Outcome:
     """Assign the problem's requests: never fewer filled than ``start`` (greedy by default)."""
     deadline = time.monotonic() + seconds
@@ -173,17 +195,30 @@ def plan(
     outcome = Outcome(assignment={})
     # Each component's time share is fixed up front by its number of pairs, so that an
     # early component that overruns cannot starve the later ones.
-    per_pair = max(0.0, deadline - time.monotonic()) / (index.pairs() or 1)
+    candidates = pruned(index, start, keep)
+    per_pair = max(0.0, deadline - time.monotonic()) / (
+        sum(len(c) for c in candidates.values()) or 1
+    )
 
-    for block in _blocks(problem.requests, index, block_pairs):
+    for block in _blocks(problem.requests, candidates, block_pairs):
         day = max(r.day for r in block)
         budgets.day = day
         blocked = _neighbours(fixed, start_by_mediator, day)
-        for group in _components(block, index.candidates):
+        for group in _components(block, candidates):
             outcome.subproblems += 1
-            share = per_pair * sum(len(index.candidates[r.id]) for r in group)
+            share = per_pair * sum(len(candidates[r.id]) for r in group)
             chosen = _solve_group(
-                group, index, budgets, blocked, start, share, workers, problem, load, mean, outcome
+                group,
+                candidates,
+                budgets,
+                blocked,
+                start,
+                share,
+                workers,
+                problem,
+                load,
+                mean,
+                outcome,
             )
             for r_id, m_id in chosen.items():
                 r = requests[r_id]
@@ -201,14 +236,14 @@ def plan(
 
 
 def _solve_group(
-    group, index, budgets, blocked, start, share, workers, problem, load, mean, outcome
+    group, candidates, budgets, blocked, start, share, workers, problem, load, mean, outcome
 ):  # type: ignore[no-untyped-def]
     fallback = {r.id: start[r.id] for r in group if r.id in start}
-    if not any(index.candidates[r.id] for r in group):
+    if not any(candidates[r.id] for r in group):
         return fallback
     built = build(
         group,
-        index.candidates,
+        candidates,
         week_cap=budgets.week_cap,
         month_cap=budgets.month_cap,
         blocked=blocked,
