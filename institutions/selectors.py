@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from bookings.constants import ActorRole
 
-from .models import Institution, Location, Pool, PostalCode, Town
+from .models import FundingSource, Institution, Location, Pool, PostalCode, Town
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -78,3 +78,11 @@ def institution_list(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Institu
         .prefetch_related(Prefetch("locations", queryset=Location.objects.select_related("town")))
         .order_by("name", "pk")
     )
+
+
+def funding_sources_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[FundingSource]:
+    """The funding sources of the user's pool."""
+    pool = pool_of(user)
+    if pool is None:
+        return FundingSource.objects.none()
+    return FundingSource.objects.filter(pool=pool)

@@ -22,7 +22,12 @@ from config.api.permissions import (
     MethodPermissionsMixin,
 )
 from institutions.models import FundingSource, Institution, Location
-from institutions.selectors import actor_role_of, institutions_visible_to, locations_visible_to
+from institutions.selectors import (
+    actor_role_of,
+    funding_sources_visible_to,
+    institutions_visible_to,
+    locations_visible_to,
+)
 from mediators.models import Language
 from mediators.selectors import dialect_by_code
 
@@ -52,13 +57,6 @@ from ..services.access_log import CHANGE, READ
 from .output import BookingDetailOutputSerializer, BookingOutputSerializer, booking_response
 
 REASON_MAX_LENGTH = 2000
-
-
-def _funding_sources_of(user):
-    from institutions.selectors import pool_of
-
-    pool = pool_of(user)
-    return FundingSource.objects.filter(pool=pool) if pool else FundingSource.objects.none()
 
 
 def booking_in_reach(request, pk: int) -> Booking:
@@ -134,7 +132,7 @@ class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
         )
         notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True)
         funding_source = ScopedPrimaryKeyRelatedField(
-            scope=_funding_sources_of,
+            scope=funding_sources_visible_to,
             queryset=FundingSource.objects.none(),
             required=False,
             allow_null=True,

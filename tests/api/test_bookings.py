@@ -262,3 +262,19 @@ def test_bookings_of_other_rows_are_untouched_by_a_request(world):
     existing.refresh_from_db()
     assert existing.status == Status.REQUESTED
     assert Booking.objects.count() == 2
+
+
+def test_a_request_over_the_institutions_budget_waits_for_approval(world):
+    from tests.institutions.factories import BudgetFactory
+
+    start = timezone.now() + datetime.timedelta(days=20)
+    budget = BudgetFactory(
+        institution=world.institution, year=timezone.localtime(start).year, hours=0.5
+    )
+    body = request_body(world, funding_source=budget.funding_source.pk)
+
+    response = world.client("requester").post(LIST, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "awaiting_approval"
+    assert response.json()["funding_source"] == budget.funding_source.pk

@@ -273,7 +273,9 @@ def _rows():
 MODULES = (
     "config.api.auth",
     "institutions.apis",
-    "mediators.apis",
+    "mediators.apis.languages",
+    "mediators.apis.profiles",
+    "mediators.apis.own",
     "bookings.apis.bookings",
     "bookings.apis.reports",
 )

@@ -1,11 +1,9 @@
-"""REST API v1: languages, mediators (coordinators) and a mediator's own profile,
-availability, absences and conflicts of interest."""
+"""REST API v1: coordinators onboard and keep mediators; a mediator keeps the own profile."""
 
 from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,69 +11,19 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.constants import CASE_REFERENCE_MAX_LENGTH, Topic
+from bookings.constants import Topic
 from config.api.permissions import IsCoordinator, IsMediator
 from institutions.constants import MessageLanguage
 
-from .constants import Gender, LanguageLevel
-from .filters import MediatorFilter
-from .models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
-from .selectors import (
-    absences_of,
-    availability_of,
-    conflicts_of,
-    dialect_by_code,
-    language_by_code,
-    language_list,
-    mediators_visible_to,
-)
-from .services import (
-    MEDIATOR_EDITABLE,
-    LanguageSkill,
-    absence_create,
-    absence_delete,
-    availability_slot_create,
-    availability_slot_delete,
-    conflict_declare,
-    mediator_create,
-    mediator_update,
-)
+from ..constants import Gender, LanguageLevel
+from ..filters import MediatorFilter
+from ..models import Mediator
+from ..selectors import dialect_by_code, language_by_code, mediators_visible_to
+from ..services import MEDIATOR_EDITABLE, LanguageSkill, mediator_create, mediator_update
 
 LEVELS = {level.name.lower(): level.value for level in LanguageLevel}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 POSTAL_CODE = RegexValidator(r"^\d{5}$", _("A postal code has five digits."))
-
-
-def _name(obj) -> str:
-    """The German or English name, following the request's language."""
-    return obj.name_de if (translation.get_language() or "de").startswith("de") else obj.name_en
-
-
-class LanguageListApi(ListAPIView):
-    """Languages by ISO 639-3 code with their dialects; names in the request's language."""
-
-    class OutputSerializer(serializers.Serializer):
-        class DialectSerializer(serializers.Serializer):
-            code = serializers.CharField()
-            name = serializers.SerializerMethodField()
-
-            def get_name(self, obj) -> str:
-                return _name(obj)
-
-        code = serializers.CharField()
-        name = serializers.SerializerMethodField()
-        dialects = DialectSerializer(many=True)
-
-        def get_name(self, obj) -> str:
-            return _name(obj)
-
-    serializer_class = OutputSerializer
-
-    def get_queryset(self):
-        return language_list()
-
-
-# --- mediators ------------------------------------------------------------------------------
 
 
 class LanguageSkillSerializer(serializers.Serializer):
@@ -190,7 +138,7 @@ def _split_languages(validated: dict) -> tuple[dict, list[LanguageSkill] | None]
     return data, languages
 
 
-def _mediator_in_reach(request, pk: int) -> Mediator:
+def mediator_in_reach(request, pk: int) -> Mediator:
     return get_object_or_404(mediators_visible_to(request.user), pk=pk)
 
 
@@ -213,7 +161,7 @@ class MediatorListCreateApi(ListAPIView):
         mediator = mediator_create(
             pool=request.user.coordinator.pool, languages=languages or [], **data
         )
-        mediator = _mediator_in_reach(request, mediator.pk)
+        mediator = mediator_in_reach(request, mediator.pk)
         return Response(MediatorOutputSerializer(mediator).data, status=status.HTTP_201_CREATED)
 
 
@@ -225,16 +173,16 @@ class MediatorDetailApi(APIView):
 
     @extend_schema(responses=MediatorOutputSerializer)
     def get(self, request, pk: int):
-        return Response(MediatorOutputSerializer(_mediator_in_reach(request, pk)).data)
+        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
 
     @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request, pk: int):
-        mediator = _mediator_in_reach(request, pk)
+        mediator = mediator_in_reach(request, pk)
         serializer = MediatorInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
         mediator_update(mediator=mediator, data=data, languages=languages)
-        return Response(MediatorOutputSerializer(_mediator_in_reach(request, pk)).data)
+        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
 
 
 class MediatorMeApi(APIView):
@@ -246,153 +194,16 @@ class MediatorMeApi(APIView):
     @extend_schema(responses=MediatorOutputSerializer)
     def get(self, request):
         return Response(
-            MediatorOutputSerializer(_mediator_in_reach(request, request.user.mediator.pk)).data
+            MediatorOutputSerializer(mediator_in_reach(request, request.user.mediator.pk)).data
         )
 
     @extend_schema(request=MediatorMeInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request):
-        mediator = _mediator_in_reach(request, request.user.mediator.pk)
+        mediator = mediator_in_reach(request, request.user.mediator.pk)
         serializer = MediatorMeInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
         mediator_update(
             mediator=mediator, data=data, languages=languages, allowed=MEDIATOR_EDITABLE
         )
-        return Response(MediatorOutputSerializer(_mediator_in_reach(request, mediator.pk)).data)
-
-
-# --- availability and absences ----------------------------------------------------------------
-
-
-class AvailabilitySlotSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = AvailabilitySlot
-        fields = ["id", "weekday", "start_time", "end_time"]
-
-
-class AvailabilityListCreateApi(ListAPIView):
-    """GET, POST: the own weekly slots in local time (weekday 0 = Monday). A slot may not
-    overlap another of the same weekday."""
-
-    permission_classes = [IsMediator]
-    serializer_class = AvailabilitySlotSerializer
-    queryset = AvailabilitySlot.objects.none()  # the schema's model; requests use get_queryset
-
-    class InputSerializer(serializers.Serializer):
-        weekday = serializers.IntegerField(min_value=0, max_value=6)
-        start_time = serializers.TimeField()
-        end_time = serializers.TimeField()
-
-    def get_queryset(self):
-        return availability_of(self.request.user.mediator)
-
-    @extend_schema(request=InputSerializer, responses={201: AvailabilitySlotSerializer})
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        slot = availability_slot_create(mediator=request.user.mediator, **serializer.validated_data)
-        return Response(AvailabilitySlotSerializer(slot).data, status=status.HTTP_201_CREATED)
-
-
-class AvailabilityDeleteApi(APIView):
-    permission_classes = [IsMediator]
-
-    @extend_schema(responses={204: None})
-    def delete(self, request, pk: int):
-        slot = get_object_or_404(availability_of(request.user.mediator), pk=pk)
-        availability_slot_delete(slot=slot)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class AbsenceSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Absence
-        fields = ["id", "starts_on", "ends_on", "note"]
-
-
-class AbsenceListCreateApi(ListAPIView):
-    """GET, POST: the own absences, whole local days from ``starts_on`` to ``ends_on``
-    (both inclusive)."""
-
-    permission_classes = [IsMediator]
-    serializer_class = AbsenceSerializer
-    queryset = Absence.objects.none()  # the schema's model; requests use get_queryset
-
-    class InputSerializer(serializers.Serializer):
-        starts_on = serializers.DateField()
-        ends_on = serializers.DateField()
-        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-    def get_queryset(self):
-        return absences_of(self.request.user.mediator)
-
-    @extend_schema(request=InputSerializer, responses={201: AbsenceSerializer})
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        absence = absence_create(mediator=request.user.mediator, **serializer.validated_data)
-        return Response(AbsenceSerializer(absence).data, status=status.HTTP_201_CREATED)
-
-
-class AbsenceDeleteApi(APIView):
-    permission_classes = [IsMediator]
-
-    @extend_schema(responses={204: None})
-    def delete(self, request, pk: int):
-        absence = get_object_or_404(absences_of(request.user.mediator), pk=pk)
-        absence_delete(absence=absence)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- conflicts of interest ------------------------------------------------------------------
-
-
-class ConflictSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ConflictOfInterest
-        fields = ["id", "case_reference", "created_at"]
-
-
-class ConflictInputSerializer(serializers.Serializer):
-    case_reference = serializers.CharField(max_length=CASE_REFERENCE_MAX_LENGTH)
-
-
-class _ConflictListCreate(ListAPIView):
-    """GET: the mediator's declared conflicts. POST: declare one for a case reference; the
-    mediator is never offered that case again (declaring it twice keeps the first)."""
-
-    serializer_class = ConflictSerializer
-    queryset = ConflictOfInterest.objects.none()  # the schema's model
-
-    def mediator(self) -> Mediator:
-        raise NotImplementedError
-
-    def get_queryset(self):
-        return conflicts_of(self.mediator())
-
-    @extend_schema(request=ConflictInputSerializer, responses={201: ConflictSerializer})
-    def post(self, request, **kwargs):
-        serializer = ConflictInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        conflict = conflict_declare(
-            mediator=self.mediator(),
-            case_reference=serializer.validated_data["case_reference"],
-            recorded_by=request.user,
-        )
-        return Response(ConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
-
-
-class MediatorMeConflictListCreateApi(_ConflictListCreate):
-    permission_classes = [IsMediator]
-
-    def mediator(self) -> Mediator:
-        return self.request.user.mediator
-
-
-class MediatorConflictListCreateApi(_ConflictListCreate):
-    """A coordinator records (or reads) a mediator's conflicts of interest."""
-
-    permission_classes = [IsCoordinator]
-
-    def mediator(self) -> Mediator:
-        return _mediator_in_reach(self.request, self.kwargs["pk"])
+        return Response(MediatorOutputSerializer(mediator_in_reach(request, mediator.pk)).data)

@@ -1,0 +1,26 @@
+"""REST API v1 of the mediators app: ``languages``, ``profiles`` (coordinators' mediator
+records and a mediator's own profile) and ``own`` (availability, absences, conflicts)."""
+
+from .languages import LanguageListApi
+from .own import (
+    AbsenceDeleteApi,
+    AbsenceListCreateApi,
+    AvailabilityDeleteApi,
+    AvailabilityListCreateApi,
+    MediatorConflictListCreateApi,
+    MediatorMeConflictListCreateApi,
+)
+from .profiles import MediatorDetailApi, MediatorListCreateApi, MediatorMeApi
+
+__all__ = [
+    "AbsenceDeleteApi",
+    "AbsenceListCreateApi",
+    "AvailabilityDeleteApi",
+    "AvailabilityListCreateApi",
+    "LanguageListApi",
+    "MediatorConflictListCreateApi",
+    "MediatorDetailApi",
+    "MediatorListCreateApi",
+    "MediatorMeApi",
+    "MediatorMeConflictListCreateApi",
+]
