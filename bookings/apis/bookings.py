@@ -6,6 +6,7 @@ one service, records the access and answers with the booking as the caller may s
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -170,8 +171,9 @@ class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        booking = booking_create(requester=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking = booking_create(requester=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, status_code=status.HTTP_201_CREATED)
 
 
@@ -209,8 +211,9 @@ class BookingApproveApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = OptionalReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking_approve(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking_approve(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -225,8 +228,9 @@ class BookingRefuseApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking_refuse(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking_refuse(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -242,6 +246,7 @@ class BookingCancelApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking_cancel(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking_cancel(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)

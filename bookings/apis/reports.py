@@ -3,6 +3,7 @@ the institution confirms (with optional feedback, seen only by coordinators) or 
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -39,8 +40,9 @@ class BookingReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report_submit(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            report_submit(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -65,13 +67,14 @@ class BookingConfirmReportApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         feedback = serializer.validated_data.get("feedback") or {}
-        report_confirm(
-            booking=booking,
-            actor=request.user,
-            rating=feedback.get("rating"),
-            comment=feedback.get("comment", ""),
-        )
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            report_confirm(
+                booking=booking,
+                actor=request.user,
+                rating=feedback.get("rating"),
+                comment=feedback.get("comment", ""),
+            )
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -86,6 +89,7 @@ class BookingDisputeReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report_dispute(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            report_dispute(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
