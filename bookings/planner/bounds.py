@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from bookings.matching.rules import travel_minutes
+
 from .engines import Candidate, Index
 from .feasibility import clash, month_left, week_left
 from .model import clashing_pairs
@@ -85,7 +87,7 @@ def lp_bound(
             rows.append(([column[r.id, m_id] for r in clique], [1.0] * len(clique), 1.0))
             ids = sorted(r.id for r in clique)
             covered.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-        for a, b in clashing_pairs(items):
+        for a, b in clashing_pairs(items, travel_minutes(2 * m.max_travel_km)):
             key = (min(a.id, b.id), max(a.id, b.id))
             if key not in covered and clash(a, b):
                 rows.append(([column[a.id, m_id], column[b.id, m_id]], [1.0, 1.0], 1.0))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from bookings.matching import rules
+
 from .engines import Candidate
 from .feasibility import MAX_GAP_MINUTES, clash
 from .problem import Assignment, Mediator, MonthKey, Request, WeekKey, Weights
@@ -76,15 +78,20 @@ class Built:
         return factor * self.lexicographic() - penalty
 
 
-def clashing_pairs(items: list[Request]) -> Iterable[tuple[Request, Request]]:
-    """Pairs of one mediator's candidate requests that clash (sorted sweep)."""
+def clashing_pairs(
+    items: list[Request], reach_minutes: int = MAX_GAP_MINUTES
+) -> Iterable[tuple[Request, Request]]:
+    """Pairs of one mediator's candidate requests that clash (sorted sweep).
+
+    ``reach_minutes`` bounds the travel time between any two of them: places within the
+    mediator's range of home lie at most twice the range apart."""
     items = sorted(items, key=lambda r: r.starts_at)
-    reach = datetime.timedelta(minutes=MAX_GAP_MINUTES)
+    reach = datetime.timedelta(minutes=reach_minutes)
     for i, a in enumerate(items):
         for b in items[i + 1 :]:
             if b.starts_at >= a.ends_at + reach:
                 break
-            if clash(a, b):
+            if b.starts_at < a.ends_at or (a.on_site and b.on_site and clash(a, b)):
                 yield a, b
 
 
@@ -120,7 +127,8 @@ def build(
     for m_id, items in by_mediator.items():
         m = mediators[m_id]
         var_of = {r.id: v for r, v in items}
-        for a, b in clashing_pairs([r for r, _ in items]):
+        reach = rules.travel_minutes(2 * m.max_travel_km)
+        for a, b in clashing_pairs([r for r, _ in items], reach):
             model.add_at_most_one([var_of[a.id], var_of[b.id]])
         _limit(model, m, items, week_cap, lambda r: r.week)
         _limit(model, m, items, month_cap, lambda r: r.month)

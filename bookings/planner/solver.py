@@ -11,9 +11,10 @@ stays feasible, so with greedy as the hint every subproblem can at least match g
 the total fill never falls below greedy's. The work grows with the busiest day's
 components, not with the period.
 
-Each component is solved lexicographically (one weighted objective where one more request
-filled outweighs everything else, then urgent ones, then travel and fair spread); a
-component whose solver answer in its time share fills fewer than greedy keeps greedy's.
+Each component is solved in two phases from greedy's answer as a complete hint: first the
+number filled (urgent ones as the tie-break), then, keeping that, one lexicographic
+objective for travel and fair spread. A component whose solver answer in its time share
+fills fewer than greedy keeps greedy's.
 
 Safety net: the whole plan is re-checked from scratch with ``feasibility.violations`` and
 falls back to greedy if anything is off (or if it fills fewer).
@@ -92,11 +93,21 @@ class _Budgets:
             self.reserved[m_id, r.week][r.day] += r.duration_minutes
             self.reserved[m_id, r.month][r.day] += r.duration_minutes
         self.used: dict[tuple[int, object], int] = defaultdict(int)
-        self.day = datetime.date.min
+        self.at(datetime.date.min)
 
     def _later(self, m_id: int, key: object) -> int:
         days = self.reserved.get((m_id, key))
-        return sum(v for d, v in days.items() if d > self.day) if days else 0
+        if not days:
+            return 0
+        cached = self._later_cache.get((m_id, key))
+        if cached is None:
+            cached = self._later_cache[m_id, key] = sum(v for d, v in days.items() if d > self.day)
+        return cached
+
+    def at(self, day: datetime.date) -> None:
+        """Plan the days up to ``day`` next: greedy's later days are reserved."""
+        self.day = day
+        self._later_cache: dict[tuple[int, object], int] = {}
 
     def week_cap(self, m: Mediator, week: WeekKey) -> int:
         held = m.held_minutes_week.get(week, 0)
@@ -202,7 +213,7 @@ def plan(
 
     for block in _blocks(problem.requests, candidates, block_pairs):
         day = max(r.day for r in block)
-        budgets.day = day
+        budgets.at(day)
         blocked = _neighbours(fixed, start_by_mediator, day)
         for group in _components(block, candidates):
             outcome.subproblems += 1
@@ -249,12 +260,23 @@ def _solve_group(
         blocked=blocked,
     )
     outcome.solved += 1
+    began = time.monotonic()
+    # Phase 1: the most requests filled (urgent as the tie-break), from greedy's answer.
+    built.model.maximize(built.lexicographic())
+    first, _, _ = solve(built, seconds=max(0.1, share * 0.5), hint=fallback, workers=workers)
+    best = fallback
+    if first is not None and _score(first, group) > _score(fallback, group):
+        best = first
+    # Phase 2: keep that, then travel and fair spread (the objective stays lexicographic).
+    built.model.add(built.lexicographic() >= built.lexicographic_value(best))
     built.model.maximize(built.objective(problem.weights, load, mean))
-    answer, _, _ = solve(built, seconds=max(0.1, share), hint=fallback, workers=workers)
-    if answer is not None and _score(answer, group) >= _score(fallback, group):
-        return answer
-    outcome.kept_greedy += 1
-    return fallback
+    left = share - (time.monotonic() - began)
+    second, _, _ = solve(built, seconds=max(0.1, left), hint=best, workers=workers)
+    if second is not None and _score(second, group) >= _score(best, group):
+        return second
+    if best is fallback:
+        outcome.kept_greedy += 1
+    return best
 
 
 @dataclass
