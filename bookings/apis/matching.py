@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -18,15 +20,12 @@ from .output import BookingDetailOutputSerializer, booking_response
 
 
 class CandidateOutputSerializer(serializers.Serializer):
-    mediator = serializers.IntegerField(source="mediator.pk")
-    mediator_name = serializers.SerializerMethodField()
+    mediator = serializers.IntegerField(source="mediator_id")
+    mediator_name = serializers.CharField(source="name")
     score = serializers.FloatField()
     reasons = serializers.ListField(child=serializers.CharField(), source="reason_texts")
     travel_km = serializers.FloatField(allow_null=True)
     travel_minutes = serializers.IntegerField()
-
-    def get_mediator_name(self, candidate) -> str:
-        return str(candidate.mediator)
 
 
 class BookingCandidatesApi(APIView):
@@ -43,7 +42,8 @@ class BookingCandidatesApi(APIView):
             pk=pk,
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(candidates_for(booking), request, view=self)
+        candidates = candidates_for(booking)
+        page: list[Any] | None = paginator.paginate_queryset(candidates, request, view=self)  # type: ignore[arg-type]
         return paginator.get_paginated_response(CandidateOutputSerializer(page, many=True).data)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -53,7 +56,7 @@ class OfferListApi(ListAPIView):
     def get_queryset(self):
         filters = OfferFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = offers_of(self.request.user.mediator)
+        qs = offers_of(self.request.user.mediator)  # type: ignore[union-attr]
         if "status" in filters.validated_data:
             qs = qs.filter(status=filters.validated_data["status"])
         return qs
@@ -61,6 +64,7 @@ class OfferListApi(ListAPIView):
 
 class _OfferAnswerApi(APIView):
     permission_classes = [IsMediator]
+    answer: Callable[..., Any]
 
     def _offer(self, request, pk: int):
         return get_object_or_404(offers_of(request.user.mediator), pk=pk)

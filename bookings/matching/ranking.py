@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, Sum
@@ -24,9 +24,16 @@ from mediators.models import Mediator
 from ..constants import HOLDING_STATUSES, Field
 from ..models import Booking, BookingEvent
 from . import rules
-from .eligibility import FAIRNESS_DAYS, RELIABILITY_DAYS, Request, pools_served_by_mediators_of
+from .eligibility import (
+    FAIRNESS_DAYS,
+    RELIABILITY_DAYS,
+    MediatorRow,
+    Request,
+    pools_served_by_mediators_of,
+)
 
 RECENCY_CAP_DAYS = 60
+UNRELIABLE = _("%(late)d late cancellation(s) and %(no_shows)d no-show(s) in the last 180 days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +54,118 @@ def reason(code: str, message: Promise, **params: Any) -> Reason:
 
 
 @dataclass(slots=True)
+class Explanation:
+    """The figures behind a score, turned into reasons only when someone reads them."""
+
+    on_site: bool
+    km: float | None
+    minutes: int
+    continuity: str  # "follow_up", "same_case" or ""
+    hours: float
+    mean_hours: float
+    days_since: int | None
+    prefers_town: bool
+    field_label: str
+    late: int
+    no_shows: int
+
+    def reasons(self) -> list[Reason]:
+        found: list[Reason] = []
+        if self.continuity == "follow_up":
+            found.append(reason("continuity", _("Interpreted the appointment this one follows up")))
+        elif self.continuity == "same_case":
+            found.append(
+                reason("continuity", _("Knows this case: interpreted for it at this institution"))
+            )
+        if self.on_site:
+            found.append(
+                reason("travel", _("%(km).1f km from home, about %(minutes)d min travel"),
+                       km=self.km, minutes=self.minutes)
+            )  # fmt: skip
+        else:
+            found.append(reason("travel", _("Phone or video: no travel")))
+        found.append(
+            reason("fairness", _("%(hours).1f h in the last 30 days (pool average %(mean).1f h)"),
+                   hours=self.hours, mean=self.mean_hours)
+        )  # fmt: skip
+        if self.days_since is None:
+            found.append(reason("recency", _("Has not interpreted yet")))
+        else:
+            message = ngettext_lazy(
+                "Last interpreted %(days)d day ago", "Last interpreted %(days)d days ago", "days"
+            )
+            found.append(reason("recency", message, days=self.days_since))
+        if self.prefers_town:
+            found.append(reason("preference_town", _("Prefers appointments in this town")))
+        if self.field_label:
+            found.append(
+                reason("preference_field", _("Prefers the field %(field)s"), field=self.field_label)
+            )
+        if not self.late and not self.no_shows:
+            found.append(reason("reliability", _("No late cancellations or no-shows recently")))
+        else:
+            found.append(
+                reason(
+                    "reliability",
+                    UNRELIABLE,
+                    late=self.late,
+                    no_shows=self.no_shows,
+                )
+            )
+        return found
+
+
+@dataclass(slots=True)
 class Candidate:
-    mediator: Mediator
+    """An eligible mediator with a score (0–100) and the reasons for it."""
+
+    row: MediatorRow
     score: float
-    reasons: list[Reason]
-    components: dict[str, float] = field(default_factory=dict)
-    travel_km: float | None = None
-    travel_minutes: int = 0
+    components: dict[str, float]
+    explanation: Explanation
+    loaded: Mediator | None = None
+
+    @property
+    def mediator_id(self) -> int:
+        return self.row.pk
+
+    @property
+    def name(self) -> str:
+        return self.row.name
+
+    @property
+    def travel_km(self) -> float | None:
+        return round(self.explanation.km, 1) if self.explanation.km is not None else None
+
+    @property
+    def travel_minutes(self) -> int:
+        return self.explanation.minutes
+
+    @property
+    def mediator(self) -> Mediator:
+        """The model instance (loaded on first use; ``load_mediators`` loads many at once)."""
+        if self.loaded is None:
+            self.loaded = Mediator.objects.select_related("user").get(pk=self.row.pk)
+        return self.loaded
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return self.explanation.reasons()
 
     @property
     def reason_texts(self) -> list[str]:
         return [str(r) for r in self.reasons]
+
+
+def load_mediators(candidates: list[Candidate]) -> list[Candidate]:
+    """Load the mediators of the given candidates in one query."""
+    missing = [c.row.pk for c in candidates if c.loaded is None]
+    if missing:
+        found = Mediator.objects.select_related("user").in_bulk(missing)
+        for c in candidates:
+            if c.loaded is None:
+                c.loaded = found[c.row.pk]
+    return candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,98 +203,10 @@ def pool_figures(booking: Booking, *, now: datetime.datetime) -> PoolFigures:
     )
 
 
-def _travel(request: Request, m: Mediator) -> tuple[float, Reason, float | None, int]:
-    appointment = request.appointment
-    if not appointment.on_site:
-        return 1.0, reason("travel", _("Phone or video: no travel")), None, 0
-    km = rules.road_km(m.home_lat, m.home_lon, appointment.latitude, appointment.longitude)  # type: ignore[arg-type]
-    minutes = rules.travel_minutes(km)
-    return (
-        1.0 / (1.0 + km / 10.0),
-        reason(
-            "travel",
-            _("%(km).1f km from home, about %(minutes)d min travel"),
-            km=km,
-            minutes=minutes,
-        ),
-        km,
-        minutes,
-    )
-
-
-def _continuity(m: Mediator) -> tuple[float, Reason | None]:
-    if getattr(m, "follow_up", False):
-        return 1.0, reason("continuity", _("Interpreted the appointment this one follows up"))
-    if getattr(m, "same_case", False):
-        return 1.0, reason(
-            "continuity", _("Knows this case: interpreted for it at this institution")
-        )
-    return 0.0, None
-
-
-def _fairness(
-    m: Mediator, figures: PoolFigures, now: datetime.datetime
-) -> tuple[float, list[Reason]]:
-    hours = m.recent_minutes / 60
-    mean = figures.mean_recent_minutes / 60
-    hours_part = min(1.0, max(0.0, 0.5 + 0.5 * (mean - hours) / max(mean, 1.0)))
-    reasons = [
-        reason(
-            "fairness",
-            _("%(hours).1f h in the last 30 days (pool average %(mean).1f h)"),
-            hours=hours,
-            mean=mean,
-        )
-    ]
-    if m.last_served_at is None:
-        recency = 1.0
-        reasons.append(reason("recency", _("Has not interpreted yet")))
-    else:
-        days = max(0, (now - m.last_served_at).days)
-        recency = min(days, RECENCY_CAP_DAYS) / RECENCY_CAP_DAYS
-        reasons.append(
-            reason(
-                "recency",
-                ngettext_lazy(
-                    "Last interpreted %(days)d day ago",
-                    "Last interpreted %(days)d days ago",
-                    "days",
-                ),
-                days=days,
-            )
-        )
-    return 0.5 * hours_part + 0.5 * recency, reasons
-
-
-def _preferences(booking: Booking, m: Mediator) -> tuple[float, list[Reason]]:
-    value, reasons = 0.0, []
-    if m.prefers_town:
-        value += 0.5
-        reasons.append(reason("preference_town", _("Prefers appointments in this town")))
-    if booking.field and booking.field in (m.preferred_fields or []):
-        value += 0.5
-        label = Field(booking.field).label if booking.field in Field.values else booking.field
-        reasons.append(reason("preference_field", _("Prefers the field %(field)s"), field=label))
-    return value, reasons
-
-
-def _reliability(m: Mediator, figures: PoolFigures) -> tuple[float, Reason]:
-    late = figures.late_cancellations.get(m.pk, 0)
-    no_shows = m.no_shows
-    if not late and not no_shows:
-        return 1.0, reason("reliability", _("No late cancellations or no-shows recently"))
-    return 1.0 / (1.0 + late + 2 * no_shows), reason(
-        "reliability",
-        _("%(late)d late cancellation(s) and %(no_shows)d no-show(s) in the last 180 days"),
-        late=late,
-        no_shows=no_shows,
-    )
-
-
 def rank(
     booking: Booking,
     request: Request,
-    mediators: list[Mediator],
+    mediators: list[MediatorRow],
     *,
     pool: Pool,
     figures: PoolFigures,
@@ -194,45 +214,46 @@ def rank(
 ) -> list[Candidate]:
     """Score and order eligible mediators: best first; ties by travel, then id."""
     weights = {
-        "travel": pool.weight_travel,
-        "continuity": pool.weight_continuity,
-        "fairness": pool.weight_fairness,
-        "preferences": pool.weight_preferences,
-        "reliability": pool.weight_reliability,
+        "travel": max(0.0, pool.weight_travel),
+        "continuity": max(0.0, pool.weight_continuity),
+        "fairness": max(0.0, pool.weight_fairness),
+        "preferences": max(0.0, pool.weight_preferences),
+        "reliability": max(0.0, pool.weight_reliability),
     }
-    total_weight = sum(max(0.0, w) for w in weights.values()) or 1.0
+    total_weight = sum(weights.values()) or 1.0
+    appointment = request.appointment
+    mean_hours = figures.mean_recent_minutes / 60
+    field_label = Field(booking.field).label if booking.field in Field.values else booking.field
     ranked: list[Candidate] = []
     for m in mediators:
-        travel, travel_reason, km, minutes = _travel(request, m)
-        continuity, continuity_reason = _continuity(m)
-        fairness, fairness_reasons = _fairness(m, figures, now)
-        preferences, preference_reasons = _preferences(booking, m)
-        reliability, reliability_reason = _reliability(m, figures)
+        km: float | None = None
+        minutes = 0
+        travel = 1.0
+        if appointment.on_site:
+            km = rules.road_km(m.home_lat, m.home_lon, appointment.latitude, appointment.longitude)  # type: ignore[arg-type]
+            minutes = rules.travel_minutes(km)
+            travel = 1.0 / (1.0 + km / 10.0)
+        continuity_kind = "follow_up" if m.follow_up else ("same_case" if m.same_case else "")
+        hours = m.recent_minutes / 60
+        hours_part = min(1.0, max(0.0, 0.5 + 0.5 * (mean_hours - hours) / max(mean_hours, 1.0)))
+        days = None if m.last_served_at is None else max(0, (now - m.last_served_at).days)
+        recency = 1.0 if days is None else min(days, RECENCY_CAP_DAYS) / RECENCY_CAP_DAYS
+        prefers_field = bool(booking.field and booking.field in (m.preferred_fields or []))
+        late = figures.late_cancellations.get(m.pk, 0)
         components = {
             "travel": travel,
-            "continuity": continuity,
-            "fairness": fairness,
-            "preferences": preferences,
-            "reliability": reliability,
+            "continuity": 1.0 if continuity_kind else 0.0,
+            "fairness": 0.5 * hours_part + 0.5 * recency,
+            "preferences": 0.5 * m.prefers_town + 0.5 * prefers_field,
+            "reliability": 1.0 / (1.0 + late + 2 * m.no_shows),
         }
-        score = 100 * sum(max(0.0, weights[k]) * v for k, v in components.items()) / total_weight
-        reasons = [r for r in (continuity_reason, travel_reason) if r]
-        reasons += fairness_reasons + preference_reasons + [reliability_reason]
-        ranked.append(
-            Candidate(
-                mediator=m,
-                score=round(score, 1),
-                reasons=reasons,
-                components=components,
-                travel_km=round(km, 1) if km is not None else None,
-                travel_minutes=minutes,
-            )
-        )
-    ranked.sort(
-        key=lambda c: (
-            -c.score,
-            c.travel_km if c.travel_km is not None else 0.0,
-            c.mediator.pk,
-        )
-    )
+        score = 100 * sum(weights[k] * v for k, v in components.items()) / total_weight
+        explanation = Explanation(
+            on_site=appointment.on_site, km=km, minutes=minutes, continuity=continuity_kind,
+            hours=hours, mean_hours=mean_hours, days_since=days, prefers_town=m.prefers_town,
+            field_label=str(field_label) if prefers_field else "", late=late,
+            no_shows=m.no_shows,
+        )  # fmt: skip
+        ranked.append(Candidate(m, round(score, 1), components, explanation))
+    ranked.sort(key=lambda c: (-c.score, c.explanation.km or 0.0, c.row.pk))
     return ranked

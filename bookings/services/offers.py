@@ -28,6 +28,7 @@ from notifications.services import alert_notify, offer_made_notify, offer_withdr
 from ..constants import ActorRole, AlertKind, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
 from ..matching.eligibility import is_eligible
+from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
 from ..models import Alert, Booking, Offer
 from ..state_machine import transition
@@ -139,7 +140,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         return []
     already = offers.filter(status__in=ANSWERED).values_list("mediator_id", flat=True)
     candidates = candidates_for(booking, now=now, exclude=list(already))
-    chosen = candidates[: wanted - pending]
+    chosen = load_mediators(candidates[: wanted - pending])
     if not chosen:
         if pending == 0:
             _make_unfilled(booking, reason=_("No eligible mediator is left to ask."))

@@ -61,7 +61,7 @@ def standby_after_confirmation(booking: Booking, *, now: datetime.datetime) -> S
     had_turn = Offer.objects.filter(booking=booking, status__in=HAD_THEIR_TURN).values_list(
         "mediator_id", flat=True
     )
-    exclude = {booking.mediator_id, *had_turn}
+    exclude = {pk for pk in (booking.mediator_id, *had_turn) if pk is not None}
     candidates = candidates_for(booking, now=now, exclude=exclude)
     if not candidates:
         if current is not None and current.mediator_id == booking.mediator_id:

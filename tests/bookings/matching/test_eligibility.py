@@ -230,3 +230,9 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(size, pool):
 
     assert len(candidates) == size
     assert len(queries) == 4, [q["sql"][:120] for q in queries]
+
+
+def test_an_appointment_over_midnight_has_no_candidates(pool):
+    make_mediator(pool, slots=((1, 0), (2, 0)))
+    late = make_booking(pool, starts_at=at(hour=23), minutes=120)
+    assert candidates_for(late) == []

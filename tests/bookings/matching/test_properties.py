@@ -247,16 +247,20 @@ def build(req: RequestSpec, specs: list[MediatorSpec]):
         holds = []
         for h in spec.held:
             at = start + datetime.timedelta(minutes=h.offset_minutes)
+            until = at + datetime.timedelta(minutes=h.minutes)
+            status = h.status
+            if any(o.starts_at < until and at < o.ends_at for o in holds):
+                status = Status.CANCELLED  # a mediator never holds two overlapping bookings
             b = make_booking(
                 pools[spec.pool],
                 starts_at=at,
                 minutes=h.minutes,
                 mode=h.mode,
                 place=h.place,
-                status=h.status,
+                status=status,
                 mediator=m,
             )
-            if h.status == Status.CONFIRMED:
+            if status == Status.CONFIRMED:
                 holds.append(appointment(at, h.minutes, h.mode, h.place, b.pk))
         facts[m.pk] = MediatorFacts(
             mediator_id=m.pk,
