@@ -1,9 +1,8 @@
 """The hard constraints of a plan, through the matching engine's pure rules.
 
-The fast path the engines use: ``eligible_alone`` decides one (request, mediator) pair on
-its own (language, vetting, topic, availability, absences, travel range, gender, blocks,
-neutrality, what is left of the hour limits), ``HeldIndex`` finds clashes with held bookings
-near a time, ``Usage`` tracks what a plan adds (clashes, minutes per local week and month).
+The fast path the engines use: ``index.Index`` decides each (request, mediator) pair on its
+own (vectorised), ``HeldIndex`` finds clashes with held bookings near a time, ``Usage``
+tracks what a plan adds (clashes, minutes per local week and month).
 Distances, travel times, clashes, slot windows and absences come from
 ``bookings.matching.rules``; hour limits are counted per local ISO week and month of the
 start day, as ``rules.within_hour_limits`` counts them.
@@ -56,37 +55,6 @@ def week_left(mediator: Mediator, week: tuple[int, int]) -> int:
 
 def month_left(mediator: Mediator, month: tuple[int, int]) -> int:
     return mediator.max_minutes_per_month - mediator.held_minutes_month.get(month, 0)
-
-
-def eligible_alone(mediator: Mediator, request: Request, km: float | None = None) -> bool:
-    """Every hard constraint that depends on the pair alone, apart from held bookings."""
-    if not mediator.vetted or not mediator.speaks(request.language, request.dialect):
-        return False
-    if request.with_children and not (
-        mediator.police_certificate_valid_until
-        and mediator.police_certificate_valid_until >= request.day
-    ):
-        return False
-    if request.topic and request.topic in mediator.declined_topics:
-        return False
-    if request.gender_preference and request.gender_preference != mediator.gender:
-        return False
-    if request.institution_id in mediator.blocked_institutions:
-        return False
-    if request.case_key and request.case_key in mediator.conflict_cases:
-        return False
-    if request.on_site:
-        if mediator.latitude is None or request.latitude is None:
-            return False
-        if (request_km(mediator, request) if km is None else km) > mediator.max_travel_km:
-            return False
-    if request.duration_minutes > min(
-        week_left(mediator, request.week), month_left(mediator, request.month)
-    ):
-        return False
-    if not covered_by_availability(mediator, request):
-        return False
-    return not rules.absent_during(mediator.absences, request.starts_at, request.ends_at)
 
 
 class HeldIndex:
