@@ -5,8 +5,9 @@ The vectorised filters implement the rules of the matching engine's
 ``checks.hard_violations`` (a property test compares the two on generated pools): language
 and dialect, vetting, police certificate on the day, declined topic, gender, travel range
 (the exact ``rules.road_km`` near the limit), what is left of the weekly and monthly hours,
-one weekly slot containing the request's local window (``rules.required_slot_window``). Rare per-mediator lists (absences, blocks, conflicts of
-interest) and held bookings are checked in Python for the few mediators that have them.
+one weekly slot containing the request's local window (``rules.required_slot_window``).
+Rare per-mediator lists (absences, blocks, conflicts of interest) and held bookings are
+checked in Python for the few mediators that have them.
 """
 
 from __future__ import annotations
