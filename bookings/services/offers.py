@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
@@ -76,7 +77,8 @@ def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
 
 
 def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
-    """Nobody found in time: unfilled, pending offers withdrawn, one open alert."""
+    """Nobody found in time: unfilled, pending offers withdrawn, one open alert (its text in
+    the site's language, whoever's request led here)."""
     _withdraw_pending(booking)
     unfilled = transition(booking, to=Status.UNFILLED, actor_role=ActorRole.SYSTEM, reason=reason)
     alert, created = Alert.objects.get_or_create(
@@ -115,6 +117,10 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         return []
     pool = booking.pool
     offers = Offer.objects.filter(booking=booking)
+    # Offers past their time are expired first (the sweep may not have come by yet).
+    offers.filter(status=OfferStatus.PENDING, expires_at__lte=now).update(
+        status=OfferStatus.EXPIRED
+    )
     pending = offers.filter(status=OfferStatus.PENDING, expires_at__gt=now).count()
     wanted = pool.broadcast_size if pool.offer_strategy == "broadcast" else 1
     if pending >= wanted:
@@ -136,14 +142,18 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         return made
     if now >= deadline:
         if pending == 0:
-            _make_unfilled(booking, reason=_("Nobody was found before the deadline."))
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Nobody was found before the deadline.")
+            _make_unfilled(booking, reason=reason)
         return []
     already = offers.filter(status__in=ANSWERED).values_list("mediator_id", flat=True)
     candidates = candidates_for(booking, now=now, exclude=list(already))
     chosen = load_mediators(candidates[: wanted - pending])
     if not chosen:
         if pending == 0:
-            _make_unfilled(booking, reason=_("No eligible mediator is left to ask."))
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("No eligible mediator is left to ask.")
+            _make_unfilled(booking, reason=reason)
         return []
     expires_at = min(now + datetime.timedelta(minutes=pool.offer_ttl_minutes), deadline)
     made = [

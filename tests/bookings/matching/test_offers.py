@@ -303,3 +303,15 @@ def test_assigning_an_unfilled_booking_resolves_its_alert(messages):
     booking_assign(booking=booking, mediator=mediator, actor=coordinator.user, now=NOW)
 
     assert Alert.objects.get(booking=booking).resolved_at == NOW
+
+
+def test_matching_expires_offers_past_their_time_even_before_the_sweep(messages):
+    pool = make_pool(offer_ttl_minutes=30)
+    best, second, _ = three_by_distance(pool)
+    booking = make_booking(pool)
+    booking_match(booking_id=booking.pk, now=NOW)
+
+    booking_match(booking_id=booking.pk, now=NOW + datetime.timedelta(minutes=30))
+
+    assert Offer.objects.get(mediator=best).status == OfferStatus.EXPIRED
+    assert pending(booking) == [second.pk]
