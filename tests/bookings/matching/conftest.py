@@ -23,6 +23,16 @@ class Messages:
         self.calls.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The pool's mean hours are cached; every test starts without."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def messages(monkeypatch) -> Messages:
     import bookings.services.offers as offers
