@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from institutions.models import Budget, Pool
+from institutions.models import Budget, Institution, Pool
+from institutions.selectors import actor_role_of
 
-from .constants import Status
+from .constants import ActorRole, Status
 from .models import Booking
 from .services.budgets import counted_in_year, year_bounds
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 HUNDREDTH = Decimal("0.01")
 
@@ -55,13 +60,18 @@ def _minutes_booked(condition: Q) -> Coalesce:
     return Coalesce(Subquery(minutes, output_field=IntegerField()), 0)
 
 
-def budget_use_for_pool(*, pool: Pool, year: int) -> list[BudgetUse]:
-    """Every budget of the pool's institutions for ``year`` with its use, in one query."""
+def budget_use_for_pool(
+    *, pool: Pool, year: int, institution: Institution | None = None
+) -> list[BudgetUse]:
+    """Every budget of the pool's institutions (or of one ``institution``) for ``year`` with
+    its use, in one query."""
     start, end = year_bounds(year)
     awaiting = Q(status=Status.AWAITING_APPROVAL, starts_at__gte=start, starts_at__lt=end)
+    budgets = Budget.objects.filter(institution__pool=pool, year=year)
+    if institution is not None:
+        budgets = budgets.filter(institution=institution)
     rows = (
-        Budget.objects.filter(institution__pool=pool, year=year)
-        .annotate(
+        budgets.annotate(
             used_minutes=_minutes_booked(counted_in_year(year)),
             awaiting_minutes=_minutes_booked(awaiting),
         )
@@ -92,3 +102,17 @@ def budget_use_for_pool(*, pool: Pool, year: int) -> list[BudgetUse]:
         )
         for row in rows
     ]
+
+
+def budget_use_visible_to(
+    user: AbstractBaseUser | AnonymousUser | None, *, year: int
+) -> list[BudgetUse]:
+    """Budgets within reach: coordinators every budget of their pool, institution staff
+    their own institution's; nobody else any."""
+    role = actor_role_of(user)
+    if role == ActorRole.COORDINATOR:
+        return budget_use_for_pool(pool=user.coordinator.pool, year=year)  # type: ignore[union-attr]
+    if role == ActorRole.INSTITUTION:
+        institution = user.staff.institution  # type: ignore[union-attr]
+        return budget_use_for_pool(pool=institution.pool, year=year, institution=institution)
+    return []

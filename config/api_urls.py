@@ -2,12 +2,19 @@
 
 from django.urls import path
 
+from bookings.apis.accounting import BudgetListApi, StatementApi
 from bookings.apis.bookings import (
     BookingApproveApi,
     BookingCancelApi,
     BookingDetailApi,
     BookingListCreateApi,
     BookingRefuseApi,
+)
+from bookings.apis.lifecycle import (
+    BookingNoShowApi,
+    BookingRescheduleApi,
+    BookingResolveReportApi,
+    BookingTravelReportApi,
 )
 from bookings.apis.matching import BookingAssignApi, BookingCandidatesApi
 from bookings.apis.offers import OfferAcceptApi, OfferDeclineApi, OfferListApi
@@ -99,6 +106,23 @@ urlpatterns = [
         BookingDisputeReportApi.as_view(),
         name="booking-dispute-report",
     ),
+    path(
+        "bookings/<int:pk>/reschedule/", BookingRescheduleApi.as_view(), name="booking-reschedule"
+    ),
+    path(
+        "bookings/<int:pk>/resolve-report/",
+        BookingResolveReportApi.as_view(),
+        name="booking-resolve-report",
+    ),
+    path(
+        "bookings/<int:pk>/travel-report/",
+        BookingTravelReportApi.as_view(),
+        name="booking-travel-report",
+    ),
+    path("bookings/<int:pk>/no-show/", BookingNoShowApi.as_view(), name="booking-no-show"),
+    # accounting
+    path("budgets/", BudgetListApi.as_view(), name="budget-list"),
+    path("statements/", StatementApi.as_view(), name="statement"),
     # matching and offers
     path(
         "bookings/<int:pk>/candidates/", BookingCandidatesApi.as_view(), name="booking-candidates"

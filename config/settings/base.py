@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         "InstitutionKindEnum": "institutions.constants.InstitutionKind",
         "PlanStatusEnum": "bookings.planner.models.PlanStatus",
         "PlanItemOutcomeEnum": "bookings.planner.models.PlanItemOutcome",
+        "AllowanceKindEnum": "bookings.constants.AllowanceKind",
+        "TaxFreeStateEnum": "bookings.constants.TaxFreeState",
     },
 }
 

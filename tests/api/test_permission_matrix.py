@@ -95,6 +95,23 @@ POST   /bookings/{id}/confirm-report/      foreign  401       403         404   
 POST   /bookings/{id}/dispute-report/      own      401       403         200       200   403
 POST   /bookings/{id}/dispute-report/      other    401       403         404       404   403
 POST   /bookings/{id}/dispute-report/      foreign  401       403         404       404   403
+POST   /bookings/{id}/reschedule/          own      401       200         200       200   403
+POST   /bookings/{id}/reschedule/          other    401       200         404       404   403
+POST   /bookings/{id}/reschedule/          foreign  401       404         404       404   403
+POST   /bookings/{id}/resolve-report/      own      401       200         403       403   403
+POST   /bookings/{id}/resolve-report/      other    401       200         403       403   403
+POST   /bookings/{id}/resolve-report/      foreign  401       404         403       403   403
+POST   /bookings/{id}/travel-report/       own      401       403         403       403   200
+POST   /bookings/{id}/travel-report/       other    401       403         403       403   404
+POST   /bookings/{id}/travel-report/       foreign  401       403         403       403   404
+POST   /bookings/{id}/no-show/             own      401       200         403       403   403
+POST   /bookings/{id}/no-show/             other    401       200         403       403   403
+POST   /bookings/{id}/no-show/             foreign  401       404         403       403   403
+GET    /budgets/                           -        401       200         200       200   403
+GET    /statements/                        -        401       200         403       403   200
+GET    /statements/?mediator={id}          own      401       200         403       403   200
+GET    /statements/?mediator={id}          other    401       200         403       403   404
+GET    /statements/?mediator={id}          foreign  401       404         403       403   404
 """
 
 
@@ -136,6 +153,22 @@ def _reported(world, target):
     booking = _booking(world, target, status=Status.COMPLETED, started=True)
     Report.objects.create(booking=booking, actual_minutes=47, travel_km=3)
     return booking
+
+
+def _cancelled_late(world, target):
+    """A booking the institution cancelled within the notice period, held by the target's
+    mediator, with the pool's compensation rule."""
+    CompensationRuleFactory(
+        pool=_institution(world, target).pool, valid_from=datetime.date(2020, 1, 1)
+    )
+    return world.booking(
+        target,
+        status=Status.CANCELLED,
+        mediator=_mediator(world, target),
+        late_cancellation=True,
+        cancelled_by_role="institution",
+        starts_at=timezone.now() + datetime.timedelta(hours=2),
+    )
 
 
 def _new_mediator_body():
@@ -256,6 +289,28 @@ ENDPOINTS = {
         f"/bookings/{_reported(w, t).pk}/dispute-report/",
         {"reason": "Nur 30 Minuten"},
     ),
+    ("POST", "/bookings/{id}/reschedule/"): lambda w, t: (
+        f"/bookings/{_booking(w, t).pk}/reschedule/",
+        {"duration_minutes": 90, "reason": "längeres Gespräch"},
+    ),
+    ("POST", "/bookings/{id}/resolve-report/"): lambda w, t: (
+        f"/bookings/{_reported(w, t).pk}/resolve-report/",
+        {"actual_minutes": 30, "reason": "laut Schule 30 Minuten"},
+    ),
+    ("POST", "/bookings/{id}/travel-report/"): lambda w, t: (
+        f"/bookings/{_cancelled_late(w, t).pk}/travel-report/",
+        {"travel_km": 12},
+    ),
+    ("POST", "/bookings/{id}/no-show/"): lambda w, t: (
+        f"/bookings/{_booking(w, t, started=True).pk}/no-show/",
+        {},
+    ),
+    ("GET", "/budgets/"): lambda w, t: ("/budgets/?year=2027", None),
+    ("GET", "/statements/"): lambda w, t: ("/statements/?year=2027&month=3", None),
+    ("GET", "/statements/?mediator={id}"): lambda w, t: (
+        f"/statements/?mediator={_mediator(w, t).pk}",
+        None,
+    ),
 }
 
 
@@ -278,6 +333,8 @@ MODULES = (
     "mediators.apis.own",
     "bookings.apis.bookings",
     "bookings.apis.reports",
+    "bookings.apis.lifecycle",
+    "bookings.apis.accounting",
 )
 
 

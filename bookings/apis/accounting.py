@@ -1,0 +1,231 @@
+"""REST API v1: the money side — every budget's use, and the monthly expense statements.
+
+``GET /api/v1/budgets/?year=`` lists budgets within reach (coordinators: every budget of the
+pool; institution staff: their institution's). ``GET /api/v1/statements/?year=&month=``
+answers a mediator with their own statement and a coordinator with the pool's totals per
+mediator, or with one mediator's statement (``?mediator=ID``; 404 outside the pool).
+"""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.fields import BerlinDateTimeField
+from config.api.pagination import Pagination
+from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
+from institutions.selectors import actor_role_of
+from mediators.selectors import mediators_visible_to
+
+from ..constants import ActorRole, AllowanceKind, TaxFreeState
+from ..selectors_budgets import budget_use_visible_to
+from ..selectors_statements import (
+    Statement,
+    TaxFreeStatus,
+    mediator_statement,
+    pool_statement_totals,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
+def _today() -> datetime.date:
+    return timezone.now().astimezone(BERLIN).date()
+
+
+def _year_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=MIN_YEAR, max_value=MAX_YEAR, required=False, help_text="Default: this year."
+    )
+
+
+# --- budgets ------------------------------------------------------------------------------
+
+
+class BudgetListApi(APIView):
+    """Every budget's use for one year: hours budgeted, used (bookings that may still take
+    place or took place), awaiting approval, and left (negative when overdrawn)."""
+
+    permission_classes = [IsCoordinator | IsInstitutionStaff]
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        year = _year_field()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="budget_id")
+        institution = serializers.IntegerField(source="institution_id")
+        institution_name = serializers.CharField(source="institution")
+        funding_source = serializers.IntegerField(source="funding_source_id")
+        funding_source_name = serializers.CharField(source="funding_source")
+        year = serializers.IntegerField()
+        hours_budgeted = serializers.DecimalField(max_digits=9, decimal_places=2)
+        hours_used = serializers.DecimalField(max_digits=9, decimal_places=2)
+        hours_awaiting_approval = serializers.DecimalField(max_digits=9, decimal_places=2)
+        hours_left = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        year = filters.validated_data.get("year", _today().year)
+        uses = budget_use_visible_to(request.user, year=year)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(uses, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+# --- statements ---------------------------------------------------------------------------
+
+TAX_FREE_WARNINGS = {
+    TaxFreeState.WARNING: _(
+        "The allowances of %(year)s (%(total)s €) approach the tax-free yearly amount of "
+        "%(limit)s €."
+    ),
+    TaxFreeState.EXCEEDED: _(
+        "The allowances of %(year)s (%(total)s €) are above the tax-free yearly amount of "
+        "%(limit)s €."
+    ),
+}
+
+
+class TaxFreeOutputSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    total_cents = serializers.IntegerField(help_text="The year's allowances so far.")
+    limit_cents = serializers.IntegerField(help_text="The tax-free yearly amount.")
+    warning_cents = serializers.IntegerField(help_text="From here on the state is 'warning'.")
+    left_cents = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=TaxFreeState.choices)
+    warning = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_warning(self, status: TaxFreeStatus) -> str | None:
+        message = TAX_FREE_WARNINGS.get(status.state)
+        if message is None:
+            return None
+        return str(message) % {
+            "year": status.year,
+            "total": f"{status.total_cents / 100:.2f}",
+            "limit": f"{status.limit_cents / 100:.2f}",
+        }
+
+
+class StatementRowOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    day = serializers.DateField()
+    kind = serializers.ChoiceField(choices=AllowanceKind.choices)
+    amount_cents = serializers.IntegerField()
+    booking = serializers.IntegerField(source="booking_id")
+    starts_at = BerlinDateTimeField()
+    language = serializers.CharField()
+    institution = serializers.CharField()
+    breakdown = serializers.JSONField()
+
+
+class StatementMediatorOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+
+
+class StatementOutputSerializer(serializers.Serializer):
+    """One mediator's statement of one month."""
+
+    mediator = StatementMediatorOutputSerializer()
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    rows = StatementRowOutputSerializer(many=True)
+    total_cents = serializers.IntegerField()
+    tax_free = TaxFreeOutputSerializer()
+
+
+class StatementTotalOutputSerializer(serializers.Serializer):
+    mediator = serializers.IntegerField(source="mediator_id")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    allowances = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+
+
+class StatementTotalsPageOutputSerializer(serializers.Serializer):
+    """The pool's totals per mediator for one month, paginated."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = StatementTotalOutputSerializer(many=True)
+
+
+class StatementApi(APIView):
+    """A mediator's own monthly statement: the allowances day by day, the total and where
+    the year stands against the tax-free yearly amount (with a warning as it approaches).
+    Coordinators get the pool's totals per mediator, or with ``?mediator=ID`` that
+    mediator's statement. ``year`` and ``month`` default to the current month."""
+
+    permission_classes = [IsCoordinator | IsMediator]
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        year = _year_field()
+        month = serializers.IntegerField(
+            min_value=1, max_value=12, required=False, help_text="Default: this month."
+        )
+        mediator = serializers.IntegerField(
+            min_value=1,
+            max_value=2**63 - 1,
+            required=False,
+            help_text="Coordinators: one mediator of the pool (a mediator: only themselves).",
+        )
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=PolymorphicProxySerializer(
+            component_name="StatementOrPoolTotals",
+            serializers=[StatementOutputSerializer, StatementTotalsPageOutputSerializer],
+            resource_type_field_name=None,
+        ),
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        today = _today()
+        year = filters.validated_data.get("year", today.year)
+        month = filters.validated_data.get("month", today.month)
+        mediator_id = filters.validated_data.get("mediator")
+        if actor_role_of(request.user) == ActorRole.COORDINATOR and mediator_id is None:
+            totals = pool_statement_totals(
+                pool=request.user.coordinator.pool, year=year, month=month
+            )
+            paginator = self.pagination_class()
+            page = paginator.paginate_queryset(totals, request, view=self)
+            data = StatementTotalOutputSerializer(page, many=True).data
+            return paginator.get_paginated_response(data)
+        mediators = mediators_visible_to(request.user)
+        mediator = (
+            get_object_or_404(mediators, pk=mediator_id)
+            if mediator_id is not None
+            else request.user.mediator
+        )
+        statement = mediator_statement(mediator=mediator, year=year, month=month)
+        return Response(StatementOutputSerializer(_rendered(statement, mediator)).data)
+
+
+def _rendered(statement: Statement, mediator) -> dict:
+    return {
+        "mediator": mediator,
+        "year": statement.year,
+        "month": statement.month,
+        "rows": statement.rows,
+        "total_cents": statement.total_cents,
+        "tax_free": statement.tax_free,
+    }
