@@ -732,3 +732,67 @@ def test_a_coordinator_of_another_pool_gets_404_for_a_no_show(world):
     assert response.status_code == 404
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
+
+
+# --- fuzz the other three -----------------------------------------------------------------
+
+
+def _disputed_under_a_rule(world):
+    _rule(world)
+    return _reported(world, disputed=True)
+
+
+# (role, booking in the state the endpoint expects, a valid body)
+FUZZED = {
+    "resolve-report": (
+        "coordinator",
+        _disputed_under_a_rule,
+        {"actual_minutes": 47, "travel_km": "3.5", "travel_minutes": 10, "reason": "ok"},
+    ),
+    "travel-report": (
+        "mediator",
+        _cancelled_late_by_the_institution,
+        {"travel_km": 12, "travel_minutes": 20, "ticket_cents": 0},
+    ),
+    "no-show": (
+        "coordinator",
+        lambda w: w.confirmed_booking(
+            "own", starts_at=timezone.now() - datetime.timedelta(hours=1)
+        ),
+        {"reason": "nicht erschienen"},
+    ),
+}
+
+
+@st.composite
+def mutations(draw, valid: dict):
+    if draw(st.integers(0, 4)) == 0:
+        return draw(json_values)
+    keys = st.sampled_from(sorted(valid)) | st.text(max_size=8)
+    return {**valid, **draw(st.dictionaries(keys, json_values, min_size=1, max_size=3))}
+
+
+@pytest.mark.parametrize("action", list(FUZZED))
+def test_no_body_yields_a_500_on_these_steps_and_a_refused_one_changes_nothing(world, action):
+    role, prepare, valid = FUZZED[action]
+    booking = prepare(world)
+    client = world.client(role)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(body=mutations(valid))
+    def check(body):
+        before, state = counts(), snapshot(booking)
+        amounts = list(Allowance.objects.values_list("amount_cents", flat=True))
+        response = client.post(
+            url(booking, action), json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code in (200, 400, 409), response.content[:300]
+        if response.status_code != 200:
+            assert (counts(), snapshot(booking)) == (before, state)
+            assert list(Allowance.objects.values_list("amount_cents", flat=True)) == amounts
+
+    check()
