@@ -9,6 +9,7 @@ rule it breaks, nothing written either way), and the change lands in the access 
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -87,8 +88,9 @@ class BookingRescheduleApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        booking_reschedule(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking_reschedule(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -115,8 +117,9 @@ class BookingResolveReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report_resolve(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            report_resolve(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -147,10 +150,11 @@ class BookingTravelReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        allowance = late_cancellation_travel_report(
-            booking=booking, actor=request.user, **serializer.validated_data
-        )
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            allowance = late_cancellation_travel_report(
+                booking=booking, actor=request.user, **serializer.validated_data
+            )
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return Response(AllowanceOutputSerializer(allowance).data)
 
 
@@ -165,6 +169,7 @@ class BookingNoShowApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = OptionalReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking_mark_no_show(booking=booking, actor=request.user, **serializer.validated_data)
-        access_log_record(booking=booking, user=request.user, action=CHANGE)
+        with transaction.atomic():  # the change and its access-log row, or neither
+            booking_mark_no_show(booking=booking, actor=request.user, **serializer.validated_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
         return booking_response(request, booking.pk, changed=True)

@@ -200,18 +200,23 @@ def test_a_mediator_reads_their_monthly_statement_with_rows_total_and_tax_free_s
 
 
 @pytest.mark.parametrize(
-    "cents, state, words",
-    [(90_000, "warning", "approach"), (97_000, "exceeded", "above")],
+    "cents, state, german, english",
+    [(90_000, "warning", "nähern sich", "approach"), (97_000, "exceeded", "liegen über", "above")],
 )
-def test_the_statement_warns_as_the_year_approaches_the_tax_free_amount(world, cents, state, words):
+def test_the_statement_warns_as_the_year_approaches_the_tax_free_amount(
+    world, cents, state, german, english
+):
     allowance(world, world.mediator, cents, day=datetime.date(2027, 2, 1))
+    client = world.client("mediator")
 
-    response = world.client("mediator").get(STATEMENTS, {"year": 2027, "month": 3})
+    response = client.get(STATEMENTS, {"year": 2027, "month": 3})
+    in_english = client.get(STATEMENTS, {"year": 2027, "month": 3}, HTTP_ACCEPT_LANGUAGE="en")
 
     tax_free = response.json()["tax_free"]
     assert tax_free["state"] == state
-    assert words in tax_free["warning"]
+    assert german in tax_free["warning"]
     assert "960.00 €" in tax_free["warning"]
+    assert english in in_english.json()["tax_free"]["warning"]
     assert response.json()["total_cents"] == 0  # nothing in March itself
 
 
