@@ -1,89 +1,37 @@
-"""Reschedule, resolve a report, report the travel of a late cancellation and mark a no-show
-through the API.
+"""Reschedule and no-show through the API.
 
 Each change goes through its service and lands in the access log; bad input answers 400
 with the field, a state that does not allow the change 409, and neither writes anything.
+(Resolving a report and the travel of a late cancellation: test_lifecycle_reports.py.)
 """
 
 import datetime
 import json
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.constants import AlertKind, AllowanceKind, ReportStatus, Status
-from bookings.models import AccessLog, Alert, Allowance, Booking, BookingEvent, Report
+from bookings.constants import Status
+from bookings.models import AccessLog, Allowance, Booking, BookingEvent
 from notifications.models import Message
-from tests.bookings.factories import OfferFactory
-from tests.institutions.factories import CompensationRuleFactory, LocationFactory
+from tests.api.lifecycle import (
+    AUTUMN,
+    MALFORMED,
+    NEXT_YEAR,
+    SPRING,
+    berlin,
+    counts,
+    in_days,
+    json_values,
+    snapshot,
+    time_like,
+    url,
+)
+from tests.institutions.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db
-
-BERLIN = ZoneInfo("Europe/Berlin")
-NEXT_YEAR = timezone.localdate().year + 1
-
-
-def url(booking, action: str) -> str:
-    return f"/api/v1/bookings/{booking.pk}/{action}/"
-
-
-def berlin(day: datetime.date, hour: int, minute: int = 0) -> str:
-    """A local time with Berlin's offset of that day, as an integrator sends it."""
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=BERLIN).isoformat()
-
-
-def in_days(days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
-
-
-def _last_sunday(month: int) -> datetime.date:
-    day = datetime.date(NEXT_YEAR, month, 31)
-    return day - datetime.timedelta(days=(day.weekday() + 1) % 7)
-
-
-SPRING = _last_sunday(3)  # 02:00 → 03:00: 02:30 does not exist
-AUTUMN = _last_sunday(10)  # 03:00 → 02:00: 02:30 happens twice
-
-
-def counts() -> dict[str, int]:
-    return {
-        "events": BookingEvent.objects.count(),
-        "access": AccessLog.objects.count(),
-        "messages": Message.objects.count(),
-        "allowances": Allowance.objects.count(),
-        "reports": Report.objects.count(),
-        "alerts": Alert.objects.count(),
-    }
-
-
-def snapshot(booking) -> tuple:
-    booking.refresh_from_db()
-    return (
-        booking.status,
-        booking.starts_at,
-        booking.ends_at,
-        booking.duration_minutes,
-        booking.location_id,
-        booking.sequence,
-        booking.mediator_id,
-    )
-
-
-MALFORMED = [
-    (b"{not json", "not json"),
-    (b"", "empty"),
-    (b"[1, 2]", "a list"),
-    (b'"text"', "a string"),
-    (b"null", "null"),
-    (b'{"reason": "\\ud800"}', "a lone surrogate"),
-    (b'{"duration_minutes": NaN, "reason": "x"}', "NaN"),
-    (b'{"duration_minutes": 1' + b"0" * 5000 + b', "reason": "x"}', "a 5000-digit number"),
-    (b"[" * 50_000 + b"]" * 50_000, "nested 50000 deep"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-]
 
 
 # --- reschedule ---------------------------------------------------------------------------
@@ -311,24 +259,6 @@ def test_a_malformed_reschedule_body_answers_400_and_changes_nothing(world, raw,
     assert (counts(), snapshot(booking)) == (before, state)
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**30), max_value=10**30)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=40),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children)
-    ),
-    max_leaves=8,
-)
-time_like = st.one_of(
-    st.datetimes().map(lambda d: d.isoformat()),
-    st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
-    st.from_regex(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?\Z"),
-)
-
-
 @settings(
     max_examples=60,
     deadline=None,
@@ -360,301 +290,6 @@ def test_no_reschedule_body_yields_a_500_and_a_refused_one_changes_nothing(world
     assert response.status_code in (200, 400, 409), response.content[:300]
     if response.status_code != 200:
         assert (counts(), snapshot(booking)) == (before, state)
-
-
-# --- resolve a report ---------------------------------------------------------------------
-
-
-def _rule(world):
-    return CompensationRuleFactory(pool=world.pool, valid_from=datetime.date(2020, 1, 1))
-
-
-def _reported(world, where="own", *, disputed=False, mode="on_site", **figures):
-    mediator = world.other_mediator if where == "other" else world.mediator
-    booking = world.confirmed_booking(
-        where,
-        mediator=mediator,
-        status=Status.COMPLETED,
-        mode=mode,
-        starts_at=timezone.now() - datetime.timedelta(hours=3),
-    )
-    Report.objects.create(
-        booking=booking,
-        actual_minutes=figures.get("actual_minutes", 90),
-        travel_km=figures.get("travel_km", 10),
-        status=ReportStatus.DISPUTED if disputed else ReportStatus.SUBMITTED,
-    )
-    return booking
-
-
-def test_a_coordinator_resolves_a_disputed_report_with_corrected_minutes(world):
-    _rule(world)
-    booking = _reported(world, disputed=True)
-    Alert.objects.create(pool=world.pool, booking=booking, kind=AlertKind.REPORT_DISPUTED)
-
-    response = world.client("coordinator").post(
-        url(booking, "resolve-report"),
-        {"actual_minutes": 47, "reason": "laut Schule 47 Minuten"},
-        format="json",
-    )
-
-    assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "closed"
-    assert response.json()["report"]["actual_minutes"] == 47
-    report = Report.objects.get(booking=booking)
-    assert (report.status, report.actual_minutes, str(report.travel_km)) == (
-        ReportStatus.CONFIRMED,
-        47,
-        "10.0",
-    )
-    # 47 minutes at 15 € per started half hour are 15 €; 10 km at 0.30 € are 3 €.
-    assert Allowance.objects.get(booking=booking).amount_cents == 1500 + 300
-    assert Alert.objects.get(booking=booking).resolved_at is not None
-    assert BookingEvent.objects.get(booking=booking).data["changes"] == {
-        "actual_minutes": ["90", "47"]
-    }
-
-
-def test_a_coordinator_settles_a_report_that_was_never_confirmed_as_reported(world):
-    _rule(world)
-    booking = _reported(world, "other")
-
-    response = world.client("coordinator").post(url(booking, "resolve-report"), {}, format="json")
-
-    assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "closed"
-    # 90 minutes are 3 started half hours: 22.50 €; 10 km: 3 €.
-    assert Allowance.objects.get(booking=booking).amount_cents == 2250 + 300
-
-
-INVALID_RESOLUTIONS = [
-    ({"actual_minutes": 0}, "actual_minutes"),
-    ({"actual_minutes": 721}, "actual_minutes"),
-    ({"actual_minutes": 10**40}, "actual_minutes"),
-    ({"actual_minutes": "47 min"}, "actual_minutes"),
-    ({"actual_minutes": True}, "actual_minutes"),
-    ({"travel_km": -1}, "travel_km"),
-    ({"travel_km": 1001}, "travel_km"),
-    ({"travel_km": "far"}, "travel_km"),
-    ({"travel_km": "1.2345"}, "travel_km"),
-    ({"travel_km": "1e400"}, "travel_km"),
-    ({"travel_minutes": -1}, "travel_minutes"),
-    ({"travel_minutes": 601}, "travel_minutes"),
-    ({"ticket_cents": 50_001}, "ticket_cents"),
-    ({"ticket_cents": 1.5}, "ticket_cents"),
-    ({"reason": "r" * 10_000}, "reason"),
-]
-
-
-@pytest.mark.parametrize("body, field", INVALID_RESOLUTIONS)
-def test_invalid_corrections_answer_400_and_leave_the_report_waiting(world, body, field):
-    _rule(world)
-    booking = _reported(world, disputed=True)
-    before, state = counts(), snapshot(booking)
-
-    response = world.client("coordinator").post(
-        url(booking, "resolve-report"), json.dumps(body), content_type="application/json"
-    )
-
-    assert response.status_code == 400, response.content[:300]
-    assert field in response.json()
-    assert (counts(), snapshot(booking)) == (before, state)
-    assert Report.objects.get(booking=booking).status == ReportStatus.DISPUTED
-
-
-def test_travel_on_a_phone_appointment_is_refused_with_400(world):
-    _rule(world)
-    booking = _reported(world, mode="phone", travel_km=0)
-    before = counts()
-
-    response = world.client("coordinator").post(
-        url(booking, "resolve-report"), {"travel_km": 5}, format="json"
-    )
-
-    assert response.status_code == 400
-    assert "travel_km" in response.json()
-    assert counts() == before
-
-
-def test_without_a_compensation_rule_resolving_answers_400_and_writes_nothing_at_all(world):
-    booking = _reported(world, disputed=True)
-    before, state = counts(), snapshot(booking)
-
-    response = world.client("coordinator").post(
-        url(booking, "resolve-report"), {"actual_minutes": 30}, format="json"
-    )
-
-    assert response.status_code == 400
-    assert (counts(), snapshot(booking)) == (before, state)
-    report = Report.objects.get(booking=booking)
-    assert (report.status, report.actual_minutes) == (ReportStatus.DISPUTED, 90)
-
-
-@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.CLOSED, Status.CANCELLED])
-def test_resolving_without_a_report_waiting_answers_409(world, status):
-    _rule(world)
-    booking = world.confirmed_booking("own", status=status)
-    before, state = counts(), snapshot(booking)
-
-    response = world.client("coordinator").post(url(booking, "resolve-report"), {}, format="json")
-
-    assert response.status_code == 409
-    assert (counts(), snapshot(booking)) == (before, state)
-
-
-# Every field of a resolution is optional, so an empty body settles the report as reported.
-MALFORMED_NOT_EMPTY = [(raw, label) for raw, label in MALFORMED if raw]
-
-
-@pytest.mark.parametrize(
-    "raw, label", MALFORMED_NOT_EMPTY, ids=[label for _raw, label in MALFORMED_NOT_EMPTY]
-)
-def test_a_malformed_resolution_body_answers_400_and_changes_nothing(world, raw, label):
-    _rule(world)
-    booking = _reported(world, disputed=True)
-    before, state = counts(), snapshot(booking)
-
-    response = world.client("coordinator").generic(
-        "POST", url(booking, "resolve-report"), raw, content_type="application/json"
-    )
-
-    assert response.status_code == 400, (label, response.content[:200])
-    assert (counts(), snapshot(booking)) == (before, state)
-
-
-# --- travel made for a late cancellation ----------------------------------------------------
-
-
-def _cancelled_late_by_the_institution(world):
-    """A confirmed booking in two hours, cancelled by the school through the API."""
-    _rule(world)
-    booking = world.confirmed_booking(
-        "own", starts_at=timezone.now() + datetime.timedelta(hours=2), duration_minutes=90
-    )
-    cancelled = world.client("requester").post(
-        url(booking, "cancel"), {"reason": "Familie abgesagt"}, format="json"
-    )
-    assert cancelled.json()["late_cancellation"] is True
-    return booking
-
-
-def test_the_mediator_adds_the_travel_made_to_the_late_cancellation_allowance(world):
-    booking = _cancelled_late_by_the_institution(world)
-    # The cancellation paid the booked 90 minutes: 3 half hours at 15 € per hour.
-    assert Allowance.objects.get(booking=booking).amount_cents == 2250
-
-    response = world.client("mediator").post(
-        url(booking, "travel-report"), {"travel_km": "12.5", "travel_minutes": 25}, format="json"
-    )
-
-    assert response.status_code == 200, response.json()
-    body = response.json()
-    # 90 + 25 minutes are 4 started half hours (30 €), 12.5 km at 0.30 € are 3.75 €.
-    assert (body["kind"], body["amount_cents"], body["booking"]) == (
-        AllowanceKind.LATE_CANCELLATION,
-        3000 + 375,
-        booking.pk,
-    )
-    assert body["breakdown"]["travel_reported"] is True
-    assert Allowance.objects.get(booking=booking).amount_cents == 3375
-    assert AccessLog.objects.filter(booking=booking, user=world.mediator.user).count() == 1
-
-
-def test_the_travel_of_a_late_cancellation_is_reported_only_once(world):
-    booking = _cancelled_late_by_the_institution(world)
-    client = world.client("mediator")
-    client.post(url(booking, "travel-report"), {"travel_km": 10}, format="json")
-    before = counts()
-
-    again = client.post(url(booking, "travel-report"), {"travel_km": 50}, format="json")
-
-    assert again.status_code == 409
-    assert again.json()["code"] == "already_reported"
-    assert Allowance.objects.get(booking=booking).amount_cents == 2250 + 300
-    assert counts() == before
-
-
-@pytest.mark.parametrize(
-    "status, late, by",
-    [
-        (Status.CANCELLED, False, "institution"),  # in good time: nothing to pay
-        (Status.CANCELLED, True, "coordinator"),
-        (Status.CONFIRMED, False, ""),
-        (Status.CLOSED, False, ""),
-    ],
-)
-def test_travel_is_paid_only_for_a_late_cancellation_by_the_institution(world, status, late, by):
-    _rule(world)
-    booking = world.confirmed_booking(
-        "own", status=status, late_cancellation=late, cancelled_by_role=by
-    )
-    before = counts()
-
-    response = world.client("mediator").post(
-        url(booking, "travel-report"), {"travel_km": 10}, format="json"
-    )
-
-    assert response.status_code == 409
-    assert counts() == before
-
-
-@pytest.mark.parametrize(
-    "body, field",
-    [
-        ({}, "travel_km"),
-        ({"travel_km": None}, "travel_km"),
-        ({"travel_km": -3}, "travel_km"),
-        ({"travel_km": "weit"}, "travel_km"),
-        ({"travel_km": 10**40}, "travel_km"),
-        ({"travel_km": 5, "travel_minutes": 10**40}, "travel_minutes"),
-        ({"travel_km": 5, "ticket_cents": -1}, "ticket_cents"),
-        ({"travel_km": 5, "ticket_cents": "4,50 €"}, "ticket_cents"),
-    ],
-)
-def test_invalid_travel_answers_400_and_leaves_the_allowance_as_it_was(world, body, field):
-    booking = _cancelled_late_by_the_institution(world)
-    before = counts()
-
-    response = world.client("mediator").post(
-        url(booking, "travel-report"), json.dumps(body), content_type="application/json"
-    )
-
-    assert response.status_code == 400, response.content[:300]
-    assert field in response.json()
-    assert counts() == before
-    allowance = Allowance.objects.get(booking=booking)
-    assert (allowance.amount_cents, allowance.breakdown.get("travel_reported")) == (2250, None)
-
-
-@pytest.mark.parametrize("raw, label", MALFORMED, ids=[label for _raw, label in MALFORMED])
-def test_a_malformed_travel_body_answers_400_and_changes_nothing(world, raw, label):
-    booking = _cancelled_late_by_the_institution(world)
-    before = counts()
-
-    response = world.client("mediator").generic(
-        "POST", url(booking, "travel-report"), raw, content_type="application/json"
-    )
-
-    assert response.status_code == 400, (label, response.content[:200])
-    assert counts() == before
-    assert Allowance.objects.get(booking=booking).amount_cents == 2250
-
-
-def test_a_mediator_merely_offered_the_booking_may_not_report_travel(world):
-    _rule(world)
-    booking = world.confirmed_booking(
-        "own",
-        mediator=world.other_mediator,
-        status=Status.OFFERED,
-    )
-    OfferFactory(booking=booking, mediator=world.mediator)
-
-    response = world.client("mediator").post(
-        url(booking, "travel-report"), {"travel_km": 10}, format="json"
-    )
-
-    assert response.status_code == 403
-    assert not Allowance.objects.exists()
 
 
 # --- no-show ------------------------------------------------------------------------------
@@ -732,67 +367,3 @@ def test_a_coordinator_of_another_pool_gets_404_for_a_no_show(world):
     assert response.status_code == 404
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
-
-
-# --- fuzz the other three -----------------------------------------------------------------
-
-
-def _disputed_under_a_rule(world):
-    _rule(world)
-    return _reported(world, disputed=True)
-
-
-# (role, booking in the state the endpoint expects, a valid body)
-FUZZED = {
-    "resolve-report": (
-        "coordinator",
-        _disputed_under_a_rule,
-        {"actual_minutes": 47, "travel_km": "3.5", "travel_minutes": 10, "reason": "ok"},
-    ),
-    "travel-report": (
-        "mediator",
-        _cancelled_late_by_the_institution,
-        {"travel_km": 12, "travel_minutes": 20, "ticket_cents": 0},
-    ),
-    "no-show": (
-        "coordinator",
-        lambda w: w.confirmed_booking(
-            "own", starts_at=timezone.now() - datetime.timedelta(hours=1)
-        ),
-        {"reason": "nicht erschienen"},
-    ),
-}
-
-
-@st.composite
-def mutations(draw, valid: dict):
-    if draw(st.integers(0, 4)) == 0:
-        return draw(json_values)
-    keys = st.sampled_from(sorted(valid)) | st.text(max_size=8)
-    return {**valid, **draw(st.dictionaries(keys, json_values, min_size=1, max_size=3))}
-
-
-@pytest.mark.parametrize("action", list(FUZZED))
-def test_no_body_yields_a_500_on_these_steps_and_a_refused_one_changes_nothing(world, action):
-    role, prepare, valid = FUZZED[action]
-    booking = prepare(world)
-    client = world.client(role)
-
-    @settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-    @given(body=mutations(valid))
-    def check(body):
-        before, state = counts(), snapshot(booking)
-        amounts = list(Allowance.objects.values_list("amount_cents", flat=True))
-        response = client.post(
-            url(booking, action), json.dumps(body), content_type="application/json"
-        )
-        assert response.status_code in (200, 400, 409), response.content[:300]
-        if response.status_code != 200:
-            assert (counts(), snapshot(booking)) == (before, state)
-            assert list(Allowance.objects.values_list("amount_cents", flat=True)) == amounts
-
-    check()
