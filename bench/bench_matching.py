@@ -163,7 +163,7 @@ def _rank_lines():  # type: ignore[no-untyped-def]
 
 def run():  # type: ignore[no-untyped-def]
     sizes = os.environ.get("BENCH_MATCHING_SIZES", "small,medium,large").split(",")
-    for size in sizes:
-        yield from _size_lines(size.strip())
+    for size in filter(None, (s.strip() for s in sizes)):
+        yield from _size_lines(size)
     if os.environ.get("BENCH_MATCHING_RANK", "1") != "0":
         yield from _rank_lines()
