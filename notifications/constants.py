@@ -31,6 +31,9 @@ class MessageStatus(models.TextChoices):
 # Kinds that carry a calendar invitation (METHOD:REQUEST) for the booking.
 INVITATION_KINDS = (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CHANGED)
 
+# At most this many rows per delivery task (one task per change is the usual case).
+DELIVERY_BATCH = 50
+
 # Which side of a booking a message goes to (kept in Message.context["side"]).
 SIDE_INSTITUTION = "institution"
 SIDE_MEDIATOR = "mediator"

@@ -13,10 +13,20 @@ from typing import TYPE_CHECKING
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .conf import setting
 from .constants import SIDE_INSTITUTION, MessageKind
-from .ical import BERLIN, CalendarEvent, Party, event_for_booking, place_of
+from .ical import (
+    BERLIN,
+    Appointment,
+    CalendarEvent,
+    Party,
+    appointment_of,
+    event_for_appointment,
+    place_of,
+    translated,
+)
 from .links import (
     ACCEPT,
     DECLINE,
@@ -67,7 +77,7 @@ def booking_facts(booking: Booking) -> list[tuple[str, str]]:
         (_("When"), when(booking)),
         (_("Duration"), _("%(minutes)s minutes") % {"minutes": booking.duration_minutes}),
         (_("Mode"), str(booking.get_mode_display())),
-        (_("Place"), place_of(booking).text),
+        (_("Place"), place_of(appointment_of(booking)).text),
         (_("Institution"), booking.institution.name),
     ]
     if booking.case_reference:
@@ -75,15 +85,31 @@ def booking_facts(booking: Booking) -> list[tuple[str, str]]:
     return facts
 
 
-def contact_facts(booking: Booking, side: str) -> list[tuple[str, str]]:
+def contact_facts(appointment: Appointment, side: str) -> list[tuple[str, str]]:
     """Each side sees the other's contact person for this appointment only."""
     if side == SIDE_INSTITUTION:
-        mediator = booking.mediator
-        if mediator is None:
+        if not appointment.mediator_username:
             return []
-        name = mediator.user.get_full_name() or mediator.user.get_username()
-        return [(_("Language mediator"), _join(name, mediator.phone))]
-    return [(_("Contact person"), _join(booking.contact_name, booking.contact_phone))]
+        return [
+            (
+                translated("Language mediator"),
+                _join(appointment.mediator_name, appointment.mediator_phone or ""),
+            )
+        ]
+    return [
+        (
+            translated("Contact person"),
+            _join(appointment.contact_name, appointment.contact_phone),
+        )
+    ]
+
+
+# Marked for makemessages: the labels passed to translated().
+_MESSAGES = (
+    gettext_noop("Language mediator"),
+    gettext_noop("Contact person"),
+    gettext_noop("Case reference"),
+)
 
 
 def _booking_of(message: Message) -> Booking:
@@ -108,23 +134,25 @@ def organizer_of(message: Message) -> Party:
     return Party(email=sender_address(message.pool), name=message.pool.name if message.pool else "")
 
 
-def event_description(booking: Booking, side: str) -> str:
+def event_description(appointment: Appointment, side: str) -> str:
     """The calendar event's text: the case reference and the other side's contact."""
-    lines = [(_("Case reference"), booking.case_reference)] if booking.case_reference else []
-    lines += contact_facts(booking, side)
+    lines = []
+    if appointment.case_reference:
+        lines.append((translated("Case reference"), appointment.case_reference))
+    lines += contact_facts(appointment, side)
     return "\n".join(f"{label}: {value}" for label, value in lines)
 
 
 def calendar_event(message: Message, *, cancelled: bool, stamp: datetime.datetime) -> CalendarEvent:
-    booking = _booking_of(message)
-    return event_for_booking(
-        booking,
+    appointment = appointment_of(_booking_of(message))
+    return event_for_appointment(
+        appointment,
         stamp=stamp,
         cancelled=cancelled,
         organizer=organizer_of(message),
         attendees=(Party(email=message.recipient_email, name=message.recipient_name),),
         alarm_minutes_before=setting("ALARM_MINUTES_BEFORE"),
-        description=event_description(booking, message.context.get("side", "")),
+        description=event_description(appointment, message.context.get("side", "")),
     )
 
 
@@ -181,7 +209,7 @@ def _confirmed(message: Message) -> MailContent:
     return MailContent(
         subject=_("Confirmed: language mediation on %(when)s") % {"when": short_when(booking)},
         paragraphs=[text, _("The calendar invitation is attached.")],
-        facts=booking_facts(booking) + contact_facts(booking, side),
+        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
         event=calendar_event(message, cancelled=False, stamp=message.created_at),
     )
 
@@ -195,7 +223,7 @@ def _changed(message: Message) -> MailContent:
             _("The appointment was changed. These are the current details."),
             _("The updated calendar invitation is attached."),
         ],
-        facts=booking_facts(booking) + contact_facts(booking, side),
+        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
         event=calendar_event(message, cancelled=False, stamp=message.created_at),
     )
 
@@ -275,7 +303,7 @@ def _reminder(message: Message) -> MailContent:
     return MailContent(
         subject=_("Reminder: language mediation on %(when)s") % {"when": short_when(booking)},
         paragraphs=[_("A reminder of your appointment.")],
-        facts=booking_facts(booking) + contact_facts(booking, side),
+        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
     )
 
 

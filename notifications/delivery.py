@@ -22,13 +22,14 @@ import secrets
 import smtplib
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .conf import setting
@@ -77,52 +78,83 @@ def backoff_seconds(attempts: int) -> float:
 # -- the steps -----------------------------------------------------------------------------
 
 
-def message_claim(*, message_id: int, now: datetime.datetime) -> bool:
+def messages_claim(*, message_ids: list[int], now: datetime.datetime) -> list[Message]:
+    """Claim the due, pending rows among ``message_ids`` in one guarded UPDATE (which also
+    counts the attempt, sets a lease and a claim token) and load the rows this call got."""
+    token = uuid.uuid4().hex
     lease = datetime.timedelta(seconds=setting("LEASE_SECONDS"))
+    claimed = Message.objects.filter(
+        pk__in=message_ids, status=MessageStatus.PENDING, next_attempt_at__lte=now
+    ).update(
+        status=MessageStatus.SENDING,
+        attempts=F("attempts") + 1,
+        lease_until=now + lease,
+        claim=token,
+        updated_at=now,
+    )
+    if not claimed:
+        return []
+    return list(_loaded().filter(pk__in=message_ids, claim=token).order_by("pk"))
+
+
+def _finish(message: Message, *, status: str, error: str = "", **extra: Any) -> bool:
+    """Leave ``sending`` for our claim (also when the sweep took the row back to
+    ``pending`` meanwhile and nobody claimed it again)."""
     return bool(
         Message.objects.filter(
-            pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now
+            pk=message.pk,
+            claim=message.claim,
+            status__in=[MessageStatus.SENDING, MessageStatus.PENDING],
         ).update(
-            status=MessageStatus.SENDING,
-            attempts=F("attempts") + 1,
-            lease_until=now + lease,
-            updated_at=now,
+            status=status,
+            last_error=error[:2000],
+            lease_until=None,
+            updated_at=timezone.now(),
+            **extra,
         )
     )
 
 
-def _finish(message_id: int, *, status: str, error: str = "", **extra: Any) -> bool:
-    """Leave ``sending`` (or a ``pending`` row the sweep took back meanwhile)."""
-    return bool(
-        Message.objects.filter(
-            pk=message_id, status__in=[MessageStatus.SENDING, MessageStatus.PENDING]
-        ).update(status=status, last_error=error[:2000], updated_at=timezone.now(), **extra)
-    )
+def messages_deliver(
+    *, message_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, Outcome]:
+    """Deliver the rows that are due and nobody else has; see the module docstring.
+
+    Each row is finished on its own right after its send, so a worker that dies in the
+    middle of a batch leaves at most the one row in flight to be repeated.
+    """
+    now = now or timezone.now()
+    outcomes = dict.fromkeys(message_ids, NOTHING)
+    bugs: list[Exception] = []
+    for message in messages_claim(message_ids=message_ids, now=now):
+        try:
+            outcomes[message.pk] = _deliver_claimed(message, now=now)
+        except Exception as exc:  # a bug, already recorded as failed: go on with the rest
+            logger.exception("message %s failed with an error in our code", message.pk)
+            outcomes[message.pk] = Outcome(MessageStatus.FAILED, reason=repr(exc))
+            bugs.append(exc)
+    if bugs:
+        raise bugs[0]
+    return outcomes
 
 
 def message_deliver(*, message_id: int, now: datetime.datetime | None = None) -> Outcome:
-    """Deliver one row if it is due and nobody else has it; see the module docstring."""
+    return messages_deliver(message_ids=[message_id], now=now)[message_id]
+
+
+def _deliver_claimed(message: Message, *, now: datetime.datetime) -> Outcome:
     from .rendering import render_email
 
-    now = now or timezone.now()
-    if not message_claim(message_id=message_id, now=now):
-        return NOTHING
-    message = _load(message_id)
     reason = obsolete_reason(message, now=now)
     if reason:
-        _finish(message_id, status=MessageStatus.SKIPPED, error=reason, lease_until=None)
+        _finish(message, status=MessageStatus.SKIPPED, error=reason)
         return Outcome(MessageStatus.SKIPPED, reason=reason)
     try:
         email = render_email(message)
         connections.send(email)
     except Exception as exc:
         return _failed_attempt(message, exc)
-    _finish(
-        message_id,
-        status=MessageStatus.SENT,
-        sent_at=timezone.now(),
-        lease_until=None,
-    )
+    _finish(message, status=MessageStatus.SENT, sent_at=timezone.now())
     return Outcome(MessageStatus.SENT)
 
 
@@ -131,15 +163,14 @@ def _failed_attempt(message: Message, exc: Exception) -> Outcome:
     if is_transient(exc) and message.attempts < setting("MAX_ATTEMPTS"):
         delay = backoff_seconds(message.attempts)
         _finish(
-            message.pk,
+            message,
             status=MessageStatus.PENDING,
             error=error,
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
-            lease_until=None,
         )
         logger.warning("message %s: transient error, retry in %.0f s: %s", message.pk, delay, error)
         return Outcome(MessageStatus.PENDING, retry_in=delay, reason=error)
-    _finish(message.pk, status=MessageStatus.FAILED, error=error, lease_until=None)
+    _finish(message, status=MessageStatus.FAILED, error=error)
     if is_transient(exc) or isinstance(exc, smtplib.SMTPException):
         logger.warning("message %s failed: %s", message.pk, error)
         return Outcome(MessageStatus.FAILED, reason=error)
@@ -147,17 +178,18 @@ def _failed_attempt(message: Message, exc: Exception) -> Outcome:
     raise exc
 
 
-def _load(message_id: int) -> Message:
+def _loaded() -> QuerySet[Message]:
     return Message.objects.select_related(
         "pool",
         "offer",
+        "recipient_user",
         "booking__pool",
         "booking__institution",
         "booking__language",
         "booking__dialect",
         "booking__location__town",
         "booking__mediator__user",
-    ).get(pk=message_id)
+    )
 
 
 # -- obsolete at send time -----------------------------------------------------------------

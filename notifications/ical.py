@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from icalendar import (
     Alarm,
     Calendar,
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = datetime.UTC
 PRODID = "-//Sprachmittlerpool//Notifications//DE"
+
+# Serialised events kept per process (about 400 bytes each).
+CACHED_EVENTS = 20_000
 
 METHOD_REQUEST = "REQUEST"
 METHOD_CANCEL = "CANCEL"
@@ -160,7 +164,12 @@ def _address(party: Party, **params: str) -> vCalAddress:
 
 
 def calendar(events: list[CalendarEvent], *, method: str | None = None, name: str = "") -> bytes:
-    """A VCALENDAR with the Europe/Berlin VTIMEZONE and the events."""
+    """A VCALENDAR with the Europe/Berlin VTIMEZONE and the events.
+
+    icalendar serialises the calendar's own lines and every event; an event's text is kept
+    in a per-process cache keyed by the event itself, so a feed asked for again only
+    serialises the events that changed.
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -170,10 +179,27 @@ def calendar(events: list[CalendarEvent], *, method: str | None = None, name: st
     if name:
         cal.add("x-wr-calname", name)
         cal.add("x-wr-timezone", BERLIN.key)
-    cal.add_component(vtimezone(BERLIN.key))
-    for event in events:
-        cal.add_component(vevent(event))
-    return cal.to_ical()
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    if not head.endswith(end):
+        raise ValueError("unexpected serialisation of VCALENDAR")
+    return b"".join([head[: -len(end)], _vtimezone_bytes(BERLIN.key), *vevents(events), end])
+
+
+def vevents(events: list[CalendarEvent]) -> list[bytes]:
+    """The serialised VEVENTs; an event equal to one serialised before (every field, see
+    the frozen dataclass) comes from this process's cache."""
+    return [_vevent_bytes(event) for event in events]
+
+
+@lru_cache(maxsize=CACHED_EVENTS)
+def _vevent_bytes(event: CalendarEvent) -> bytes:
+    return vevent(event).to_ical()
+
+
+@lru_cache(maxsize=8)
+def _vtimezone_bytes(key: str) -> bytes:
+    return vtimezone(key).to_ical()
 
 
 def invitation(event: CalendarEvent) -> tuple[str, bytes]:
@@ -189,8 +215,105 @@ def feed(events: list[CalendarEvent], *, name: str) -> bytes:
 # -- a booking as an event -----------------------------------------------------------------
 
 
-def event_for_booking(
-    booking: Booking,
+@dataclass(frozen=True)
+class Appointment:
+    """What calendars (and e-mails) tell about a booking: read from a model instance for one
+    message, or from one row of ``values_list(*APPOINTMENT_COLUMNS)`` for a whole feed."""
+
+    booking_id: int
+    sequence: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    updated_at: datetime.datetime
+    status: str
+    mode: str
+    language_de: str
+    language_en: str
+    institution: str
+    place_name: str | None
+    address: str | None
+    postal_code: str | None
+    town: str | None
+    latitude: float | None
+    longitude: float | None
+    contact_name: str
+    contact_phone: str
+    case_reference: str
+    mediator_first_name: str | None
+    mediator_last_name: str | None
+    mediator_username: str | None
+    mediator_phone: str | None
+
+    @property
+    def language(self) -> str:
+        return self.language_de if _lang() == "de" else self.language_en
+
+    @property
+    def mediator_name(self) -> str:
+        full = f"{self.mediator_first_name or ''} {self.mediator_last_name or ''}".strip()
+        return full or self.mediator_username or ""
+
+
+# The columns of Appointment, in its field order, as Booking lookups.
+APPOINTMENT_COLUMNS = (
+    "pk",
+    "sequence",
+    "starts_at",
+    "ends_at",
+    "updated_at",
+    "status",
+    "mode",
+    "language__name_de",
+    "language__name_en",
+    "institution__name",
+    "location__name",
+    "location__address",
+    "location__postal_code",
+    "location__town__name",
+    "location__latitude",
+    "location__longitude",
+    "contact_name",
+    "contact_phone",
+    "case_reference",
+    "mediator__user__first_name",
+    "mediator__user__last_name",
+    "mediator__user__username",
+    "mediator__phone",
+)
+
+
+def appointment_of(booking: Booking) -> Appointment:
+    location, mediator = booking.location, booking.mediator
+    user = mediator.user if mediator is not None else None
+    return Appointment(
+        booking_id=booking.pk,
+        sequence=booking.sequence,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        updated_at=booking.updated_at,
+        status=booking.status,
+        mode=booking.mode,
+        language_de=booking.language.name_de,
+        language_en=booking.language.name_en,
+        institution=booking.institution.name,
+        place_name=location.name if location else None,
+        address=location.address if location else None,
+        postal_code=location.postal_code if location else None,
+        town=location.town.name if location else None,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        contact_name=booking.contact_name,
+        contact_phone=booking.contact_phone,
+        case_reference=booking.case_reference,
+        mediator_first_name=user.first_name if user else None,
+        mediator_last_name=user.last_name if user else None,
+        mediator_username=user.get_username() if user else None,
+        mediator_phone=mediator.phone if mediator else None,
+    )
+
+
+def event_for_appointment(
+    appointment: Appointment,
     *,
     stamp: datetime.datetime,
     cancelled: bool = False,
@@ -199,21 +322,21 @@ def event_for_booking(
     alarm_minutes_before: int | None = None,
     description: str = "",
 ) -> CalendarEvent:
-    """Build the event of a booking (translated texts: call inside translation.override)."""
-    language = booking.language.name_for(_lang())
-    summary = _("Language mediation %(language)s · %(institution)s") % {
-        "language": language,
-        "institution": booking.institution.name,
+    """The one event builder of invitations, cancellations and feeds (translated texts:
+    call inside translation.override)."""
+    summary = translated("Language mediation %(language)s · %(institution)s") % {
+        "language": appointment.language,
+        "institution": appointment.institution,
     }
     return CalendarEvent(
-        uid=booking_uid(booking.pk),
-        sequence=booking.sequence,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
+        uid=booking_uid(appointment.booking_id),
+        sequence=appointment.sequence,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
         stamp=stamp,
         summary=summary,
         description=description,
-        place=place_of(booking),
+        place=place_of(appointment),
         cancelled=cancelled,
         organizer=organizer,
         attendees=attendees,
@@ -221,30 +344,45 @@ def event_for_booking(
     )
 
 
-def place_of(booking: Booking) -> Place:
+def place_of(appointment: Appointment) -> Place:
     from bookings.constants import Mode
 
-    if booking.mode == Mode.ON_SITE and booking.location is not None:
-        loc = booking.location
+    if appointment.mode == Mode.ON_SITE and appointment.address:
         return Place(
-            text=f"{loc.name}, {loc.address}, {loc.postal_code} {loc.town.name}",
-            latitude=loc.latitude,
-            longitude=loc.longitude,
+            text=f"{appointment.place_name}, {appointment.address}, "
+            f"{appointment.postal_code} {appointment.town}",
+            latitude=appointment.latitude,
+            longitude=appointment.longitude,
         )
-    if booking.mode == Mode.PHONE:
-        text = _("By phone")
-    else:
-        text = _("By video")
-    if booking.contact_phone:
-        phone = _("Phone")
-        text = f"{text} · {phone}: {booking.contact_phone}"
+    text = translated("By phone") if appointment.mode == Mode.PHONE else translated("By video")
+    if appointment.contact_phone:
+        text = f"{text} · {translated('Phone')}: {appointment.contact_phone}"
     return Place(text=text)
+
+
+def translated(message: str) -> str:
+    """``gettext`` for the texts repeated in every event of a feed (cached per language)."""
+    return _translated(_lang(), message)
+
+
+@lru_cache(maxsize=512)
+def _translated(language: str, message: str) -> str:
+    return _(message)
 
 
 def _lang() -> str:
     from django.utils.translation import get_language
 
-    return get_language() or "de"
+    return (get_language() or "de").split("-")[0]
+
+
+# Marked for makemessages: the texts passed to translated().
+_MESSAGES = (
+    gettext_noop("Language mediation %(language)s · %(institution)s"),
+    gettext_noop("By phone"),
+    gettext_noop("By video"),
+    gettext_noop("Phone"),
+)
 
 
 # -- VTIMEZONE in RRULE form from the zone's POSIX rule ------------------------------------

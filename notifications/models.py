@@ -59,6 +59,8 @@ class Message(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Set by each claim: only the claimant finishes the row.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from config.queue import enqueue_on_commit
 
 from .conf import setting
-from .constants import SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
+from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
 from .models import Message
 from .recipients import institution_recipient, mediator_recipient
 from .services import message_build, messages_write, report_request_messages
@@ -36,7 +36,7 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     """Rows stuck in ``sending`` past their lease go back to ``pending`` (or ``failed``
     after the last attempt); rows ``pending`` long past their due time are enqueued again.
     Rows locked by a concurrent sweep are skipped (``skip_locked``)."""
-    from .tasks import deliver_message
+    from .tasks import deliver_messages
 
     now = now or timezone.now()
     batch = setting("SWEEP_BATCH")
@@ -74,8 +74,9 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
         Message.objects.filter(pk__in=overdue, status=MessageStatus.PENDING).update(
             next_attempt_at=now, updated_at=now
         )
-        for pk in [*retry, *overdue]:
-            enqueue_on_commit(deliver_message, pk)
+        due = [*retry, *overdue]
+        for start in range(0, len(due), DELIVERY_BATCH):
+            enqueue_on_commit(deliver_messages, due[start : start + DELIVERY_BATCH])
     return SweepResult(taken_back=len(retry), failed=len(exhausted), requeued=len(overdue))
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.queue import enqueue_on_commit
+from config.queue import enqueue_ids_on_commit, enqueue_on_commit
 
-from .constants import SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
+from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
 from .models import Message
 from .recipients import (
     Recipient,
@@ -86,10 +86,9 @@ def messages_write(rows: list[Message]) -> list[Message]:
             except IntegrityError:
                 continue
             created.append(row)
-    from .tasks import deliver_message
+    from .tasks import deliver_messages
 
-    for row in created:
-        enqueue_on_commit(deliver_message, row.pk)
+    enqueue_ids_on_commit(deliver_messages, [row.pk for row in created], batch_size=DELIVERY_BATCH)
     return created
 
 
@@ -106,9 +105,9 @@ def message_resend(*, message: Message) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
-        from .tasks import deliver_message
+        from .tasks import deliver_messages
 
-        enqueue_on_commit(deliver_message, message.pk)
+        enqueue_on_commit(deliver_messages, [message.pk])
     return bool(updated)
 
 

@@ -1,6 +1,6 @@
 """Celery tasks: thin wrappers that take ids, load fresh state and call one function.
 
-``deliver_message`` runs with ``acks_late`` and ``reject_on_worker_lost``: a worker that
+``deliver_messages`` runs with ``acks_late`` and ``reject_on_worker_lost``: a worker that
 dies mid-task leaves the task message to be delivered again, and the guarded status update
 makes that repeat harmless. What a lost task leaves behind, the beat sweep picks up.
 """
@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .delivery import message_deliver
+from .delivery import messages_deliver
 from .periodic import outbox_sweep, reminders_write, report_requests_write
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def deliver_message(message_id: int) -> str:
-    outcome = message_deliver(message_id=message_id)
-    if outcome.retry_in is not None:
-        # The row is pending with next_attempt_at set; should this task be lost, the sweep
-        # enqueues the row again once it is overdue.
-        deliver_message.apply_async((message_id,), countdown=outcome.retry_in)
-    return outcome.status
+def deliver_messages(message_ids: list[int]) -> dict[int, str]:
+    """Deliver the outbox rows of one change (or of one sweep) over one SMTP connection."""
+    outcomes = messages_deliver(message_ids=message_ids)
+    for message_id, outcome in outcomes.items():
+        if outcome.retry_in is not None:
+            # The row is pending with next_attempt_at set; should this task be lost, the
+            # sweep enqueues the row again once it is overdue.
+            deliver_messages.apply_async(([message_id],), countdown=outcome.retry_in)
+    return {message_id: outcome.status for message_id, outcome in outcomes.items()}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

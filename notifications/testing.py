@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -87,6 +88,8 @@ class RecordingSmtpServer:
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
+        # aiosmtpd logs every SMTP command at INFO: that would slow the server down.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.handler = _Handler()
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
@@ -134,13 +137,24 @@ def database_url() -> str:
     auth = quote(s["USER"] or "postgres")
     if s.get("PASSWORD"):
         auth += ":" + quote(s["PASSWORD"])
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    # A worker keeps its connection between tasks, as a production worker should.
+    return f"postgres://{auth}@{host}/{s['NAME']}?conn_max_age=60"
 
 
 def broker_url() -> str:
-    """The Redis broker for live tests: CELERY_BROKER_URL or REDIS_URL, else DB 3 locally."""
+    """The Redis broker for live tests and benches: ``CELERY_BROKER_URL`` or ``REDIS_URL``.
+
+    Its database is flushed, so it must be one of the caller's own (CI sets REDIS_URL to a
+    database of its own): there is deliberately no default.
+    """
     url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
-    return url or "redis://127.0.0.1:6379/3"
+    if not url or not url.startswith("redis"):
+        raise RuntimeError(
+            "Set REDIS_URL (or CELERY_BROKER_URL) to a Redis database of your own, e.g. "
+            "redis://127.0.0.1:6379/3: the live tests and benches flush it."
+        )
+    return url
 
 
 def redis_client(url: str) -> Any:

@@ -230,3 +230,18 @@ def test_a_phone_appointment_names_the_phone_details_as_location(staff, mediator
 
 def test_icalendar_is_the_library_we_parse_with():
     assert icalendar.__version__.startswith("7.")
+
+
+def test_a_cached_event_is_served_as_it_was_serialised_and_any_change_shows():
+    from notifications.ical import vevents
+
+    first = event(DST_STARTS[0], sequence=4)
+    changed = event(DST_STARTS[0], sequence=5)
+
+    cold = calendar([first])
+    warm = calendar([first])
+    [text] = vevents([changed])
+
+    assert warm == cold
+    assert b"SEQUENCE:5" in text and b"SEQUENCE:4" not in text
+    assert read_with_icalendar(warm).walk("VEVENT")[0].decoded("SEQUENCE") == 4

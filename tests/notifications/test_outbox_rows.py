@@ -57,13 +57,20 @@ def test_a_rolled_back_change_leaves_no_row_and_enqueues_nothing(
     assert booking.status == Status.REQUESTED
 
 
-def test_delivery_is_enqueued_only_after_commit(
-    booking, mediator, django_capture_on_commit_callbacks
+def test_delivery_is_enqueued_once_per_change_only_after_commit(
+    booking, mediator, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from notifications import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.deliver_messages, "apply_async", lambda args, **kw: sent.append(args))
     with django_capture_on_commit_callbacks() as callbacks:
         confirm(booking, mediator)
+        assert sent == []  # nothing leaves before the commit
 
-    assert len(callbacks) == 2
+    for callback in callbacks:
+        callback()
+    assert sent == [(sorted(Message.objects.values_list("pk", flat=True)),)]
 
 
 def test_a_change_after_confirmation_writes_changed_messages(confirmed, mediator):

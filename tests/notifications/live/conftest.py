@@ -5,10 +5,11 @@ The worker must share the database with the test, so these tests need PostgreSQL
 are deselected, and the run says so at the end. When PostgreSQL or Redis is configured but
 not reachable, they fail.
 
-Broker: ``CELERY_BROKER_URL`` or ``REDIS_URL``, else ``redis://127.0.0.1:6379/3``. The
-tests flush that Redis database (it must be theirs alone) instead of restarting the shared
-Redis server: for the worker, an emptied database is what a restart of a Redis that keeps
-nothing on disk looks like. In CI, which owns its Redis, a full restart would do as well.
+Broker: ``CELERY_BROKER_URL`` or ``REDIS_URL`` (required; e.g. ``redis://127.0.0.1:6379/3``).
+The tests flush that Redis database, so it must be theirs alone, instead of restarting the
+Redis server other developers share: for the worker, an emptied database is what a restart
+of a Redis that keeps nothing on disk looks like. In CI, which owns its Redis, a full
+restart would do as well.
 """
 
 from dataclasses import dataclass, field

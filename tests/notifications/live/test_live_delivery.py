@@ -12,7 +12,7 @@ from notifications.ical import booking_uid
 from notifications.models import Message
 from notifications.periodic import outbox_sweep
 from notifications.services import alert_notify
-from notifications.tasks import deliver_message
+from notifications.tasks import deliver_messages
 from notifications.testing import (
     flush_broker,
     kill_broker_clients,
@@ -76,8 +76,10 @@ def test_a_confirmation_is_delivered_exactly_once_even_when_its_task_runs_again(
     confirm(autumn, mediator)
     confirm(spring, mediator)
     wait_until(lambda: len(live.smtp.received) == 4, timeout=60, what="four e-mails")
-    for message in Message.objects.all():  # the same tasks once more, and the sweep
-        deliver_message.delay(message.pk)
+    ids = list(Message.objects.values_list("pk", flat=True))
+    deliver_messages.delay(ids)  # the same deliveries once more, and the sweep
+    for pk in ids:
+        deliver_messages.delay([pk])
     outbox_sweep()
     sentinel = drain(live)
 

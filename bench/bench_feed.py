@@ -1,0 +1,71 @@
+"""Calendar feed of a mediator with 1,000 bookings, fetched through the URL (goal: < 200 ms).
+
+Uses the database of ``DATABASE_URL`` (PostgreSQL, like every bench; migrated first); the
+data lives in a pool of its own ("bench-feed") that is deleted again at the end.
+``BENCH_FEED_EVENTS`` (default 1000) and ``BENCH_FEED_RUNS`` (default 30) change the size.
+
+The first request serialises every event (``cold_ms``); later requests serialise only what
+changed, so the median is what a subscribed calendar sees when it polls. Prints
+``{"bench": "feed", "events": 1000, "median_ms": ..., "p95_ms": ..., "cold_ms": ...}``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+EVENTS = int(os.environ.get("BENCH_FEED_EVENTS", "1000"))
+RUNS = int(os.environ.get("BENCH_FEED_RUNS", "30"))
+SLUG = "bench-feed"
+
+
+def run():
+    from urllib.parse import urlparse
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from bench.bench_outbox import _clean, make_bookings
+    from bookings.constants import Status
+    from bookings.models import Booking
+    from notifications.feeds import calendar_feed_get, feed_url
+
+    call_command("migrate", verbosity=0, interactive=False)
+    _clean(SLUG)
+    try:
+        pairs = make_bookings(EVENTS, slug=SLUG, mediators=1)
+        mediator = pairs[0][1]
+        Booking.objects.filter(pool__slug=SLUG).update(status=Status.CONFIRMED, mediator=mediator)
+        path = urlparse(feed_url(calendar_feed_get(mediator=mediator))).path
+        client = Client()
+        timings = []
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        for _ in range(RUNS):
+            queries.clear()
+            started = time.perf_counter()
+            with connection.execute_wrapper(count):
+                response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+            assert response.content.count(b"BEGIN:VEVENT") == EVENTS
+        conditional = client.get(path, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert conditional.status_code == 304
+    finally:
+        _clean(SLUG)
+    ordered = sorted(timings)
+    yield {
+        "bench": "feed",
+        "events": EVENTS,
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1),
+        "cold_ms": round(timings[0], 1),
+        "queries": len(queries),
+        "database": connection.vendor,
+    }

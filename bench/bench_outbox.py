@@ -1,0 +1,242 @@
+"""Outbox throughput: messages through the real Celery worker into a loopback SMTP server,
+against a plain ``smtplib`` loop into the same server in the same run (goal: ratio ≥ 0.5).
+
+Needs PostgreSQL and Redis, like the live tests:
+
+- ``DATABASE_URL=postgres://...`` — the database is migrated; the data lives in a pool of
+  its own ("bench-outbox") that is deleted again at the end, so the database can be reused.
+  The worker process shares it.
+- ``CELERY_BROKER_URL`` or ``REDIS_URL`` — the broker (required, e.g.
+  ``redis://127.0.0.1:6379/3``); that Redis database is flushed, so give the bench an index
+  of its own.
+- ``BENCH_OUTBOX_MESSAGES`` (default 2000), ``BENCH_OUTBOX_CONCURRENCY`` (worker processes,
+  default the number of cores).
+
+Both sides send the same kind of message (a booking confirmation with its calendar
+invitation); the worker renders each one, claims and finishes its outbox row, and reuses
+its SMTP connection. The clock of the outbox starts at the commit that enqueues the tasks
+and stops when the SMTP server has accepted the last message.
+
+Prints ``{"bench": "outbox", "messages": 2000, "outbox_per_s": ..., "smtplib_per_s": ...,
+"ratio": ...}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MESSAGES = int(os.environ.get("BENCH_OUTBOX_MESSAGES", "2000"))
+# Delivery waits on SMTP and PostgreSQL more than it computes: two processes per core.
+CONCURRENCY = int(os.environ.get("BENCH_OUTBOX_CONCURRENCY", str(2 * (os.cpu_count() or 2))))
+SLUG = "bench-outbox"
+MEDIATORS = 20
+
+
+def _clean(slug: str = SLUG) -> None:
+    from django.contrib.auth import get_user_model
+
+    from bookings.models import Booking
+    from institutions.models import Institution, Pool
+    from mediators.models import Mediator
+    from notifications.models import Message
+
+    pool = Pool.objects.filter(slug=slug).first()
+    if pool is None:
+        return
+    Message.objects.filter(pool=pool).delete()
+    Booking.objects.filter(pool=pool).delete()
+    users = list(Mediator.objects.filter(pool=pool).values_list("user_id", flat=True))
+    users += list(Institution.objects.filter(pool=pool).values_list("staff__user_id", flat=True))
+    Mediator.objects.filter(pool=pool).delete()
+    Institution.objects.filter(pool=pool).delete()
+    get_user_model().objects.filter(pk__in=[u for u in users if u]).delete()
+    pool.delete()
+
+
+def make_bookings(count: int, *, slug: str = SLUG, mediators: int = MEDIATORS) -> list:
+    """A pool with one school and ``mediators`` mediators; ``count`` requested bookings,
+    each mediator's an hour apart (no overlaps). Returns (booking, mediator) pairs."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from bookings.constants import Field, Mode, Status
+    from bookings.models import Booking
+    from institutions.models import Institution, Location, Pool, Staff, Town
+    from mediators.models import Language, Mediator
+
+    user_model = get_user_model()
+    pool = Pool.objects.create(
+        name="Bench", slug=slug, mail_sender="ki@bench.example", mail_footer="KI Bench"
+    )
+    town, _ = Town.objects.get_or_create(
+        name="Viersen", district="Kreis Viersen", defaults={"latitude": 51.25, "longitude": 6.39}
+    )
+    school = Institution.objects.create(pool=pool, name="Bench-Schule", kind="school", town=town)
+    place = Location.objects.create(
+        institution=school,
+        name="Hauptgebäude",
+        address="Schulstraße 1",
+        postal_code="41747",
+        town=town,
+        latitude=51.25,
+        longitude=6.39,
+    )
+    staff_user = user_model.objects.create(
+        username=f"{slug}-staff", email=f"{slug}-staff@bench.example", first_name="Lea"
+    )
+    Staff.objects.create(user=staff_user, institution=school)
+    team = [
+        Mediator.objects.create(
+            user=user_model.objects.create(
+                username=f"{slug}-m{i}", email=f"{slug}-m{i}@bench.example", first_name=f"M{i}"
+            ),
+            pool=pool,
+            gender="female",
+            home_postal_code="41747",
+            language="de" if i % 2 else "en",
+        )
+        for i in range(mediators)
+    ]
+    language, _ = Language.objects.get_or_create(
+        code="ara", defaults={"name_de": "Arabisch", "name_en": "Arabic"}
+    )
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=30)
+    bookings = Booking.objects.bulk_create(
+        Booking(
+            pool=pool,
+            institution=school,
+            requested_by=staff_user,
+            contact_name="Lea Lehrer",
+            contact_phone="02162 1234",
+            language=language,
+            starts_at=start + datetime.timedelta(hours=n // mediators),
+            ends_at=start + datetime.timedelta(hours=n // mediators, minutes=45),
+            duration_minutes=45,
+            mode=Mode.ON_SITE,
+            location=place,
+            field=Field.SCHOOL,
+            case_reference=f"B-{n}",
+            status=Status.REQUESTED,
+        )
+        for n in range(count)
+    )
+    return [(booking, team[n % mediators]) for n, booking in enumerate(bookings)]
+
+
+SMTPLIB_LOOP = """
+import smtplib, sys, time
+port, count, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+raw = open(path, "rb").read()
+with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+    started = time.perf_counter()
+    for n in range(count):
+        client.sendmail("ki@bench.example", [f"loop{n}@bench.example"], raw)
+    print(count / (time.perf_counter() - started))
+"""
+
+
+def _smtplib_loop(port: int, raw: bytes, count: int, log_dir: Path) -> float:
+    """A plain smtplib loop over one connection, in a process of its own like the worker
+    (so both pay the same round trips between processes), sending a rendered message."""
+    path = log_dir / "message.eml"
+    path.write_bytes(raw)
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SMTPLIB_LOOP, str(port), str(count), str(path)],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    return float(result.stdout)
+
+
+def run():
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from bookings.constants import ActorRole, Status
+    from bookings.state_machine import transition
+    from notifications.constants import MessageStatus
+    from notifications.models import Message
+    from notifications.rendering import render_email
+    from notifications.testing import (
+        CeleryWorker,
+        RecordingSmtpServer,
+        broker_url,
+        database_url,
+        flush_broker,
+        use_broker,
+        wait_until,
+    )
+
+    if connection.vendor != "postgresql" or not (
+        os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    ):
+        yield {"bench": "outbox", "error": "needs DATABASE_URL=postgres://... and REDIS_URL"}
+        return
+    call_command("migrate", verbosity=0, interactive=False)
+    _clean()
+    broker = broker_url()
+    flush_broker(broker)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
+    setup_started = time.perf_counter()
+    pairs = make_bookings(MESSAGES // 2)
+    with RecordingSmtpServer() as smtp, use_broker(broker):
+        worker = CeleryWorker(
+            database=database_url(),
+            broker=broker,
+            smtp_port=smtp.port,
+            log_dir=log_dir,
+            concurrency=CONCURRENCY,
+        )
+        try:
+            worker.start()
+            clock: dict[str, float] = {"worker": time.perf_counter()}
+            with transaction.atomic():
+                transaction.on_commit(lambda: clock.setdefault("start", time.perf_counter()))
+                for booking, mediator in pairs:
+                    transition(
+                        booking,
+                        to=Status.CONFIRMED,
+                        actor_role=ActorRole.SYSTEM,
+                        changes={"mediator": mediator},
+                    )
+            total = Message.objects.filter(pool__slug=SLUG).count()
+            wait_until(
+                lambda: len(smtp.handler.received) >= total,
+                timeout=600,
+                what="the outbox to be delivered",
+                every=0.01,
+            )
+            outbox_seconds = time.perf_counter() - clock["start"]
+            wait_until(
+                lambda: (
+                    Message.objects.filter(pool__slug=SLUG, status=MessageStatus.SENT).count()
+                    == total
+                ),
+                timeout=60,
+                what="every row to be marked sent",
+            )
+            assert len(smtp.received) == total, (total, len(smtp.received))
+            raw = render_email(Message.objects.filter(pool__slug=SLUG).first()).message()
+            smtplib_per_s = _smtplib_loop(smtp.port, raw.as_bytes(linesep="\r\n"), total, log_dir)
+        finally:
+            worker.stop()
+            flush_broker(broker)
+            _clean()
+    outbox_per_s = total / outbox_seconds
+    yield {
+        "bench": "outbox",
+        "messages": total,
+        "outbox_per_s": round(outbox_per_s, 1),
+        "smtplib_per_s": round(smtplib_per_s, 1),
+        "ratio": round(outbox_per_s / smtplib_per_s, 3),
+        "worker_concurrency": CONCURRENCY,
+        "setup_seconds": round(clock["start"] - setup_started, 1),
+        "worker_start_seconds": round(clock["worker"] - setup_started, 1),
+    }
