@@ -13,9 +13,12 @@ Needs PostgreSQL and Redis, like the live tests:
   default the number of cores).
 
 Both sides send the same kind of message (a booking confirmation with its calendar
-invitation); the worker renders each one, claims and finishes its outbox row, and reuses
-its SMTP connection. The clock of the outbox starts at the commit that enqueues the tasks
-and stops when the SMTP server has accepted the last message.
+invitation). The plain loop sends one already rendered message over and over; the worker
+renders each one (text, HTML, iCalendar, MIME), claims and finishes its outbox row, and
+reuses its SMTP connection. For context, ``render_and_send_loop_per_s`` renders and sends the
+same rows in a plain loop (no queue, no outbox bookkeeping). Each client runs in a process
+of its own, like the worker. The clock of the outbox starts at the commit that enqueues the
+tasks and stops when the SMTP server has accepted the last message.
 
 Prints ``{"bench": "outbox", "messages": 2000, "outbox_per_s": ..., "smtplib_per_s": ...,
 "ratio": ...}``.
@@ -141,6 +144,39 @@ with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
 """
 
 
+RENDERING_LOOP = """
+import os, smtplib, sys, time
+import django
+django.setup()
+from notifications.delivery import _loaded
+from notifications.rendering import render_email
+port, slug = int(sys.argv[1]), sys.argv[2]
+messages = list(_loaded().filter(pool__slug=slug).order_by("pk"))
+with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+    started = time.perf_counter()
+    for message in messages:
+        email = render_email(message)
+        raw = email.message().as_bytes(linesep="\\r\\n")
+        client.sendmail(email.from_email, email.recipients(), raw)
+    print(len(messages) / (time.perf_counter() - started))
+"""
+
+
+def _rendering_loop(port: int, database: str) -> float:
+    """For context: the same rows rendered and sent in a plain loop (no queue, no outbox
+    bookkeeping), in a process of its own."""
+    env = {**os.environ, "DATABASE_URL": database, "LOG_LEVEL": "WARNING", "DJANGO_DEBUG": "0"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", RENDERING_LOOP, str(port), SLUG],
+        capture_output=True,
+        check=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+    return float(result.stdout)
+
+
 def _smtplib_loop(port: int, raw: bytes, count: int, log_dir: Path) -> float:
     """A plain smtplib loop over one connection, in a process of its own like the worker
     (so both pay the same round trips between processes), sending a rendered message."""
@@ -225,6 +261,7 @@ def run():
             assert len(smtp.received) == total, (total, len(smtp.received))
             raw = render_email(Message.objects.filter(pool__slug=SLUG).first()).message()
             smtplib_per_s = _smtplib_loop(smtp.port, raw.as_bytes(linesep="\r\n"), total, log_dir)
+            rendering_per_s = _rendering_loop(smtp.port, database_url())
         finally:
             worker.stop()
             flush_broker(broker)
@@ -236,6 +273,7 @@ def run():
         "outbox_per_s": round(outbox_per_s, 1),
         "smtplib_per_s": round(smtplib_per_s, 1),
         "ratio": round(outbox_per_s / smtplib_per_s, 3),
+        "render_and_send_loop_per_s": round(rendering_per_s, 1),
         "worker_concurrency": CONCURRENCY,
         "setup_seconds": round(clock["start"] - setup_started, 1),
         "worker_start_seconds": round(clock["worker"] - setup_started, 1),

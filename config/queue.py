@@ -22,7 +22,8 @@ class _Batch:
     calls' commit callbacks to run (the others find it sent)."""
 
     def __init__(self, task: Task, size: int) -> None:
-        self.task, self.size, self.ids, self.sent = task, size, [], False
+        self.task, self.size, self.sent = task, size, False
+        self.ids: list[int] = []
 
     def send(self) -> None:
         if self.sent:

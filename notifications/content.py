@@ -328,9 +328,9 @@ def _report_request(message: Message) -> MailContent:
 
 
 def _account_invitation(message: Message) -> MailContent:
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.get(pk=message.recipient_user_id)
+    user = message.recipient_user
+    if user is None:
+        raise ValueError(f"message {message.pk} has no account to invite")
     pool_name = message.pool.name if message.pool else ""
     return MailContent(
         subject=_("Your access to the language mediation pool"),

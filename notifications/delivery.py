@@ -258,12 +258,16 @@ def _earlier_sent(message: Message, kind: str | None) -> bool:
         status__in=[MessageStatus.SENT, MessageStatus.SENDING],
     ).exclude(pk=message.pk)
     if kind == MessageKind.OFFER_MADE:
+        if message.offer_id is None:
+            return False
         return qs.filter(offer_id=message.offer_id, kind=kind).exists()
     if message.kind == MessageKind.STANDBY_RELEASE:
         return qs.filter(
             kind=MessageKind.STANDBY_REQUEST,
             context__standby_id=message.context.get("standby_id"),
         ).exists()
+    if message.booking_id is None:
+        return False
     return qs.filter(booking_id=message.booking_id, kind__in=INVITATION_KINDS).exists()
 
 

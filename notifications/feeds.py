@@ -137,7 +137,7 @@ def feed_render(feed_row: CalendarFeed, *, now: datetime.datetime | None = None)
     from bookings.constants import Status
 
     now = now or timezone.now()
-    language = feed_row.mediator.language if feed_row.mediator_id else "de"
+    language = feed_row.mediator.language if feed_row.mediator is not None else "de"
     side = SIDE_MEDIATOR if feed_row.mediator_id else SIDE_INSTITUTION
     rows = feed_bookings(feed_row, now=now).values_list(*APPOINTMENT_COLUMNS)
     with translation.override(message_language(language)):

@@ -170,6 +170,13 @@ def calendar(events: list[CalendarEvent], *, method: str | None = None, name: st
     in a per-process cache keyed by the event itself, so a feed asked for again only
     serialises the events that changed.
     """
+    head, end = _calendar_frame(method, name)
+    return b"".join([head, _vtimezone_bytes(BERLIN.key), *vevents(events), end])
+
+
+@lru_cache(maxsize=64)
+def _calendar_frame(method: str | None, name: str) -> tuple[bytes, bytes]:
+    """The VCALENDAR's own lines, split where the components go."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -179,11 +186,11 @@ def calendar(events: list[CalendarEvent], *, method: str | None = None, name: st
     if name:
         cal.add("x-wr-calname", name)
         cal.add("x-wr-timezone", BERLIN.key)
-    head = cal.to_ical()
+    text = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
-    if not head.endswith(end):
+    if not text.endswith(end):
         raise ValueError("unexpected serialisation of VCALENDAR")
-    return b"".join([head[: -len(end)], _vtimezone_bytes(BERLIN.key), *vevents(events), end])
+    return text[: -len(end)], end
 
 
 def vevents(events: list[CalendarEvent]) -> list[bytes]:

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from .content import MailContent, content_for
 from .ical import invitation, uid_domain
@@ -87,8 +86,3 @@ def _attach_calendar(email: EmailMultiAlternatives, content: MailContent) -> Non
     email.attach_alternative(text, f"text/calendar; method={method}")
     filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
     email.attach(filename, ics, "application/ics")
-
-
-def preview(message: Message) -> str:
-    """The text part, for the admin."""
-    return render_email(message).body or _("(empty)")

@@ -208,3 +208,54 @@ def test_a_reminder_for_a_cancelled_booking_is_not_sent(confirmed):
 
     assert outcome.status == MessageStatus.SKIPPED
     assert mail.outbox == []
+
+
+# -- claims and batches -----------------------------------------------------------------------
+
+
+def test_two_claims_of_the_same_rows_get_each_row_once(confirmed):
+    from notifications.delivery import messages_claim
+
+    ids = list(Message.objects.values_list("pk", flat=True))
+
+    first = messages_claim(message_ids=ids, now=timezone.now())
+    second = messages_claim(message_ids=ids, now=timezone.now())
+
+    assert sorted(m.pk for m in first) == sorted(ids)
+    assert second == []
+
+
+def test_a_stale_claimant_cannot_finish_a_row_claimed_again(confirmed):
+    from notifications.delivery import _finish, messages_claim
+
+    [old] = messages_claim(message_ids=[Message.objects.first().pk], now=timezone.now())
+    Message.objects.filter(pk=old.pk).update(status=MessageStatus.PENDING)  # the sweep
+    [new] = messages_claim(message_ids=[old.pk], now=timezone.now())
+
+    assert _finish(old, status=MessageStatus.SENT, sent_at=timezone.now()) is False
+    assert _finish(new, status=MessageStatus.SENT, sent_at=timezone.now()) is True
+
+
+def test_a_bug_in_one_message_of_a_batch_does_not_hold_up_the_others(confirmed, monkeypatch):
+    from notifications import rendering
+    from notifications.delivery import messages_deliver
+
+    real = rendering.content_for
+    broken_id = Message.objects.get(recipient_email="mona@example.org").pk
+
+    def content_for(message):
+        if message.pk == broken_id:
+            raise KeyError("a bug")
+        return real(message)
+
+    monkeypatch.setattr(rendering, "content_for", content_for)
+    ids = sorted(Message.objects.values_list("pk", flat=True))
+
+    with pytest.raises(KeyError):
+        messages_deliver(message_ids=ids)
+
+    assert dict(Message.objects.values_list("recipient_email", "status")) == {
+        "mona@example.org": MessageStatus.FAILED,
+        "lehrerin@example.org": MessageStatus.SENT,
+    }
+    assert [m.to for m in mail.outbox] == [["lehrerin@example.org"]]
