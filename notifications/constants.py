@@ -54,4 +54,6 @@ DEFAULTS = {
     # A cached SMTP connection idle longer than this is reopened before use.
     "SMTP_IDLE_SECONDS": 30,
     "ALARM_MINUTES_BEFORE": 60,
+    # Finished messages (and used offer links) are deleted after this many days.
+    "KEEP_DAYS": 180,
 }

@@ -5,6 +5,7 @@
 - ``reminders_write``: the reminder a day before (``Pool.reminder_hours_before``), to both
   sides; one per booking, sequence and side.
 - ``report_requests_write``: after the appointment, the mediator is asked for the report.
+- ``messages_prune``: finished messages are deleted after ``KEEP_DAYS``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,19 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
         for start in range(0, len(due), DELIVERY_BATCH):
             enqueue_on_commit(deliver_messages, due[start : start + DELIVERY_BATCH])
     return SweepResult(taken_back=len(retry), failed=len(exhausted), requeued=len(overdue))
+
+
+def messages_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete finished messages and used offer links older than ``KEEP_DAYS`` (data
+    minimisation: an outbox row holds an address and a name)."""
+    from .models import OfferLinkUse
+
+    now = now or timezone.now()
+    before = now - datetime.timedelta(days=setting("KEEP_DAYS"))
+    finished = [MessageStatus.SENT, MessageStatus.SKIPPED, MessageStatus.FAILED]
+    deleted, _by_model = Message.objects.filter(status__in=finished, updated_at__lt=before).delete()
+    OfferLinkUse.objects.filter(used_at__lt=before).delete()
+    return deleted
 
 
 def reminders_write(*, now: datetime.datetime | None = None) -> int:

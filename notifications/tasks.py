@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .delivery import messages_deliver
-from .periodic import outbox_sweep, reminders_write, report_requests_write
+from .periodic import messages_prune, outbox_sweep, reminders_write, report_requests_write
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -39,3 +39,8 @@ def send_reminders() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_report_requests() -> int:
     return report_requests_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def prune_messages() -> int:
+    return messages_prune()

@@ -68,6 +68,7 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     held: dict[str, threading.Event] = field(default_factory=dict)
     entered: dict[str, threading.Event] = field(default_factory=dict)
+    abandoned: dict[str, threading.Event] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -78,7 +79,11 @@ class _Handler:
                 # Wait in a thread, so other connections go on. Should the client die
                 # meanwhile, aiosmtpd cancels this coroutine and nothing is accepted.
                 loop = asyncio.get_running_loop()
-                await loop.run_in_executor(None, gate.wait, 120)
+                try:
+                    await loop.run_in_executor(None, gate.wait, 120)
+                except asyncio.CancelledError:
+                    self.abandoned[rcpt].set()
+                    raise
         with self.lock:
             self.received.append(Received(list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 2.0.0 OK: queued"
@@ -115,7 +120,12 @@ class RecordingSmtpServer:
         """Hold DATA for this recipient; returns the event set once a client is held."""
         self.handler.held[address] = threading.Event()
         self.handler.entered[address] = threading.Event()
+        self.handler.abandoned[address] = threading.Event()
         return self.handler.entered[address]
+
+    def abandoned(self, address: str) -> threading.Event:
+        """Set once the client of a held DATA went away: that message was not accepted."""
+        return self.handler.abandoned[address]
 
     def release(self, address: str) -> None:
         gate = self.handler.held.pop(address, None)

@@ -151,6 +151,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.send_report_requests",
         "schedule": 3600.0,
     },
+    "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
 }
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {
@@ -165,6 +166,7 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", d
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300)
 NOTIFICATIONS_PENDING_GRACE_SECONDS = env.int("NOTIFICATIONS_PENDING_GRACE_SECONDS", default=120)
 NOTIFICATIONS_UID_DOMAIN = env("NOTIFICATIONS_UID_DOMAIN", default="")
+NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

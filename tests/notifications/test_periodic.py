@@ -11,7 +11,12 @@ from bookings.models import Report
 from notifications import tasks
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.periodic import outbox_sweep, reminders_write, report_requests_write
+from notifications.periodic import (
+    messages_prune,
+    outbox_sweep,
+    reminders_write,
+    report_requests_write,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +193,22 @@ def test_no_report_request_for_a_cancelled_booking(confirmed):
     assert report_requests_write() == 0
 
 
+# -- pruning ---------------------------------------------------------------------------------
+
+
+def test_finished_messages_are_deleted_after_the_keeping_period_pending_ones_never(confirmed):
+    old_sent, old_pending = Message.objects.filter(booking=confirmed)
+    long_ago = timezone.now() - datetime.timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS + 1)
+    Message.objects.filter(pk=old_sent.pk).update(
+        status=MessageStatus.SENT, sent_at=long_ago, updated_at=long_ago
+    )
+    Message.objects.filter(pk=old_pending.pk).update(updated_at=long_ago)
+
+    assert messages_prune() == 1
+    assert messages_prune() == 0
+    assert list(Message.objects.values_list("pk", flat=True)) == [old_pending.pk]
+
+
 # -- beat ------------------------------------------------------------------------------------
 
 
@@ -200,5 +221,6 @@ def test_beat_runs_the_sweep_reminders_and_report_requests():
         "notifications.tasks.sweep_outbox",
         "notifications.tasks.send_reminders",
         "notifications.tasks.send_report_requests",
+        "notifications.tasks.prune_messages",
     ):
         assert name in scheduled and name in app.tasks
