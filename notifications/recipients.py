@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -21,14 +23,23 @@ class Recipient:
     user_id: int | None = None
 
 
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+SOURCE_LANGUAGE = "en"
+
+
 def message_language(code: str | None) -> str:
-    """The recipient's language where the site has it, German otherwise."""
+    """The recipient's language where the site has it and the e-mails have a catalogue
+    (``notifications/locale/<code>``; English is the source), German otherwise."""
     available = {lang for lang, _label in settings.LANGUAGES}
-    if code and code in available:
-        return code
-    if code and code.split("-")[0] in available:
-        return code.split("-")[0]
+    short = (code or "").split("-")[0]
+    if short in available and (short == SOURCE_LANGUAGE or _has_catalogue(short)):
+        return short
     return "de"
+
+
+@lru_cache(maxsize=32)
+def _has_catalogue(code: str) -> bool:
+    return (LOCALE_DIR / code / "LC_MESSAGES" / "django.po").exists()
 
 
 def _full_name(user: Any) -> str:

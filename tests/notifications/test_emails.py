@@ -81,6 +81,11 @@ def test_an_offer_shows_the_appointment_but_not_the_contact_person(booking, medi
     assert "Accept:" in email.body and "Decline:" in email.body
 
 
+@pytest.mark.parametrize("code", ["de", "en", "de-at"])
+def test_languages_with_a_catalogue_are_kept(code):
+    assert message_language(code) == code.split("-")[0]
+
+
 def test_a_language_without_a_catalogue_falls_back_to_german(booking):
     mediator = MediatorFactory(pool=booking.pool, language="ti")  # Tigrinya: no catalogue
     confirm(booking, mediator)
