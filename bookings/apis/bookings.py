@@ -65,6 +65,19 @@ def booking_in_reach(request, pk: int) -> Booking:
     return get_object_or_404(bookings_visible_to(request.user), pk=pk)
 
 
+def booking_change(request, pk: int, *, input_serializer, service) -> Response:
+    """The shape of every booking action: find the booking within reach (404 otherwise),
+    validate the body (400), call the service with the caller as actor and write the
+    access-log row in one transaction, answer with the booking as the caller now sees it."""
+    booking = booking_in_reach(request, pk)
+    serializer = input_serializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    with transaction.atomic():  # the change and its access-log row, or neither
+        service(booking=booking, actor=request.user, **serializer.validated_data)
+        access_log_record(booking=booking, user=request.user, action=CHANGE)
+    return booking_response(request, booking.pk, changed=True)
+
+
 class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
     """GET: bookings within reach (coordinators: the pool; staff: their institution;
     mediators: assigned or offered to them). POST: institution staff request an appointment
@@ -208,13 +221,9 @@ class BookingApproveApi(APIView):
 
     @extend_schema(request=OptionalReasonSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):
-        booking = booking_in_reach(request, pk)
-        serializer = OptionalReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            booking_approve(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
-        return booking_response(request, booking.pk, changed=True)
+        return booking_change(
+            request, pk, input_serializer=OptionalReasonSerializer, service=booking_approve
+        )
 
 
 class BookingRefuseApi(APIView):
@@ -225,13 +234,9 @@ class BookingRefuseApi(APIView):
 
     @extend_schema(request=ReasonSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):
-        booking = booking_in_reach(request, pk)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            booking_refuse(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
-        return booking_response(request, booking.pk, changed=True)
+        return booking_change(
+            request, pk, input_serializer=ReasonSerializer, service=booking_refuse
+        )
 
 
 class BookingCancelApi(APIView):
@@ -243,10 +248,6 @@ class BookingCancelApi(APIView):
 
     @extend_schema(request=ReasonSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):
-        booking = booking_in_reach(request, pk)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            booking_cancel(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
-        return booking_response(request, booking.pk, changed=True)
+        return booking_change(
+            request, pk, input_serializer=ReasonSerializer, service=booking_cancel
+        )

@@ -38,7 +38,7 @@ from ..services import (
     report_resolve,
 )
 from ..services.access_log import CHANGE
-from .bookings import REASON_MAX_LENGTH, OptionalReasonSerializer, booking_in_reach
+from .bookings import REASON_MAX_LENGTH, OptionalReasonSerializer, booking_change, booking_in_reach
 from .output import BookingDetailOutputSerializer, booking_response
 
 
@@ -166,10 +166,6 @@ class BookingNoShowApi(APIView):
 
     @extend_schema(request=OptionalReasonSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):
-        booking = booking_in_reach(request, pk)
-        serializer = OptionalReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            booking_mark_no_show(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
-        return booking_response(request, booking.pk, changed=True)
+        return booking_change(
+            request, pk, input_serializer=OptionalReasonSerializer, service=booking_mark_no_show
+        )

@@ -13,7 +13,7 @@ from config.api.permissions import IsInstitutionStaff, IsMediator
 from ..constants import MAX_ACTUAL_MINUTES, MAX_TICKET_CENTS, MAX_TRAVEL_KM, MAX_TRAVEL_MINUTES
 from ..services import access_log_record, report_confirm, report_dispute, report_submit
 from ..services.access_log import CHANGE
-from .bookings import REASON_MAX_LENGTH, ReasonSerializer, booking_in_reach
+from .bookings import REASON_MAX_LENGTH, ReasonSerializer, booking_change, booking_in_reach
 from .output import BookingDetailOutputSerializer, booking_response
 
 
@@ -86,10 +86,6 @@ class BookingDisputeReportApi(APIView):
 
     @extend_schema(request=ReasonSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):
-        booking = booking_in_reach(request, pk)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            report_dispute(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
-        return booking_response(request, booking.pk, changed=True)
+        return booking_change(
+            request, pk, input_serializer=ReasonSerializer, service=report_dispute
+        )
