@@ -3,6 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+# tests.services: @pytest.mark.postgres / @pytest.mark.redis, deselected locally without the
+# service, an error in CI. pytester: to test that rule.
+pytest_plugins = ["tests.services", "pytester"]
+
 
 def pytest_configure(config):
     """Compile the translation catalogues when a .po changed (as `make install` does)."""

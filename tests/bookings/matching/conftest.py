@@ -54,31 +54,3 @@ def messages(monkeypatch) -> Messages:
     for name in STANDBY_HOOKS:
         wrap(standby, name)
     return recorder
-
-
-# --- tests that need PostgreSQL ------------------------------------------------------------
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "postgresql: needs PostgreSQL (row locks, real concurrency); deselected on SQLite "
-        "during local runs, an error in CI (CI=1)",
-    )
-
-
-def pytest_collection_modifyitems(config, items):
-    import os
-
-    from django.db import connection
-
-    needs_pg = [item for item in items if item.get_closest_marker("postgresql")]
-    if not needs_pg or connection.vendor == "postgresql":
-        return
-    if os.environ.get("CI"):
-        raise pytest.UsageError(
-            f"{len(needs_pg)} tests need PostgreSQL but DATABASE_URL points to "
-            f"{connection.vendor}: CI must run them (set DATABASE_URL=postgres://...)."
-        )
-    config.hook.pytest_deselected(items=needs_pg)
-    items[:] = [item for item in items if not item.get_closest_marker("postgresql")]

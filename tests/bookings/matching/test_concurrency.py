@@ -25,7 +25,7 @@ from notifications.models import Message
 from .scenario import DAY, at, bulk_mediators, make_booking, make_pool
 
 pytestmark = [
-    pytest.mark.postgresql,
+    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -1,9 +1,9 @@
 """Real parts: a Celery worker process, the Redis broker, PostgreSQL and SMTP on loopback.
 
 The worker must share the database with the test, so these tests need PostgreSQL
-(``DATABASE_URL=postgres://...``; CI always sets it). On the default in-memory SQLite they
-are deselected, and the run says so at the end. When PostgreSQL or Redis is configured but
-not reachable, they fail.
+(``DATABASE_URL=postgres://...``) and Redis: they are marked ``postgres`` and ``redis``
+(tests/services.py): deselected on a local run without them, and the run says so at the end;
+an error in CI. When PostgreSQL or Redis is configured but not reachable, they fail.
 
 Broker: ``CELERY_BROKER_URL`` or ``REDIS_URL`` (required; e.g. ``redis://127.0.0.1:6379/3``).
 The tests flush that Redis database, so it must be theirs alone, instead of restarting the
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from notifications.testing import (
     CeleryWorker,
@@ -27,7 +26,6 @@ from notifications.testing import (
     use_broker,
 )
 
-HERE = Path(__file__).parent
 LEASE_SECONDS = 3
 GRACE_SECONDS = 1
 WORKER_ENV = {
@@ -35,31 +33,6 @@ WORKER_ENV = {
     "NOTIFICATIONS_PENDING_GRACE_SECONDS": str(GRACE_SECONDS),
     "NOTIFICATIONS_RETRY_BASE_SECONDS": "1",
 }
-_deselected: list[str] = []
-
-
-def _on_postgresql() -> bool:
-    return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-
-
-def pytest_collection_modifyitems(config, items):
-    if _on_postgresql():
-        return
-    live = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
-    if live:
-        _deselected.extend(item.nodeid for item in live)
-        items[:] = [item for item in items if item not in live]
-        config.hook.pytest_deselected(items=live)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _deselected:
-        terminalreporter.write_line(
-            f"NOT RUN: {len(_deselected)} live notification tests need a shared database: "
-            "set DATABASE_URL=postgres://... (CI does).",
-            yellow=True,
-            bold=True,
-        )
 
 
 @dataclass

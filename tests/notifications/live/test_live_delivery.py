@@ -26,7 +26,7 @@ from ..conftest import confirm
 from ..icalcheck import calendar_parts, read_with_icalendar, read_with_icaljs
 from .conftest import GRACE_SECONDS, LEASE_SECONDS
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 UTC = datetime.UTC
 INSTITUTION, MEDIATOR = "lehrerin@example.org", "mona@example.org"
