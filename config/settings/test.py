@@ -16,4 +16,8 @@ REST_FRAMEWORK = {
         "auth": "10000/minute",
     },
 }
+# Static files straight from the finders (static/ and the apps), looked up per request: the
+# tests need no collectstatic, and WhiteNoise does not warn about a missing STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 EMAIL_FILE_PATH = str(BASE_DIR / "var" / "test-mail")

@@ -351,7 +351,7 @@ def test_every_endpoint_of_these_modules_is_in_the_matrix():
     assert routes <= in_matrix, routes - in_matrix
 
 
-@pytest.mark.parametrize("method, path, target, expected", _rows())
+@pytest.mark.parametrize("method, path, target, expected", list(_rows()))
 def test_permission_matrix(world, method, path, target, expected):
     """One row of the table: each role's call runs in a savepoint that is rolled back, so
     every cell starts from the same world and an allowed change really succeeds."""

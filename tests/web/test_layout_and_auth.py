@@ -23,6 +23,16 @@ def test_signed_out_visitors_are_sent_to_the_sign_in_page(client):
     assert response["Location"].startswith(reverse("login"))
 
 
+def test_the_stylesheet_the_layout_links_is_served(client):
+    html = client.get(reverse("login")).content.decode()
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
+
+    response = client.get(href)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+
+
 def test_the_layout_is_german_by_default_with_lang_dir_skip_link_and_labelled_inputs(client):
     html = client.get(reverse("login")).content.decode()
 
