@@ -1,15 +1,28 @@
 """Fixtures shared by every test module."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 # tests.services: @pytest.mark.postgres / @pytest.mark.redis, deselected locally without the
 # service, an error in CI. pytester: to test that rule.
 pytest_plugins = ["tests.services", "pytester"]
 
+# Property tests: random examples (and the example database) locally; in CI the same
+# examples on every run, no deadline on a shared machine, and the blob that replays a
+# failure printed with it.
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, print_blob=True, database=None
+)
+
 
 def pytest_configure(config):
-    """Compile the translation catalogues when a .po changed (as `make install` does)."""
+    """Load the property tests' profile (before the test modules build their settings) and
+    compile the translation catalogues when a .po changed (as `make install` does)."""
+    from tests.services import in_ci
+
+    hypothesis_settings.load_profile("ci" if in_ci() else "default")
+
     import django
 
     django.setup()

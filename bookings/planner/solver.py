@@ -27,6 +27,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ortools.sat.python import cp_model
+
 from .engines import Candidate, Index, greedy, mean_load_minutes
 from .feasibility import MAX_GAP_MINUTES, clash, month_left, violations, week_left
 from .model import build, solve
@@ -44,6 +46,8 @@ class Outcome:
     subproblems: int = 0
     solved: int = 0
     kept_greedy: int = 0
+    # Solved subproblems whose fill (phase 1) was not proven the best in their time share.
+    unproven: int = 0
     fell_back: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -263,7 +267,9 @@ def _solve_group(
     began = time.monotonic()
     # Phase 1: the most requests filled (urgent as the tie-break), from greedy's answer.
     built.model.maximize(built.lexicographic())
-    first, _, _ = solve(built, seconds=max(0.1, share * 0.5), hint=fallback, workers=workers)
+    first, _, status = solve(built, seconds=max(0.1, share * 0.5), hint=fallback, workers=workers)
+    if status != cp_model.OPTIMAL:
+        outcome.unproven += 1
     best = fallback
     if first is not None and _score(first, group) > _score(fallback, group):
         best = first
@@ -306,8 +312,6 @@ def exact(
     )
     built.model.maximize(built.filled())
     answer, solver, status = solve(built, seconds=seconds, hint=hint, workers=workers)
-    from ortools.sat.python import cp_model
-
     return Exact(
         filled=len(answer or {}),
         optimal=status == cp_model.OPTIMAL,
