@@ -5,126 +5,14 @@ at phone (360 px) and desktop width go to var/screenshots/; no page loads anythi
 another host."""
 
 import datetime
-import os
-import re
-from pathlib import Path
-from urllib.parse import urlparse
 
-import pytest
-from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from bookings.constants import Status
 from bookings.models import Booking
-from tests.institutions.factories import (
-    CoordinatorFactory,
-    InstitutionFactory,
-    LocationFactory,
-    PoolFactory,
-    StaffFactory,
-    UserFactory,
-)
-from tests.mediators.factories import (
-    AvailabilitySlotFactory,
-    LanguageFactory,
-    MediatorFactory,
-    MediatorLanguageFactory,
-)
 
+from .browser import PASSWORD, Visitor
 from .conftest import BERLIN
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
-PASSWORD = "secret-pass-123"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still synchronous, so Django must not refuse them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: .ci/run installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-class Visitor:
-    """One person's browser tab; remembers every request to check the hosts."""
-
-    def __init__(self, browser, live_server, name: str, language: str = "de"):
-        self.base = live_server.url
-        self.context = browser.new_context(viewport=DESKTOP, locale=language)
-        self.page = self.context.new_page()
-        self.name = name
-        self.requested_hosts: set[str] = set()
-        self.page.on(
-            "request", lambda request: self.requested_hosts.add(urlparse(request.url).netloc)
-        )
-        self.pages_html: list[tuple[str, str]] = []
-
-    def go(self, path: str):
-        self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
-        self.pages_html.append((path, self.page.content()))
-
-    def sign_in(self, username: str):
-        self.go("/accounts/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("main button[type=submit]")
-        self.page.wait_for_load_state("networkidle")
-
-    def shoot(self, label: str):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for width_name, size in (("360", PHONE), ("desktop", DESKTOP)):
-            self.page.set_viewport_size(size)
-            self.page.screenshot(
-                path=str(SCREENSHOTS / f"{self.name}-{label}-{width_name}.png"), full_page=True
-            )
-        self.page.set_viewport_size(DESKTOP)
-        self.pages_html.append((label, self.page.content()))
-
-    def other_hosts(self) -> set[str]:
-        own = urlparse(self.base).netloc
-        linked = set()
-        for _path, html in self.pages_html:
-            for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
-                linked.add(urlparse(url).netloc)
-        return (self.requested_hosts | linked) - {own}
-
-
-@pytest.fixture
-def pool_with_people(transactional_db):
-    pool = PoolFactory(min_notice_working_days=0, name="KI Kreis Viersen")
-    institution = InstitutionFactory(pool=pool, name="Grundschule Am Park")
-    LocationFactory(institution=institution, name="Hauptgebäude", address="Parkstraße 1")
-    arabic = LanguageFactory(code="ara", name_de="Arabisch", name_en="Arabic")
-    staff = StaffFactory(
-        institution=institution, user=UserFactory(username="schule", password=PASSWORD)
-    )
-    mediator = MediatorFactory(
-        pool=pool,
-        language="ar",
-        user=UserFactory(username="amal", first_name="Amal", last_name="Haddad", password=PASSWORD),
-    )
-    MediatorLanguageFactory(mediator=mediator, language=arabic)
-    for weekday in range(7):
-        AvailabilitySlotFactory(mediator=mediator, weekday=weekday)
-    coordinator = CoordinatorFactory(pool=pool, user=UserFactory(username="ki", password=PASSWORD))
-    return {"staff": staff, "mediator": mediator, "coordinator": coordinator, "arabic": arabic}
 
 
 def test_request_accept_confirm_and_count_in_the_statistics(browser, live_server, pool_with_people):

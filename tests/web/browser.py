@@ -1,0 +1,136 @@
+"""A real browser for the page tests: Debian's Chromium driven by Playwright against the live
+server. ``Visitor`` is one person's tab; it remembers every request (no page may load anything
+from another host) and runs axe-core (installed by ``npm ci``, injected from node_modules, never
+from the network) to check the page against the WCAG 2 A/AA rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.conf import settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+WIDTHS = (("360", PHONE), ("desktop", DESKTOP))
+PASSWORD = "secret-pass-123"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# What a keyboard user sees on the focused element: a ring (outline) or a shadow.
+FOCUS_STYLE_JS = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  return {
+    tag: element.tagName.toLowerCase(),
+    id: element.id,
+    name: element.getAttribute("name"),
+    href: element.getAttribute("href"),
+    text: (element.innerText || element.value || "").trim().slice(0, 40),
+    outline: style.outlineStyle !== "none" ? parseFloat(style.outlineWidth) : 0,
+    shadow: style.boxShadow !== "none",
+  };
+}"""
+
+
+class Visitor:
+    """One person's browser tab; remembers every request to check the hosts."""
+
+    def __init__(self, browser, live_server, name: str, language: str = "de"):
+        self.base = live_server.url
+        self.context = browser.new_context(viewport=DESKTOP, locale=language)
+        self.page = self.context.new_page()
+        self.name = name
+        self.requested_hosts: set[str] = set()
+        self.page.on(
+            "request", lambda request: self.requested_hosts.add(urlparse(request.url).netloc)
+        )
+        self.pages_html: list[tuple[str, str]] = []
+
+    def go(self, path: str):
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+        self.pages_html.append((path, self.page.content()))
+
+    def sign_in(self, username: str):
+        self.go("/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.click("main button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+
+    def shoot(self, label: str):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for width_name, size in WIDTHS:
+            self.page.set_viewport_size(size)
+            self.page.screenshot(
+                path=str(SCREENSHOTS / f"{self.name}-{label}-{width_name}.png"), full_page=True
+            )
+        self.page.set_viewport_size(DESKTOP)
+        self.pages_html.append((label, self.page.content()))
+
+    def axe_violations(self, label: str) -> list[str]:
+        """The WCAG 2 A/AA violations axe-core finds on the current page at phone and at
+        desktop width, one readable line per rule and element."""
+        self.page.add_script_tag(path=str(AXE))
+        found: list[str] = []
+        for width_name, size in WIDTHS:
+            self.page.set_viewport_size(size)
+            result = self.page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+                " resultTypes: ['violations']})",
+                WCAG_A_AA,
+            )
+            for violation in result["violations"]:
+                for node in violation["nodes"]:
+                    found.append(
+                        f"{self.name} {label} @{width_name}: {violation['id']} "
+                        f"({violation['impact']}) {violation['help']} — "
+                        f"{' '.join(node['target'])}: {node['failureSummary']}".replace("\n", " ")
+                    )
+        self.page.set_viewport_size(DESKTOP)
+        return found
+
+    def focused(self) -> dict:
+        """The focused element and the width of its focus ring."""
+        return self.page.evaluate(FOCUS_STYLE_JS)
+
+    def tab_to(self, selector: str, *, backwards: bool = False, most: int = 60) -> dict:
+        """Press Tab (or Shift+Tab) until the element matching ``selector`` has the focus;
+        every element passed on the way must show a focus indicator."""
+        key = "Shift+Tab" if backwards else "Tab"
+        for _press in range(most):
+            self.page.keyboard.press(key)
+            focused = self.focused()
+            assert focused["outline"] >= 2 or focused["shadow"], (
+                f"no visible focus indicator on {focused}"
+            )
+            if self.page.evaluate("s => document.activeElement.matches(s)", selector):
+                return focused
+        raise AssertionError(f"{selector} is not reachable with {key} ({most} presses)")
+
+    def arrow_to(self, value: str, *, most: int = 30):
+        """Press ArrowDown in the focused list until it shows ``value``."""
+        for _press in range(most):
+            if self.page.evaluate("document.activeElement.value") == value:
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"{value} is not in the focused list")
+
+    def other_hosts(self) -> set[str]:
+        own = urlparse(self.base).netloc
+        linked = set()
+        for _path, html in self.pages_html:
+            for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html):
+                linked.add(urlparse(url).netloc)
+        return (self.requested_hosts | linked) - {own}
