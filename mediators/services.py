@@ -1,5 +1,5 @@
-"""Services that change mediators: onboarding, profile, languages, availability, absences and
-conflicts of interest."""
+"""Services that change mediators: onboarding (with the invitation), profile, languages,
+availability, absences and conflicts of interest."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bookings.constants import CASE_REFERENCE_MAX_LENGTH
 from bookings.exceptions import DomainError
 from institutions.models import Pool
 from institutions.selectors import coordinates_for_postal_code
+from notifications.services import account_invitation_notify
 
 from .models import (
     Absence,
@@ -166,6 +167,35 @@ def mediator_create(
         mediator.full_clean()
         mediator.save()
         _replace_languages(mediator, languages)
+    return mediator
+
+
+def mediator_onboard(
+    *,
+    pool: Pool,
+    email: str,
+    first_name: str,
+    last_name: str,
+    gender: str,
+    home_postal_code: str,
+    languages: Sequence[LanguageSkill] = (),
+    **profile: Any,
+) -> Mediator:
+    """A coordinator onboards a mediator: ``mediator_create`` (account, profile, languages) and
+    the e-mail with the link to choose a password, in the mediator's language. One change:
+    both or neither, so a refused onboarding leaves no account and sends nothing."""
+    with transaction.atomic():
+        mediator = mediator_create(
+            pool=pool,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            gender=gender,
+            home_postal_code=home_postal_code,
+            languages=languages,
+            **profile,
+        )
+        account_invitation_notify(user=mediator.user, pool=pool, language=mediator.language)
     return mediator
 
 

@@ -1,11 +1,14 @@
-"""Mediator services: onboarding, profile, availability, absences, conflicts of interest."""
+"""Mediator services: onboarding with its invitation, profile, availability, absences,
+conflicts of interest."""
 
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 
 from bookings.exceptions import DomainError
-from mediators.models import AvailabilitySlot, ConflictOfInterest, MediatorLanguage
+from mediators.models import AvailabilitySlot, ConflictOfInterest, Mediator, MediatorLanguage
 from mediators.selectors import language_by_code
 from mediators.services import (
     MEDIATOR_EDITABLE,
@@ -14,8 +17,12 @@ from mediators.services import (
     availability_slot_create,
     conflict_declare,
     mediator_create,
+    mediator_onboard,
     mediator_update,
 )
+from notifications.constants import MessageKind
+from notifications.models import Message
+from notifications.services import account_invitation_notify
 from tests.institutions.factories import CoordinatorFactory, PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
@@ -147,3 +154,113 @@ def test_an_empty_or_overlong_case_reference_is_refused(case_reference):
             mediator=MediatorFactory(), case_reference=case_reference, recorded_by=None
         )
     assert not ConflictOfInterest.objects.exists()
+
+
+ONBOARDING = {
+    "email": "Semhar.Tesfay@Example.org",
+    "first_name": "Semhar",
+    "last_name": "Tesfay",
+    "gender": "female",
+    "home_postal_code": "41747",
+    "language": "en",
+    "training_completed_on": datetime.date(2026, 1, 10),
+}
+
+
+def onboarding_footprint() -> tuple[int, int, int, int]:
+    """Accounts, mediators, their languages and messages: what an onboarding writes."""
+    return (
+        get_user_model().objects.count(),
+        Mediator.objects.count(),
+        MediatorLanguage.objects.count(),
+        Message.objects.count(),
+    )
+
+
+def test_onboarding_creates_account_profile_languages_and_the_invitation_together():
+    pool = PoolFactory()
+    tigrinya = language_by_code("tir")
+
+    mediator = mediator_onboard(
+        pool=pool, languages=[LanguageSkill(language=tigrinya, level=4)], **ONBOARDING
+    )
+
+    user = mediator.user
+    assert (user.username, user.email) == ("semhar.tesfay@example.org",) * 2
+    assert not user.has_usable_password(), "the invitation lets them choose a password"
+    assert (mediator.pool, mediator.language) == (pool, "en")
+    assert mediator.home_latitude is not None
+    assert [(row.language, row.level) for row in mediator.languages.all()] == [(tigrinya, 4)]
+    invitation = Message.objects.get()
+    assert (invitation.kind, invitation.recipient_user, invitation.language) == (
+        MessageKind.ACCOUNT_INVITATION,
+        user,
+        "en",
+    )
+    assert (invitation.recipient_email, invitation.pool) == (user.email, pool)
+
+
+def an_unknown_postal_code_without_coordinates():
+    return {"home_postal_code": "10115"}
+
+
+def a_certificate_expiring_before_its_inspection():
+    # Checked after the account is written: the account must go again.
+    return {
+        "police_certificate_inspected_on": datetime.date(2026, 3, 1),
+        "police_certificate_valid_until": datetime.date(2026, 2, 1),
+    }
+
+
+def the_same_language_twice():
+    skill = LanguageSkill(language=language_by_code("tir"), level=4)
+    return {"languages": [skill, skill]}
+
+
+@pytest.mark.parametrize(
+    ("bad_input", "field"),
+    [
+        (an_unknown_postal_code_without_coordinates, "home_postal_code"),
+        (a_certificate_expiring_before_its_inspection, "police_certificate_valid_until"),
+        (the_same_language_twice, "languages"),
+    ],
+)
+def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_input, field):
+    pool = PoolFactory()
+    before = onboarding_footprint()
+
+    with pytest.raises(DomainError) as refused:
+        mediator_onboard(pool=pool, **{**ONBOARDING, **bad_input()})
+
+    assert refused.value.field == field
+    assert onboarding_footprint() == before
+
+
+def test_onboarding_an_address_that_has_an_account_changes_nothing():
+    pool = PoolFactory()
+    mediator_onboard(pool=pool, **ONBOARDING)
+    before = onboarding_footprint()
+
+    with pytest.raises(DomainError) as refused:
+        mediator_onboard(pool=pool, **{**ONBOARDING, "email": "semhar.tesfay@example.org "})
+
+    assert refused.value.field == "email"
+    assert onboarding_footprint() == before
+
+
+def test_when_the_invitation_cannot_be_written_the_mediator_is_not_kept(monkeypatch):
+    # No input makes the outbox fail, so the failure is injected after the real write.
+    from mediators import services
+
+    def invitation_then_failure(**kwargs):
+        account_invitation_notify(**kwargs)
+        raise DatabaseError("the outbox is gone")
+
+    monkeypatch.setattr(services, "account_invitation_notify", invitation_then_failure)
+    pool = PoolFactory()
+    before = onboarding_footprint()
+
+    with pytest.raises(DatabaseError):
+        mediator_onboard(pool=pool, **ONBOARDING)
+
+    assert onboarding_footprint() == before

@@ -7,7 +7,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,9 +23,9 @@ from bookings.selectors import booking_list
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from mediators.selectors import mediators_visible_to
-from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_create, mediator_update
+from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
 from notifications.selectors import failed_messages_for
-from notifications.services import account_invitation_notify, message_resend
+from notifications.services import message_resend
 
 from ..forms import BERLIN, show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
@@ -231,14 +230,9 @@ def mediator_new(request: HttpRequest) -> HttpResponse:
         speaks, level = data.pop("speaks"), data.pop("level")
         skills = [LanguageSkill(language=speaks, level=level)] if speaks else []
         try:
-            # Onboarding and its invitation are one change: both or neither.
-            with transaction.atomic():
-                mediator = mediator_create(
-                    pool=request.user.coordinator.pool, languages=skills, **data
-                )
-                account_invitation_notify(
-                    user=mediator.user, pool=mediator.pool, language=mediator.language
-                )
+            mediator = mediator_onboard(
+                pool=request.user.coordinator.pool, languages=skills, **data
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
