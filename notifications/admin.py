@@ -30,7 +30,8 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("booking",)
     actions = ["resend"]
-    readonly_fields = [f.name for f in Message._meta.fields]
+    readonly_fields = [f.name for f in Message._meta.fields if f.name != "rendered"]
+    exclude = ("rendered",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
         qs = super().get_queryset(request)

@@ -4,7 +4,8 @@
    also counts the attempt and sets a lease. A second task for the same row claims nothing.
 2. Check at send time: a message about a booking that was cancelled or changed meanwhile
    (or an offer that was taken) is ``skipped``.
-3. Send over a reused SMTP connection of this worker process.
+3. Send the bytes rendered when the row was written (see ``rendering``) over a reused
+   SMTP connection of this worker process.
 4. ``sending → sent``; a transient error (connection, timeout, SMTP 4xx) goes back to
    ``pending`` with exponential backoff, a rejection (SMTP 5xx) or the last attempt ends
    ``failed``.
@@ -99,7 +100,10 @@ def messages_claim(*, message_ids: list[int], now: datetime.datetime) -> list[Me
 
 def _finish(message: Message, *, status: str, error: str = "", **extra: Any) -> bool:
     """Leave ``sending`` for our claim (also when the sweep took the row back to
-    ``pending`` meanwhile and nobody claimed it again)."""
+    ``pending`` meanwhile and nobody claimed it again). A finished row keeps no copy of
+    the e-mail (a resend renders it again)."""
+    if status != MessageStatus.PENDING:
+        extra["rendered"] = None
     return bool(
         Message.objects.filter(
             pk=message.pk,
@@ -143,15 +147,14 @@ def message_deliver(*, message_id: int, now: datetime.datetime | None = None) ->
 
 
 def _deliver_claimed(message: Message, *, now: datetime.datetime) -> Outcome:
-    from .rendering import render_email
+    from .rendering import email_for
 
     reason = obsolete_reason(message, now=now)
     if reason:
         _finish(message, status=MessageStatus.SKIPPED, error=reason)
         return Outcome(MessageStatus.SKIPPED, reason=reason)
     try:
-        email = render_email(message)
-        connections.send(email)
+        connections.send(email_for(message))
     except Exception as exc:
         return _failed_attempt(message, exc)
     _finish(message, status=MessageStatus.SENT, sent_at=timezone.now())
@@ -179,17 +182,9 @@ def _failed_attempt(message: Message, exc: Exception) -> Outcome:
 
 
 def _loaded() -> QuerySet[Message]:
-    return Message.objects.select_related(
-        "pool",
-        "offer",
-        "recipient_user",
-        "booking__pool",
-        "booking__institution",
-        "booking__language",
-        "booking__dialect",
-        "booking__location__town",
-        "booking__mediator__user",
-    )
+    """What the send-time checks read; a row without its rendered e-mail loads the rest
+    when it is rendered."""
+    return Message.objects.select_related("pool", "offer", "recipient_user", "booking")
 
 
 # -- obsolete at send time -----------------------------------------------------------------

@@ -15,15 +15,18 @@ class Message(models.Model):
     changed meanwhile); every move is a status-guarded update, so no row is sent twice.
     """
 
+    # pool and booking are indexed by message_pool_status and message_booking_kind: every
+    # status move updates each index of the table, so there is none too many.
     pool = models.ForeignKey(
         "institutions.Pool",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="messages",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
@@ -43,6 +46,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        db_index=False,
     )
     # The booking's calendar sequence when the message was written: a later change makes
     # the message obsolete.
@@ -55,6 +59,9 @@ class Message(models.Model):
         related_name="messages",
     )
     context = models.JSONField(default=dict, blank=True)
+    # The e-mail as rendered when the row was written (RFC 5322 bytes, CRLF), sent as is;
+    # dropped once the row is finished (it holds names and the place of the appointment).
+    rendered = models.BinaryField(null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
@@ -75,6 +82,8 @@ class Message(models.Model):
             models.Index(fields=["booking", "kind"], name="message_booking_kind"),
         ]
         constraints = [
+            # A constraint rather than unique=True: no second (LIKE pattern) index.
+            models.UniqueConstraint(fields=["idempotency_key"], name="message_idempotency_key"),
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
                 name="message_sent_has_time",

@@ -2,15 +2,20 @@
 
 An invitation is ``multipart/mixed`` holding ``multipart/alternative`` (text/plain,
 text/html, ``text/calendar; method=REQUEST``) and the same calendar as ``invite.ics``.
+
+A row is rendered once, when it is written (``rendered_bytes`` in ``messages_write``, in
+the transaction of the change that causes it): it then says exactly what was true at that
+change, a retry sends the very same bytes, and the worker only sends (``RenderedEmail``).
+A row that could not be rendered then (or was written before) is rendered at send time.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -40,9 +45,53 @@ def from_header(pool: Pool | None) -> str:
 
 
 def message_id(message: Message) -> str:
-    """Stable across retries, so a receiving system can drop a repeat."""
-    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
-    return f"<spm.{message.pk}.{digest}@{uid_domain()}>"
+    """Derived from the idempotency key (unique per row, known before the row is saved):
+    stable across retries, so a receiving system can drop a repeat."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
+    return f"<spm.{digest}@{uid_domain()}>"
+
+
+def rendered_bytes(message: Message) -> bytes:
+    """The whole e-mail as it goes over SMTP (RFC 5322, CRLF line ends)."""
+    return render_email(message).message().as_bytes(linesep="\r\n")
+
+
+class _Rendered:
+    """What ``EmailMessage.message()`` returns, for bytes that are already rendered: the
+    mail back-ends only call ``as_bytes`` (SMTP with CRLF, files with LF)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.raw if linesep == "\r\n" else self.raw.replace(b"\r\n", linesep.encode())
+
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
+        return self.as_bytes(linesep=linesep).decode("utf-8", "replace")
+
+    def get_charset(self) -> None:  # the console back-end asks; the bytes are UTF-8
+        return None
+
+
+class RenderedEmail(EmailMessage):
+    """An e-mail rendered when its row was written, sent byte for byte by any back-end."""
+
+    def __init__(self, raw: bytes, *, from_email: str, to: list[str]) -> None:
+        super().__init__(from_email=from_email, to=to)
+        self.raw = bytes(raw)
+
+    def message(self) -> Any:
+        return _Rendered(self.raw)
+
+
+def email_for(message: Message) -> EmailMessage:
+    """What the worker sends for a row: its bytes from the time it was written, or (for a
+    row without them) a rendering now."""
+    if message.rendered is not None:
+        return RenderedEmail(
+            message.rendered, from_email=from_header(message.pool), to=[message.recipient_email]
+        )
+    return render_email(message)
 
 
 def render_email(message: Message) -> EmailMultiAlternatives:

@@ -8,6 +8,7 @@ runs twice writes nothing the second time.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ from .recipients import (
     institution_recipient,
     mediator_recipient,
 )
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -73,6 +76,8 @@ def messages_write(rows: list[Message]) -> list[Message]:
     for row in rows:
         if row.idempotency_key not in existing:
             fresh.setdefault(row.idempotency_key, row)
+    for row in fresh.values():
+        row.rendered = _rendered_or_none(row)
     created: list[Message] = []
     try:
         with transaction.atomic():
@@ -92,11 +97,26 @@ def messages_write(rows: list[Message]) -> list[Message]:
     return created
 
 
+def _rendered_or_none(row: Message) -> bytes | None:
+    """The e-mail rendered now, in the transaction of the change. Should rendering fail
+    (a bug), the change still goes through: the worker renders the row at send time, and
+    a failure there is recorded on the row and shown to coordinators."""
+    from .rendering import rendered_bytes
+
+    try:
+        return rendered_bytes(row)
+    except Exception:
+        logger.exception("message %s could not be rendered when written", row.idempotency_key)
+        return None
+
+
 def message_resend(*, message: Message) -> bool:
     """A coordinator sends a failed (or skipped) message again: back to pending, new tries."""
+    # Rendered again: a resend days later carries fresh links (e.g. an invitation's).
     updated = Message.objects.filter(
         pk=message.pk, status__in=[MessageStatus.FAILED, MessageStatus.SKIPPED]
     ).update(
+        rendered=_rendered_or_none(message),
         status=MessageStatus.PENDING,
         attempts=0,
         next_attempt_at=timezone.now(),

@@ -139,12 +139,19 @@ def test_after_the_last_attempt_a_transient_error_fails_the_message(
     assert message.attempts == 2
 
 
-def test_a_bug_while_rendering_fails_the_message_without_retry(confirmed, monkeypatch):
+def test_a_bug_while_rendering_does_not_stop_the_change_and_fails_the_message_at_send(
+    booking, mediator, monkeypatch
+):
     def broken(message):
         raise KeyError("template context")
 
     monkeypatch.setattr("notifications.rendering.content_for", broken)
-    message = Message.objects.filter(booking=confirmed).first()
+    confirm(booking, mediator)  # the change itself goes through
+
+    booking.refresh_from_db()
+    assert booking.status == Status.CONFIRMED
+    message = Message.objects.filter(booking=booking).first()
+    assert message.rendered is None  # left for the worker, which renders at send time
 
     with pytest.raises(KeyError):
         message_deliver(message_id=message.pk)
@@ -152,6 +159,43 @@ def test_a_bug_while_rendering_fails_the_message_without_retry(confirmed, monkey
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED
     assert mail.outbox == []
+
+
+# -- rendered once, when written -------------------------------------------------------------
+
+
+def test_each_row_is_written_with_its_rendered_email(confirmed):
+    for message in Message.objects.filter(booking=confirmed):
+        raw = bytes(message.rendered)
+        assert raw.startswith(b"Content-Type: multipart/mixed") or b"\r\nSubject: " in raw
+        assert f"To: {message.recipient_email}".encode() in raw
+        assert b"BEGIN:VCALENDAR" in raw or b"text/calendar" in raw
+
+
+def test_the_worker_sends_the_bytes_written_with_the_row_and_then_drops_them(confirmed):
+    message = Message.objects.filter(booking=confirmed).first()
+    written = bytes(message.rendered)
+
+    message_deliver(message_id=message.pk)
+
+    (sent,) = mail.outbox
+    assert sent.message().as_bytes(linesep="\r\n") == written
+    message.refresh_from_db()
+    assert (message.status, message.rendered) == (MessageStatus.SENT, None)
+
+
+def test_a_retry_sends_the_same_bytes(confirmed, smtp_raises, monkeypatch):
+    message = Message.objects.filter(booking=confirmed).first()
+    written = bytes(message.rendered)
+    smtp_raises(smtplib.SMTPServerDisconnected("gone"))
+    assert message_deliver(message_id=message.pk).status == MessageStatus.PENDING
+    message.refresh_from_db()
+    assert bytes(message.rendered) == written  # kept for the next attempt
+
+    monkeypatch.undo()
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert message_deliver(message_id=message.pk).status == MessageStatus.SENT
+    assert mail.outbox[0].message().as_bytes(linesep="\r\n") == written
 
 
 def test_is_transient_tells_4xx_and_connection_errors_from_5xx():
@@ -242,6 +286,8 @@ def test_a_bug_in_one_message_of_a_batch_does_not_hold_up_the_others(confirmed, 
 
     real = rendering.content_for
     broken_id = Message.objects.get(recipient_email="mona@example.org").pk
+    # A row whose rendering failed when it was written is rendered at send time.
+    Message.objects.filter(pk=broken_id).update(rendered=None)
 
     def content_for(message):
         if message.pk == broken_id:
