@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -131,27 +132,70 @@ def feed_bookings(feed_row: CalendarFeed, *, now: datetime.datetime) -> QuerySet
     )
 
 
-def feed_render(feed_row: CalendarFeed, *, now: datetime.datetime | None = None) -> bytes:
-    """The feed as iCalendar text: one query, rows read as tuples, events built by the
-    same builder as the invitations (same UIDs)."""
+# Bump when what a feed says for the same rows changes (texts, layout), so that calendars
+# holding an ETag of the old format fetch the feed again.
+FEED_FORMAT = "2"
+
+
+class FeedContent:
+    """What a feed says. Its ETag is known before the feed is built, or even read: on
+    PostgreSQL the database hashes the rows the feed would be built from, so a poll whose
+    ETag still matches costs one aggregate query."""
+
+    def __init__(self, feed_row: CalendarFeed, *, now: datetime.datetime) -> None:
+        self.language = message_language(
+            feed_row.mediator.language if feed_row.mediator is not None else "de"
+        )
+        self.side = SIDE_MEDIATOR if feed_row.mediator_id else SIDE_INSTITUTION
+        with translation.override(self.language):
+            self.name = f"{_('Language mediation')} · {feed_row.mediator or feed_row.institution}"
+        self.query = feed_bookings(feed_row, now=now).values_list(*APPOINTMENT_COLUMNS)
+
+    @cached_property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return list(self.query)
+
+    @cached_property
+    def etag(self) -> str:
+        fingerprint = repr((FEED_FORMAT, self.language, self.side, self.name, self._rows_digest()))
+        return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:40] + '"'
+
+    def _rows_digest(self) -> str:
+        if connection.vendor != "postgresql":
+            return hashlib.sha256(repr(self.rows).encode()).hexdigest()
+        sql, params = self.query.query.sql_with_params()
+        # Django's own SQL for the feed's rows, with its parameters, wrapped in an aggregate.
+        aggregate = "count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), ''))"
+        digest_sql = f"SELECT {aggregate} FROM ({sql}) AS r"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(digest_sql, params)
+            count, digest = cursor.fetchone()
+        return f"{count}:{digest}"
+
+
+def feed_content(feed_row: CalendarFeed, *, now: datetime.datetime | None = None) -> FeedContent:
+    return FeedContent(feed_row, now=now or timezone.now())
+
+
+def feed_build(content: FeedContent) -> bytes:
+    """The feed as iCalendar text, events built by the same builder as the invitations
+    (same UIDs)."""
     from bookings.constants import Status
 
-    now = now or timezone.now()
-    language = feed_row.mediator.language if feed_row.mediator is not None else "de"
-    side = SIDE_MEDIATOR if feed_row.mediator_id else SIDE_INSTITUTION
-    rows = feed_bookings(feed_row, now=now).values_list(*APPOINTMENT_COLUMNS)
-    with translation.override(message_language(language)):
+    with translation.override(content.language):
         events: list[CalendarEvent] = []
-        for row in rows:
+        for row in content.rows:
             appointment = Appointment(*row)
             events.append(
                 event_for_appointment(
                     appointment,
                     stamp=appointment.updated_at,
                     cancelled=appointment.status == Status.CANCELLED,
-                    description=event_description(appointment, side),
+                    description=event_description(appointment, content.side),
                 )
             )
-        name = _("Language mediation")
-        owner = feed_row.mediator or feed_row.institution
-        return feed(events, name=f"{name} · {owner}")
+        return feed(events, name=content.name)
+
+
+def feed_render(feed_row: CalendarFeed, *, now: datetime.datetime | None = None) -> bytes:
+    return feed_build(feed_content(feed_row, now=now))

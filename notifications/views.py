@@ -7,7 +7,6 @@ nothing.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.views import View
 from django.views.decorators.http import require_safe
 
 from .content import booking_facts
-from .feeds import calendar_feed_by_token, feed_render
+from .feeds import calendar_feed_by_token, feed_build, feed_content
 from .links import ACCEPT, LinkExpired, LinkInvalid, OfferLink, offer_link_read
 from .models import OfferLinkUse
 from .recipients import message_language
@@ -30,19 +29,24 @@ from .recipients import message_language
 
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed; a conditional request whose ETag still matches gets 304 without the
+    feed being built (the ETag comes from the rows the feed would be built from)."""
     feed_row = calendar_feed_by_token(token)
     if feed_row is None:
         raise Http404
-    body = feed_render(feed_row)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag
+    content = feed_content(feed_row)
+    response = HttpResponse(content_type="text/calendar; charset=utf-8")
+    response["ETag"] = content.etag
     response["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     patch_cache_control(response, private=True, max_age=300)
-    conditional = get_conditional_response(request, etag=etag, response=response)
-    return conditional if conditional is not None else response
+    # Django hands back the response itself when no precondition applies.
+    conditional = get_conditional_response(request, etag=content.etag, response=response)
+    if conditional is not response:
+        return conditional
+    response.content = feed_build(content)
+    return response
 
 
 # -- one-click offer answers ---------------------------------------------------------------

@@ -159,6 +159,39 @@ def test_a_conditional_request_answers_304_until_something_changes(client_for, m
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
 
 
+def test_a_matching_conditional_request_does_not_build_the_feed(
+    client_for, mediator, staff, monkeypatch
+):
+    BookingFactory(institution=staff.institution, mediator=mediator, status=Status.CONFIRMED)
+    path = feed_path(client_for, mediator.user)
+    etag = Client().get(path)["ETag"]
+
+    def must_not_build(content):
+        raise AssertionError("built the feed for a 304")
+
+    monkeypatch.setattr("notifications.views.feed_build", must_not_build)
+    unchanged = Client().get(path, HTTP_IF_NONE_MATCH=etag)
+
+    assert unchanged.status_code == 304
+    assert unchanged["Cache-Control"] == "private, max-age=300"
+
+
+def test_a_new_address_of_the_place_changes_the_etag(client_for, mediator, staff):
+    booking = BookingFactory(
+        institution=staff.institution, mediator=mediator, status=Status.CONFIRMED
+    )
+    path = feed_path(client_for, mediator.user)
+    first = Client().get(path)
+
+    location = booking.location
+    location.address = "Neue Straße 7"
+    location.save()
+    changed = Client().get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert changed.status_code == 200
+    assert b"Neue Stra" in changed.content
+
+
 def test_the_feed_answers_only_get_and_head(client_for, mediator):
     path = feed_path(client_for, mediator.user)
 
