@@ -143,12 +143,15 @@ def event_description(appointment: Appointment, side: str) -> str:
     return "\n".join(f"{label}: {value}" for label, value in lines)
 
 
-def calendar_event(message: Message, *, cancelled: bool, stamp: datetime.datetime) -> CalendarEvent:
+def calendar_event(
+    message: Message, *, cancelled: bool, stamp: datetime.datetime, tentative: bool = False
+) -> CalendarEvent:
     appointment = appointment_of(_booking_of(message))
     return event_for_appointment(
         appointment,
         stamp=stamp,
         cancelled=cancelled,
+        tentative=tentative,
         organizer=organizer_of(message),
         attendees=(Party(email=message.recipient_email, name=message.recipient_name),),
         alarm_minutes_before=setting("ALARM_MINUTES_BEFORE"),
@@ -254,7 +257,7 @@ def _cancelled(message: Message) -> MailContent:
 
 def _reopened(message: Message) -> MailContent:
     booking = _booking_of(message)
-    return MailContent(
+    content = MailContent(
         subject=_("New mediator needed: %(when)s") % {"when": short_when(booking)},
         paragraphs=[
             _(
@@ -264,6 +267,14 @@ def _reopened(message: Message) -> MailContent:
         ],
         facts=booking_facts(booking),
     )
+    if message.context.get("calendar"):
+        # The appointment stays in the institution's calendar, marked tentative (a new
+        # SEQUENCE) until the confirmation with the new mediator updates it again.
+        content.paragraphs.append(_("The updated calendar invitation is attached."))
+        content.event = calendar_event(
+            message, cancelled=False, tentative=True, stamp=message.created_at
+        )
+    return content
 
 
 def _alert(message: Message) -> MailContent:

@@ -72,6 +72,8 @@ class CalendarEvent:
     description: str = ""
     place: Place | None = None
     cancelled: bool = False
+    # Still on, but nobody is booked for it at the moment (a mediator gave it back).
+    tentative: bool = False
     organizer: Party | None = None
     attendees: tuple[Party, ...] = field(default_factory=tuple)
     alarm_minutes_before: int | None = None
@@ -118,7 +120,8 @@ def vevent(event: CalendarEvent) -> Event:
         component.add("location", event.place.text)
         if event.place.latitude is not None and event.place.longitude is not None:
             component.add("geo", (event.place.latitude, event.place.longitude))
-    component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+    status = "CANCELLED" if event.cancelled else "TENTATIVE" if event.tentative else "CONFIRMED"
+    component.add("status", status)
     component.add("transp", "TRANSPARENT" if event.cancelled else "OPAQUE")
     if event.organizer is not None:
         component.add("organizer", _address(event.organizer))
@@ -312,6 +315,7 @@ def event_for_appointment(
     *,
     stamp: datetime.datetime,
     cancelled: bool = False,
+    tentative: bool = False,
     organizer: Party | None = None,
     attendees: tuple[Party, ...] = (),
     alarm_minutes_before: int | None = None,
@@ -333,6 +337,7 @@ def event_for_appointment(
         description=description,
         place=place_of(appointment),
         cancelled=cancelled,
+        tentative=tentative,
         organizer=organizer,
         attendees=attendees,
         alarm_minutes_before=alarm_minutes_before,

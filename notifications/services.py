@@ -168,7 +168,7 @@ def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Me
             rows.extend(_institution_message(booking, MessageKind.BOOKING_CANCELLED, key))
     elif frm == Status.CONFIRMED and to in (Status.REQUESTED, Status.OFFERED):
         # The mediator gave the booking back: matching re-opens.
-        rows.extend(_institution_message(booking, MessageKind.BOOKING_REOPENED, key))
+        rows.extend(_institution_message(booking, MessageKind.BOOKING_REOPENED, key, calendar=True))
         former = _former_mediator(event)
         if former is not None:
             rows.extend(_mediator_message(booking, former, MessageKind.BOOKING_CANCELLED, key))

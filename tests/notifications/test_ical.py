@@ -19,7 +19,6 @@ from notifications.ical import (
     vtimezone,
 )
 from notifications.models import Message
-from notifications.rendering import render_email
 from tests.bookings.factories import BookingFactory
 
 from .conftest import confirm
@@ -140,7 +139,9 @@ def dst_booking(staff):
 
 
 def sent_bytes(message):
-    return render_email(message).message().as_bytes()
+    """What the worker sends: the bytes rendered when the row was written."""
+    assert message.rendered is not None
+    return bytes(message.rendered)
 
 
 @pytest.mark.django_db
@@ -206,6 +207,38 @@ def test_change_and_cancellation_keep_the_uid_and_raise_the_sequence(dst_booking
     assert {r["events"][0]["uid"] for r in read} == {booking_uid(dst_booking.pk)}
     assert read[-1]["events"][0]["status"] == "CANCELLED"
     assert seen[-1]["attachment_name"] == "cancel.ics"
+
+
+@pytest.mark.django_db
+def test_a_mediator_giving_back_keeps_the_institutions_event_as_tentative(
+    dst_booking, mediator, staff
+):
+    confirm(dst_booking, mediator)
+    confirmed = calendar_parts(
+        sent_bytes(Message.objects.get(recipient_email="lehrerin@example.org"))
+    )
+    dst_booking.refresh_from_db()
+
+    booking_cancel(booking=dst_booking, actor=mediator.user, reason="krank")
+
+    reopened = Message.objects.get(
+        kind=MessageKind.BOOKING_REOPENED, recipient_email="lehrerin@example.org"
+    )
+    parts = calendar_parts(sent_bytes(reopened))
+    before, after = (
+        read_with_icaljs(confirmed["alternative"]),
+        read_with_icaljs(parts["alternative"]),
+    )
+    assert (after["method"], parts["method_param"]) == ("REQUEST", "REQUEST")
+    assert after["events"][0]["uid"] == before["events"][0]["uid"] == booking_uid(dst_booking.pk)
+    assert after["events"][0]["sequence"] > before["events"][0]["sequence"]
+    assert (before["events"][0]["status"], after["events"][0]["status"]) == (
+        "CONFIRMED",
+        "TENTATIVE",
+    )
+    vevent = read_with_icalendar(parts["alternative"]).walk("VEVENT")[0]
+    assert str(vevent["STATUS"]) == "TENTATIVE"
+    assert "Mona" not in str(vevent.get("DESCRIPTION", ""))  # nobody is booked now
 
 
 @pytest.mark.django_db
