@@ -50,12 +50,15 @@ format: install
 bench: install
 	$(PY) -m bench $(BENCH)
 
-# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po, then compile.
-# (The e-mails keep their own catalogue in notifications/locale.)
+# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po and the e-mails'
+# own catalogue notifications/locale/*/LC_MESSAGES/django.po (English is their source), then
+# compile. tests/test_catalogues.py keeps them complete.
 messages: install
 	$(PY) manage.py makemessages -l de -l en -l ar -l fa -l uk -l tr --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules \
 		--ignore=notifications
+	cd notifications && ../$(PY) ../manage.py makemessages -l de -l ar -l fa -l uk -l tr \
+		--no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:

@@ -100,6 +100,7 @@ def staff_create(
     """A staff account of an institution (no usable password: the invitation e-mail sets it)."""
     from django.contrib.auth import get_user_model
 
+    from notifications.recipients import message_language
     from notifications.services import account_invitation_notify
 
     email = email.strip().lower()
@@ -116,5 +117,9 @@ def staff_create(
         staff = Staff(user=user, institution=institution, role=role, phone=phone, language=language)
         staff.full_clean()
         staff.save()
-        account_invitation_notify(user=user, pool=institution.pool, language=language)
+        account_invitation_notify(
+            user=user,
+            pool=institution.pool,
+            language=message_language(language, staff=True),
+        )
     return staff

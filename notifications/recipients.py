@@ -27,11 +27,16 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 SOURCE_LANGUAGE = "en"
 
 
-def message_language(code: str | None) -> str:
-    """The recipient's language where the site has it and the e-mails have a catalogue
-    (``notifications/locale/<code>``; English is the source), German otherwise."""
-    available = {lang for lang, _label in settings.LANGUAGES}
-    short = (code or "").split("-")[0]
+def message_language(code: str | None, *, staff: bool = False) -> str:
+    """The language to write to a recipient in: their own where the site has it and the
+    e-mails have a catalogue (``notifications/locale/<code>``; English is the source), German
+    otherwise. Staff of institutions and coordinators read their pages in
+    ``settings.STAFF_LANGUAGES`` only, and so their e-mails."""
+    if staff:
+        available = set(settings.STAFF_LANGUAGES)
+    else:
+        available = {lang for lang, _label in settings.LANGUAGES}
+    short = (code or "").split("-")[0].lower()
     if short in available and (short == SOURCE_LANGUAGE or _has_catalogue(short)):
         return short
     return "de"
@@ -73,7 +78,7 @@ def institution_recipient(booking: Booking) -> Recipient | None:
         return Recipient(
             email=user.email,
             name=booking.contact_name or _full_name(user),
-            language=message_language(staff.language),
+            language=message_language(staff.language, staff=True),
             user_id=user.pk,
         )
     if booking.institution.email:
@@ -101,7 +106,7 @@ def coordinator_recipients(pool: Pool) -> list[tuple[int, Recipient]]:
             Recipient(
                 email=c.user.email,
                 name=_full_name(c.user),
-                language=message_language(c.language),
+                language=message_language(c.language, staff=True),
                 user_id=c.user_id,
             ),
         )
