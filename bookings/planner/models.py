@@ -16,6 +16,11 @@ class PlanStatus(models.TextChoices):
     DISCARDED = "discarded", _("discarded")
 
 
+class PlanEngine(models.TextChoices):
+    PLANNER = "planner", _("planner (optimised)")
+    GREEDY = "greedy", _("one after another (fallback)")
+
+
 class PlanItemOutcome(models.TextChoices):
     PROPOSED = "proposed", _("proposed")
     ASSIGNED = "assigned", _("assigned")
@@ -23,21 +28,35 @@ class PlanItemOutcome(models.TextChoices):
 
 
 class PlanRun(models.Model):
-    pool = models.ForeignKey("institutions.Pool", on_delete=models.CASCADE, related_name="plans")
+    pool = models.ForeignKey(
+        "institutions.Pool", on_delete=models.CASCADE, related_name="plans", verbose_name=_("pool")
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (inclusive)"))
     status = models.CharField(
         _("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
-    engine = models.CharField(_("engine"), max_length=16, default="planner")
+    engine = models.CharField(
+        _("engine"), max_length=16, choices=PlanEngine.choices, default=PlanEngine.PLANNER
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("computed by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
     )
-    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     seconds = models.FloatField(_("computing time (seconds)"), default=0)
     requests = models.PositiveIntegerField(_("open requests"), default=0)
     filled = models.PositiveIntegerField(_("filled by the plan"), default=0)
@@ -57,18 +76,29 @@ class PlanRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.pool} {self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y} ({self.status})"
+        period = f"{self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y}"
+        return f"{self.pool} {period} ({self.get_status_display()})"
 
 
 class PlanItem(models.Model):
-    run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="items")
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(
+        PlanRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("plan")
+    )
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="+", verbose_name=_("booking")
+    )
     mediator = models.ForeignKey(
-        "mediators.Mediator", on_delete=models.CASCADE, related_name="plan_items"
+        "mediators.Mediator",
+        on_delete=models.CASCADE,
+        related_name="plan_items",
+        verbose_name=_("mediator"),
     )
     travel_km = models.FloatField(_("travel (km)"), default=0)
     outcome = models.CharField(
-        max_length=12, choices=PlanItemOutcome.choices, default=PlanItemOutcome.PROPOSED
+        _("outcome"),
+        max_length=12,
+        choices=PlanItemOutcome.choices,
+        default=PlanItemOutcome.PROPOSED,
     )
     detail = models.TextField(_("why skipped"), blank=True)
 

@@ -15,7 +15,7 @@ from institutions.models import Pool
 from ..exceptions import BookingConflict, DomainError
 from ..services.offers import booking_assign
 from .engines import Index, figures, greedy
-from .models import PlanItem, PlanItemOutcome, PlanRun, PlanStatus
+from .models import PlanEngine, PlanItem, PlanItemOutcome, PlanRun, PlanStatus
 from .selectors import problem_for_pool
 from .solver import plan
 
@@ -54,7 +54,7 @@ def plan_create(
             starts_on=starts_on,
             ends_on=ends_on,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            engine="greedy" if outcome.fell_back else "planner",
+            engine=PlanEngine.GREEDY if outcome.fell_back else PlanEngine.PLANNER,
             seconds=round(time.monotonic() - began, 3),
             requests=len(problem.requests),
             filled=len(outcome.assignment),
