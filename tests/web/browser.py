@@ -26,10 +26,29 @@ DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = (("360", PHONE), ("desktop", DESKTOP))
 PASSWORD = "secret-pass-123"
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# What a keyboard user sees on the focused element: a ring (outline) or a shadow.
+# What a keyboard user sees on the focused element: a ring (outline) or a shadow, and how the
+# ring's colour stands out against the background around it (WCAG 1.4.11 asks for 3:1).
 FOCUS_STYLE_JS = """() => {
   const element = document.activeElement;
   const style = getComputedStyle(element);
+  const rgb = colour => colour.match(/[\\d.]+/g).map(Number);
+  const luminance = colour => {
+    const [r, g, b] = rgb(colour).slice(0, 3).map(value => {
+      const c = value / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  // The ring is drawn outside the element: the background is the nearest opaque one around it.
+  let around = element.parentElement;
+  let background = "rgb(255, 255, 255)";
+  while (around) {
+    const colour = getComputedStyle(around).backgroundColor;
+    if (rgb(colour).length < 4 || rgb(colour)[3] > 0) { background = colour; break; }
+    around = around.parentElement;
+  }
+  const [lighter, darker] = [luminance(style.outlineColor), luminance(background)].sort(
+    (a, b) => b - a);
   return {
     tag: element.tagName.toLowerCase(),
     id: element.id,
@@ -37,6 +56,7 @@ FOCUS_STYLE_JS = """() => {
     href: element.getAttribute("href"),
     text: (element.innerText || element.value || "").trim().slice(0, 40),
     outline: style.outlineStyle !== "none" ? parseFloat(style.outlineWidth) : 0,
+    ringContrast: Math.round((lighter + 0.05) / (darker + 0.05) * 10) / 10,
     shadow: style.boxShadow !== "none",
   };
 }"""
@@ -105,19 +125,43 @@ class Visitor:
         """The focused element and the width of its focus ring."""
         return self.page.evaluate(FOCUS_STYLE_JS)
 
+    def press_tab(self, key: str = "Tab") -> dict:
+        """Move the focus on; the element reached must show a focus indicator with 3:1
+        contrast against what is around it."""
+        self.page.keyboard.press(key)
+        return self.assert_focus_shown(self.focused())
+
+    @staticmethod
+    def assert_focus_shown(focused: dict) -> dict:
+        assert focused["outline"] >= 2 or focused["shadow"], (
+            f"no visible focus indicator on {focused}"
+        )
+        assert focused["shadow"] or focused["ringContrast"] >= 3, (
+            f"the focus ring hardly stands out on {focused}"
+        )
+        return focused
+
     def tab_to(self, selector: str, *, backwards: bool = False, most: int = 60) -> dict:
         """Press Tab (or Shift+Tab) until the element matching ``selector`` has the focus;
-        every element passed on the way must show a focus indicator."""
+        every element passed on the way must show its focus."""
         key = "Shift+Tab" if backwards else "Tab"
         for _press in range(most):
-            self.page.keyboard.press(key)
-            focused = self.focused()
-            assert focused["outline"] >= 2 or focused["shadow"], (
-                f"no visible focus indicator on {focused}"
-            )
+            focused = self.press_tab(key)
             if self.page.evaluate("s => document.activeElement.matches(s)", selector):
                 return focused
         raise AssertionError(f"{selector} is not reachable with {key} ({most} presses)")
+
+    def tab_through(self, most: int = 300) -> list[dict]:
+        """Every Tab stop of the page, from the top until the focus leaves it; each must show
+        its focus."""
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+        stops: list[dict] = []
+        for _press in range(most):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate("document.activeElement === document.body"):
+                return stops
+            stops.append(self.assert_focus_shown(self.focused()))
+        raise AssertionError(f"the focus does not leave the page after {most} presses")
 
     def arrow_to(self, value: str, *, most: int = 30):
         """Press ArrowDown in the focused list until it shows ``value``."""

@@ -1,8 +1,9 @@
 """Accessibility in a real browser: axe-core checks the main pages of every role (the
 mediator's in Arabic, right to left), the sign-in and password pages and forms showing errors
-against the WCAG 2 A/AA rules, colour contrast included, at phone and at desktop width; an
-institution files a request with the keyboard alone and always sees where the focus is; errors
-are announced next to their field. No page loads anything from another host."""
+against the WCAG 2 A/AA rules, colour contrast included, at phone and at desktop width. An
+institution files a request and a mediator accepts an offer with the keyboard alone; every Tab
+stop shows a focus ring with 3:1 contrast. Errors are announced next to their field. No page
+loads anything from another host."""
 
 import datetime
 
@@ -20,7 +21,7 @@ from bookings.services import report_submit
 from mediators.models import AvailabilitySlot
 from tests.bookings.factories import BookingFactory, OfferFactory
 
-from .browser import PASSWORD, Visitor
+from .browser import PASSWORD, PHONE, Visitor
 from .conftest import BERLIN
 
 
@@ -278,6 +279,35 @@ def test_an_institution_files_a_request_with_the_keyboard_alone(
     assert visitor.page.is_visible(".messages[role=status]")
     assert visitor.other_hosts() == set()
     visitor.context.close()
+
+
+def test_every_tab_stop_shows_its_focus_on_a_phone_and_in_arabic(
+    browser, live_server, pool_with_people, bookings
+):
+    coordinator = Visitor(browser, live_server, "coordinator-tabs")
+    coordinator.sign_in("ki")
+    coordinator.page.set_viewport_size(PHONE)
+    coordinator.go("/coordinator/statistics/")
+    stops = coordinator.tab_through()
+    # Each table that scrolls sideways on a phone is a stop of its own.
+    assert sum(stop["tag"] == "div" for stop in stops) >= 5
+    coordinator.context.close()
+
+    # The mediator accepts the offer on the Arabic page with the keyboard alone.
+    mediator = Visitor(browser, live_server, "mediator-tabs", language="ar")
+    mediator.sign_in("amal")
+    mediator.go("/mediator/offers/")
+    mediator.tab_through()
+    mediator.tab_to("form[action*='/accept/'] button")
+    with mediator.page.expect_navigation():
+        mediator.page.keyboard.press("Space")
+    mediator.page.wait_for_load_state("networkidle")
+
+    bookings["offered"].refresh_from_db()
+    assert bookings["offered"].status == Status.CONFIRMED
+    assert bookings["offered"].mediator == pool_with_people["mediator"]
+    assert mediator.other_hosts() == set()
+    mediator.context.close()
 
 
 def error_of(visitor: Visitor, field_id: str) -> dict:
