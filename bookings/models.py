@@ -121,6 +121,8 @@ class Booking(models.Model):
             ),
             models.Index(fields=["mediator", "starts_at"]),
             models.Index(fields=["language", "status"]),
+            # Statistics: one pool's bookings starting in a period, whatever their status.
+            models.Index(fields=["pool", "starts_at"], name="booking_pool_starts_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -168,6 +170,15 @@ class BookingEvent(models.Model):
         verbose_name = _("booking event")
         verbose_name_plural = _("booking events")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # Statistics: did this cancelled booking go unfilled before (unmet demand)? Only
+            # the few transitions to "unfilled" are indexed.
+            models.Index(
+                fields=["booking"],
+                condition=models.Q(to_status=Status.UNFILLED),
+                name="bookingevent_unfilled_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.booking_id}: {self.from_status or '∅'} → {self.to_status}"
@@ -339,7 +350,13 @@ class Allowance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["booking", "mediator", "kind"], name="allowance_unique")
         ]
-        indexes = [models.Index(fields=["mediator", "day"])]
+        indexes = [
+            models.Index(fields=["mediator", "day"]),
+            # Statistics: a period's expenses by month (PostgreSQL reads them from the index).
+            models.Index(
+                fields=["day"], include=["booking", "amount_cents"], name="allowance_day_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.amount_cents / 100:.2f} €"

@@ -30,10 +30,10 @@ from institutions.models import Budget, Pool, Town
 from institutions.selectors import actor_role_of
 from mediators.models import Language, Mediator
 
-from ..constants import ActorRole, Field, Status
+from ..constants import ActorRole, Field
 from ..exceptions import DomainError
 from ..models import Allowance, Booking
-from .aggregate import BERLIN, CANCELLED, breakdowns
+from .aggregate import BERLIN, breakdowns, month_starts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -134,24 +134,12 @@ def _bookings(pool_ids: list[int], period: StatsPeriod) -> QuerySet[Booking]:
     ).order_by()
 
 
-def unmet_after_cancellation(bookings: QuerySet[Booking]) -> dict[str, int]:
-    """Per language code: bookings cancelled without a mediator after having been unfilled
-    (a coordinator gave up on them), counted once each."""
-    rows = (
-        bookings.filter(CANCELLED, mediator__isnull=True, events__to_status=Status.UNFILLED)
-        .values("language__code")
-        .annotate(count=Count("id", distinct=True))
-        .order_by()
-    )
-    return {row["language__code"]: row["count"] for row in rows}
-
-
-def stats_totals(total: dict[str, Any], *, gave_up: int) -> dict[str, Any]:
+def stats_totals(total: dict[str, Any]) -> dict[str, Any]:
     return {
         "requests": total["requests"],
         "filled": total["filled"],
         "fill_rate": _rate(total["filled"], total["requests"]),
-        "unmet": total["unfilled"] + gave_up,
+        "unmet": total["unfilled"] + total["gave_up"],
         "cancelled": total["cancelled"],
         "late_cancellations": total["late"],
         "no_shows": total["no_show"],
@@ -171,9 +159,9 @@ def stats_by_month(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def stats_by_language(
-    rows: list[dict[str, Any]], *, gave_up: dict[str, int], language_code: str
-) -> dict[str, list]:
+def stats_by_language(rows: list[dict[str, Any]], *, language_code: str) -> dict[str, list]:
+    """Bookings and hours per language, and the unmet demand: unfilled, or cancelled without a
+    mediator after having been unfilled (a coordinator gave up on them)."""
     languages = {
         str(language.pk): language
         for language in Language.objects.filter(pk__in=[int(row["key"]) for row in rows])
@@ -184,7 +172,7 @@ def stats_by_language(
         code, name = language.code, language.name_for(language_code)
         by_language.append({"language": code, "name": name, **_breakdown_row(row, name)})
         by_language[-1]["key"] = code
-        count = row["unfilled"] + gave_up.get(code, 0)
+        count = row["unfilled"] + row["gave_up"]
         if count:
             unmet.append({"language": code, "name": name, "count": count})
     by_language.sort(key=lambda r: (-r["hours"], -r["requests"], r["language"]))
@@ -323,15 +311,14 @@ def stats_summary(
 def _summary(*, pools: QuerySet[Pool], period: StatsPeriod, language_code: str) -> dict[str, Any]:
     pool_ids = list(pools.values_list("pk", flat=True))
     bookings = _bookings(pool_ids, period)
-    groups = breakdowns(bookings)
-    gave_up = unmet_after_cancellation(bookings)
+    groups = breakdowns(bookings, months=month_starts(period.start, period.end))
     total = groups["total"][0]
-    languages = stats_by_language(groups["language"], gave_up=gave_up, language_code=language_code)
+    languages = stats_by_language(groups["language"], language_code=language_code)
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "pools": pool_ids,
-        **stats_totals(total, gave_up=sum(gave_up.values())),
+        **stats_totals(total),
         "unmet_by_language": languages["unmet_by_language"],
         "hours_by_language": languages["by_language"],
         "by_field": stats_by_choice(groups["field"], choices=Field),
