@@ -2,7 +2,13 @@
 
 Uses the database of DATABASE_URL (migrated first). The bookings are bulk-created in a pool
 of their own ("bench-stats"), which is deleted again at the end, so a bench database can be
-reused. Prints ``{"bench": "stats", "bookings": 100000, "median_ms": ..., "queries": ...}``.
+reused. Prints ``{"bench": "stats", "bookings": 100000, "median_ms": ..., "queries": ...}``,
+``queries`` being every statement one summary sends (BEGIN, SET and COMMIT included), and the
+one-minute load average at the end (timings on a shared machine grow with it).
+
+Nothing is cached, here or in ``bookings.stats``: each of the seven runs computes every
+figure from the bookings again. The tables are ANALYZEd after loading (as autovacuum would),
+not VACUUMed, so no plan relies on index-only scans of a freshly written table.
 """
 
 from __future__ import annotations
@@ -227,6 +233,7 @@ def run():
             "median_ms": round(statistics.median(timings), 1),
             "queries": len(queries.captured_queries),
             "database": connection.vendor,
+            "load_avg_1min": round(os.getloadavg()[0], 2),
         }
     finally:
         _clean()

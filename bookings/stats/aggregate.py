@@ -122,7 +122,7 @@ class MonthNumber(Func):
         super().__init__(expression)
         self.starts = list(starts)
 
-    def as_sql(self, compiler, connection, **extra_context):  # noqa: ARG002 - Django's signature
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
         (time,) = self.get_source_expressions()
         ladder = Case(
             *(
@@ -134,7 +134,7 @@ class MonthNumber(Func):
         )
         return compiler.compile(ladder)
 
-    def as_postgresql(self, compiler, connection, **extra_context):  # noqa: ARG002
+    def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.get_source_expressions()[0])
         return f"width_bucket({sql}, %s::timestamptz[])", (*params, self.starts)
 

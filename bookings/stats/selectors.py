@@ -107,7 +107,7 @@ def _hours(minutes: int | float | None) -> float:
     return round((minutes or 0) / 60, 2)
 
 
-def _rate(part: int, whole: int) -> float:
+def _rate(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 

@@ -138,6 +138,23 @@ def test_months_and_the_period_follow_local_berlin_days(pool):
     assert summary["requests"] == 2
 
 
+def test_months_follow_local_time_across_the_year_end(pool):
+    booking(pool, starts_at=local(2025, 12, 31, 23, 30))
+    booking(pool, starts_at=local(2026, 1, 1, 0, 10))  # still 31 December in UTC
+    booking(pool, starts_at=local(2026, 1, 1, 0, 20))
+    booking(pool, starts_at=local(2026, 3, 2, 9, 0))  # February has none
+
+    summary = summary_for(
+        pool, StatsPeriod(start=datetime.date(2025, 12, 20), end=datetime.date(2026, 3, 2))
+    )
+
+    assert [(m["month"], m["label"], m["requests"]) for m in summary["by_month"]] == [
+        ("2025-12", "12/2025", 1),
+        ("2026-01", "01/2026", 2),
+        ("2026-03", "03/2026", 1),
+    ]
+
+
 def test_time_to_fill_is_the_mean_of_request_to_confirmation(pool):
     first = booking(pool, Status.CONFIRMED)
     second = booking(pool, Status.CONFIRMED)
