@@ -18,6 +18,7 @@ receiving side can recognise the repeat.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import secrets
 import smtplib
@@ -30,6 +31,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -98,24 +101,55 @@ def messages_claim(*, message_ids: list[int], now: datetime.datetime) -> list[Me
     return list(_loaded().filter(pk__in=message_ids, claim=token).order_by("pk"))
 
 
-def _finish(message: Message, *, status: str, error: str = "", **extra: Any) -> bool:
+def _finish(
+    message: Message,
+    *,
+    status: str,
+    error: str = "",
+    sent_at: datetime.datetime | None = None,
+    next_attempt_at: datetime.datetime | None = None,
+) -> bool:
     """Leave ``sending`` for our claim (also when the sweep took the row back to
     ``pending`` meanwhile and nobody claimed it again). A finished row keeps no copy of
-    the e-mail (a resend renders it again)."""
-    if status != MessageStatus.PENDING:
-        extra["rendered"] = None
-    return bool(
-        Message.objects.filter(
-            pk=message.pk,
-            claim=message.claim,
-            status__in=[MessageStatus.SENDING, MessageStatus.PENDING],
-        ).update(
-            status=status,
-            last_error=error[:2000],
-            lease_until=None,
-            updated_at=timezone.now(),
-            **extra,
+    the e-mail (a resend renders it again).
+
+    One statement per delivered message, so it is written as SQL once: building it through
+    the ORM each time cost three times what the database spends on it (the bench's outbox
+    line). It is the same guarded UPDATE the ORM would send.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _finish_sql(),
+            [
+                status,
+                error[:2000],
+                adapt(timezone.now()),
+                adapt(sent_at),
+                adapt(next_attempt_at),
+                status == MessageStatus.PENDING,  # kept for the next attempt
+                message.pk,
+                message.claim,
+                MessageStatus.SENDING,
+                MessageStatus.PENDING,
+            ],
         )
+        return cursor.rowcount == 1
+
+
+@functools.cache
+def _finish_sql() -> str:
+    qn = connection.ops.quote_name
+    column = {f.name: qn(f.column) for f in Message._meta.concrete_fields}
+    return (
+        f"UPDATE {qn(Message._meta.db_table)} SET {column['status']} = %s,"  # noqa: S608
+        f" {column['last_error']} = %s, {column['lease_until']} = NULL,"
+        f" {column['updated_at']} = %s,"
+        f" {column['sent_at']} = COALESCE(%s, {column['sent_at']}),"
+        f" {column['next_attempt_at']} = COALESCE(%s, {column['next_attempt_at']}),"
+        f" {column['rendered']} = CASE WHEN %s THEN {column['rendered']} ELSE NULL END"
+        f" WHERE {column['id']} = %s AND {column['claim']} = %s"
+        f" AND {column['status']} IN (%s, %s)"
     )
 
 
@@ -307,14 +341,14 @@ class Connections(threading.local):
             get_connection(fail_silently=False).send_messages([email])
             return
         try:
-            backend.send_messages([email])
+            _transmit(backend, email)
         except smtplib.SMTPServerDisconnected:
             self.close()
             if not reused:
                 raise
             # The server dropped an idle connection before we sent anything: once more.
             backend, _reused = self._backend()
-            backend.send_messages([email])
+            _transmit(backend, email)
         except BaseException:
             self.close()
             raise
@@ -348,6 +382,24 @@ class Connections(threading.local):
             backend, self.backend = self.backend, None
             backend.fail_silently = True
             backend.close()
+
+
+def _transmit(backend: SmtpBackend, email: EmailMessage) -> None:
+    """Bytes rendered when the row was written go straight to the open smtplib connection
+    (envelope addresses made SMTP-safe as Django's back-end would); anything else through
+    the back-end."""
+    from .rendering import RenderedEmail
+
+    if isinstance(email, RenderedEmail) and backend.connection is not None:
+        backend.connection.sendmail(
+            _smtp_address(email.envelope_from), [_smtp_address(a) for a in email.to], email.raw
+        )
+    else:
+        backend.send_messages([email])
+
+
+def _smtp_address(address: str) -> str:
+    return address if address.isascii() else sanitize_address(address, "utf-8")
 
 
 connections = Connections()

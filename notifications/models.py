@@ -77,7 +77,13 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="message_due"),
+            # Only rows still to deliver: a row that is finished leaves the index (and
+            # finishing it writes no entry into it).
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="message_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
             models.Index(fields=["pool", "status"], name="message_pool_status"),
             models.Index(fields=["booking", "kind"], name="message_booking_kind"),
         ]

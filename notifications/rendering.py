@@ -76,9 +76,10 @@ class _Rendered:
 class RenderedEmail(EmailMessage):
     """An e-mail rendered when its row was written, sent byte for byte by any back-end."""
 
-    def __init__(self, raw: bytes, *, from_email: str, to: list[str]) -> None:
+    def __init__(self, raw: bytes, *, from_email: str, to: list[str], envelope_from: str) -> None:
         super().__init__(from_email=from_email, to=to)
         self.raw = bytes(raw)
+        self.envelope_from = envelope_from
 
     def message(self) -> Any:
         return _Rendered(self.raw)
@@ -89,7 +90,10 @@ def email_for(message: Message) -> EmailMessage:
     row without them) a rendering now."""
     if message.rendered is not None:
         return RenderedEmail(
-            message.rendered, from_email=from_header(message.pool), to=[message.recipient_email]
+            message.rendered,
+            from_email=from_header(message.pool),
+            to=[message.recipient_email],
+            envelope_from=sender_address(message.pool),
         )
     return render_email(message)
 
