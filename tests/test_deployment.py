@@ -3,8 +3,12 @@ command names modules and files of this repository, and every environment variab
 is one that the settings read."""
 
 import importlib.util
+import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -92,6 +96,65 @@ def test_the_database_url_points_at_the_db_service_and_redis_at_the_redis_servic
     environment = SERVICES["web"]["environment"]
     assert "@db:5432/" in environment["DATABASE_URL"]
     assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def compose_value(value: str, given: dict[str, str]) -> str:
+    """A value as docker compose fills it in: ``${X:-default}``, ``${X:?error}``, ``${X}``."""
+
+    def fill(match: re.Match) -> str:
+        name, op, rest = match.group(1), match.group(2), match.group(3)
+        if name in given:
+            return given[name]
+        assert op != ":?", f"{name} must be set"
+        return rest if op == ":-" else ""
+
+    return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", fill, str(value))
+
+
+def test_web_worker_and_beat_run_with_the_same_database_settings():
+    database = {
+        name: {k: v for k, v in SERVICES[name]["environment"].items() if k.startswith("DATABASE")}
+        for name in APP_SERVICES
+    }
+    assert database["worker"] == database["beat"] == database["web"]
+    assert set(database["web"]) == {"DATABASE_URL", "DATABASE_CONN_MAX_AGE"}
+    assert int(compose_value(database["web"]["DATABASE_CONN_MAX_AGE"], {})) >= 30
+
+
+def test_with_the_compose_environment_web_and_workers_keep_health_checked_connections():
+    """The production settings, loaded with what docker-compose.yml sets (no database is
+    opened): persistent, health-checked connections, and Celery workers that keep them
+    between tasks instead of closing them after each."""
+    given = {"DJANGO_SECRET_KEY": "x" * 50}
+    environment = {
+        name: compose_value(value, given)
+        for name, value in SERVICES["worker"]["environment"].items()
+    }
+    probe = (
+        "import json, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from celery import signals\n"
+        "from celery.fixups.django import DjangoWorkerFixup\n"
+        "from config.celery_app import app, close_old_connections\n"
+        "db = settings.DATABASES['default']\n"
+        "print(json.dumps({'age': db['CONN_MAX_AGE'], 'checks': db['CONN_HEALTH_CHECKS'],\n"
+        "  'reuse': DjangoWorkerFixup(app).db_reuse_max,\n"
+        "  'around_tasks': [any(r[1]() is close_old_connections for r in s.receivers)\n"
+        "                   for s in (signals.task_prerun, signals.task_postrun)]}))\n"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment}
+    result = subprocess.run(  # noqa: S603 (our interpreter, our probe)
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+
+    assert seen == {"age": 60, "checks": True, "reuse": 1000, "around_tasks": [True, True]}
 
 
 def test_the_dockerfile_uses_the_projects_python_uv_and_lock_file():
