@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
 from bookings.constants import ActorRole
+from institutions.models import Pool
 from institutions.selectors import actor_role_of
 
 from .models import Absence, AvailabilitySlot, ConflictOfInterest, Dialect, Language, Mediator
@@ -30,16 +31,30 @@ def dialect_by_code(*, language: Language, code: str) -> Dialect | None:
 
 
 def mediators_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mediator]:
-    """Coordinators see their pool's mediators; a mediator sees only themselves."""
+    """Coordinators see their pool's mediators and those of the pools that explicitly share
+    mediators with theirs; a mediator sees only themselves. Each row is annotated ``shared``:
+    True for a mediator of another pool, whose profile only that pool's coordinators keep."""
     role = actor_role_of(user)
     qs = Mediator.objects.select_related("user", "pool").prefetch_related(
         "languages__language", "languages__dialect"
     )
     if role == ActorRole.COORDINATOR:
-        return qs.filter(pool_id=user.coordinator.pool_id)  # type: ignore[union-attr]
+        pool_id = user.coordinator.pool_id  # type: ignore[union-attr]
+        sharing = Pool.objects.filter(shares_mediators_with=pool_id).values("pk")
+        return qs.filter(Q(pool_id=pool_id) | Q(pool_id__in=sharing)).annotate(
+            shared=ExpressionWrapper(~Q(pool_id=pool_id), output_field=BooleanField())
+        )
     if role == ActorRole.MEDIATOR:
-        return qs.filter(pk=user.mediator.pk)  # type: ignore[union-attr]
+        return qs.filter(pk=user.mediator.pk).annotate(  # type: ignore[union-attr]
+            shared=Value(False, output_field=BooleanField())
+        )
     return qs.none()
+
+
+def mediators_kept_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mediator]:
+    """The mediators whose profile, vetting, conflicts of interest and statements the user
+    keeps: a coordinator's own pool's (not those a sharing pool lends), a mediator's own."""
+    return mediators_visible_to(user).filter(shared=False)
 
 
 def availability_of(mediator: Mediator) -> QuerySet[AvailabilitySlot]:

@@ -23,7 +23,7 @@ from config.api.fields import BerlinDateTimeField
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
 from institutions.selectors import actor_role_of
-from mediators.selectors import mediators_visible_to
+from mediators.selectors import mediators_kept_by
 
 from ..constants import ActorRole, AllowanceKind, TaxFreeState
 from ..selectors_budgets import budget_use_visible_to
@@ -210,7 +210,7 @@ class StatementApi(APIView):
             page = paginator.paginate_queryset(totals, request, view=self)
             data = StatementTotalOutputSerializer(page, many=True).data
             return paginator.get_paginated_response(data)
-        mediators = mediators_visible_to(request.user)
+        mediators = mediators_kept_by(request.user)
         mediator = (
             get_object_or_404(mediators, pk=mediator_id)
             if mediator_id is not None

@@ -22,7 +22,7 @@ from ..services import (
     availability_slot_delete,
     conflict_declare,
 )
-from .profiles import mediator_in_reach
+from .profiles import mediator_kept_by_caller
 
 # --- availability and absences ----------------------------------------------------------------
 
@@ -158,4 +158,4 @@ class MediatorConflictListCreateApi(_ConflictListCreate):
     permission_classes = [IsCoordinator]
 
     def mediator(self) -> Mediator:
-        return mediator_in_reach(self.request, self.kwargs["pk"])
+        return mediator_kept_by_caller(self.request, self.kwargs["pk"])

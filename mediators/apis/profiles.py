@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,11 +67,19 @@ class MediatorOutputSerializer(serializers.ModelSerializer):
     languages = LanguageSkillSerializer(many=True)
     declined_topics = serializers.ListField(child=serializers.CharField())
     is_vetted = serializers.BooleanField()
+    pool = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    shared = serializers.BooleanField(
+        read_only=True,
+        help_text="A mediator of another pool that shares its mediators with the caller's: "
+        "read-only here, that pool's coordinators keep the profile.",
+    )
 
     class Meta:
         model = Mediator
         fields = [
             "id",
+            "pool",
+            "shared",
             "first_name",
             "last_name",
             "email",
@@ -142,8 +151,21 @@ def mediator_in_reach(request, pk: int) -> Mediator:
     return get_object_or_404(mediators_visible_to(request.user), pk=pk)
 
 
+def mediator_kept_by_caller(request, pk: int) -> Mediator:
+    """A mediator whose profile the caller keeps. Out of reach: 404; lent by a sharing pool
+    (visible, but kept by that pool's coordinators): 403."""
+    mediator = mediator_in_reach(request, pk)
+    if mediator.shared:
+        raise PermissionDenied(
+            _("%(mediator)s belongs to %(pool)s: only its coordinators change the profile.")
+            % {"mediator": mediator, "pool": mediator.pool.name}
+        )
+    return mediator
+
+
 class MediatorListCreateApi(ListAPIView):
-    """GET: the pool's mediators. POST: a coordinator onboards a mediator; home coordinates
+    """GET: the pool's mediators and those of the pools sharing mediators with it (marked
+    ``shared``). POST: a coordinator onboards a mediator; home coordinates
     follow from the postal code (an unknown code needs latitude and longitude)."""
 
     permission_classes = [IsCoordinator]
@@ -167,7 +189,8 @@ class MediatorListCreateApi(ListAPIView):
 
 class MediatorDetailApi(APIView):
     """GET, PATCH: a coordinator reads and changes a mediator of the pool (vetting dates,
-    languages, limits, active). ``languages`` replaces the whole list when given."""
+    languages, limits, active). ``languages`` replaces the whole list when given. A mediator
+    lent by a sharing pool can be read, not changed (403)."""
 
     permission_classes = [IsCoordinator]
 
@@ -177,7 +200,7 @@ class MediatorDetailApi(APIView):
 
     @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request, pk: int):
-        mediator = mediator_in_reach(request, pk)
+        mediator = mediator_kept_by_caller(request, pk)
         serializer = MediatorInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from mediators.models import ConflictOfInterest, Mediator, MediatorLanguage
 from tests.api.queries import assert_queries_do_not_grow
+from tests.institutions.factories import CoordinatorFactory, PoolFactory
 from tests.mediators.factories import MediatorFactory, MediatorLanguageFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +185,61 @@ def test_coordinators_see_only_the_mediators_of_their_pool(world):
     assert world.client("coordinator").patch(foreign, {"active": False}).status_code == 404
     world.foreign_mediator.refresh_from_db()
     assert world.foreign_mediator.active is True
+
+
+def sharing_pool_with_a_mediator(world):
+    """A pool that explicitly shares its mediators with the world's pool, and one of them."""
+    sharing = PoolFactory(name="KI Stadt Krefeld", slug="ki-krefeld")
+    sharing.shares_mediators_with.add(world.pool)
+    return MediatorFactory(pool=sharing)
+
+
+def test_coordinators_also_see_the_mediators_a_sharing_pool_lends_marked_as_shared(world):
+    lent = sharing_pool_with_a_mediator(world)
+
+    rows = world.client("coordinator").get(LIST).json()["results"]
+
+    seen = {row["id"]: (row["pool"], row["shared"]) for row in rows}
+    assert seen == {
+        world.mediator.pk: (world.pool.slug, False),
+        world.other_mediator.pk: (world.pool.slug, False),
+        lent.pk: ("ki-krefeld", True),
+    }
+
+
+def test_a_lent_mediator_is_read_only_for_the_pool_that_borrows(world):
+    lent = sharing_pool_with_a_mediator(world)
+    client = world.client("coordinator")
+    url = f"{LIST}{lent.pk}/"
+
+    read = client.get(url)
+    changed = client.patch(url, {"active": False}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    conflicts = client.get(f"{url}conflicts/")
+    declared = client.post(f"{url}conflicts/", {"case_reference": "FALL-7"}, format="json")
+
+    assert read.status_code == 200 and read.json()["shared"] is True
+    assert changed.status_code == 403
+    assert "KI Stadt Krefeld" in changed.json()["detail"]
+    assert conflicts.status_code == declared.status_code == 403
+    lent.refresh_from_db()
+    assert lent.active is True and not lent.conflicts.exists()
+
+
+def test_the_lending_pool_keeps_its_mediator_as_its_own(world):
+    lent = sharing_pool_with_a_mediator(world)
+    own = CoordinatorFactory(pool=lent.pool)
+    client = world.client("coordinator")
+    client.force_authenticate(user=own.user)
+
+    rows = client.get(LIST).json()["results"]
+    changed = client.patch(f"{LIST}{lent.pk}/", {"active": False}, format="json")
+
+    assert {row["id"]: row["shared"] for row in rows} == {
+        lent.pk: False,
+        world.mediator.pk: True,
+        world.other_mediator.pk: True,
+    }
+    assert changed.status_code == 200 and changed.json()["active"] is False
 
 
 def test_a_coordinator_records_a_conflict_of_interest_for_a_mediator(world):

@@ -2,9 +2,11 @@
 
 Targets: ``own`` is the caller's own institution, own mediator record or a booking of the own
 institution assigned to the own mediator; ``other`` belongs to another institution (or
-mediator) of the same pool; ``foreign`` to another pool; ``-`` for collections.
-401 without credentials, 403 for a role that may never do this, 404 for an object outside
-reach (never revealing that it exists), 400 for a body naming something outside reach.
+mediator) of the same pool; ``foreign`` to another pool; ``shared`` is a mediator of a pool
+that explicitly shares its mediators with the caller's (visible, kept by that pool); ``-``
+for collections. 401 without credentials, 403 for a role that may never do this (or for
+changing what another pool keeps), 404 for an object outside reach (never revealing that it
+exists), 400 for a body naming something outside reach.
 Each cell starts from the same world (changes are rolled back), so an allowed change
 really succeeds.
 """
@@ -19,8 +21,8 @@ from django.utils import timezone
 from bookings.constants import Status
 from bookings.models import Report
 from tests.api.world import ROLES
-from tests.institutions.factories import CompensationRuleFactory
-from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory
+from tests.institutions.factories import CompensationRuleFactory, PoolFactory
+from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +49,19 @@ POST   /mediators/                         -        401       201         403   
 GET    /mediators/{id}/                    own      401       200         403       403   403
 GET    /mediators/{id}/                    other    401       200         403       403   403
 GET    /mediators/{id}/                    foreign  401       404         403       403   403
+GET    /mediators/{id}/                    shared   401       200         403       403   403
 PATCH  /mediators/{id}/                    own      401       200         403       403   403
 PATCH  /mediators/{id}/                    other    401       200         403       403   403
 PATCH  /mediators/{id}/                    foreign  401       404         403       403   403
+PATCH  /mediators/{id}/                    shared   401       403         403       403   403
 GET    /mediators/{id}/conflicts/          own      401       200         403       403   403
 GET    /mediators/{id}/conflicts/          other    401       200         403       403   403
 GET    /mediators/{id}/conflicts/          foreign  401       404         403       403   403
+GET    /mediators/{id}/conflicts/          shared   401       403         403       403   403
 POST   /mediators/{id}/conflicts/          own      401       201         403       403   403
 POST   /mediators/{id}/conflicts/          other    401       201         403       403   403
 POST   /mediators/{id}/conflicts/          foreign  401       404         403       403   403
+POST   /mediators/{id}/conflicts/          shared   401       403         403       403   403
 GET    /mediators/me/                      -        401       403         403       403   200
 PATCH  /mediators/me/                      -        401       403         403       403   200
 GET    /mediators/me/availability/         -        401       403         403       403   200
@@ -112,6 +118,7 @@ GET    /statements/                        -        401       200         403   
 GET    /statements/?mediator={id}          own      401       200         403       403   200
 GET    /statements/?mediator={id}          other    401       200         403       403   404
 GET    /statements/?mediator={id}          foreign  401       404         403       403   404
+GET    /statements/?mediator={id}          shared   401       404         403       403   404
 """
 
 
@@ -124,6 +131,11 @@ def _institution(world, target):
 
 
 def _mediator(world, target):
+    if target == "shared":
+        # A mediator of a pool that explicitly shares its mediators with the caller's pool.
+        sharing = PoolFactory(name="KI Stadt Krefeld")
+        sharing.shares_mediators_with.add(world.pool)
+        return MediatorFactory(pool=sharing)
     return {
         "own": world.mediator,
         "other": world.other_mediator,

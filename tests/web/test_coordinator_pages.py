@@ -11,6 +11,7 @@ from bookings.constants import Status
 from bookings.planner.models import PlanItem, PlanRun
 from mediators.models import Mediator
 from tests.bookings.factories import BookingFactory
+from tests.institutions.factories import PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
     LanguageFactory,
@@ -206,6 +207,58 @@ def test_vetting_dates_are_kept(page_for, coordinator):
 
     mediator.refresh_from_db()
     assert mediator.police_certificate_valid_until == datetime.date(2031, 2, 3)
+
+
+def lent_mediator(pool, **kwargs):
+    """A mediator of a pool that explicitly shares its mediators with ``pool``."""
+    sharing = PoolFactory(name="KI Stadt Krefeld")
+    sharing.shares_mediators_with.add(pool)
+    return MediatorFactory(
+        pool=sharing, user__first_name="Lana", user__last_name="Leihweise", **kwargs
+    )
+
+
+def test_the_mediator_list_shows_a_sharing_pools_mediators_marked_with_their_pool(
+    page_for, coordinator, mediator
+):
+    lent = lent_mediator(coordinator.pool)
+    stranger = MediatorFactory()
+
+    html = page_for(coordinator.user).get(reverse("web:coordinator-mediators")).content.decode()
+
+    assert reverse("web:coordinator-mediator", args=[mediator.pk]) in html
+    assert reverse("web:coordinator-mediator", args=[lent.pk]) in html
+    assert reverse("web:coordinator-mediator", args=[stranger.pk]) not in html
+    assert html.count("shared by KI Stadt Krefeld") == 1
+
+
+def test_a_lent_mediator_is_shown_read_only_and_its_vetting_cannot_be_changed(
+    page_for, coordinator
+):
+    lent = lent_mediator(
+        coordinator.pool, police_certificate_valid_until=datetime.date(2030, 1, 31)
+    )
+    page = page_for(coordinator.user)
+    url = reverse("web:coordinator-mediator", args=[lent.pk])
+
+    html = page.get(url).content.decode()
+    posted = page.post(url, {"police_certificate_valid_until": "2035-01-31", "active": ""})
+
+    assert "Only its coordinators change the vetting" in html and "KI Stadt Krefeld" in html
+    assert "<form" not in html.split("<main", 1)[1]
+    assert "31/01/2030" in html or "01/31/2030" in html
+    assert posted.status_code == 403
+    lent.refresh_from_db()
+    assert lent.police_certificate_valid_until == datetime.date(2030, 1, 31) and lent.active
+
+
+def test_expiring_certificates_of_lent_mediators_are_left_to_their_pool(page_for, coordinator):
+    soon = timezone.now().date() + datetime.timedelta(days=10)
+    lent = lent_mediator(coordinator.pool, police_certificate_valid_until=soon)
+
+    html = page_for(coordinator.user).get(reverse("web:coordinator-worklist")).content.decode()
+
+    assert reverse("web:coordinator-mediator", args=[lent.pk]) not in html
 
 
 def test_another_pools_booking_and_mediator_answer_404(page_for, coordinator):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +23,7 @@ from bookings.planner.services import plan_apply, plan_create, plan_discard
 from bookings.selectors import booking_list
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
-from mediators.selectors import mediators_visible_to
+from mediators.selectors import mediators_kept_by, mediators_visible_to
 from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
 from notifications.selectors import failed_messages_for
 from notifications.services import message_resend
@@ -54,7 +55,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "awaiting_approval": bookings.filter(status=Status.AWAITING_APPROVAL),
         "disputed": bookings.filter(report__status=ReportStatus.DISPUTED),
         "failed_messages": failed_messages_for(pool)[:50],
-        "expiring": mediators_visible_to(request.user)
+        "expiring": mediators_kept_by(request.user)
         .filter(
             active=True,
             police_certificate_valid_until__lt=today
@@ -248,6 +249,17 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mediator = mediators_visible_to(request.user).filter(pk=pk).select_related("user").first()
     if mediator is None:
         raise Http404
+    if mediator.shared:
+        # Lent by a sharing pool: shown, but its coordinators keep the vetting.
+        if request.method == "POST":
+            raise PermissionDenied
+        vetting = [
+            (VettingForm.base_fields[name].label, getattr(mediator, name))
+            for name in (*VETTING_FIELDS, "active")
+        ]
+        return render(
+            request, "web/coordinator/mediator.html", {"mediator": mediator, "vetting": vetting}
+        )
     initial = {name: getattr(mediator, name) for name in VettingForm.base_fields}
     form = VettingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
