@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.constants import Status
-from bookings.models import Booking, BookingEvent, Feedback, Report
+from bookings.models import AccessLog, Booking, BookingEvent, Feedback, Report
 from tests.bookings.factories import BookingFactory
 from tests.institutions.factories import CompensationRuleFactory, LocationFactory, StaffFactory
 from tests.mediators.factories import DialectFactory, LanguageFactory, MediatorFactory
@@ -141,6 +141,22 @@ def test_cancelling_needs_a_reason_and_then_cancels(page_for, staff):
     booking.refresh_from_db()
     assert booking.status == Status.CANCELLED
     assert booking.cancellation_reason == "Die Familie ist umgezogen."
+
+
+def test_a_change_made_on_the_pages_is_logged_like_one_through_the_api(page_for, staff):
+    booking = BookingFactory(institution=staff.institution, status=Status.REQUESTED)
+    page = page_for(staff.user)
+    url = reverse("web:institution-cancel", args=[booking.pk])
+
+    page.post(url, {"reason": "  "})
+    assert not AccessLog.objects.filter(booking=booking, action="change").exists()
+
+    page.post(url, {"reason": "Die Familie ist umgezogen."})
+    again = page.post(url, {"reason": "Noch einmal"})
+
+    assert again.status_code == 409
+    entry = AccessLog.objects.get(booking=booking, action="change")
+    assert entry.user == staff.user
 
 
 def completed_with_report(staff):

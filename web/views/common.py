@@ -1,15 +1,24 @@
-"""What the role pages share: looking a booking up within reach, the feed link, the
-timeline."""
+"""What the role pages share: looking a booking up within reach, changing it, the feed
+link, the timeline."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
+from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from bookings.exceptions import BookingConflict, DomainError
 from bookings.models import Booking
 from bookings.selectors import booking_detail_queryset, booking_view_for
+from bookings.services import access_log_record, booking_cancel
+from bookings.services.access_log import CHANGE
+
+from ..forms import show_domain_error
 
 BOOKINGS_PER_PAGE = 25
 
@@ -20,6 +29,44 @@ def booking_in_reach(request: HttpRequest, pk: int) -> Booking:
     if booking is None:
         raise Http404
     return booking
+
+
+def booking_change(
+    request: HttpRequest,
+    booking: Booking,
+    form: forms.Form,
+    change: Callable[[dict[str, Any]], object],
+    *,
+    field_map: dict[str, str] | None = None,
+) -> int | None:
+    """The shape of every booking action on the pages (as ``booking_change`` of the API):
+    with the form valid, ``change(cleaned_data)`` calls the service with the caller as actor,
+    and it and its access-log row are written in one transaction. None when the change is
+    made; otherwise the form says why and the status to show the page again with: 400 for
+    invalid input or a refused value (next to its field), 409 for a conflict."""
+    if not form.is_valid():
+        return 400
+    try:
+        with transaction.atomic():  # the change and its access-log row, or neither
+            change(form.cleaned_data)
+            access_log_record(booking=booking, user=request.user, action=CHANGE)
+    except DomainError as error:
+        show_domain_error(form, error, field_map)
+        return 400
+    except BookingConflict as error:
+        form.add_error(None, str(error))
+        return 409
+    return None
+
+
+def booking_cancel_change(request: HttpRequest, booking: Booking, form: forms.Form) -> int | None:
+    """Cancel (or, for the assigned mediator, give back) with the form's reason."""
+    return booking_change(
+        request,
+        booking,
+        form,
+        lambda data: booking_cancel(booking=booking, actor=request.user, reason=data["reason"]),
+    )
 
 
 def booking_context(request: HttpRequest, booking: Booking) -> dict:

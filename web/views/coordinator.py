@@ -32,7 +32,7 @@ from ..forms import BERLIN, show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
 from ..forms.institution import BookingFilterForm
 from .access import coordinator_required
-from .common import BOOKINGS_PER_PAGE, booking_context, booking_in_reach
+from .common import BOOKINGS_PER_PAGE, booking_change, booking_context, booking_in_reach
 from .institution import filtered_bookings
 
 SOON_DAYS = 7
@@ -118,10 +118,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if mediator is None:
         return _booking_page(request, booking, status=400, assign_error=_("Unknown mediator."))
-    try:
-        booking_assign(booking=booking, mediator=mediator, actor=request.user)
-    except BookingConflict as error:
-        return _booking_page(request, booking, status=409, assign_error=str(error))
+    status = booking_change(
+        request,
+        booking,
+        form,
+        lambda data: booking_assign(booking=booking, mediator=mediator, actor=request.user),
+    )
+    if status is not None:
+        error = " ".join(str(e) for e in form.non_field_errors())
+        return _booking_page(request, booking, status=status, assign_error=error)
     messages.success(request, _("%(mediator)s has been assigned.") % {"mediator": mediator})
     return redirect("web:coordinator-booking", pk=pk)
 
@@ -131,20 +136,18 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Approve or refuse a request that waits for approval, or cancel a booking."""
     booking = booking_in_reach(request, pk)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
     services = {"approve": booking_approve, "refuse": booking_refuse, "cancel": booking_cancel}
     if action not in services:
         raise Http404
-    try:
-        services[action](booking=booking, actor=request.user, reason=reason)
-    except DomainError as error:
-        show_domain_error(form, error)
-        return _booking_page(request, booking, status=400, reason_form=form)
-    except BookingConflict as error:
-        form.add_error(None, str(error))
-        return _booking_page(request, booking, status=409, reason_form=form)
+    form = ReasonForm(request.POST)
+    status = booking_change(
+        request,
+        booking,
+        form,
+        lambda data: services[action](booking=booking, actor=request.user, reason=data["reason"]),
+    )
+    if status is not None:
+        return _booking_page(request, booking, status=status, reason_form=form)
     done = {
         "approve": _("The request is approved."),
         "refuse": _("The request is refused."),

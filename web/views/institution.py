@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import DomainError
 from bookings.filters import BookingFilter
 from bookings.selectors import booking_list
 from bookings.services import (
     access_log_record,
-    booking_cancel,
     booking_create,
     report_confirm,
     report_dispute,
@@ -31,7 +30,14 @@ from ..forms.institution import (
     ReportReviewForm,
 )
 from .access import institution_required
-from .common import BOOKINGS_PER_PAGE, booking_context, booking_in_reach, feed_context
+from .common import (
+    BOOKINGS_PER_PAGE,
+    booking_cancel_change,
+    booking_change,
+    booking_context,
+    booking_in_reach,
+    feed_context,
+)
 
 # Service fields → form fields.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
@@ -114,19 +120,13 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            show_domain_error(form, error)
-        except BookingConflict as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The appointment has been cancelled."))
-            return redirect("web:institution-booking", pk=pk)
+    status = booking_cancel_change(request, booking, form)
+    if status is None:
+        messages.success(request, _("The appointment has been cancelled."))
+        return redirect("web:institution-booking", pk=pk)
     context = booking_context(request, booking)
     context.update(cancel_form=form, review_form=ReportReviewForm())
-    return render(request, "web/institution/booking.html", context, status=400)
+    return render(request, "web/institution/booking.html", context, status=status)
 
 
 @institution_required
@@ -134,29 +134,25 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def review_report(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = ReportReviewForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["decision"] == ReportReviewForm.CONFIRM:
-                report_confirm(
-                    booking=booking,
-                    actor=request.user,
-                    rating=data["rating"],
-                    comment=data["comment"],
-                )
-                messages.success(request, _("Thank you: the report is confirmed."))
-            else:
-                report_dispute(booking=booking, actor=request.user, reason=data["reason"])
-                messages.success(request, _("The coordinators will look at the report."))
-        except DomainError as error:
-            show_domain_error(form, error, {"feedback": "comment"})
-        except BookingConflict as error:
-            form.add_error(None, str(error))
+
+    def review(data) -> None:
+        if data["decision"] == ReportReviewForm.CONFIRM:
+            report_confirm(
+                booking=booking, actor=request.user, rating=data["rating"], comment=data["comment"]
+            )
         else:
-            return redirect("web:institution-booking", pk=pk)
+            report_dispute(booking=booking, actor=request.user, reason=data["reason"])
+
+    status = booking_change(request, booking, form, review, field_map={"feedback": "comment"})
+    if status is None:
+        if form.cleaned_data["decision"] == ReportReviewForm.CONFIRM:
+            messages.success(request, _("Thank you: the report is confirmed."))
+        else:
+            messages.success(request, _("The coordinators will look at the report."))
+        return redirect("web:institution-booking", pk=pk)
     context = booking_context(request, booking)
     context.update(cancel_form=CancelForm(), review_form=form)
-    return render(request, "web/institution/booking.html", context, status=400)
+    return render(request, "web/institution/booking.html", context, status=status)
 
 
 @institution_required

@@ -17,7 +17,7 @@ from bookings.exceptions import BookingConflict, DomainError
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
 from bookings.selectors_statements import mediator_statement
-from bookings.services import booking_cancel, report_submit
+from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
 from mediators.models import AvailabilitySlot
 from mediators.selectors import absences_of, availability_of
@@ -43,7 +43,13 @@ from ..forms.mediator import (
 )
 from ..statements import statement_csv, statement_filename, statement_pdf, statement_rows
 from .access import mediator_required
-from .common import booking_context, booking_in_reach, feed_context
+from .common import (
+    booking_cancel_change,
+    booking_change,
+    booking_context,
+    booking_in_reach,
+    feed_context,
+)
 
 
 @mediator_required
@@ -114,27 +120,26 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = ReportForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            report_submit(
-                booking=booking,
-                actor=request.user,
-                actual_minutes=data["actual_minutes"],
-                travel_km=data["travel_km"],
-                travel_minutes=data["travel_minutes"],
-                ticket_cents=int((data["ticket_euros"] or Decimal(0)) * 100),
-            )
-        except DomainError as error:
-            show_domain_error(form, error, {"ticket_cents": "ticket_euros"})
-        except BookingConflict as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Thank you for your report."))
-            return redirect("web:mediator-booking", pk=pk)
+    status = booking_change(
+        request,
+        booking,
+        form,
+        lambda data: report_submit(
+            booking=booking,
+            actor=request.user,
+            actual_minutes=data["actual_minutes"],
+            travel_km=data["travel_km"],
+            travel_minutes=data["travel_minutes"],
+            ticket_cents=int((data["ticket_euros"] or Decimal(0)) * 100),
+        ),
+        field_map={"ticket_cents": "ticket_euros"},
+    )
+    if status is None:
+        messages.success(request, _("Thank you for your report."))
+        return redirect("web:mediator-booking", pk=pk)
     context = booking_context(request, booking)
     context.update(report_form=form, cancel_form=None)
-    return render(request, "web/mediator/booking.html", context, status=400)
+    return render(request, "web/mediator/booking.html", context, status=status)
 
 
 @mediator_required
@@ -142,19 +147,13 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 def give_back(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            booking_cancel(booking=booking, actor=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            show_domain_error(form, error)
-        except BookingConflict as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("You have given the appointment back."))
-            return redirect("web:mediator-assignments")
+    status = booking_cancel_change(request, booking, form)
+    if status is None:
+        messages.success(request, _("You have given the appointment back."))
+        return redirect("web:mediator-assignments")
     context = booking_context(request, booking)
     context.update(report_form=None, cancel_form=form)
-    return render(request, "web/mediator/booking.html", context, status=400)
+    return render(request, "web/mediator/booking.html", context, status=status)
 
 
 @mediator_required
