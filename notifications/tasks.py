@@ -7,6 +7,8 @@ makes that repeat harmless. What a lost task leaves behind, the beat sweep picks
 
 from __future__ import annotations
 
+from collections import Counter
+
 from celery import shared_task
 
 from .delivery import messages_deliver
@@ -14,15 +16,16 @@ from .periodic import messages_prune, outbox_sweep, reminders_write, report_requ
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def deliver_messages(message_ids: list[int]) -> dict[int, str]:
-    """Deliver the outbox rows of one change (or of one sweep) over one SMTP connection."""
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """Deliver the outbox rows of one change (or of one sweep) over one SMTP connection.
+    Returns how many rows ended in each status (what the worker log shows)."""
     outcomes = messages_deliver(message_ids=message_ids)
     for message_id, outcome in outcomes.items():
         if outcome.retry_in is not None:
             # The row is pending with next_attempt_at set; should this task be lost, the
             # sweep enqueues the row again once it is overdue.
             deliver_messages.apply_async(([message_id],), countdown=outcome.retry_in)
-    return {message_id: outcome.status for message_id, outcome in outcomes.items()}
+    return dict(Counter(outcome.status for outcome in outcomes.values()))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

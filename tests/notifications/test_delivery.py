@@ -305,3 +305,12 @@ def test_a_bug_in_one_message_of_a_batch_does_not_hold_up_the_others(confirmed, 
         "lehrerin@example.org": MessageStatus.SENT,
     }
     assert [m.to for m in mail.outbox] == [["lehrerin@example.org"]]
+
+
+def test_the_delivery_task_reports_how_many_rows_ended_in_each_status(confirmed):
+    from notifications.tasks import deliver_messages
+
+    ids = list(Message.objects.values_list("pk", flat=True))
+
+    assert deliver_messages(ids) == {MessageStatus.SENT: 2}
+    assert deliver_messages(ids) == {"not_claimed": 2}
