@@ -29,7 +29,7 @@ from .models import (
     Mediator,
     MediatorLanguage,
 )
-from .services import PROFILE_FIELDS, mediator_create, mediator_update
+from .services import PROFILE_FIELDS, mediator_onboard, mediator_update
 
 
 class DialectInline(admin.TabularInline):
@@ -239,7 +239,7 @@ class MediatorAdmin(PoolScopedAdmin):
             if k in PROFILE_FIELDS and k not in ("first_name", "last_name", "email", "gender")
         }
         profile.pop("home_postal_code", None)
-        created = mediator_create(
+        created = mediator_onboard(
             pool=data.get("pool") or request.user.coordinator.pool,  # type: ignore[union-attr]
             email=data["email"],
             first_name=data["first_name"],

@@ -170,31 +170,13 @@ def mediator_create(
     return mediator
 
 
-def mediator_onboard(
-    *,
-    pool: Pool,
-    email: str,
-    first_name: str,
-    last_name: str,
-    gender: str,
-    home_postal_code: str,
-    languages: Sequence[LanguageSkill] = (),
-    **profile: Any,
-) -> Mediator:
-    """A coordinator onboards a mediator: ``mediator_create`` (account, profile, languages) and
-    the e-mail with the link to choose a password, in the mediator's language. One change:
-    both or neither, so a refused onboarding leaves no account and sends nothing."""
+def mediator_onboard(*, pool: Pool, **fields: Any) -> Mediator:
+    """Onboard a mediator (by a coordinator's page, the API or the admin): ``mediator_create``
+    (account, profile, languages; same arguments) and the e-mail with the link to choose a
+    password, in the mediator's language. One change: both or neither, so a refused
+    onboarding leaves no account and sends nothing."""
     with transaction.atomic():
-        mediator = mediator_create(
-            pool=pool,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            gender=gender,
-            home_postal_code=home_postal_code,
-            languages=languages,
-            **profile,
-        )
+        mediator = mediator_create(pool=pool, **fields)
         account_invitation_notify(user=mediator.user, pool=pool, language=mediator.language)
     return mediator
 

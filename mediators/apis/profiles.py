@@ -20,7 +20,7 @@ from ..constants import Gender, LanguageLevel
 from ..filters import MediatorFilter
 from ..models import Mediator
 from ..selectors import dialect_by_code, language_by_code, mediators_visible_to
-from ..services import MEDIATOR_EDITABLE, LanguageSkill, mediator_create, mediator_update
+from ..services import MEDIATOR_EDITABLE, LanguageSkill, mediator_onboard, mediator_update
 
 LEVELS = {level.name.lower(): level.value for level in LanguageLevel}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -180,7 +180,7 @@ class MediatorListCreateApi(ListAPIView):
         serializer = MediatorInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
-        mediator = mediator_create(
+        mediator = mediator_onboard(
             pool=request.user.coordinator.pool, languages=languages or [], **data
         )
         mediator = mediator_in_reach(request, mediator.pk)

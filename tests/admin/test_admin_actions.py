@@ -168,3 +168,11 @@ def test_a_coordinator_onboards_a_mediator_with_coordinates_from_the_postal_code
     assert mediator.pool == own.pool
     assert (mediator.home_latitude, mediator.home_longitude) == (51.2530, 6.3370)
     assert [ml.language.code for ml in mediator.languages.all()] == ["ara"]
+    from notifications.models import Message
+
+    assert (
+        Message.objects.filter(
+            recipient_email="lina@example.org", kind="account_invitation"
+        ).count()
+        == 1
+    )

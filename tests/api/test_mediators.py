@@ -49,6 +49,18 @@ def test_a_coordinator_onboards_a_mediator_with_languages_and_home_from_the_post
     assert response.json()["active"] is True
 
 
+def test_a_mediator_onboarded_through_the_api_is_invited_to_choose_a_password(world):
+    from notifications.constants import MessageKind
+    from notifications.models import Message
+
+    response = world.client("coordinator").post(LIST, _new_mediator(), format="json")
+
+    assert response.status_code == 201
+    (invitation,) = Message.objects.filter(recipient_email="amal.haddad@example.org")
+    assert invitation.kind == MessageKind.ACCOUNT_INVITATION
+    assert invitation.pool == world.pool
+
+
 def test_an_unknown_postal_code_is_refused_unless_coordinates_are_given(world):
     client = world.client("coordinator")
     before = Mediator.objects.count()
