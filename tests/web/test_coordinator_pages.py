@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.constants import Status
+from bookings.models import AccessLog
 from bookings.planner.models import PlanItem, PlanRun
 from mediators.models import Mediator
 from tests.bookings.factories import BookingFactory
@@ -259,6 +260,25 @@ def test_expiring_certificates_of_lent_mediators_are_left_to_their_pool(page_for
     html = page_for(coordinator.user).get(reverse("web:coordinator-worklist")).content.decode()
 
     assert reverse("web:coordinator-mediator", args=[lent.pk]) not in html
+
+
+def test_every_roles_booking_page_logs_the_read(page_for, coordinator, staff, mediator):
+    booking = BookingFactory(
+        institution=staff.institution, mediator=mediator, status=Status.CONFIRMED
+    )
+    pages = {
+        coordinator.user: "web:coordinator-booking",
+        staff.user: "web:institution-booking",
+        mediator.user: "web:mediator-booking",
+    }
+
+    for user, name in pages.items():
+        assert page_for(user).get(reverse(name, args=[booking.pk])).status_code == 200
+
+    readers = AccessLog.objects.filter(booking=booking, action="read").values_list(
+        "user", flat=True
+    )
+    assert sorted(readers) == sorted(user.pk for user in pages)
 
 
 def test_another_pools_booking_and_mediator_answer_404(page_for, coordinator):

@@ -16,7 +16,7 @@ from bookings.exceptions import BookingConflict, DomainError
 from bookings.models import Booking
 from bookings.selectors import booking_detail_queryset, booking_view_for
 from bookings.services import access_log_record, booking_cancel
-from bookings.services.access_log import CHANGE
+from bookings.services.access_log import CHANGE, READ
 
 from ..forms import show_domain_error
 
@@ -28,6 +28,14 @@ def booking_in_reach(request: HttpRequest, pk: int) -> Booking:
     booking = booking_detail_queryset(request.user).filter(pk=pk).first()
     if booking is None:
         raise Http404
+    return booking
+
+
+def booking_read(request: HttpRequest, pk: int) -> Booking:
+    """The booking for its page, within reach (404 otherwise); the read is access-logged,
+    as a read through the API is, whichever role reads it."""
+    booking = booking_in_reach(request, pk)
+    access_log_record(booking=booking, user=request.user, action=READ)
     return booking
 
 

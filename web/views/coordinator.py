@@ -7,7 +7,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,10 +29,9 @@ from notifications.services import message_resend
 
 from ..forms import BERLIN, show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
-from ..forms.institution import BookingFilterForm
 from .access import coordinator_required
-from .common import BOOKINGS_PER_PAGE, booking_change, booking_context, booking_in_reach
-from .institution import filtered_bookings
+from .common import booking_change, booking_context, booking_in_reach, booking_read
+from .institution import bookings_page
 
 SOON_DAYS = 7
 CERTIFICATE_WARNING_DAYS = 60
@@ -84,11 +82,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coordinator_required
 def bookings(request: HttpRequest) -> HttpResponse:
-    form = BookingFilterForm(request.GET)
-    page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "web/coordinator/bookings.html", {"form": form, "page": page})
+    return bookings_page(request, "web/coordinator/bookings.html")
 
 
 def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) -> HttpResponse:
@@ -101,7 +95,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
 
 @coordinator_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _booking_page(request, booking_in_reach(request, pk))
+    return _booking_page(request, booking_read(request, pk))
 
 
 @coordinator_required

@@ -16,7 +16,6 @@ from bookings.exceptions import DomainError
 from bookings.filters import BookingFilter
 from bookings.selectors import booking_list
 from bookings.services import (
-    access_log_record,
     booking_create,
     report_confirm,
     report_dispute,
@@ -36,6 +35,7 @@ from .common import (
     booking_change,
     booking_context,
     booking_in_reach,
+    booking_read,
     feed_context,
 )
 
@@ -96,19 +96,23 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
     return BookingFilter(query, queryset=booking_list(request.user)).qs
 
 
-@institution_required
-def bookings(request: HttpRequest) -> HttpResponse:
+def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
+    """The list of bookings within reach, filtered and paged (staff's and coordinators')."""
     form = BookingFilterForm(request.GET)
     page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "web/institution/bookings.html", {"form": form, "page": page})
+    return render(request, template, {"form": form, "page": page})
+
+
+@institution_required
+def bookings(request: HttpRequest) -> HttpResponse:
+    return bookings_page(request, "web/institution/bookings.html")
 
 
 @institution_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = booking_in_reach(request, pk)
-    access_log_record(booking=booking, user=request.user, action="read")
+    booking = booking_read(request, pk)
     context = booking_context(request, booking)
     context["cancel_form"] = CancelForm()
     context["review_form"] = ReportReviewForm()

@@ -48,6 +48,7 @@ from .common import (
     booking_change,
     booking_context,
     booking_in_reach,
+    booking_read,
     feed_context,
 )
 
@@ -100,7 +101,7 @@ def _report_due(booking, now) -> bool:
 
 @mediator_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = booking_in_reach(request, pk)
+    booking = booking_read(request, pk)
     now = timezone.now()
     context = booking_context(request, booking)
     context.update(
