@@ -54,7 +54,8 @@ def mediators_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Med
 def mediators_kept_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mediator]:
     """The mediators whose profile, vetting, conflicts of interest and statements the user
     keeps: a coordinator's own pool's (not those a sharing pool lends), a mediator's own."""
-    return mediators_visible_to(user).filter(shared=False)
+    # ``shared`` is annotated by mediators_visible_to (the stubs cannot see annotations).
+    return mediators_visible_to(user).filter(shared=False)  # type: ignore[misc]
 
 
 def availability_of(mediator: Mediator) -> QuerySet[AvailabilitySlot]:

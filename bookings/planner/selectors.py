@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -124,19 +125,20 @@ def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> 
         starts_at__gte=local_midnight(first),
         starts_at__lt=local_midnight(until),
     ).select_related("location"):
-        on_site = b.mode == Mode.ON_SITE
-        held[b.mediator_id].append(
+        mediator_id = cast(int, b.mediator_id)  # filtered on mediator above: never None
+        place = b.location if b.mode == Mode.ON_SITE else None
+        held[mediator_id].append(
             Held(
                 b.starts_at,
                 b.ends_at,
-                on_site,
-                b.location.latitude if on_site and b.location_id else None,
-                b.location.longitude if on_site and b.location_id else None,
+                b.mode == Mode.ON_SITE,
+                place.latitude if place is not None else None,
+                place.longitude if place is not None else None,
                 b.pk,
             )
         )
         if recent_since <= b.starts_at < local_midnight(starts_on):
-            recent[b.mediator_id] += b.duration_minutes
+            recent[mediator_id] += b.duration_minutes
     return [_mediator_data(m, held[m.pk], recent[m.pk], postal) for m in rows]
 
 
@@ -158,7 +160,7 @@ def _mediator_data(
     return MediatorData(
         id=m.pk,
         languages=frozenset(
-            (ml.language.code, ml.dialect.code if ml.dialect_id else None)
+            (ml.language.code, ml.dialect.code if ml.dialect is not None else None)
             for ml in m.languages.all()
         ),
         gender=m.gender,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime
 import time
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.models import AbstractBaseUser
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +57,7 @@ def plan_create(
             pool=pool,
             starts_on=starts_on,
             ends_on=ends_on,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=_signed_in(actor),
             engine=PlanEngine.GREEDY if outcome.fell_back else PlanEngine.PLANNER,
             seconds=round(time.monotonic() - began, 3),
             requests=len(problem.requests),
@@ -89,7 +93,7 @@ def plan_apply(
             )
         locked.status = PlanStatus.APPLIED
         locked.applied_at = now
-        locked.applied_by = actor if getattr(actor, "is_authenticated", False) else None
+        locked.applied_by = _signed_in(actor)
         locked.save(update_fields=["status", "applied_at", "applied_by"])
     items = locked.items.select_related("booking", "mediator").order_by("booking__starts_at", "pk")
     for item in items:
@@ -112,3 +116,8 @@ def plan_discard(*, run: PlanRun, actor: AbstractBaseUser | None) -> PlanRun:
         raise BookingConflict(_("This plan was already applied or discarded."), code="plan_closed")
     run.refresh_from_db()
     return run
+
+
+def _signed_in(actor: AbstractBaseUser | None) -> User | None:
+    """The user recorded on a plan: nobody for the command line or an anonymous caller."""
+    return cast("User", actor) if getattr(actor, "is_authenticated", False) else None

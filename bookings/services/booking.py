@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -135,7 +138,7 @@ def booking_create(
         booking = Booking(
             pool=pool,
             institution=institution,
-            requested_by=requester,
+            requested_by=cast("User", requester),  # the project's user model
             language=language,
             dialect=dialect,
             starts_at=starts_at,

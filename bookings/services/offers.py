@@ -274,10 +274,11 @@ def offer_decline(
     return locked
 
 
-def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseUser,
+def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseUser | None,
                    now: datetime.datetime | None = None) -> Booking:  # fmt: skip
-    """A coordinator assigns a mediator directly (409 ``NotEligible`` when the mediator is
-    no longer eligible, 409 when the booking is not open any more)."""
+    """A coordinator (or the planner's command, without a user) assigns a mediator directly
+    (409 ``NotEligible`` when the mediator is no longer eligible, 409 when the booking is
+    not open any more)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
