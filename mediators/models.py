@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from institutions.constants import MessageLanguage
 
 from .constants import Gender, LanguageLevel
+from .language_names import language_name
 
 
 class Language(models.Model):
@@ -28,7 +29,11 @@ class Language(models.Model):
         return f"{self.name_de} ({self.code})"
 
     def name_for(self, language_code: str) -> str:
-        return self.name_de if language_code.startswith("de") else self.name_en
+        """German and English as we name it; Arabic, Persian, Ukrainian and Turkish from CLDR,
+        or English where CLDR has no name."""
+        return language_name(
+            code=self.code, name_de=self.name_de, name_en=self.name_en, language_code=language_code
+        )
 
 
 class Dialect(models.Model):
@@ -47,6 +52,10 @@ class Dialect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language.name_de}: {self.name_de}"
+
+    def name_for(self, language_code: str) -> str:
+        """German or English: CLDR hardly names dialects, so other readers see English."""
+        return self.name_de if language_code.startswith("de") else self.name_en
 
 
 class Mediator(models.Model):

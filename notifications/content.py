@@ -69,8 +69,7 @@ def short_when(booking: Booking) -> str:
 def booking_facts(booking: Booking) -> list[tuple[str, str]]:
     language = booking.language.name_for(_lang())
     if booking.dialect is not None:
-        dialect = booking.dialect.name_de if _lang() == "de" else booking.dialect.name_en
-        language = f"{language} ({dialect})"
+        language = f"{language} ({booking.dialect.name_for(_lang())})"
     facts = [
         (_("Booking"), f"#{booking.pk}"),
         (_("Language"), language),

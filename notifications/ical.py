@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
+from mediators.language_names import language_name
+
 from .vtimezone import vtimezone
 
 if TYPE_CHECKING:
@@ -227,6 +229,7 @@ class Appointment:
     mode: str
     language_de: str
     language_en: str
+    language_code: str
     institution: str
     place_name: str | None
     address: str | None
@@ -244,7 +247,12 @@ class Appointment:
 
     @property
     def language(self) -> str:
-        return self.language_de if _lang() == "de" else self.language_en
+        return language_name(
+            code=self.language_code,
+            name_de=self.language_de,
+            name_en=self.language_en,
+            language_code=_lang(),
+        )
 
     @property
     def mediator_name(self) -> str:
@@ -263,6 +271,7 @@ APPOINTMENT_COLUMNS = (
     "mode",
     "language__name_de",
     "language__name_en",
+    "language__code",
     "institution__name",
     "location__name",
     "location__address",
@@ -293,6 +302,7 @@ def appointment_of(booking: Booking) -> Appointment:
         mode=booking.mode,
         language_de=booking.language.name_de,
         language_en=booking.language.name_en,
+        language_code=booking.language.code,
         institution=booking.institution.name,
         place_name=location.name if location else None,
         address=location.address if location else None,

@@ -10,8 +10,8 @@ from ..selectors import language_list
 
 
 def _name(obj) -> str:
-    """The German or English name, following the request's language."""
-    return obj.name_de if (translation.get_language() or "de").startswith("de") else obj.name_en
+    """The language's or dialect's name in the request's language."""
+    return obj.name_for(translation.get_language() or "de")
 
 
 class LanguageListApi(ListAPIView):

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings.constants import Status
+from mediators.models import Language
 from notifications.ical import booking_uid
 from notifications.models import CalendarFeed
 from tests.bookings.factories import BookingFactory
@@ -197,3 +198,21 @@ def test_the_feed_answers_only_get_and_head(client_for, mediator):
 
     assert Client().head(path).status_code == 200
     assert Client().post(path).status_code == 405
+
+
+def test_a_ukrainian_mediators_feed_names_the_language_in_ukrainian(client_for, mediator, staff):
+    mediator.language = "uk"
+    mediator.save(update_fields=["language"])
+    BookingFactory(
+        institution=staff.institution,
+        mediator=mediator,
+        status=Status.CONFIRMED,
+        confirmed_at=timezone.now(),
+        language=Language.objects.get(code="ukr"),
+    )
+
+    response = Client().get(feed_path(client_for, mediator.user))
+
+    (event,) = read_with_icalendar(response.content).walk("VEVENT")
+    assert "українська" in str(event["SUMMARY"])
+    assert "Ukrainian" not in str(event["SUMMARY"])

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from institutions.services import staff_create
+from mediators.models import Language
 from notifications.constants import MessageKind
 from notifications.models import Message
 from notifications.recipients import message_language
@@ -184,3 +185,50 @@ def test_a_mediator_invited_in_farsi_is_invited_in_farsi(staff):
 
     assert email.subject == "دسترسی شما به گروه میانجی‌های زبانی"
     assert '<html lang="fa" dir="rtl">' in html
+
+
+# -- the name of the language asked for, in the reader's language --------------------------
+
+
+def offer_email_to(mediator, booking, language_code):
+    booking.language = Language.objects.get(code=language_code)
+    booking.save(update_fields=["language"])
+    offer_made_notify(offer=OfferFactory(booking=booking, mediator=mediator))
+    email = render_email(Message.objects.get(kind=MessageKind.OFFER_MADE))
+    text, html = parts(email)
+    return email.subject, text, html
+
+
+@pytest.mark.parametrize(
+    ("reader", "code", "name", "english"),
+    [
+        ("ar", "ara", "العربية", "Arabic"),
+        ("fa", "prs", "دری", "Dari"),
+        ("fa", "pes", "فارسی", "Farsi"),
+        ("uk", "ukr", "українська", "Ukrainian"),
+        ("tr", "tur", "Türkçe", "Turkish"),
+    ],
+)
+def test_an_offer_names_the_language_in_the_mediators_language(
+    booking, mediator, reader, code, name, english
+):
+    subject, text, html = offer_email_to(speaking(mediator, reader), booking, code)
+
+    assert name in subject and name in text and name in html
+    assert english not in subject and english not in text
+
+
+def test_a_language_cldr_cannot_name_is_offered_under_its_english_name(booking, mediator):
+    subject, text, _html = offer_email_to(speaking(mediator, "ar"), booking, "aii")
+
+    assert "Assyrian Neo-Aramaic" in subject and "Assyrian Neo-Aramaic" in text
+
+
+@pytest.mark.parametrize(
+    ("reader", "name"), [("de", "Farsi (Persisch)"), ("en", "Farsi (Iranian Persian)")]
+)
+def test_german_and_english_offers_keep_the_pools_names(booking, mediator, reader, name):
+    subject, text, _html = offer_email_to(speaking(mediator, reader), booking, "pes")
+
+    assert name in subject and name in text
+    assert "فارسی" not in text

@@ -50,8 +50,7 @@ class DialectChoiceField(forms.ModelChoiceField):
         from django.utils.translation import get_language
 
         language = get_language() or "de"
-        name = obj.name_de if language.startswith("de") else obj.name_en
-        return f"{obj.language.name_for(language)}: {name}"
+        return f"{obj.language.name_for(language)}: {obj.name_for(language)}"
 
 
 class BookingRequestForm(forms.Form):

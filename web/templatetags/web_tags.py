@@ -68,9 +68,7 @@ def language_name(language) -> str:
 def dialect_name(dialect) -> str:
     from django.utils.translation import get_language
 
-    if dialect is None:
-        return ""
-    return dialect.name_de if (get_language() or "de").startswith("de") else dialect.name_en
+    return dialect.name_for(get_language() or "de") if dialect else ""
 
 
 @register.simple_tag
