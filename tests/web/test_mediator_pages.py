@@ -201,6 +201,28 @@ def test_mediator_pages_come_in_arabic_from_right_to_left(page_for, mediator):
     assert '<html lang="ar" dir="rtl">' in html
 
 
+def test_an_arabic_reader_sees_the_offered_language_named_in_arabic(page_for, mediator, offer):
+    assert offer.booking.language.code == "ara"
+
+    arabic = page_for(mediator.user, language="ar").get(reverse("web:mediator-offers"))
+    english = page_for(mediator.user, language="en").get(reverse("web:mediator-offers"))
+    german = page_for(mediator.user, language="de").get(reverse("web:mediator-offers"))
+
+    assert "· العربية</h2>" in arabic.content.decode()
+    assert "Arabic" not in arabic.content.decode()
+    assert "· Arabic</h2>" in english.content.decode()
+    assert "· Arabisch</h2>" in german.content.decode()
+
+
+def test_the_profile_offers_the_languages_in_the_readers_language(page_for, mediator):
+    farsi = page_for(mediator.user, language="fa").get(reverse("web:mediator-profile"))
+    ukrainian = page_for(mediator.user, language="uk").get(reverse("web:mediator-profile"))
+
+    assert ">دری (prs)</option>" in farsi.content.decode()
+    assert ">українська (ukr)</option>" in ukrainian.content.decode()
+    assert ">Assyrian Neo-Aramaic (aii)</option>" in ukrainian.content.decode()
+
+
 def test_the_monthly_statement_downloads_as_csv_and_pdf(page_for, mediator):
     booking = BookingFactory(
         institution__pool=mediator.pool,

@@ -12,7 +12,7 @@ from mediators.constants import LanguageLevel
 from mediators.models import AvailabilitySlot, Dialect, Language
 
 from . import DateInput, TimeInput
-from .institution import DialectChoiceField
+from .institution import DialectChoiceField, LanguageChoiceField
 
 
 class ReportForm(forms.Form):
@@ -78,7 +78,7 @@ class ProfileForm(forms.Form):
 
 
 class LanguageSkillForm(forms.Form):
-    language = forms.ModelChoiceField(
+    language = LanguageChoiceField(
         label=_("Language"), queryset=Language.objects.order_by("name_de"), required=False
     )
     dialect = DialectChoiceField(
