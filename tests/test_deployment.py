@@ -185,3 +185,11 @@ def test_the_readme_quick_start_is_exactly_make_demo_and_make_test():
     readme = (ROOT / "README.md").read_text()
     quick_start = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert quick_start.split("\n") == ["", "make demo", "make test", ""]
+
+
+@pytest.mark.django_db
+def test_the_system_checks_raise_no_warning_on_this_database():
+    """`make demo` on SQLite and production on PostgreSQL start without system-check noise."""
+    from django.core.management import call_command
+
+    call_command("check", "--database", "default", "--fail-level", "WARNING", verbosity=0)
