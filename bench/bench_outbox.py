@@ -165,14 +165,9 @@ def _smtplib_loop(port: int, raw: bytes, count: int, log_dir: Path) -> float:
 
 def _loaded_for_rendering():
     from notifications.models import Message
+    from notifications.rendering import BOOKING_RELATIONS
 
-    return Message.objects.select_related(
-        "pool",
-        "booking__institution",
-        "booking__language",
-        "booking__location__town",
-        "booking__mediator__user",
-    )
+    return Message.objects.select_related("pool", *(f"booking__{r}" for r in BOOKING_RELATIONS))
 
 
 def run():

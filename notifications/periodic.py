@@ -23,6 +23,7 @@ from .conf import setting
 from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
 from .models import Message
 from .recipients import institution_recipient, mediator_recipient
+from .rendering import BOOKING_RELATIONS
 from .services import message_build, messages_write, report_request_messages
 
 
@@ -109,7 +110,7 @@ def reminders_write(*, now: datetime.datetime | None = None) -> int:
         status=Status.CONFIRMED,
         starts_at__gt=now,
         starts_at__lte=now + datetime.timedelta(hours=longest),
-    ).select_related("pool", "institution", "requested_by__staff", "mediator__user")
+    ).select_related(*BOOKING_RELATIONS, "requested_by__staff")
     rows: list[Message] = []
     for booking in bookings:
         window = datetime.timedelta(hours=booking.pool.reminder_hours_before)
@@ -156,7 +157,7 @@ def report_requests_write(*, now: datetime.datetime | None = None) -> int:
         report__isnull=True,
         ends_at__lte=now,
         ends_at__gt=now - datetime.timedelta(days=7),
-    ).select_related("pool", "mediator__user")
+    ).select_related(*BOOKING_RELATIONS)
     rows = [row for booking in bookings for row in report_request_messages(booking=booking)]
     with transaction.atomic():
         return len(messages_write(rows))

@@ -28,6 +28,18 @@ if TYPE_CHECKING:
     from .models import Message
 
 
+# What an e-mail about a booking reads of it: select_related these when writing the
+# messages of many bookings at once (they are rendered as they are written).
+BOOKING_RELATIONS = (
+    "pool",
+    "institution",
+    "language",
+    "dialect",
+    "location__town",
+    "mediator__user",
+)
+
+
 def sender_address(pool: Pool | None) -> str:
     return (pool.mail_sender if pool is not None else "") or _plain(settings.DEFAULT_FROM_EMAIL)
 
@@ -65,9 +77,6 @@ class _Rendered:
 
     def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
         return self.raw if linesep == "\r\n" else self.raw.replace(b"\r\n", linesep.encode())
-
-    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
-        return self.as_bytes(linesep=linesep).decode("utf-8", "replace")
 
     def get_charset(self) -> None:  # the console back-end asks; the bytes are UTF-8
         return None

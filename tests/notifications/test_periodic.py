@@ -17,6 +17,7 @@ from notifications.periodic import (
     reminders_write,
     report_requests_write,
 )
+from tests.notifications.conftest import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,36 @@ def test_a_reminder_goes_to_both_sides_a_day_before_and_only_once(confirmed):
 
     assert (first, second) == (2, 0)
     assert reminders() == ["lehrerin@example.org", "mona@example.org"]
+
+
+def test_writing_reminders_takes_as_many_queries_for_three_bookings_as_for_one(
+    confirmed, staff, booking
+):
+    """Each reminder is rendered when written: what it shows is read with the bookings."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.bookings.factories import BookingFactory
+    from tests.mediators.factories import MediatorFactory
+
+    def write_reminders() -> int:
+        Message.objects.filter(kind=MessageKind.REMINDER).delete()
+        with CaptureQueriesContext(connection) as context:
+            assert reminders_write() > 0
+        return len(context.captured_queries)
+
+    starting_in(confirmed, 20)
+    for_one = write_reminders()
+    for _ in range(2):
+        other = BookingFactory(
+            institution=staff.institution, requested_by=staff.user, case_reference="FALL-1"
+        )
+        confirm(other, MediatorFactory(pool=staff.institution.pool))
+        starting_in(other, 20)
+    for_three = write_reminders()
+
+    assert Message.objects.filter(kind=MessageKind.REMINDER).count() == 6
+    assert for_three == for_one, f"{for_one} queries for one booking, {for_three} for three"
 
 
 def test_no_reminder_before_the_pools_window(confirmed):
