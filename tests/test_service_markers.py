@@ -43,7 +43,7 @@ def run(pytester, monkeypatch):
         "markers =\n    postgres: PostgreSQL\n    redis: Redis\n"
     )
     pytester.makepyfile(test_services=TESTS)
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CI"):
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CI", "TESTS_ON_SQLITE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "sqlite_settings")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), str(ROOT)]))
