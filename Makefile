@@ -84,4 +84,4 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3
+	rm -rf $(VENV) var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm
