@@ -11,9 +11,10 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bench import database
-from bench.__main__ import available, select
+from bench.__main__ import available, lines_of, select
 from bench.bench_outbox import made_models, make_bookings
 from bench.database import BenchPool, BenchUnavailable, bench_pool, require_postgres
 from bookings.constants import ActorRole, AllowanceKind, Status
@@ -99,6 +100,21 @@ def test_names_choose_the_benches_however_they_are_separated(argv, chosen):
 def test_an_unknown_name_is_refused_with_the_names_there_are():
     with pytest.raises(ValueError, match="no bench named stat: choose from accounting, feed"):
         select(["feed stat"])
+
+
+@pytest.mark.django_db
+def test_a_bench_counts_its_queries_whatever_ran_before_and_each_line_has_the_load():
+    connection.queries_log.extend({"sql": "SELECT 1", "time": "0.000"} for _ in range(9000))
+
+    def run():
+        with CaptureQueriesContext(connection) as queries:
+            Pool.objects.count()
+        yield {"bench": "probe", "queries": len(queries.captured_queries)}
+
+    lines = list(lines_of(SimpleNamespace(run=run)))
+
+    assert [line["queries"] for line in lines] == [1]
+    assert isinstance(lines[0]["load_avg_1min"], float)
 
 
 def test_migrate_runs_once_whichever_bench_asks(monkeypatch):
