@@ -19,11 +19,12 @@ instance, so they issue no queries. The reference is the exact optimum on small
 Ranking: ``{"bench": "matching", "size": "large", "engine": "rank", "median_ms": ...,
 "p95_ms": ..., "queries": ...}`` times ``candidates_for`` (eligibility in SQL plus ranking)
 for 200 open requests of the large pool loaded into the database of ``DATABASE_URL`` with
-bulk_create (pool ``bench-matching-large``, reused while the generator is unchanged; the
-database is migrated first). It needs PostgreSQL: ``make bench
-DATABASE_URL=postgres://postgres@127.0.0.1:5432/spm_bench BENCH=matching``; on another
-database the line says so instead of giving figures. A ``load`` line gives the time and
-queries of loading that pool's period for the planner from the database.
+bulk_create (``load_seconds``), in a pool of its own (``bench-matching-large``, see
+``bench.database``: deleted again at the end), its tables VACUUM ANALYZEd before anything is
+timed (``vacuum_seconds``), as autovacuum would have done in production. A ``load`` line
+gives the time and queries of loading that pool's period for the planner from the database.
+Like every bench it needs PostgreSQL: ``make bench BENCH=matching
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/spm_bench``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import time
 PLANNER_SECONDS = {"small": 5.0, "medium": 6.0, "large": 60.0}
 LP_SECONDS = 300.0
 RANK_SAMPLES = 200
+RANK_SLUG = "bench-matching-large"
 
 
 def _timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -100,65 +102,62 @@ def _size_lines(size: str):  # type: ignore[no-untyped-def]
 
 
 def _rank_lines():  # type: ignore[no-untyped-def]
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        yield {
-            "bench": "matching",
-            "size": "large",
-            "engine": "rank",
-            "error": "needs PostgreSQL: give DATABASE_URL to make bench",
-        }
-        return
-    from bench.dbload import load
+    from bench.database import bench_pool, vacuum_analyze
+    from bench.dbload import load, loaded_models
     from bench.generator import SIZES, instance
     from bookings.matching.selectors import candidates_for
     from bookings.models import Booking
     from bookings.planner.selectors import problem_for_pool
 
-    call_command("migrate", verbosity=0)
     problem = instance("large")
     start = SIZES["large"].start
-    pool, load_s, _ = _timed(load, problem, slug="bench-matching-large", period_start=start)
-    ids = list(
-        Booking.objects.filter(pool=pool, status="requested")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    step = max(1, len(ids) // RANK_SAMPLES)
-    sample = ids[::step][:RANK_SAMPLES]
-    times, counts, found = [], [], []
-    for booking_id in sample:
-        booking = Booking.objects.select_related("pool", "location").get(pk=booking_id)
-        candidates, seconds, queries = _timed(candidates_for, booking)
-        times.append(seconds * 1000)
-        counts.append(queries)
-        found.append(len(candidates))
-    times.sort()
-    yield {
-        "bench": "matching",
-        "size": "large",
-        "engine": "rank",
-        "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
-        "queries": int(statistics.median(counts)),
-        "requests": len(sample),
-        "mean_candidates": round(statistics.mean(found), 1),
-        "mediators": len(problem.mediators),
-        "load_seconds": round(load_s, 1),
-    }
-    end = start + datetime.timedelta(days=SIZES["large"].weeks * 7 - 1)
-    loaded, seconds, queries = _timed(problem_for_pool, pool=pool, starts_on=start, ends_on=end)
-    yield {
-        "bench": "matching",
-        "size": "large",
-        "engine": "load",
-        "seconds": round(seconds, 2),
-        "queries": queries,
-        "requests": len(loaded.problem.requests),
-        "mediators": len(loaded.problem.mediators),
-    }
+    with bench_pool(RANK_SLUG, min_notice_working_days=0) as bench:
+        _, load_s, _ = _timed(load, problem, bench=bench, period_start=start)
+        began = time.perf_counter()
+        vacuum_analyze(*loaded_models())
+        vacuum_s = time.perf_counter() - began
+        pool = bench.pool
+        ids = list(
+            Booking.objects.filter(pool=pool, status="requested")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        step = max(1, len(ids) // RANK_SAMPLES)
+        sample = ids[::step][:RANK_SAMPLES]
+        times, counts, found = [], [], []
+        for booking_id in sample:
+            booking = Booking.objects.select_related("pool", "location").get(pk=booking_id)
+            candidates, seconds, queries = _timed(candidates_for, booking)
+            times.append(seconds * 1000)
+            counts.append(queries)
+            found.append(len(candidates))
+        times.sort()
+        yield {
+            "bench": "matching",
+            "size": "large",
+            "engine": "rank",
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            "queries": int(statistics.median(counts)),
+            "requests": len(sample),
+            "mean_candidates": round(statistics.mean(found), 1),
+            "mediators": len(problem.mediators),
+            "load_seconds": round(load_s, 1),
+            "vacuum_analyzed": True,
+            "vacuum_seconds": round(vacuum_s, 1),
+        }
+        end = start + datetime.timedelta(days=SIZES["large"].weeks * 7 - 1)
+        loaded, seconds, queries = _timed(problem_for_pool, pool=pool, starts_on=start, ends_on=end)
+        yield {
+            "bench": "matching",
+            "size": "large",
+            "engine": "load",
+            "seconds": round(seconds, 2),
+            "queries": queries,
+            "requests": len(loaded.problem.requests),
+            "mediators": len(loaded.problem.mediators),
+            "vacuum_analyzed": True,
+        }
 
 
 def run():  # type: ignore[no-untyped-def]

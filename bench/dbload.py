@@ -1,77 +1,64 @@
-"""Write a generated ``Problem`` into the database with bulk_create (for the ranking bench).
+"""Write a generated ``Problem`` into a bench's pool with bulk_create (for the ranking bench).
 
-The pool gets the slug ``bench-matching-<size>``; its name carries a fingerprint of the
-instance, so a second run on the same database reuses the rows and a changed generator
-reloads them. Held bookings become ``closed`` (before the period) or ``confirmed`` bookings
-of their mediator; the open requests become ``requested`` bookings. Places are rounded to
+Held bookings become ``closed`` (before the period) or ``confirmed`` bookings of their
+mediator; the open requests become ``requested`` bookings. Places are rounded to
 about 100 m and shared, like the locations of real institutions.
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 
+from bench.database import BenchPool
 from bookings.planner.problem import Problem
 
-TOWN_DISTRICT = "Bench matching"
 
-
-def fingerprint(problem: Problem) -> str:
-    h = hashlib.sha256()
-    for r in problem.requests[:200]:
-        h.update(f"{r.id}{r.language}{r.starts_at}{r.latitude}".encode())
-    h.update(f"{len(problem.requests)}/{len(problem.mediators)}".encode())
-    h.update(str(sum(len(m.held) for m in problem.mediators)).encode())
-    return h.hexdigest()[:12]
-
-
-def clean(slug: str) -> None:
+def loaded_models() -> list:
+    """The tables ``load`` fills: VACUUM ANALYZE them before timing anything."""
     from django.contrib.auth import get_user_model
 
     from bookings.models import Booking
-    from institutions.models import Institution, Pool
-    from mediators.models import Mediator
+    from institutions.models import Institution, Location
+    from mediators.models import (
+        Absence,
+        AvailabilitySlot,
+        ConflictOfInterest,
+        Mediator,
+        MediatorLanguage,
+    )
 
-    pool = Pool.objects.filter(slug=slug).first()
-    if pool is None:
-        return
-    Booking.objects.filter(pool=pool).delete()
-    user_ids = list(Mediator.objects.filter(pool=pool).values_list("user_id", flat=True))
-    Mediator.objects.filter(pool=pool).delete()
-    get_user_model().objects.filter(pk__in=user_ids).delete()
-    Institution.objects.filter(pool=pool).delete()
-    pool.delete()
+    return [
+        Institution,
+        Location,
+        get_user_model(),
+        Mediator,
+        MediatorLanguage,
+        AvailabilitySlot,
+        Absence,
+        ConflictOfInterest,
+        Booking,
+    ]
 
 
-def load(problem: Problem, *, slug: str, period_start: datetime.date):  # noqa: PLR0915
-    """The pool holding ``problem`` (created unless an identical one exists)."""
+def load(problem: Problem, *, bench: BenchPool, period_start: datetime.date) -> None:  # noqa: PLR0915
+    """Write ``problem`` into the (empty) pool of ``bench``, in one transaction."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
     from bookings.constants import Field, Mode, Status
     from bookings.models import Booking
-    from institutions.models import Institution, Location, Pool, Town
+    from institutions.models import Institution, Location
     from mediators.models import Absence as AbsenceRow
     from mediators.models import (
         AvailabilitySlot,
         ConflictOfInterest,
-        Dialect,
-        Language,
         Mediator,
         MediatorLanguage,
     )
 
-    name = f"Bench matching {fingerprint(problem)}"
-    existing = Pool.objects.filter(slug=slug).first()
-    if existing is not None and existing.name == name:
-        return existing
-    clean(slug)
+    pool = bench.pool
     with transaction.atomic():
-        pool = Pool.objects.create(name=name, slug=slug, min_notice_working_days=0)
-        town, _ = Town.objects.get_or_create(
-            name="Bench", district=TOWN_DISTRICT, defaults={"latitude": 51.26, "longitude": 6.39}
-        )
+        town = bench.town("Bench", latitude=51.26, longitude=6.39)
         institution_ids = sorted({r.institution_id for r in problem.requests} | {0})
         institutions = dict(
             zip(
@@ -121,21 +108,18 @@ def load(problem: Problem, *, slug: str, period_start: datetime.date):  # noqa: 
             r.language for r in problem.requests
         }
         for code in sorted(codes):
-            languages[code], _ = Language.objects.get_or_create(
-                code=code, defaults={"name_de": code, "name_en": code}
-            )
+            languages[code] = bench.language(code)
         for code, dialect in sorted(
             {(c, d) for m in problem.mediators for c, d in m.languages if d}
             | {(r.language, r.dialect) for r in problem.requests if r.dialect}
         ):
-            dialects[code, dialect], _ = Dialect.objects.get_or_create(
-                language=languages[code],
-                code=dialect,
-                defaults={"name_de": dialect, "name_en": dialect},
-            )
+            dialects[code, dialect] = bench.dialect(languages[code], dialect)
         user_model = get_user_model()
         users = user_model.objects.bulk_create(
-            (user_model(username=f"{slug}-{m.id}", last_name=str(m.id)) for m in problem.mediators),
+            (
+                user_model(username=bench.username(m.id), last_name=str(m.id))
+                for m in problem.mediators
+            ),
             batch_size=5000,
         )
         vetted_on = datetime.date(2025, 1, 15)
@@ -234,4 +218,3 @@ def load(problem: Problem, *, slug: str, period_start: datetime.date):  # noqa: 
             ),
             batch_size=5000,
         )
-    return pool
