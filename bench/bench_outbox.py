@@ -174,8 +174,9 @@ def run():
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from bookings.constants import ActorRole, Status
+    from bookings.constants import Status
     from bookings.state_machine import transition
+    from core.constants import ActorRole
     from notifications.constants import MessageStatus
     from notifications.models import Message
     from notifications.rendering import rendered_bytes

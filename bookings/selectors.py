@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from core.constants import ActorRole
 from institutions.selectors import actor_role_of
 
-from .constants import HOLDING_STATUSES, ActorRole, OfferStatus, Status
+from .constants import HOLDING_STATUSES, OfferStatus, Status
 from .models import Booking, BookingEvent, Offer
 
 if TYPE_CHECKING:

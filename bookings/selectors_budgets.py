@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.constants import ActorRole
 from institutions.models import Budget, Institution, Pool
 from institutions.selectors import actor_role_of
 
-from .constants import ActorRole, Status
+from .constants import Status
 from .models import Booking
 from .services.budgets import counted_in_year, year_bounds
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
 
 from .models import FundingSource, Institution, Location, Pool, PostalCode, Town
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
 
 from .models import Institution, Location, Pool, PostalCode, Staff, Town
 

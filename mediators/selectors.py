@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
 from institutions.models import Pool
 from institutions.selectors import actor_role_of
 

@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from bookings.constants import CASE_REFERENCE_MAX_LENGTH
-from bookings.exceptions import DomainError
+from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.exceptions import DomainError
 from institutions.models import Pool
 from institutions.selectors import coordinates_for_postal_code
 from notifications.services import account_invitation_notify

@@ -22,10 +22,11 @@ from rest_framework.views import APIView
 from config.api.fields import BerlinDateTimeField
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
+from core.constants import ActorRole
 from institutions.selectors import actor_role_of
 from mediators.selectors import mediators_kept_by
 
-from ..constants import ActorRole, AllowanceKind, TaxFreeState
+from ..constants import AllowanceKind, TaxFreeState
 from ..selectors_budgets import budget_use_visible_to
 from ..selectors_statements import (
     Statement,

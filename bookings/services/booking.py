@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from institutions.models import FundingSource, Institution, Location
 from institutions.selectors import actor_role_of
 from mediators.models import Dialect, Language
@@ -22,12 +24,11 @@ from ..constants import (
     FINAL_STATUSES,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
-    ActorRole,
     AppointmentKind,
     Mode,
     Status,
 )
-from ..exceptions import BookingConflict, DomainError
+from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event, transition
 from .budgets import budget_exceeded_by

@@ -15,11 +15,12 @@ import holidays
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import DomainError
 from institutions.constants import FederalState
 from institutions.models import Pool
 
 from ..constants import AppointmentKind
-from ..exceptions import DomainError, IntakeRefused
+from ..exceptions import IntakeRefused
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

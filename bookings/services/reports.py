@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from notifications.services import alert_notify
 
 from ..constants import (
@@ -23,14 +25,13 @@ from ..constants import (
     MAX_TICKET_CENTS,
     MAX_TRAVEL_KM,
     MAX_TRAVEL_MINUTES,
-    ActorRole,
     AlertKind,
     AllowanceKind,
     Mode,
     ReportStatus,
     Status,
 )
-from ..exceptions import BookingConflict, DomainError
+from ..exceptions import BookingConflict
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (

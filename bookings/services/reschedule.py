@@ -18,11 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from institutions.models import Location
 from institutions.selectors import actor_role_of
 
-from ..constants import ActorRole, Status
-from ..exceptions import BookingConflict, DomainError
+from ..constants import Status
+from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event
 from .booking import _validate_request

@@ -25,13 +25,14 @@ from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from institutions.constants import InstitutionKind
 from institutions.models import Budget, Pool, Town
 from institutions.selectors import actor_role_of
 from mediators.models import Language, Mediator
 
-from ..constants import ActorRole, Field
-from ..exceptions import DomainError
+from ..constants import Field
 from ..models import Allowance, Booking
 from .aggregate import BERLIN, breakdowns, month_starts
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
 from institutions.selectors import actor_role_of
 
 

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from bookings.constants import ActorRole, AppointmentKind, GenderPreference, Mode, Status
+from bookings.constants import AppointmentKind, GenderPreference, Mode, Status
 from bookings.exceptions import NotEligible
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_approve, booking_cancel, booking_create, booking_refuse
 from bookings.services.offers import booking_assign
 from bookings.state_machine import transition
+from core.constants import ActorRole
 from institutions.constants import InstitutionKind
 from institutions.models import Institution
 from mediators.models import Dialect, Language, Mediator

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
 from mediators.models import AvailabilitySlot, ConflictOfInterest, Mediator, MediatorLanguage
 from mediators.selectors import language_by_code
 from mediators.services import (

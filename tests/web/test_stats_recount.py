@@ -13,9 +13,10 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.constants import HOLDING_STATUSES, ActorRole, Field, Status
+from bookings.constants import HOLDING_STATUSES, Field, Status
 from bookings.models import Booking, BookingEvent, Report
 from bookings.stats.selectors import StatsPeriod
+from core.constants import ActorRole
 from institutions.constants import InstitutionKind
 from tests.institutions.factories import InstitutionFactory, TownFactory
 from tests.mediators.factories import LanguageFactory, MediatorFactory

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -14,8 +14,8 @@ from bookings.constants import (
     GenderPreference,
     Mode,
     Status,
-    Topic,
 )
+from core.constants import Topic
 from institutions.models import FundingSource, Institution, Location
 from mediators.models import Dialect, Language
 

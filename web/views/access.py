@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
 from institutions.selectors import actor_role_of
 
 

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.models import Booking
 from bookings.selectors import booking_detail_queryset, booking_view_for
 from bookings.services import access_log_record, booking_cancel
 from bookings.services.access_log import CHANGE, READ
+from core.exceptions import DomainError
 
 from ..forms import show_domain_error
 

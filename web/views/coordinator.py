@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.constants import OPEN_STATUSES, ReportStatus, Status
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.models import Alert
 from bookings.planner.selectors import plans_visible_to
@@ -22,6 +22,7 @@ from bookings.planner.services import plan_apply, plan_create, plan_discard
 from bookings.selectors import booking_list
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
+from core.exceptions import DomainError
 from mediators.selectors import mediators_kept_by, mediators_visible_to
 from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
 from notifications.selectors import failed_messages_for

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.constants import HOLDING_STATUSES, OfferStatus, Status
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
 from bookings.selectors_statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
+from core.exceptions import DomainError
 from mediators.models import AvailabilitySlot
 from mediators.selectors import absences_of, availability_of
 from mediators.services import (

@@ -10,9 +10,9 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from bookings.exceptions import DomainError
 from bookings.stats.selectors import BERLIN, stats_pools_visible_to, stats_scope, stats_summary
 from bookings.stats.tables import summary_tables
+from core.exceptions import DomainError
 
 from .access import role_required
 
