@@ -39,9 +39,10 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks.
+# mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, and on
+# core, which every app imports.
 TYPED = $(shell git ls-files '*services.py' '*selectors.py' '*selectors_*.py' \
-	'*/services/*.py' '*/selectors/*.py' | grep -v '^tests/')
+	'*/services/*.py' '*/selectors/*.py' 'core/*.py' | grep -v '^tests/')
 
 lint: install
 	$(VENV)/bin/ruff check .

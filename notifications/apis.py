@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.roles import actor_role_of
 
 from .feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 

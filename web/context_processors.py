@@ -6,7 +6,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from core.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.roles import actor_role_of
 
 NAVIGATION = {
     ActorRole.INSTITUTION: [

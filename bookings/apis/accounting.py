@@ -23,7 +23,7 @@ from config.api.fields import BerlinDateTimeField
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
 from core.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.roles import actor_role_of
 from mediators.selectors import mediators_kept_by
 
 from ..constants import AllowanceKind, TaxFreeState

@@ -23,9 +23,9 @@ from config.api.permissions import (
     MethodPermissionsMixin,
 )
 from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole, Topic
+from core.roles import actor_role_of
 from institutions.models import FundingSource, Institution, Location
 from institutions.selectors import (
-    actor_role_of,
     funding_sources_visible_to,
     institutions_visible_to,
     locations_visible_to,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core.constants import ActorRole
 from core.exceptions import DomainError
 from institutions.models import Location
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of, staff_of
 
 from ..constants import Status
 from ..exceptions import BookingConflict
@@ -45,11 +45,11 @@ RESCHEDULABLE_STATUSES = (
 
 
 def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
-    role = actor_role_of(actor)
-    if role == ActorRole.INSTITUTION and actor.staff.institution_id == booking.institution_id:  # type: ignore[attr-defined]
-        return role
-    if role == ActorRole.COORDINATOR and actor.coordinator.pool_id == booking.pool_id:  # type: ignore[attr-defined]
-        return role
+    staff, coordinator = staff_of(actor), coordinator_of(actor)
+    if staff is not None and staff.institution_id == booking.institution_id:
+        return ActorRole.INSTITUTION
+    if coordinator is not None and coordinator.pool_id == booking.pool_id:
+        return ActorRole.COORDINATOR
     raise PermissionDenied(_("Only the institution or a coordinator may change a booking."))
 
 

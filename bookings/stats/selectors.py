@@ -29,7 +29,7 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from institutions.constants import InstitutionKind
 from institutions.models import Budget, Pool, Town
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of
 from mediators.models import Language, Mediator
 
 from ..constants import Field
@@ -71,8 +71,8 @@ def stats_pools_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[P
     """Coordinators see their own pool's figures; superusers every pool; others none."""
     if getattr(user, "is_superuser", False):
         return Pool.objects.all()
-    if actor_role_of(user) == ActorRole.COORDINATOR:
-        return Pool.objects.filter(pk=user.coordinator.pool_id)  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        return Pool.objects.filter(pk=coordinator.pool_id)
     return Pool.objects.none()
 
 

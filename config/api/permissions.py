@@ -10,7 +10,8 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from core.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.roles import actor_role_of
+from institutions.selectors import staff_of
 
 
 class _HasRole(BasePermission):
@@ -34,7 +35,8 @@ class IsMediator(_HasRole):
 
 class IsInstitutionAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return actor_role_of(request.user) == ActorRole.INSTITUTION and request.user.staff.is_admin
+        staff = staff_of(request.user)
+        return staff is not None and staff.is_admin
 
 
 class MethodPermissionsMixin:

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.roles import actor_role_of
 
 START_PAGES = {
     ActorRole.INSTITUTION: "web:institution-bookings",
