@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from core.time import BERLIN
+
 INSTITUTIONS = 100
 MEDIATORS = 200
 BOOKINGS = 20_000

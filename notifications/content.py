@@ -15,10 +15,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.time import BERLIN
+
 from .conf import setting
 from .constants import SIDE_INSTITUTION, MessageKind
 from .ical import (
-    BERLIN,
     Appointment,
     CalendarEvent,
     Party,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
+from core.time import BERLIN
 from mediators.language_names import language_name
 
 from .vtimezone import vtimezone
@@ -33,7 +34,6 @@ from .vtimezone import vtimezone
 if TYPE_CHECKING:
     from bookings.models import Booking
 
-BERLIN = ZoneInfo("Europe/Berlin")
 UTC = datetime.UTC
 PRODID = "-//Sprachmittlerpool//Notifications//DE"
 

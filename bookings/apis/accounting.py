@@ -9,7 +9,6 @@ mediator, or with one mediator's statement (``?mediator=ID``; 404 outside the po
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,6 +23,7 @@ from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
 from core.constants import ActorRole
 from core.roles import actor_role_of
+from core.time import local_date
 from mediators.selectors import mediators_kept_by
 
 from ..constants import AllowanceKind, TaxFreeState
@@ -35,13 +35,12 @@ from ..selectors_statements import (
     pool_statement_totals,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 
 
 def _today() -> datetime.date:
-    return timezone.now().astimezone(BERLIN).date()
+    return local_date(timezone.now())
 
 
 def _year_field() -> serializers.IntegerField:

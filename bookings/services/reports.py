@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.constants import ActorRole
 from core.exceptions import DomainError
+from core.time import local_date
 from notifications.services import alert_notify
 
 from ..constants import (
@@ -41,7 +42,6 @@ from .compensation import (
     allowance_write,
     compensation_rule_for,
     late_cancellation_compute,
-    local_day,
 )
 
 __all__ = [
@@ -368,7 +368,7 @@ def late_cancellation_travel_report(
                 _("Travel is paid only for a late cancellation by the institution."),
                 code="not_late_cancellation",
             )
-        rule = compensation_rule_for(pool=locked.pool, day=local_day(locked.starts_at))
+        rule = compensation_rule_for(pool=locked.pool, day=local_date(locked.starts_at))
         amount = late_cancellation_compute(rule=rule, booking=locked, **figures)
         amount.breakdown["travel_reported"] = True
         allowance = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.constants import ActorRole
 from core.exceptions import DomainError
+from core.time import BERLIN
 from institutions.models import Location
 from institutions.selectors import coordinator_of, staff_of
 
@@ -31,8 +31,6 @@ from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 from .overlap import mediator_holds_overlap
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # A booking with offers out is changed only after they are withdrawn (the matching engine
 # owns offers); closed, cancelled and past bookings are not changed at all.

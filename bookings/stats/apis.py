@@ -15,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import BERLIN, StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
+from core.time import local_date
+
+from .selectors import StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
 from .tables import summary_csv, summary_xlsx
 
 
@@ -65,7 +67,7 @@ def _summary(serializer_class, request: Request) -> tuple[dict, StatsPeriod, dic
         start=query.get("from"),
         end=query.get("to"),
         pool_id=query.get("pool"),
-        today=timezone.now().astimezone(BERLIN).date(),
+        today=local_date(timezone.now()),
     )
     summary = stats_summary(pools=pools, period=period, language_code=get_language() or "de")
     return summary, period, query

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import random
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -21,6 +20,7 @@ from bookings.services import booking_approve, booking_cancel, booking_create, b
 from bookings.services.offers import booking_assign
 from bookings.state_machine import transition
 from core.constants import ActorRole
+from core.time import BERLIN
 from institutions.constants import InstitutionKind
 from institutions.models import Institution
 from mediators.models import Dialect, Language, Mediator
@@ -30,7 +30,6 @@ from .people import Cast
 from .planner import DemoPlanner
 from .profiles import DEMAND
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PAST_DAYS = 21
 FUTURE_DAYS = 21
 DAY = datetime.timedelta(days=1)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.utils import formats
 
+from core.time import BERLIN
+
 register = template.Library()
-BERLIN = ZoneInfo("Europe/Berlin")
 
 PERCENT_COLUMNS = {"fill_rate", "use_rate"}
 MONEY_COLUMNS = {"amount_eur"}

@@ -20,8 +20,9 @@ from bookings.services import (
     report_dispute,
 )
 from core.exceptions import DomainError
+from core.time import local_datetime
 
-from ..forms import local_datetime, show_domain_error
+from ..forms import show_domain_error
 from ..forms.institution import (
     BookingFilterForm,
     BookingRequestForm,

@@ -10,9 +10,10 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from bookings.stats.selectors import BERLIN, stats_pools_visible_to, stats_scope, stats_summary
+from bookings.stats.selectors import stats_pools_visible_to, stats_scope, stats_summary
 from bookings.stats.tables import summary_tables
 from core.exceptions import DomainError
+from core.time import local_date
 
 from .access import role_required
 
@@ -49,7 +50,7 @@ class StatsFilterForm(forms.Form):
                 start=data.get("from"),
                 end=data.get("to"),
                 pool_id=data["pool"].pk if data.get("pool") else None,
-                today=timezone.now().astimezone(BERLIN).date(),
+                today=local_date(timezone.now()),
             )
         except DomainError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
