@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.i18n import reader_language
 from core.time import local_date
 
 from .selectors import StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
@@ -69,7 +69,7 @@ def _summary(serializer_class, request: Request) -> tuple[dict, StatsPeriod, dic
         pool_id=query.get("pool"),
         today=local_date(timezone.now()),
     )
-    summary = stats_summary(pools=pools, period=period, language_code=get_language() or "de")
+    summary = stats_summary(pools=pools, period=period, language_code=reader_language())
     return summary, period, query
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import formats
 
+from core.i18n import reader_language
 from core.time import BERLIN
 
 register = template.Library()
@@ -58,16 +59,12 @@ def euro(cents) -> str:
 
 @register.simple_tag
 def language_name(language) -> str:
-    from django.utils.translation import get_language
-
-    return language.name_for(get_language() or "de") if language else ""
+    return language.name_for(reader_language()) if language else ""
 
 
 @register.simple_tag
 def dialect_name(dialect) -> str:
-    from django.utils.translation import get_language
-
-    return dialect.name_for(get_language() or "de") if dialect else ""
+    return dialect.name_for(reader_language()) if dialect else ""
 
 
 @register.simple_tag
