@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "bookings",
     "notifications",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

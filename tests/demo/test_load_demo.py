@@ -9,10 +9,10 @@ from django.core.management import call_command
 from bookings.constants import HOLDING_STATUSES, Status
 from bookings.models import Booking, BookingEvent, Offer
 from bookings.state_machine import can_transition
+from demo.catalogue import INSTITUTIONS
+from demo.loader import DEMO_PASSWORD
+from demo.profiles import PROFILES
 from institutions.coordination import COORDINATION_GROUP
-from institutions.demo import DEMO_PASSWORD
-from institutions.demo.catalogue import INSTITUTIONS
-from institutions.demo.profiles import PROFILES
 from institutions.models import Budget, CompensationRule, Institution, Location, Pool, Staff
 from mediators.models import Absence, AvailabilitySlot, Mediator, MediatorLanguage
 from notifications.models import Message
