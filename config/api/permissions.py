@@ -10,8 +10,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from core.constants import ActorRole
-from core.roles import actor_role_of
-from institutions.selectors import staff_of
+from core.roles import acting_as, actor_role_of
 
 
 class _HasRole(BasePermission):
@@ -35,7 +34,7 @@ class IsMediator(_HasRole):
 
 class IsInstitutionAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
-        staff = staff_of(request.user)
+        staff = acting_as(request.user, ActorRole.INSTITUTION)
         return staff is not None and staff.is_admin
 
 
