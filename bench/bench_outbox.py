@@ -180,7 +180,7 @@ def run():
     from notifications.constants import MessageStatus
     from notifications.models import Message
     from notifications.rendering import rendered_bytes
-    from notifications.testing import (
+    from tests.support.live import (
         CeleryWorker,
         RecordingSmtpServer,
         broker_url,
