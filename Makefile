@@ -47,6 +47,7 @@ TYPED = $(shell git ls-files '*services.py' '*selectors.py' '*selectors_*.py' \
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/mypy --follow-imports=silent $(TYPED)
 
 format: install
