@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import formats
 
+from bookings.constants import Status
 from core.i18n import reader_language
 from core.time import BERLIN
 
@@ -69,6 +70,4 @@ def dialect_name(dialect) -> str:
 
 @register.simple_tag
 def status_label(status: str) -> str:
-    from bookings.constants import Status
-
     return str(Status(status).label) if status in Status.values else status
