@@ -9,10 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH="/opt/venv/bin:$PATH" \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
-# gettext: compilemessages; the uv version is the Makefile's UV_VERSION.
-RUN apt-get update \
-    && apt-get install --yes --no-install-recommends gettext \
-    && rm -rf /var/lib/apt/lists/* \
+# The Debian packages of the image (gettext, for compilemessages) from the project's one list
+# (scripts/system_packages.py); the uv version is the Makefile's UV_VERSION.
+COPY scripts/system_packages.py /tmp/
+RUN python /tmp/system_packages.py image \
+    && rm -rf /var/lib/apt/lists/* /tmp/system_packages.py \
     && pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /app

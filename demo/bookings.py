@@ -1,9 +1,13 @@
 """A few weeks of past and future bookings, made through the services and the state machine.
 
 Past bookings are requested "as of" an earlier moment (``booking_create(now=...)``) and moved
-on with ``transition`` and the services; the events' times are then set to the moment each
-step happened in the story, so that statistics such as the time to fill look real. Nothing
-assigns a status directly.
+on with the services, each given the moment it happened (``now=``); the events' times are then
+set to that moment (``Timeline``), so that statistics such as the time to fill look real.
+After the appointments the mediators report, the institutions confirm, and a few go otherwise
+(``aftermath``). Nothing assigns a status directly.
+
+The demo logins have their own appointments, booked first (``logins``), so that every login
+has something to do and last month's statement shows money on any day the demo is loaded.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from bookings.constants import AppointmentKind, GenderPreference, Mode, Status
 from bookings.exceptions import NotEligible
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking
 from bookings.services import booking_approve, booking_cancel, booking_create, booking_refuse
-from bookings.services.offers import booking_assign
+from bookings.services.offers import booking_assign, booking_match
 from bookings.state_machine import transition
 from core.constants import ActorRole
 from core.time import BERLIN
@@ -25,10 +29,13 @@ from institutions.constants import InstitutionKind
 from institutions.models import Institution
 from mediators.models import Dialect, Language, Mediator
 
+from .aftermath import Aftermath
 from .catalogue import CASE_PREFIX, INSTITUTIONS, NEEDS
+from .logins import book_for_the_logins, within_reach
 from .people import Cast
 from .planner import DemoPlanner
 from .profiles import DEMAND
+from .timeline import Timeline
 
 PAST_DAYS = 21
 FUTURE_DAYS = 21
@@ -66,12 +73,15 @@ class BookingStory:
         self.now = now
         self.coordinator = cast.coordinator.user
         self.planner = DemoPlanner(cast.mediators, rng)
+        self.timeline = Timeline()
         self.languages = {lang.code: lang for lang in Language.objects.all()}
         self.dialects = {
             (d.language.code, d.code): d for d in Dialect.objects.select_related("language")
         }
         self.demo_mediators = [m for m in cast.mediators if m.user.username in ("amira", "yusuf")]
-        self.earlier: dict[int, list[Booking]] = {}  # completed bookings by institution
+        self.earlier: dict[int, list[Booking]] = {}  # past bookings by institution
+        self.held: list[Booking] = []  # past bookings a mediator held: the aftermath's part
+        self.fates: dict[int, str] = {}  # the logins' own appointments: what comes after
         self.budgeted = {
             inst.pk
             for inst, data in zip(cast.institutions, INSTITUTIONS, strict=True)
@@ -81,6 +91,7 @@ class BookingStory:
 
     # -- the story ---------------------------------------------------------------------
     def run(self) -> None:
+        book_for_the_logins(self)
         today = self.now.astimezone(BERLIN).date()
         for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
             day = today + offset * DAY
@@ -89,6 +100,8 @@ class BookingStory:
             for _ in range(self.rng.randint(3, 6)):
                 self.one(day)
         self.over_budget()
+        aftermath = Aftermath(self.cast, rng=self.rng, now=self.now, timeline=self.timeline)
+        aftermath.run(self.held, fates=self.fates)
 
     def over_budget(self) -> None:
         """Two requests of a youth office whose budget is used up: they wait for approval."""
@@ -98,7 +111,7 @@ class BookingStory:
             day = today + weeks * 7 * DAY
             day -= day.weekday() * DAY - DAY  # a Tuesday
             starts_at = datetime.datetime.combine(day, datetime.time(10), tzinfo=BERLIN)
-            self._request(institution, starts_at, self.now - 2 * HOUR, minutes=150)
+            self.request(institution, starts_at, self.now - 2 * HOUR, minutes=150)
 
     def one(self, day: datetime.date) -> None:
         institution = self.rng.choices(
@@ -108,7 +121,7 @@ class BookingStory:
         if abs(starts_at - self.now) < 2 * HOUR:
             return  # keep clear of "right now"
         requested_at = min(starts_at - self.rng.randint(14, 25) * DAY, self.now - HOUR)
-        booking = self._request(institution, starts_at, requested_at)
+        booking = self.request(institution, starts_at, requested_at)
         if booking.status == Status.AWAITING_APPROVAL:
             if starts_at > self.now and self.rng.random() < 0.6:
                 return  # still waiting for the coordinator
@@ -119,10 +132,10 @@ class BookingStory:
                     actor=self.coordinator,
                     reason="Das Stundenbudget der Einrichtung ist für dieses Jahr ausgeschöpft.",
                 )
-                self._at(booking, decided_at)
+                self.timeline.step(decided_at)
                 return
             booking_approve(booking=booking, actor=self.coordinator, reason="Budget aufgestockt.")
-            self._at(booking, decided_at)
+            self.timeline.step(decided_at)
         if starts_at < self.now:
             self._past(booking, requested_at)
         else:
@@ -132,9 +145,9 @@ class BookingStory:
         if self.rng.random() < 0.06:
             self._cancel_by_institution(booking, booking.starts_at - 3 * DAY)
             return
-        mediator = self._assign(booking, requested_at + self.rng.randint(1, 4) * DAY)
+        mediator = self.assign(booking, requested_at + self.rng.randint(1, 4) * DAY)
         if mediator is None:
-            self._unfilled(booking)
+            self.unfilled(booking)
             return
         if self.rng.random() < 0.05:  # the mediator gives it back; someone else steps in
             withdrawn_at = booking.starts_at - 2 * DAY
@@ -144,30 +157,13 @@ class BookingStory:
                 reason="Ich bin an dem Tag leider krank.",
                 now=withdrawn_at,
             )
-            self._at(booking, withdrawn_at)
+            self.timeline.step(withdrawn_at)
             self.planner.release(booking, mediator)
-            mediator = self._assign(booking, withdrawn_at + 3 * HOUR, exclude=mediator.pk)
+            mediator = self.assign(booking, withdrawn_at + 3 * HOUR, exclude=mediator.pk)
             if mediator is None:
-                self._unfilled(booking)
+                self.unfilled(booking)
                 return
-        if self.rng.random() < 0.05:
-            transition(
-                booking,
-                to=Status.NO_SHOW,
-                actor=self.coordinator,
-                actor_role=ActorRole.COORDINATOR,
-                reason="Die Familie ist nicht erschienen.",
-            )
-            self._at(booking, booking.ends_at + HOUR)
-            return
-        transition(
-            booking,
-            to=Status.COMPLETED,
-            actor_role=ActorRole.SYSTEM,
-            reason="Termin hat stattgefunden.",
-        )
-        self._at(booking, booking.ends_at)
-        self.earlier.setdefault(booking.institution_id, []).append(booking)
+        self.took_place(booking)
 
     def _future(self, booking: Booking, requested_at: datetime.datetime) -> None:
         lead = booking.starts_at - self.now
@@ -176,32 +172,45 @@ class BookingStory:
             return
         share_confirmed = 0.8 if lead < 7 * DAY else 0.35
         if self.rng.random() > share_confirmed:
-            return  # the matching engine makes its offers once the demo is committed
+            self._match(booking, requested_at)
+            return
         assigned_at = min(requested_at + self.rng.randint(1, 4) * DAY, self.now - HOUR)
-        if self._assign(booking, assigned_at) is None and lead < DAY:
-            self._unfilled(booking)
+        if self.assign(booking, assigned_at) is None:
+            if lead < DAY:
+                self.unfilled(booking)
+            else:
+                self._match(booking, requested_at)
 
     # -- steps ---------------------------------------------------------------------------
-    def _request(
+    def request(
         self,
         institution: Institution,
         starts_at: datetime.datetime,
         requested_at: datetime.datetime,
         *,
         minutes: int | None = None,
+        suits: Mediator | None = None,
     ) -> Booking:
+        """A request as the institution's staff make it; ``suits``: one the mediator can take
+        (their language, no gender preference, on site only within their travel range)."""
         rng = self.rng
         field, topics, children = rng.choice(NEEDS[institution.kind])
         follow_up = None
         earlier = self.earlier.get(institution.pk) or []
-        if starts_at > self.now and earlier and rng.random() < 0.3:
+        if suits is None and starts_at > self.now and earlier and rng.random() < 0.3:
             follow_up = rng.choice(earlier)
-        if follow_up:
+        if suits is not None:
+            spoken = suits.languages.order_by("-level", "pk")[0]
+            language, dialect = spoken.language, spoken.dialect
+        elif follow_up:
             language, dialect = follow_up.language, follow_up.dialect
         else:
             code, dialect_code, _ = rng.choices(DEMAND, weights=[w for *_, w in DEMAND])[0]
             language, dialect = self.languages[code], self.dialects.get((code, dialect_code))
         mode = rng.choices([Mode.ON_SITE, Mode.PHONE, Mode.VIDEO], weights=[16, 2, 2])[0]
+        if suits is not None:
+            mode = Mode.ON_SITE if within_reach(suits, institution) else Mode.VIDEO
+            topics = tuple(t for t in topics if t not in (suits.declined_topics or [])) or ("",)
         kind = AppointmentKind.CONVERSATION
         if institution.kind == InstitutionKind.SCHOOL and starts_at.astimezone(BERLIN).hour >= 17:
             kind = AppointmentKind.PARENTS_EVENING
@@ -225,7 +234,9 @@ class BookingStory:
             kind=kind,
             with_children=children and rng.random() < 0.7,
             sensitive=rng.random() < 0.1,
-            gender_preference=GenderPreference.FEMALE if rng.random() < 0.08 else "",
+            gender_preference=""
+            if suits is not None or rng.random() >= 0.08
+            else GenderPreference.FEMALE,
             follow_up_of=follow_up,
             case_reference=follow_up.case_reference
             if follow_up
@@ -234,14 +245,20 @@ class BookingStory:
             funding_source=self.cast.funding if institution.pk in self.budgeted else None,
             now=requested_at,
         )
-        Booking.objects.filter(pk=booking.pk).update(created_at=requested_at)
-        self._at(booking, requested_at)
+        Timeline.date(booking, requested_at)
+        self.timeline.step(requested_at)
         return booking
 
-    def _assign(
-        self, booking: Booking, at: datetime.datetime, *, exclude: int | None = None
+    def assign(
+        self,
+        booking: Booking,
+        at: datetime.datetime,
+        *,
+        exclude: int | None = None,
+        prefer: int | None = None,
     ) -> Mediator | None:
-        prefer = booking.follow_up_of.mediator_id if booking.follow_up_of else None
+        if prefer is None and booking.follow_up_of:
+            prefer = booking.follow_up_of.mediator_id
         if prefer is None and booking.language.code == "ara" and self.rng.random() < 0.5:
             prefer = self.rng.choice(self.demo_mediators).pk
         excluded = {exclude} if exclude else set()
@@ -255,20 +272,29 @@ class BookingStory:
                 excluded.add(mediator.pk)
                 prefer = None
                 continue
-            Booking.objects.filter(pk=booking.pk).update(confirmed_at=at)
-            self._at(booking, at)
+            Timeline.date(booking, at, field="confirmed_at")
+            self.timeline.step(at)
             self.planner.hold(booking, mediator)
             return mediator
         return None
 
-    def _unfilled(self, booking: Booking) -> None:
+    def _match(self, booking: Booking, requested_at: datetime.datetime) -> None:
+        """The engine's current round of offers (or unfilled, when nobody is left to ask). A
+        request of the last hours waits for its first round, which the engine makes once the
+        demo is committed."""
+        if requested_at > self.now - 2 * HOUR:
+            return
+        booking_match(booking_id=booking.pk, now=self.now)
+        self.timeline.step(self.now)
+
+    def unfilled(self, booking: Booking) -> None:
         transition(
             booking,
             to=Status.UNFILLED,
             actor_role=ActorRole.SYSTEM,
             reason="Bis zur Frist wurde niemand gefunden.",
         )
-        self._at(booking, booking.starts_at - booking.pool.fill_deadline_hours * HOUR)
+        self.timeline.step(booking.starts_at - booking.pool.fill_deadline_hours * HOUR)
 
     def _cancel_by_institution(self, booking: Booking, at: datetime.datetime) -> None:
         booking.refresh_from_db()
@@ -281,11 +307,15 @@ class BookingStory:
             ),
             now=at,
         )
-        self._at(booking, at)
+        self.timeline.step(at)
         if mediator is not None:
             self.planner.release(booking, mediator)
 
     # -- helpers -------------------------------------------------------------------------
+    def took_place(self, booking: Booking) -> None:
+        self.held.append(booking)
+        self.earlier.setdefault(booking.institution_id, []).append(booking)
+
     def _requester(self, booking: Booking) -> AbstractBaseUser:
         return booking.requested_by or self.cast.requesters[booking.institution_id][0].user
 
@@ -295,12 +325,6 @@ class BookingStory:
         else:
             hour, minute = self.rng.randint(8, 15), self.rng.choice([0, 15, 30, 45])
         return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=BERLIN)
-
-    def _at(self, booking: Booking, moment: datetime.datetime) -> None:
-        """Date the booking's latest event to the moment it happened in the story."""
-        latest = BookingEvent.objects.filter(booking=booking).order_by("-pk").first()
-        if latest is not None:
-            BookingEvent.objects.filter(pk=latest.pk).update(created_at=moment)
 
 
 def create_bookings(cast: Cast, *, rng: random.Random, now: datetime.datetime) -> None:

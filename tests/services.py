@@ -7,7 +7,9 @@ One rule for every such test, loaded by the top-level conftest:
 - it is not configured on a local run: the test is deselected and the run says so loudly at
   the end (``NOT RUN: ...``);
 - it is not configured in CI (``CI`` set, e.g. ``CI=1`` or ``CI=true``): the run stops with an
-  error before any test runs. CI never skips a test because a service is missing.
+  error before any test runs. CI never skips a test because a service is missing;
+- the run is on SQLite on purpose (``TESTS_ON_SQLITE=1``, CI's second run with the clock a
+  year ahead, ``make test-future``): as locally, even in CI. Its database must be SQLite.
 """
 
 from __future__ import annotations
@@ -23,8 +25,16 @@ SERVICES = {
 _not_run = pytest.StashKey[dict[str, int]]()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return _flag("CI")
+
+
+def on_sqlite_on_purpose() -> bool:
+    return _flag("TESTS_ON_SQLITE")
 
 
 def configured() -> set[str]:
@@ -47,13 +57,18 @@ def _needs(item: pytest.Item) -> set[str]:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     have = configured()
+    if on_sqlite_on_purpose() and "postgres" in have:
+        raise pytest.UsageError(
+            "TESTS_ON_SQLITE is set, but the database is PostgreSQL: unset DATABASE_URL "
+            "(in the environment and in .env)"
+        )
     missing = {
         name: [i for i in items if name in _needs(i)] for name in SERVICES if name not in have
     }
     missing = {name: tests for name, tests in missing.items() if tests}
     if not missing:
         return
-    if in_ci():
+    if in_ci() and not on_sqlite_on_purpose():
         lines = [
             f"{len(tests)} tests need {name}: {SERVICES[name]}" for name, tests in missing.items()
         ]

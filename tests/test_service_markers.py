@@ -43,7 +43,7 @@ def run(pytester, monkeypatch):
         "markers =\n    postgres: PostgreSQL\n    redis: Redis\n"
     )
     pytester.makepyfile(test_services=TESTS)
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CI"):
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CI", "TESTS_ON_SQLITE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "sqlite_settings")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), str(ROOT)]))
@@ -83,4 +83,28 @@ def test_in_ci_a_missing_service_is_an_error_not_a_skip(run):
     result.stderr.fnmatch_lines(
         ["*CI must run every test, but a service is not configured:*", "*2 tests need postgres*"]
     )
+    result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_in_ci_a_run_on_sqlite_on_purpose_deselects_the_service_tests_and_says_so(run):
+    """CI's second run (make test-future) is on SQLite without Redis by design."""
+    result = run(CI="true", TESTS_ON_SQLITE="1")
+
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1, deselected=3)
+    result.stdout.fnmatch_lines(
+        ["NOT RUN: 2 tests need postgres:*", "NOT RUN: 2 tests need redis:*"]
+    )
+
+
+def test_a_run_on_sqlite_on_purpose_refuses_a_postgresql_database(run, pytester):
+    pytester.makepyfile(
+        postgres_settings='DATABASES = {"default": '
+        '{"ENGINE": "django.db.backends.postgresql", "NAME": "x"}}\n'
+    )
+
+    result = run(CI="true", TESTS_ON_SQLITE="1", DJANGO_SETTINGS_MODULE="postgres_settings")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*TESTS_ON_SQLITE is set, but the database is PostgreSQL*"])
     result.stdout.no_fnmatch_line("*passed*")

@@ -185,9 +185,11 @@ def report_confirm(
     actor: AbstractBaseUser,
     rating: int | None = None,
     comment: str = "",
+    now: datetime.datetime | None = None,
 ) -> Booking:
     """Staff of the booking's institution confirm the report (completed → closed), may leave
     feedback (rating 1–5, seen only by coordinators); the allowance is created."""
+    now = now or timezone.now()
     _require_staff_of_institution(booking, actor)
     comment = (comment or "").strip()
     if rating is not None:
@@ -204,7 +206,7 @@ def report_confirm(
             )
         report.status = ReportStatus.CONFIRMED
         report.reviewed_by_id = actor.pk
-        report.reviewed_at = timezone.now()
+        report.reviewed_at = now
         report.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         if rating is not None:
             Feedback.objects.create(
@@ -223,9 +225,16 @@ def report_confirm(
     return closed
 
 
-def report_dispute(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
+def report_dispute(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Booking:
     """Staff of the institution dispute the report: it waits for a coordinator, who is
     alerted. The booking stays completed."""
+    now = now or timezone.now()
     _require_staff_of_institution(booking, actor)
     reason = (reason or "").strip()
     if not reason:
@@ -237,7 +246,7 @@ def report_dispute(*, booking: Booking, actor: AbstractBaseUser, reason: str) ->
         report.status = ReportStatus.DISPUTED
         report.dispute_reason = reason
         report.reviewed_by_id = actor.pk
-        report.reviewed_at = timezone.now()
+        report.reviewed_at = now
         report.save(update_fields=["status", "dispute_reason", "reviewed_by", "reviewed_at"])
         record_event(
             booking=locked,

@@ -91,6 +91,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # statistics speed-up) and NULLS NOT DISTINCT (a language listed twice, which the
     # mediators service refuses anyway). Both are PostgreSQL features; no need to warn.
     SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
+    # Concurrent requests (two mediators accepting one booking at once): every transaction
+    # takes the write lock when it begins (select_for_update is a no-op on SQLite), so a second
+    # writer waits up to "timeout" seconds for the first to commit and then reads the fresh
+    # state: 409, not "database is locked" (500). WAL lets readers go on while one writes; an
+    # in-memory database (the tests') keeps its "memory" journal. Options given in
+    # DATABASE_URL (``?timeout=30``) win.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

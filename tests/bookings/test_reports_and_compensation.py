@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
+from django.utils import timezone, translation
 
 from bookings.constants import AlertKind, AllowanceKind, Mode, ReportStatus, Status
 from bookings.exceptions import BookingConflict, CompensationRuleMissing
@@ -191,6 +191,31 @@ def test_the_institution_confirms_the_report_and_the_allowance_follows(booking, 
     feedback = Feedback.objects.get()
     assert (feedback.rating, feedback.comment, feedback.created_by) == (4, "Sehr gut", staff.user)
     assert booking.events.last().to_status == Status.CLOSED
+
+
+@pytest.mark.parametrize("review", ["confirm", "dispute"])
+def test_a_review_is_dated_to_the_moment_it_is_given(booking, staff, review):
+    # Given a report, reviewed two days later as of that moment (the demo tells its story so)
+    submitted(booking)
+    reviewed_at = berlin(2027, 3, 17, 8, 15)
+
+    # When
+    if review == "confirm":
+        report_confirm(booking=booking, actor=staff.user, rating=5, now=reviewed_at)
+    else:
+        report_dispute(booking=booking, actor=staff.user, reason="Nur 30 Minuten", now=reviewed_at)
+
+    # Then
+    assert Report.objects.get().reviewed_at == reviewed_at
+
+
+def test_without_a_moment_a_review_is_dated_by_the_clock(booking, staff):
+    submitted(booking)
+    before = timezone.now()
+
+    report_confirm(booking=booking, actor=staff.user)
+
+    assert before <= Report.objects.get().reviewed_at <= timezone.now()
 
 
 def test_confirming_without_feedback_leaves_no_feedback(booking, staff):

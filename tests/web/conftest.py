@@ -73,7 +73,7 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
     # are still synchronous, so Django must not refuse them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: .ci/run installs it"
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
