@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bench.database import BenchPool
+from core.time import BERLIN
 
-BERLIN = ZoneInfo("Europe/Berlin")
 INSTITUTIONS = 100
 MEDIATORS = 200
 BOOKINGS = 20_000

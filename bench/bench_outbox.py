@@ -166,8 +166,9 @@ def _deliver(smtp, worker, pairs):  # type: ignore[no-untyped-def]
     of the writing transaction, messages, the clock's marks)."""
     from django.db import transaction
 
-    from bookings.constants import ActorRole, Status
+    from bookings.constants import Status
     from bookings.state_machine import transition
+    from core.constants import ActorRole
     from notifications.constants import MessageStatus
     from notifications.models import Message
     from notifications.testing import wait_until
@@ -205,7 +206,7 @@ def _deliver(smtp, worker, pairs):  # type: ignore[no-untyped-def]
 def run():
     from bench.database import bench_pool, require_redis, vacuum_analyze
     from notifications.rendering import rendered_bytes
-    from notifications.testing import (
+    from tests.support.live import (
         CeleryWorker,
         RecordingSmtpServer,
         database_url,

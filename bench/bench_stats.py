@@ -72,8 +72,9 @@ def _filled_models() -> list:
 def _populate(bench: BenchPool, rng: random.Random) -> tuple[datetime.date, datetime.date]:  # noqa: PLR0915
     from django.contrib.auth import get_user_model
 
-    from bookings.constants import HOLDING_STATUSES, ActorRole, AllowanceKind, Field, Mode, Status
+    from bookings.constants import HOLDING_STATUSES, AllowanceKind, Field, Mode, Status
     from bookings.models import Allowance, Booking, BookingEvent, Report
+    from core.constants import ActorRole
     from institutions.constants import InstitutionKind
     from institutions.models import Institution, Location
     from mediators.models import Mediator

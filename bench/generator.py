@@ -19,15 +19,8 @@ from dataclasses import dataclass
 
 from bookings.matching.rules import Absence, Slot
 from bookings.planner.feasibility import clash
-from bookings.planner.problem import (
-    BERLIN,
-    Held,
-    Mediator,
-    Problem,
-    Request,
-    Weights,
-    local_keys,
-)
+from bookings.planner.problem import Held, Mediator, Problem, Request, Weights, local_keys
+from core.time import BERLIN
 
 PERIOD_START = datetime.date(2027, 3, 22)
 # (code, share of demand, share of supply): supply lags demand in the first four.

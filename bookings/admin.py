@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import DomainError
 from institutions.admin_scoping import PoolScopedAdmin, ReadOnlyInline
 
-from .exceptions import BookingConflict, DomainError
+from .exceptions import BookingConflict
 from .models import (
     AccessLog,
     Alert,

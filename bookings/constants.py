@@ -1,9 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Defined in core (the lower apps name them too), named here as well for the bookings modules.
+from core.constants import CASE_REFERENCE_MAX_LENGTH as CASE_REFERENCE_MAX_LENGTH
+from core.constants import ActorRole as ActorRole
+from core.constants import Topic as Topic
+
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 480
-CASE_REFERENCE_MAX_LENGTH = 64
 NOTES_MAX_LENGTH = 2000
 
 
@@ -43,27 +47,6 @@ class Field(models.TextChoices):
     PARTICIPATION = "participation", _("Living and social participation")
 
 
-class Topic(models.TextChoices):
-    """Topics a mediator may decline."""
-
-    PARENTS_TEACHER = "parents_teacher", _("Parent-teacher talk")
-    SCHOOL_CAREER = "school_career", _("School career and transitions")
-    CHILD_DEVELOPMENT = "child_development", _("Child development")
-    CHILD_PROTECTION = "child_protection", _("Child protection")
-    DISABILITY = "disability", _("Disability and special needs")
-    HEALTH_PREVENTION = "health_prevention", _("Health prevention")
-    PREGNANCY = "pregnancy", _("Pregnancy and birth")
-    MENTAL_HEALTH = "mental_health", _("Mental health")
-    ADDICTION = "addiction", _("Addiction")
-    DOMESTIC_VIOLENCE = "domestic_violence", _("Domestic violence")
-    RESIDENCE = "residence", _("Residence and asylum procedure")
-    HOUSING = "housing", _("Housing")
-    DEBT = "debt", _("Debt and money")
-    EMPLOYMENT = "employment", _("Work and job search")
-    BEREAVEMENT = "bereavement", _("Bereavement")
-    OTHER = "other", _("Other")
-
-
 class AppointmentKind(models.TextChoices):
     """Kinds of appointment; a pool may refuse some (Pool.refused_kinds)."""
 
@@ -79,13 +62,6 @@ class AppointmentKind(models.TextChoices):
 class GenderPreference(models.TextChoices):
     FEMALE = "female", _("female")
     MALE = "male", _("male")
-
-
-class ActorRole(models.TextChoices):
-    INSTITUTION = "institution", _("institution")
-    MEDIATOR = "mediator", _("mediator")
-    COORDINATOR = "coordinator", _("coordinator")
-    SYSTEM = "system", _("system")
 
 
 class OfferStatus(models.TextChoices):

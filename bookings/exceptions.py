@@ -1,20 +1,7 @@
-"""Domain exceptions raised by services; config.exceptions maps them to HTTP answers."""
+"""The bookings' own domain errors, refinements of core's (config.exceptions maps those to
+HTTP answers)."""
 
-
-class DomainError(Exception):
-    """Invalid input for a rule of the product: answers 400 with a field error."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str = "non_field_errors", code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if code:
-            self.code = code
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {self.field: [str(self.message)]}
+from core.exceptions import Conflict, DomainError
 
 
 class IntakeRefused(DomainError):
@@ -23,15 +10,8 @@ class IntakeRefused(DomainError):
     code = "intake_refused"
 
 
-class BookingConflict(Exception):
+class BookingConflict(Conflict):
     """The booking's state does not allow this action: answers 409."""
-
-    code = "conflict"
-
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
 
 
 class InvalidTransition(BookingConflict):

@@ -8,11 +8,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole, Topic
+
 from .constants import (
-    CASE_REFERENCE_MAX_LENGTH,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
-    ActorRole,
     AllowanceKind,
     AppointmentKind,
     Field,
@@ -21,7 +21,6 @@ from .constants import (
     OfferStatus,
     ReportStatus,
     Status,
-    Topic,
 )
 
 

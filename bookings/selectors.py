@@ -13,9 +13,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
+from institutions.selectors import coordinator_of, staff_of
+from mediators.selectors import mediator_of
 
-from .constants import HOLDING_STATUSES, ActorRole, OfferStatus, Status
+from .constants import HOLDING_STATUSES, OfferStatus, Status
 from .models import Booking, BookingEvent, Offer
 
 if TYPE_CHECKING:
@@ -28,14 +31,13 @@ MEDIATOR_SHOWN_STATUSES = (*HOLDING_STATUSES, Status.NO_SHOW)
 
 
 def bookings_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Booking]:
-    role = actor_role_of(user)
     qs = Booking.objects.all()
-    if role == ActorRole.COORDINATOR:
-        return qs.filter(pool_id=user.coordinator.pool_id)  # type: ignore[union-attr]
-    if role == ActorRole.INSTITUTION:
-        return qs.filter(institution_id=user.staff.institution_id)  # type: ignore[union-attr]
-    if role == ActorRole.MEDIATOR:
-        mediator_id = user.mediator.pk  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        return qs.filter(pool_id=coordinator.pool_id)
+    if (staff := staff_of(user)) is not None:
+        return qs.filter(institution_id=staff.institution_id)
+    if (mediator := mediator_of(user)) is not None:
+        mediator_id = mediator.pk
         offered = Offer.objects.filter(
             booking=OuterRef("pk"), mediator_id=mediator_id, status__in=VISIBLE_OFFER_STATUSES
         )
@@ -109,8 +111,8 @@ def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -
             report=True,
             event_reasons=True,
         )
-    if role == ActorRole.MEDIATOR:
-        own = booking.mediator_id == user.mediator.pk  # type: ignore[union-attr]
+    if (mediator := mediator_of(user)) is not None:
+        own = booking.mediator_id == mediator.pk
         return BookingView(
             mediator=own, mediator_contact=own, institution_contact=own and held, report=own
         )

@@ -10,9 +10,9 @@ from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from institutions.models import Budget, Institution, Pool
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of, staff_of
 
-from .constants import ActorRole, Status
+from .constants import Status
 from .models import Booking
 from .services.budgets import counted_in_year, year_bounds
 
@@ -109,10 +109,9 @@ def budget_use_visible_to(
 ) -> list[BudgetUse]:
     """Budgets within reach: coordinators every budget of their pool, institution staff
     their own institution's; nobody else any."""
-    role = actor_role_of(user)
-    if role == ActorRole.COORDINATOR:
-        return budget_use_for_pool(pool=user.coordinator.pool, year=year)  # type: ignore[union-attr]
-    if role == ActorRole.INSTITUTION:
-        institution = user.staff.institution  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        return budget_use_for_pool(pool=coordinator.pool, year=year)
+    if (staff := staff_of(user)) is not None:
+        institution = staff.institution
         return budget_use_for_pool(pool=institution.pool, year=year, institution=institution)
     return []

@@ -5,14 +5,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from bookings.exceptions import BookingConflict, DomainError, NotEligible
+from core.exceptions import Conflict, DomainError
 
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
-    if isinstance(exc, BookingConflict | NotEligible):
+    if isinstance(exc, Conflict):
         return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):
         payload = exc.as_dict()

@@ -6,45 +6,43 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
+from core.roles import acting_as
 
-from .models import FundingSource, Institution, Location, Pool, PostalCode, Town
+from .models import Coordinator, FundingSource, Institution, Location, Pool, PostalCode, Staff, Town
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def actor_role_of(user: AbstractBaseUser | AnonymousUser | None) -> str | None:
-    """The product role of a user: coordinator, institution (staff) or mediator; None otherwise."""
-    if user is None or not user.is_authenticated:
-        return None
-    if hasattr(user, "coordinator"):
-        return ActorRole.COORDINATOR
-    if hasattr(user, "staff"):
-        return ActorRole.INSTITUTION
-    if hasattr(user, "mediator"):
-        return ActorRole.MEDIATOR
-    return None
+def coordinator_of(user: AbstractBaseUser | AnonymousUser | None) -> Coordinator | None:
+    """The coordinator the user acts as; None for any other role."""
+    return acting_as(user, ActorRole.COORDINATOR)
+
+
+def staff_of(user: AbstractBaseUser | AnonymousUser | None) -> Staff | None:
+    """The institution staff member the user acts as; None for any other role."""
+    return acting_as(user, ActorRole.INSTITUTION)
 
 
 def pool_of(user: AbstractBaseUser | AnonymousUser | None) -> Pool | None:
-    role = actor_role_of(user)
-    if role == ActorRole.COORDINATOR:
-        return user.coordinator.pool  # type: ignore[union-attr]
-    if role == ActorRole.INSTITUTION:
-        return user.staff.institution.pool  # type: ignore[union-attr]
-    if role == ActorRole.MEDIATOR:
-        return user.mediator.pool  # type: ignore[union-attr]
-    return None
+    """The pool the user works in: a coordinator's, their institution's for staff, a
+    mediator's own; None without a role."""
+    if (coordinator := coordinator_of(user)) is not None:
+        return coordinator.pool
+    if (staff := staff_of(user)) is not None:
+        return staff.institution.pool
+    # A mediator (a model of the mediators app, above this one) belongs to a pool as well.
+    mediator = acting_as(user, ActorRole.MEDIATOR)
+    return mediator.pool if mediator is not None else None
 
 
 def institutions_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Institution]:
-    role = actor_role_of(user)
     qs = Institution.objects.select_related("town", "pool")
-    if role == ActorRole.COORDINATOR:
-        return qs.filter(pool_id=user.coordinator.pool_id)  # type: ignore[union-attr]
-    if role == ActorRole.INSTITUTION:
-        return qs.filter(pk=user.staff.institution_id)  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        return qs.filter(pool_id=coordinator.pool_id)
+    if (staff := staff_of(user)) is not None:
+        return qs.filter(pk=staff.institution_id)
     return qs.none()
 
 

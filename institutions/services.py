@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
+from core.invitations import account_invite
 
 from .models import Institution, Location, Pool, PostalCode, Staff, Town
 
@@ -98,11 +100,6 @@ def staff_create(
     language: str = "de",
 ) -> Staff:
     """A staff account of an institution (no usable password: the invitation e-mail sets it)."""
-    from django.contrib.auth import get_user_model
-
-    from notifications.recipients import message_language
-    from notifications.services import account_invitation_notify
-
     email = email.strip().lower()
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=email).exists() or (
@@ -117,9 +114,5 @@ def staff_create(
         staff = Staff(user=user, institution=institution, role=role, phone=phone, language=language)
         staff.full_clean()
         staff.save()
-        account_invitation_notify(
-            user=user,
-            pool=institution.pool,
-            language=message_language(language, staff=True),
-        )
+        account_invite(user=user, pool=institution.pool, language=language, staff=True)
     return staff

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from institutions.admin_scoping import PoolScopedAdmin, PoolScopedMixin
-from institutions.selectors import coordinates_for_postal_code
+from institutions.selectors import coordinates_for_postal_code, pool_of
 
 from .models import (
     Absence,
@@ -240,7 +240,7 @@ class MediatorAdmin(PoolScopedAdmin):
         }
         profile.pop("home_postal_code", None)
         created = mediator_onboard(
-            pool=data.get("pool") or request.user.coordinator.pool,  # type: ignore[union-attr]
+            pool=data.get("pool") or pool_of(request.user),
             email=data["email"],
             first_name=data["first_name"],
             last_name=data["last_name"],

@@ -6,14 +6,20 @@ from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 
-from bookings.constants import ActorRole
+from core.constants import ActorRole
+from core.roles import acting_as
 from institutions.models import Pool
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of
 
 from .models import Absence, AvailabilitySlot, ConflictOfInterest, Dialect, Language, Mediator
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def mediator_of(user: AbstractBaseUser | AnonymousUser | None) -> Mediator | None:
+    """The mediator the user acts as; None for any other role."""
+    return acting_as(user, ActorRole.MEDIATOR)
 
 
 def language_list() -> QuerySet[Language]:
@@ -34,20 +40,17 @@ def mediators_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Med
     """Coordinators see their pool's mediators and those of the pools that explicitly share
     mediators with theirs; a mediator sees only themselves. Each row is annotated ``shared``:
     True for a mediator of another pool, whose profile only that pool's coordinators keep."""
-    role = actor_role_of(user)
     qs = Mediator.objects.select_related("user", "pool").prefetch_related(
         "languages__language", "languages__dialect"
     )
-    if role == ActorRole.COORDINATOR:
-        pool_id = user.coordinator.pool_id  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        pool_id = coordinator.pool_id
         sharing = Pool.objects.filter(shares_mediators_with=pool_id).values("pk")
         return qs.filter(Q(pool_id=pool_id) | Q(pool_id__in=sharing)).annotate(
             shared=ExpressionWrapper(~Q(pool_id=pool_id), output_field=BooleanField())
         )
-    if role == ActorRole.MEDIATOR:
-        return qs.filter(pk=user.mediator.pk).annotate(  # type: ignore[union-attr]
-            shared=Value(False, output_field=BooleanField())
-        )
+    if (mediator := mediator_of(user)) is not None:
+        return qs.filter(pk=mediator.pk).annotate(shared=Value(False, output_field=BooleanField()))
     return qs.none()
 
 

@@ -13,11 +13,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from bookings.constants import CASE_REFERENCE_MAX_LENGTH
-from bookings.exceptions import DomainError
+from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.exceptions import DomainError
+from core.invitations import account_invite
 from institutions.models import Pool
 from institutions.selectors import coordinates_for_postal_code
-from notifications.services import account_invitation_notify
 
 from .models import (
     Absence,
@@ -177,7 +177,7 @@ def mediator_onboard(*, pool: Pool, **fields: Any) -> Mediator:
     onboarding leaves no account and sends nothing."""
     with transaction.atomic():
         mediator = mediator_create(pool=pool, **fields)
-        account_invitation_notify(user=mediator.user, pool=pool, language=mediator.language)
+        account_invite(user=mediator.user, pool=pool, language=mediator.language)
     return mediator
 
 

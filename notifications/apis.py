@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
 
 from .feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 

@@ -15,10 +15,12 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.i18n import reader_language
+from core.time import BERLIN
+
 from .conf import setting
 from .constants import SIDE_INSTITUTION, MessageKind
 from .ical import (
-    BERLIN,
     Appointment,
     CalendarEvent,
     Party,
@@ -67,9 +69,9 @@ def short_when(booking: Booking) -> str:
 
 
 def booking_facts(booking: Booking) -> list[tuple[str, str]]:
-    language = booking.language.name_for(_lang())
+    language = booking.language.name_for(reader_language())
     if booking.dialect is not None:
-        language = f"{language} ({booking.dialect.name_for(_lang())})"
+        language = f"{language} ({booking.dialect.name_for(reader_language())})"
     facts = [
         (_("Booking"), f"#{booking.pk}"),
         (_("Language"), language),
@@ -121,12 +123,6 @@ def _join(*parts: str) -> str:
     return ", ".join(p for p in parts if p) or "–"
 
 
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return (get_language() or "de").split("-")[0]
-
-
 def organizer_of(message: Message) -> Party:
     from .rendering import sender_address
 
@@ -173,7 +169,7 @@ def _offer_made(message: Message) -> MailContent:
     expires = offer.expires_at.astimezone(BERLIN)
     return MailContent(
         subject=_("Request for a language mediation: %(language)s, %(when)s")
-        % {"language": booking.language.name_for(_lang()), "when": short_when(booking)},
+        % {"language": booking.language.name_for(reader_language()), "when": short_when(booking)},
         paragraphs=[
             _("You are asked to take on this appointment as a language mediator."),
             _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")

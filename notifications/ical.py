@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from icalendar import Alarm, Calendar, Event, vCalAddress
 
+from core.i18n import reader_language
+from core.time import BERLIN
 from mediators.language_names import language_name
 
 from .vtimezone import vtimezone
@@ -33,7 +35,6 @@ from .vtimezone import vtimezone
 if TYPE_CHECKING:
     from bookings.models import Booking
 
-BERLIN = ZoneInfo("Europe/Berlin")
 UTC = datetime.UTC
 PRODID = "-//Sprachmittlerpool//Notifications//DE"
 
@@ -251,7 +252,7 @@ class Appointment:
             code=self.language_code,
             name_de=self.language_de,
             name_en=self.language_en,
-            language_code=_lang(),
+            language_code=reader_language(),
         )
 
     @property
@@ -372,18 +373,12 @@ def place_of(appointment: Appointment) -> Place:
 
 def translated(message: str) -> str:
     """``gettext`` for the texts repeated in every event of a feed (cached per language)."""
-    return _translated(_lang(), message)
+    return _translated(reader_language(), message)
 
 
 @lru_cache(maxsize=512)
 def _translated(language: str, message: str) -> str:
     return _(message)
-
-
-def _lang() -> str:
-    from django.utils.translation import get_language
-
-    return (get_language() or "de").split("-")[0]
 
 
 # Marked for makemessages: the texts passed to translated().

@@ -316,10 +316,15 @@ def alert_notify(*, alert: Alert) -> None:
 
 
 def account_invitation_notify(
-    *, user: AbstractBaseUser, pool: Pool | None = None, language: str | None = None
+    *,
+    user: AbstractBaseUser,
+    pool: Pool | None = None,
+    language: str | None = None,
+    staff: bool = False,
 ) -> None:
     """A new account: an e-mail with a link to set the password (valid for
-    PASSWORD_RESET_TIMEOUT). Call it in the transaction that creates the account."""
+    PASSWORD_RESET_TIMEOUT), in the staff's languages for ``staff``. Call it in the transaction
+    that creates the account (institutions and mediators do, through core.invitations)."""
     from .recipients import message_language
 
     email = getattr(user, "email", "")
@@ -329,7 +334,7 @@ def account_invitation_notify(
     recipient = Recipient(
         email=email,
         name=name or user.get_username(),
-        language=message_language(language),
+        language=message_language(language, staff=staff),
         user_id=user.pk,
     )
     messages_write(

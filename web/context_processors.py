@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from bookings.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
 
 NAVIGATION = {
     ActorRole.INSTITUTION: [

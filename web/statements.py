@@ -6,16 +6,14 @@ from __future__ import annotations
 import csv
 import io
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.constants import AllowanceKind
 from bookings.selectors_statements import Statement
+from core.time import BERLIN
 from mediators.models import Mediator
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _euro(cents: int) -> str:

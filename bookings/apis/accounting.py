@@ -9,7 +9,6 @@ mediator, or with one mediator's statement (``?mediator=ID``; 404 outside the po
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,10 +21,12 @@ from rest_framework.views import APIView
 from config.api.fields import BerlinDateTimeField
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
+from core.time import local_date
 from mediators.selectors import mediators_kept_by
 
-from ..constants import ActorRole, AllowanceKind, TaxFreeState
+from ..constants import AllowanceKind, TaxFreeState
 from ..selectors_budgets import budget_use_visible_to
 from ..selectors_statements import (
     Statement,
@@ -34,13 +35,12 @@ from ..selectors_statements import (
     pool_statement_totals,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 
 
 def _today() -> datetime.date:
-    return timezone.now().astimezone(BERLIN).date()
+    return local_date(timezone.now())
 
 
 def _year_field() -> serializers.IntegerField:

@@ -22,9 +22,10 @@ from config.api.permissions import (
     IsMediator,
     MethodPermissionsMixin,
 )
+from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole, Topic
+from core.roles import actor_role_of
 from institutions.models import FundingSource, Institution, Location
 from institutions.selectors import (
-    actor_role_of,
     funding_sources_visible_to,
     institutions_visible_to,
     locations_visible_to,
@@ -33,16 +34,13 @@ from mediators.models import Language
 from mediators.selectors import dialect_by_code
 
 from ..constants import (
-    CASE_REFERENCE_MAX_LENGTH,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     NOTES_MAX_LENGTH,
-    ActorRole,
     AppointmentKind,
     Field,
     GenderPreference,
     Mode,
-    Topic,
 )
 from ..filters import BookingFilter
 from ..models import Booking

@@ -12,8 +12,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.fields import BerlinDateTimeField
+from core.constants import ActorRole
 
-from ..constants import ActorRole, Status
+from ..constants import Status
 from ..selectors import (
     BookingView,
     booking_after_change,

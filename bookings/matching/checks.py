@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from core.time import local_date
 from mediators.constants import USABLE_LEVEL
 
 from . import rules
@@ -31,7 +32,7 @@ class RequestFacts:
 
     @property
     def local_day(self) -> datetime.date:
-        return self.appointment.starts_at.astimezone(rules.BERLIN).date()
+        return local_date(self.appointment.starts_at)
 
 
 @dataclass(frozen=True, slots=True)

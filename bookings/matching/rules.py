@@ -11,9 +11,8 @@ import datetime
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from core.time import BERLIN, local_date
 
 EARTH_RADIUS_KM = 6371.0088
 # Roads are longer than the great circle; 1.3 is the usual detour factor for rural districts.
@@ -223,8 +222,8 @@ def local_days(
     starts_at: datetime.datetime, ends_at: datetime.datetime
 ) -> tuple[datetime.date, ...]:
     """The local days an appointment [start, end) touches (first and last inclusive)."""
-    first = starts_at.astimezone(BERLIN).date()
-    last = (ends_at - datetime.timedelta(microseconds=1)).astimezone(BERLIN).date()
+    first = local_date(starts_at)
+    last = local_date(ends_at - datetime.timedelta(microseconds=1))
     days = [first]
     while days[-1] < last:
         days.append(days[-1] + datetime.timedelta(days=1))
@@ -249,14 +248,14 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 
 def iso_week_bounds(at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
     """[Monday 00:00, next Monday 00:00) local, as UTC instants, of the ISO week of ``at``."""
-    day = at.astimezone(BERLIN).date()
+    day = local_date(at)
     monday = day - datetime.timedelta(days=day.weekday())
     return _local_midnight(monday), _local_midnight(monday + datetime.timedelta(days=7))
 
 
 def month_bounds(at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
     """[first 00:00, first of next month 00:00) local, as UTC instants, of the month of ``at``."""
-    day = at.astimezone(BERLIN).date()
+    day = local_date(at)
     first = day.replace(day=1)
     nxt = (first + datetime.timedelta(days=32)).replace(day=1)
     return _local_midnight(first), _local_midnight(nxt)

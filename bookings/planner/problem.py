@@ -14,7 +14,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from bookings.matching.checks import normalise_case_reference
-from bookings.matching.rules import BERLIN, Absence, Slot, SlotWindow, required_slot_window
+from bookings.matching.rules import Absence, Slot, SlotWindow, required_slot_window
+from core.time import local_date
 
 WeekKey = tuple[int, int]
 MonthKey = tuple[int, int]
@@ -22,7 +23,7 @@ MonthKey = tuple[int, int]
 
 def local_keys(starts_at: datetime.datetime) -> tuple[datetime.date, WeekKey, MonthKey]:
     """The local day, ISO week and month a booking counts towards (by its local start)."""
-    day = starts_at.astimezone(BERLIN).date()
+    day = local_date(starts_at)
     iso = day.isocalendar()
     return day, (iso.year, iso.week), (day.year, day.month)
 

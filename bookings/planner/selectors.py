@@ -20,7 +20,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from bookings.matching.eligibility import FAIRNESS_DAYS, pools_served_by_mediators_of
-from bookings.matching.rules import BERLIN, Absence, Slot
+from bookings.matching.rules import Absence, Slot
+from core.time import BERLIN
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import Mediator, MediatorLanguage

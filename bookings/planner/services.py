@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import DomainError
 from institutions.models import Pool
 
-from ..exceptions import BookingConflict, DomainError
+from ..exceptions import BookingConflict
 from ..services.offers import booking_assign
 from .engines import Index, figures, greedy
 from .models import PlanEngine, PlanItem, PlanItemOutcome, PlanRun, PlanStatus

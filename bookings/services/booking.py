@@ -14,20 +14,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
+from core.roles import actor_role_of
 from institutions.models import FundingSource, Institution, Location
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of, staff_of
 from mediators.models import Dialect, Language
+from mediators.selectors import mediator_of
 
 from ..constants import (
     FINAL_STATUSES,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
-    ActorRole,
     AppointmentKind,
     Mode,
     Status,
 )
-from ..exceptions import BookingConflict, DomainError
+from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event, transition
 from .budgets import budget_exceeded_by
@@ -182,9 +185,8 @@ def booking_create(
 
 
 def _require_coordinator_of(booking: Booking, actor: AbstractBaseUser) -> None:
-    if actor_role_of(actor) != ActorRole.COORDINATOR or (
-        actor.coordinator.pool_id != booking.pool_id  # type: ignore[attr-defined]
-    ):
+    coordinator = coordinator_of(actor)
+    if coordinator is None or coordinator.pool_id != booking.pool_id:
         raise PermissionDenied(_("Only a coordinator of the booking's pool may do this."))
 
 
@@ -238,10 +240,9 @@ def booking_cancel(
     if not reason:
         raise DomainError(_("Say why the appointment is cancelled."), field="reason")
     role = actor_role_of(actor)
-    if (
-        role == ActorRole.INSTITUTION and actor.staff.institution_id != booking.institution_id  # type: ignore[attr-defined]
-    ) or (
-        role == ActorRole.COORDINATOR and actor.coordinator.pool_id != booking.pool_id  # type: ignore[attr-defined]
+    staff, coordinator = staff_of(actor), coordinator_of(actor)
+    if (staff is not None and staff.institution_id != booking.institution_id) or (
+        coordinator is not None and coordinator.pool_id != booking.pool_id
     ):
         raise PermissionDenied(_("This booking is not yours to cancel."))
     if booking.status in FINAL_STATUSES or booking.status == Status.COMPLETED:
@@ -274,7 +275,8 @@ def booking_cancel(
 def _mediator_withdraws(
     *, booking: Booking, actor: AbstractBaseUser, reason: str, late: bool
 ) -> Booking:
-    if booking.status != Status.CONFIRMED or booking.mediator_id != actor.mediator.pk:  # type: ignore[attr-defined]
+    mediator = mediator_of(actor)
+    if mediator is None or booking.status != Status.CONFIRMED or booking.mediator_id != mediator.pk:
         raise BookingConflict(_("Only a confirmed booking of yours can be given back."))
     with transaction.atomic():
         reopened = transition(
@@ -285,9 +287,9 @@ def _mediator_withdraws(
             reason=reason,
             allowed_from={Status.CONFIRMED},
             changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
-            data={"late": late, "mediator_id": actor.mediator.pk, "mediator_cancelled": True},  # type: ignore[attr-defined]
+            data={"late": late, "mediator_id": mediator.pk, "mediator_cancelled": True},
         )
-        _after_mediator_withdrawal(booking=reopened, mediator_id=actor.mediator.pk)  # type: ignore[attr-defined]
+        _after_mediator_withdrawal(booking=reopened, mediator_id=mediator.pk)
     return reopened
 
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
 
+from core.time import BERLIN
 from institutions.models import Budget, FundingSource, Institution
 
 from ..constants import Status
 from ..models import Booking
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # Bookings whose hours count against a budget.
 COUNTED_STATUSES = (

@@ -17,11 +17,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.time import local_date
 from institutions.models import CompensationRule, Pool
 from mediators.models import Mediator
 from notifications.services import alert_notify
@@ -31,17 +31,11 @@ from ..exceptions import BookingConflict, CompensationRuleMissing
 from ..models import Alert, Allowance, Booking, Report
 from ..selectors_statements import mediator_tax_free_status, tax_free_state
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
 
 @dataclass(frozen=True)
 class AllowanceAmount:
     amount_cents: int
     breakdown: dict[str, Any]
-
-
-def local_day(moment: datetime.datetime) -> datetime.date:
-    return moment.astimezone(BERLIN).date()
 
 
 def _cents(value: Decimal) -> int:
@@ -159,7 +153,7 @@ def allowance_write(
         raise BookingConflict(_("This booking has no mediator to pay."), code="no_mediator")
     with transaction.atomic():
         mediator = Mediator.objects.select_for_update().get(pk=booking.mediator_id)
-        day = local_day(booking.starts_at)
+        day = local_date(booking.starts_at)
         allowance, created = Allowance.objects.get_or_create(
             booking=booking,
             mediator=mediator,
@@ -197,7 +191,7 @@ def allowance_rewrite(*, allowance: Allowance, amount: AllowanceAmount) -> Allow
 
 def allowance_for_report(*, booking: Booking, report: Report) -> Allowance:
     """The allowance of a confirmed report, from the rule valid on the appointment's day."""
-    rule = compensation_rule_for(pool=booking.pool, day=local_day(booking.starts_at))
+    rule = compensation_rule_for(pool=booking.pool, day=local_date(booking.starts_at))
     amount = allowance_compute(
         rule=rule,
         actual_minutes=report.actual_minutes,
@@ -239,7 +233,7 @@ def allowance_for_late_cancellation(*, booking: Booking) -> Allowance | None:
     Without a rule valid on the day the cancellation still goes through: coordinators get an
     alert, and calling this again once a rule exists writes the allowance.
     """
-    day = local_day(booking.starts_at)
+    day = local_date(booking.starts_at)
     try:
         rule = compensation_rule_for(pool=booking.pool, day=day)
     except CompensationRuleMissing as missing:

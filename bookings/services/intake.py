@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import DomainError
+from core.time import local_date
 from institutions.constants import FederalState
 from institutions.models import Pool
 
 from ..constants import AppointmentKind
-from ..exceptions import DomainError, IntakeRefused
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from ..exceptions import IntakeRefused
 
 # Why a pool typically refuses a kind of appointment (shown with the refusal).
 REFUSAL_REASONS: dict[str, Any] = {
@@ -62,7 +61,7 @@ def working_days_between(start: datetime.date, end: datetime.date, *, state: str
 def earliest_start_day(pool: Pool, *, now: datetime.datetime) -> datetime.date:
     """The first local day on which a request made ``now`` may start: the n-th working day
     after today (a request on Monday with five days' notice may start next Monday)."""
-    day = now.astimezone(BERLIN).date()
+    day = local_date(now)
     counted = 0
     while counted < pool.min_notice_working_days:
         day += datetime.timedelta(days=1)
@@ -93,7 +92,7 @@ def check_notice(
     if by_coordinator or not pool.min_notice_working_days:
         return
     earliest = earliest_start_day(pool, now=now)
-    if starts_at.astimezone(BERLIN).date() < earliest:
+    if local_date(starts_at) < earliest:
         raise IntakeRefused(
             _(
                 "Requests need at least %(days)s working days' notice (weekends and public "

@@ -16,6 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
+from core.time import local_date
 from notifications.services import alert_notify
 
 from ..constants import (
@@ -23,14 +26,13 @@ from ..constants import (
     MAX_TICKET_CENTS,
     MAX_TRAVEL_KM,
     MAX_TRAVEL_MINUTES,
-    ActorRole,
     AlertKind,
     AllowanceKind,
     Mode,
     ReportStatus,
     Status,
 )
-from ..exceptions import BookingConflict, DomainError
+from ..exceptions import BookingConflict
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (
@@ -40,7 +42,6 @@ from .compensation import (
     allowance_write,
     compensation_rule_for,
     late_cancellation_compute,
-    local_day,
 )
 
 __all__ = [
@@ -376,7 +377,7 @@ def late_cancellation_travel_report(
                 _("Travel is paid only for a late cancellation by the institution."),
                 code="not_late_cancellation",
             )
-        rule = compensation_rule_for(pool=locked.pool, day=local_day(locked.starts_at))
+        rule = compensation_rule_for(pool=locked.pool, day=local_date(locked.starts_at))
         amount = late_cancellation_compute(rule=rule, booking=locked, **figures)
         amount.breakdown["travel_reported"] = True
         allowance = (

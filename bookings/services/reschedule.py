@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -18,19 +17,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
+from core.time import BERLIN
 from institutions.models import Location
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of, staff_of
 
-from ..constants import ActorRole, Status
-from ..exceptions import BookingConflict, DomainError
+from ..constants import Status
+from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event
 from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 from .overlap import mediator_holds_overlap
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # A booking with offers out is changed only after they are withdrawn (the matching engine
 # owns offers); closed, cancelled and past bookings are not changed at all.
@@ -43,11 +43,11 @@ RESCHEDULABLE_STATUSES = (
 
 
 def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
-    role = actor_role_of(actor)
-    if role == ActorRole.INSTITUTION and actor.staff.institution_id == booking.institution_id:  # type: ignore[attr-defined]
-        return role
-    if role == ActorRole.COORDINATOR and actor.coordinator.pool_id == booking.pool_id:  # type: ignore[attr-defined]
-        return role
+    staff, coordinator = staff_of(actor), coordinator_of(actor)
+    if staff is not None and staff.institution_id == booking.institution_id:
+        return ActorRole.INSTITUTION
+    if coordinator is not None and coordinator.pool_id == booking.pool_id:
+        return ActorRole.COORDINATOR
     raise PermissionDenied(_("Only the institution or a coordinator may change a booking."))
 
 

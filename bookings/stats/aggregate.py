@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -48,12 +47,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 
+from core.time import local_datetime
 from institutions.models import Institution
 
 from ..constants import HOLDING_STATUSES, Status
 from ..models import Booking, BookingEvent
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 HELD = Q(status__in=HOLDING_STATUSES)
 CANCELLED = Q(status=Status.CANCELLED)
@@ -170,7 +168,7 @@ def _outcome() -> Any:
 
 def _rows(bookings: QuerySet[Booking], months: Sequence[datetime.date]) -> QuerySet:
     """One row per booking: its outcome, the keys of every breakdown and what to add up."""
-    starts = [datetime.datetime.combine(day, datetime.time(), tzinfo=BERLIN) for day in months]
+    starts = [local_datetime(day) for day in months]
     return bookings.annotate(
         outcome=_outcome(),
         k_language=F("language_id"),

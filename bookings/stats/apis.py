@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import BERLIN, StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
+from core.i18n import reader_language
+from core.time import local_date
+
+from .selectors import StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
 from .tables import summary_csv, summary_xlsx
 
 
@@ -65,9 +67,9 @@ def _summary(serializer_class, request: Request) -> tuple[dict, StatsPeriod, dic
         start=query.get("from"),
         end=query.get("to"),
         pool_id=query.get("pool"),
-        today=timezone.now().astimezone(BERLIN).date(),
+        today=local_date(timezone.now()),
     )
-    summary = stats_summary(pools=pools, period=period, language_code=get_language() or "de")
+    summary = stats_summary(pools=pools, period=period, language_code=reader_language())
     return summary, period, query
 
 

@@ -25,20 +25,22 @@ from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.constants import ActorRole
+from core.exceptions import DomainError
+from core.time import local_datetime
 from institutions.constants import InstitutionKind
 from institutions.models import Budget, Pool, Town
-from institutions.selectors import actor_role_of
+from institutions.selectors import coordinator_of
 from mediators.models import Language, Mediator
 
-from ..constants import ActorRole, Field
-from ..exceptions import DomainError
+from ..constants import Field
 from ..models import Allowance, Booking
-from .aggregate import BERLIN, breakdowns, month_starts
+from .aggregate import breakdowns, month_starts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-__all__ = ["BERLIN", "StatsPeriod", "stats_pools_visible_to", "stats_scope", "stats_summary"]
+__all__ = ["StatsPeriod", "stats_pools_visible_to", "stats_scope", "stats_summary"]
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,12 @@ class StatsPeriod:
 
     @property
     def starts_at(self) -> datetime.datetime:
-        return datetime.datetime.combine(self.start, datetime.time(), tzinfo=BERLIN)
+        return local_datetime(self.start)
 
     @property
     def ends_before(self) -> datetime.datetime:
         day_after = self.end + datetime.timedelta(days=1)
-        return datetime.datetime.combine(day_after, datetime.time(), tzinfo=BERLIN)
+        return local_datetime(day_after)
 
     @classmethod
     def default(cls, *, today: datetime.date) -> StatsPeriod:
@@ -70,8 +72,8 @@ def stats_pools_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[P
     """Coordinators see their own pool's figures; superusers every pool; others none."""
     if getattr(user, "is_superuser", False):
         return Pool.objects.all()
-    if actor_role_of(user) == ActorRole.COORDINATOR:
-        return Pool.objects.filter(pk=user.coordinator.pool_id)  # type: ignore[union-attr]
+    if (coordinator := coordinator_of(user)) is not None:
+        return Pool.objects.filter(pk=coordinator.pool_id)
     return Pool.objects.none()
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from core.time import BERLIN
+
 UTC = datetime.UTC
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from bookings.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import acting_as, actor_role_of
 
 
 class _HasRole(BasePermission):
@@ -34,7 +34,8 @@ class IsMediator(_HasRole):
 
 class IsInstitutionAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return actor_role_of(request.user) == ActorRole.INSTITUTION and request.user.staff.is_admin
+        staff = acting_as(request.user, ActorRole.INSTITUTION)
+        return staff is not None and staff.is_admin
 
 
 class MethodPermissionsMixin:

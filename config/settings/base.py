@@ -34,11 +34,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "institutions",
     "mediators",
     "bookings",
     "notifications",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -192,6 +194,9 @@ NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300
 NOTIFICATIONS_PENDING_GRACE_SECONDS = env.int("NOTIFICATIONS_PENDING_GRACE_SECONDS", default=120)
 NOTIFICATIONS_UID_DOMAIN = env("NOTIFICATIONS_UID_DOMAIN", default="")
 NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
+# New accounts (staff, mediators) are invited to choose a password by this service, which
+# writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
+ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.utils import translation
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+
+from core.i18n import reader_language
 
 from ..selectors import language_list
 
 
 def _name(obj) -> str:
     """The language's or dialect's name in the request's language."""
-    return obj.name_for(translation.get_language() or "de")
+    return obj.name_for(reader_language())
 
 
 class LanguageListApi(ListAPIView):

@@ -10,8 +10,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.constants import CASE_REFERENCE_MAX_LENGTH
 from config.api.permissions import IsCoordinator, IsMediator
+from core.constants import CASE_REFERENCE_MAX_LENGTH
 
 from ..models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
 from ..selectors import absences_of, availability_of, conflicts_of

@@ -12,8 +12,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.constants import Topic
 from config.api.permissions import IsCoordinator, IsMediator
+from core.constants import Topic
 from institutions.constants import MessageLanguage
 
 from ..constants import Gender, LanguageLevel

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from bookings.constants import ActorRole, Status
+from bookings.constants import Status
 from bookings.models import Booking, BookingEvent
+from core.constants import ActorRole
 from institutions.constants import StaffRole
 from institutions.models import Staff
 from mediators.models import Mediator

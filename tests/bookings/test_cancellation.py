@@ -8,14 +8,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from bookings.constants import ActorRole, AlertKind, AllowanceKind, Status
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.constants import AlertKind, AllowanceKind, Status
+from bookings.exceptions import BookingConflict
 from bookings.models import Alert, Allowance, BookingEvent
 from bookings.services import (
     allowance_for_late_cancellation,
     booking_cancel,
     late_cancellation_travel_report,
 )
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, coordinator_of, held_booking, staff_of
 from tests.institutions.factories import CompensationRuleFactory

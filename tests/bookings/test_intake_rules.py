@@ -8,9 +8,10 @@ import pytest
 from django.utils import translation
 
 from bookings.constants import AppointmentKind, Field, Mode, Status
-from bookings.exceptions import DomainError, IntakeRefused
+from bookings.exceptions import IntakeRefused
 from bookings.models import Booking, BookingEvent
 from bookings.services import booking_create, earliest_start_day, is_working_day
+from core.exceptions import DomainError
 from institutions.constants import FederalState
 from tests.bookings.lifecycle import berlin, coordinator_of, staff_of
 from tests.institutions.factories import PoolFactory

@@ -6,11 +6,12 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from bookings.constants import ActorRole, Status
+from bookings.constants import Status
 from bookings.exceptions import BookingConflict
 from bookings.models import BookingEvent
 from bookings.services.overlap import mediator_holds_overlap
 from bookings.state_machine import transition
+from core.constants import ActorRole
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, held_booking
 from tests.mediators.factories import MediatorFactory

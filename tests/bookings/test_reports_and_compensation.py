@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 
-from bookings.constants import ActorRole, AlertKind, AllowanceKind, Mode, ReportStatus, Status
-from bookings.exceptions import BookingConflict, CompensationRuleMissing, DomainError
+from bookings.constants import AlertKind, AllowanceKind, Mode, ReportStatus, Status
+from bookings.exceptions import BookingConflict, CompensationRuleMissing
 from bookings.models import Alert, Allowance, BookingEvent, Feedback, Report
 from bookings.services import (
     booking_mark_no_show,
@@ -18,6 +18,8 @@ from bookings.services import (
     report_resolve,
     report_submit,
 )
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from tests.bookings.lifecycle import berlin, coordinator_of, held_booking, spy_on, staff_of
 from tests.institutions.factories import CompensationRuleFactory
 from tests.mediators.factories import MediatorFactory

@@ -8,10 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from bookings.constants import ActorRole, Status
-from bookings.exceptions import BookingConflict, DomainError, IntakeRefused
+from bookings.constants import Status
+from bookings.exceptions import BookingConflict, IntakeRefused
 from bookings.models import BookingEvent
 from bookings.services import booking_reschedule
+from core.constants import ActorRole
+from core.exceptions import DomainError
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, coordinator_of, held_booking, spy_on, staff_of
 from tests.institutions.factories import (

@@ -2,10 +2,11 @@
 
 import pytest
 
-from bookings.constants import ActorRole, Status
+from bookings.constants import Status
 from bookings.exceptions import InvalidTransition
 from bookings.models import BookingEvent
 from bookings.state_machine import TRANSITIONS, can_transition, transition
+from core.constants import ActorRole
 from tests.bookings.factories import BookingFactory
 from tests.institutions.factories import CoordinatorFactory
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
 from institutions.models import Institution, Location
 from institutions.selectors import town_by_name
 from institutions.services import institution_create, institution_update, location_create

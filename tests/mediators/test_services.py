@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
-from bookings.exceptions import DomainError
+from core.exceptions import DomainError
+from core.invitations import account_invite
 from mediators.models import AvailabilitySlot, ConflictOfInterest, Mediator, MediatorLanguage
 from mediators.selectors import language_by_code
 from mediators.services import (
@@ -22,7 +23,6 @@ from mediators.services import (
 )
 from notifications.constants import MessageKind
 from notifications.models import Message
-from notifications.services import account_invitation_notify
 from tests.institutions.factories import CoordinatorFactory, PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
@@ -253,10 +253,10 @@ def test_when_the_invitation_cannot_be_written_the_mediator_is_not_kept(monkeypa
     from mediators import services
 
     def invitation_then_failure(**kwargs):
-        account_invitation_notify(**kwargs)
+        account_invite(**kwargs)
         raise DatabaseError("the outbox is gone")
 
-    monkeypatch.setattr(services, "account_invitation_notify", invitation_then_failure)
+    monkeypatch.setattr(services, "account_invite", invitation_then_failure)
     pool = PoolFactory()
     before = onboarding_footprint()
 

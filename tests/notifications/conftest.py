@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
-from bookings.constants import ActorRole, Status
+from bookings.constants import Status
 from bookings.state_machine import transition
+from core.constants import ActorRole
 from tests.bookings.factories import BookingFactory
 from tests.institutions.factories import StaffFactory, UserFactory
 from tests.mediators.factories import MediatorFactory

@@ -112,9 +112,10 @@ def test_the_invitation_link_sets_the_password_of_that_account(staff):
 
 def every_kind(booking, mediator):
     """One message of every kind for the booking."""
-    from bookings.constants import ActorRole, Status
+    from bookings.constants import Status
     from bookings.services import booking_cancel
     from bookings.state_machine import record_event
+    from core.constants import ActorRole
 
     offer = OfferFactory(booking=booking, mediator=mediator)
     offer_made_notify(offer=offer)

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from bookings.constants import ActorRole, Mode, Status
+from bookings.constants import Mode, Status
 from bookings.services import booking_cancel
 from bookings.state_machine import record_event
+from core.constants import ActorRole
 from notifications.constants import MessageKind
 from notifications.ical import (
     UTC,

@@ -3,10 +3,11 @@
 import pytest
 from django.db import transaction
 
-from bookings.constants import ActorRole, OfferStatus, Status
+from bookings.constants import OfferStatus, Status
 from bookings.models import Alert, Standby
 from bookings.services import booking_cancel
 from bookings.state_machine import record_event, transition
+from core.constants import ActorRole
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.services import (

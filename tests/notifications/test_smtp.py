@@ -6,7 +6,7 @@ import pytest
 from notifications.constants import MessageStatus
 from notifications.delivery import connections, messages_deliver
 from notifications.models import Message
-from notifications.testing import RecordingSmtpServer
+from tests.support.live import RecordingSmtpServer
 
 pytestmark = pytest.mark.django_db
 

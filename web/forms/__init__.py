@@ -3,14 +3,9 @@ and their ``DomainError`` messages are shown next to the field they name."""
 
 from __future__ import annotations
 
-import datetime
-from zoneinfo import ZoneInfo
-
 from django import forms
 
-from bookings.exceptions import DomainError
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from core.exceptions import DomainError
 
 
 def show_domain_error(
@@ -19,11 +14,6 @@ def show_domain_error(
     """Put a service's message next to the field it is about (or above the form)."""
     field = (field_map or {}).get(error.field, error.field)
     form.add_error(field if field in form.fields else None, str(error.message))
-
-
-def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    """Wall-clock time in Europe/Berlin as an aware datetime."""
-    return datetime.datetime.combine(day, time, tzinfo=BERLIN)
 
 
 class DateInput(forms.DateInput):

@@ -14,8 +14,9 @@ from bookings.constants import (
     GenderPreference,
     Mode,
     Status,
-    Topic,
 )
+from core.constants import Topic
+from core.i18n import reader_language
 from institutions.models import FundingSource, Institution, Location
 from mediators.models import Dialect, Language
 
@@ -26,9 +27,7 @@ DURATIONS = (30, 45, 60, 90, 120, 180, 240)
 
 class LanguageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Language) -> str:
-        from django.utils.translation import get_language
-
-        return f"{obj.name_for(get_language() or 'de')} ({obj.code})"
+        return f"{obj.name_for(reader_language())} ({obj.code})"
 
 
 class DialectSelect(forms.Select):
@@ -47,9 +46,7 @@ class DialectChoiceField(forms.ModelChoiceField):
     widget = DialectSelect
 
     def label_from_instance(self, obj: Dialect) -> str:
-        from django.utils.translation import get_language
-
-        language = get_language() or "de"
+        language = reader_language()
         return f"{obj.language.name_for(language)}: {obj.name_for(language)}"
 
 
@@ -191,9 +188,7 @@ class BookingFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.utils.translation import get_language
-
-        language = get_language() or "de"
+        language = reader_language()
         self.fields["language"].choices = [("", _("All"))] + [
             (lang.code, lang.name_for(language)) for lang in Language.objects.order_by("name_de")
         ]

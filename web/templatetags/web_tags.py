@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.utils import formats
 
+from bookings.constants import Status
+from core.i18n import reader_language
+from core.time import BERLIN
+
 register = template.Library()
-BERLIN = ZoneInfo("Europe/Berlin")
 
 PERCENT_COLUMNS = {"fill_rate", "use_rate"}
 MONEY_COLUMNS = {"amount_eur"}
@@ -59,20 +60,14 @@ def euro(cents) -> str:
 
 @register.simple_tag
 def language_name(language) -> str:
-    from django.utils.translation import get_language
-
-    return language.name_for(get_language() or "de") if language else ""
+    return language.name_for(reader_language()) if language else ""
 
 
 @register.simple_tag
 def dialect_name(dialect) -> str:
-    from django.utils.translation import get_language
-
-    return dialect.name_for(get_language() or "de") if dialect else ""
+    return dialect.name_for(reader_language()) if dialect else ""
 
 
 @register.simple_tag
 def status_label(status: str) -> str:
-    from bookings.constants import Status
-
     return str(Status(status).label) if status in Status.values else status

@@ -9,8 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from bookings.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
 
 
 def role_required(*roles: str, allow_superuser: bool = False) -> Callable:

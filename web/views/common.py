@@ -12,11 +12,13 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.models import Booking
 from bookings.selectors import booking_detail_queryset, booking_view_for
 from bookings.services import access_log_record, booking_cancel
 from bookings.services.access_log import CHANGE, READ
+from core.exceptions import DomainError
+from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 
 from ..forms import show_domain_error
 
@@ -87,8 +89,6 @@ def now() -> datetime.datetime:
 
 def feed_context(request: HttpRequest, *, mediator=None, institution=None) -> dict:
     """The caller's secret calendar-feed URL; POST rotates it (notifications' services)."""
-    from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
-
     if request.method == "POST":
         feed = calendar_feed_rotate(mediator=mediator, institution=institution)
     else:

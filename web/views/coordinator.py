@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.constants import OPEN_STATUSES, ReportStatus, Status
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.models import Alert
 from bookings.planner.selectors import plans_visible_to
@@ -22,12 +22,14 @@ from bookings.planner.services import plan_apply, plan_create, plan_discard
 from bookings.selectors import booking_list
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
+from core.exceptions import DomainError
+from core.time import local_date
 from mediators.selectors import mediators_kept_by, mediators_visible_to
 from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
 from notifications.selectors import failed_messages_for
 from notifications.services import message_resend
 
-from ..forms import BERLIN, show_domain_error
+from ..forms import show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
@@ -41,7 +43,7 @@ CERTIFICATE_WARNING_DAYS = 60
 def worklist(request: HttpRequest) -> HttpResponse:
     pool = request.user.coordinator.pool
     now = timezone.now()
-    today = now.astimezone(BERLIN).date()
+    today = local_date(now)
     bookings = booking_list(request.user)
     context = {
         "unfilled": bookings.filter(status=Status.UNFILLED, starts_at__gte=now),
@@ -153,7 +155,7 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @coordinator_required
 def planner(request: HttpRequest) -> HttpResponse:
-    today = timezone.now().astimezone(BERLIN).date()
+    today = local_date(timezone.now())
     form = PlanForm(
         request.POST or None,
         initial={"starts_on": today, "ends_on": today + datetime.timedelta(days=13)},
@@ -210,7 +212,7 @@ def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @coordinator_required
 def mediators(request: HttpRequest) -> HttpResponse:
-    today = timezone.now().astimezone(BERLIN).date()
+    today = local_date(timezone.now())
     rows = (
         mediators_visible_to(request.user)
         .select_related("user")

@@ -7,8 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from bookings.constants import ActorRole
-from institutions.selectors import actor_role_of
+from core.constants import ActorRole
+from core.roles import actor_role_of
 
 START_PAGES = {
     ActorRole.INSTITUTION: "web:institution-bookings",

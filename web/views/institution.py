@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.exceptions import DomainError
 from bookings.filters import BookingFilter
 from bookings.selectors import booking_list
 from bookings.services import (
@@ -20,8 +19,10 @@ from bookings.services import (
     report_confirm,
     report_dispute,
 )
+from core.exceptions import DomainError
+from core.time import local_datetime
 
-from ..forms import local_datetime, show_domain_error
+from ..forms import show_domain_error
 from ..forms.institution import (
     BookingFilterForm,
     BookingRequestForm,

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.constants import HOLDING_STATUSES, OfferStatus, Status
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
 from bookings.selectors_statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
+from core.exceptions import DomainError
+from core.time import local_date
 from mediators.models import AvailabilitySlot
 from mediators.selectors import absences_of, availability_of
 from mediators.services import (
@@ -31,7 +33,7 @@ from mediators.services import (
     mediator_update,
 )
 
-from ..forms import BERLIN, show_domain_error
+from ..forms import show_domain_error
 from ..forms.institution import CancelForm
 from ..forms.mediator import (
     AbsenceForm,
@@ -200,7 +202,7 @@ def absences(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The absence has been added."))
             return redirect("web:mediator-absences")
-    today = timezone.now().astimezone(BERLIN).date()
+    today = local_date(timezone.now())
     current = absences_of(mediator).filter(ends_on__gte=today)
     return render(request, "web/mediator/absences.html", {"form": form, "absences": current})
 
@@ -267,7 +269,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 def statement(request: HttpRequest) -> HttpResponse:
     mediator = request.user.mediator
     form = StatementMonthForm(request.GET)
-    year, month = form.chosen(today=timezone.now().astimezone(BERLIN).date())
+    year, month = form.chosen(today=local_date(timezone.now()))
     result = mediator_statement(mediator=mediator, year=year, month=month)
     file_format = request.GET.get("format")
     if file_format == "csv":

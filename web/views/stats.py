@@ -7,12 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from bookings.exceptions import DomainError
-from bookings.stats.selectors import BERLIN, stats_pools_visible_to, stats_scope, stats_summary
+from bookings.stats.selectors import stats_pools_visible_to, stats_scope, stats_summary
 from bookings.stats.tables import summary_tables
+from core.exceptions import DomainError
+from core.i18n import reader_language
+from core.time import local_date
 
 from .access import role_required
 
@@ -49,7 +51,7 @@ class StatsFilterForm(forms.Form):
                 start=data.get("from"),
                 end=data.get("to"),
                 pool_id=data["pool"].pk if data.get("pool") else None,
-                today=timezone.now().astimezone(BERLIN).date(),
+                today=local_date(timezone.now()),
             )
         except DomainError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
@@ -145,7 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         summary = stats_summary(
-            pools=data["pools"], period=data["period"], language_code=get_language() or "de"
+            pools=data["pools"], period=data["period"], language_code=reader_language()
         )
         tables = summary_tables(summary)
         charts = chart_specs(summary)

@@ -7,9 +7,10 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from bookings.exceptions import BookingConflict, DomainError
+from bookings.exceptions import BookingConflict
 from bookings.planner.models import PlanItemOutcome
 from bookings.planner.services import DEFAULT_SECONDS, plan_apply, plan_create
+from core.exceptions import DomainError
 from institutions.models import Pool
 
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.constants import Mode, Status, Topic
+from bookings.constants import Mode, Status
 from bookings.matching.selectors import candidates_for
+from core.constants import Topic
 from mediators.constants import Gender, LanguageLevel
 from tests.institutions.factories import InstitutionFactory, PoolFactory
 from tests.mediators.factories import (

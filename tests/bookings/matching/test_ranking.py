@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
-from bookings.constants import ActorRole, Field, Mode, Status
+from bookings.constants import Field, Mode, Status
 from bookings.matching.selectors import candidates_for
 from bookings.models import BookingEvent
+from core.constants import ActorRole
 from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import InstitutionFactory, TownFactory
 

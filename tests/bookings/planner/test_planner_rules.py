@@ -5,8 +5,9 @@ import datetime
 from bookings.matching.rules import Slot
 from bookings.planner.engines import Index, greedy, naive
 from bookings.planner.feasibility import clash, covered_by_availability, violations
-from bookings.planner.problem import BERLIN, Held, Mediator, Problem, Request
+from bookings.planner.problem import Held, Mediator, Problem, Request
 from bookings.planner.solver import exact, plan
+from core.time import BERLIN
 
 VIERSEN = (51.2562, 6.3905)
 KEMPEN = (51.3644, 6.4194)  # about 16 km by road from Viersen

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from notifications.testing import (
+from tests.support.live import (
     CeleryWorker,
     RecordingSmtpServer,
     broker_url,

@@ -13,14 +13,14 @@ from notifications.models import Message
 from notifications.periodic import outbox_sweep
 from notifications.services import alert_notify
 from notifications.tasks import deliver_messages
-from notifications.testing import (
+from tests.bookings.factories import BookingFactory
+from tests.institutions.factories import CoordinatorFactory, UserFactory
+from tests.support.live import (
     flush_broker,
     kill_broker_clients,
     redis_client,
     wait_until,
 )
-from tests.bookings.factories import BookingFactory
-from tests.institutions.factories import CoordinatorFactory, UserFactory
 
 from ..conftest import confirm
 from ..icalcheck import calendar_parts, read_with_icalendar, read_with_icaljs

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bookings.constants import Status
 from bookings.matching.rules import road_km
 from bookings.services import booking_approve
+from core.time import BERLIN
 from institutions.models import Institution
 from mediators.models import Mediator
 
@@ -26,7 +26,6 @@ from .aftermath import CLOSED, REPORTED, UNREPORTED
 if TYPE_CHECKING:
     from .bookings import BookingStory
 
-BERLIN = ZoneInfo("Europe/Berlin")
 DAY = datetime.timedelta(days=1)
 
 

@@ -5,7 +5,7 @@ import logging
 from django.core.management.base import BaseCommand
 
 from bookings.models import Booking
-from institutions.demo import DEMO_PASSWORD, load_demo
+from demo.loader import DEMO_PASSWORD, load_demo
 from institutions.models import Institution
 from mediators.models import Mediator
 

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.constants import ActorRole, AllowanceKind, Field, Status
+from bookings.constants import AllowanceKind, Field, Status
 from bookings.models import Allowance, BookingEvent, Report
 from bookings.stats.selectors import StatsPeriod, stats_pools_visible_to, stats_summary
+from core.constants import ActorRole
 from institutions.constants import InstitutionKind
 from institutions.models import Pool
 from tests.bookings.factories import BookingFactory

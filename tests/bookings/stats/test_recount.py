@@ -13,15 +13,17 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.constants import HOLDING_STATUSES, ActorRole, Field, Status
+from bookings.constants import HOLDING_STATUSES, Field, Status
 from bookings.models import Booking, BookingEvent, Report
 from bookings.stats.selectors import StatsPeriod
+from core.constants import ActorRole
+from core.time import BERLIN
 from institutions.constants import InstitutionKind
 from tests.institutions.factories import InstitutionFactory, TownFactory
 from tests.mediators.factories import LanguageFactory, MediatorFactory
 
-from .conftest import BERLIN, local
-from .test_stats_selectors import booking, summary_for
+from .conftest import local
+from .test_selectors import booking, summary_for
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from core.time import BERLIN
 from institutions.models import Pool
 
 from .bookings import create_bookings
@@ -24,7 +24,6 @@ from .people import (
     create_pool,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # The one documented password of every demo account (README.md); never used outside the demo.
 DEMO_PASSWORD = "sprachmittler-demo"  # noqa: S105
 SEED = 20260330

@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 
 from bookings.constants import (
     HOLDING_STATUSES,
-    ActorRole,
     AlertKind,
     AllowanceKind,
     ReportStatus,
@@ -20,10 +19,11 @@ from bookings.constants import (
 from bookings.models import Alert, Allowance, Booking, BookingEvent, Feedback, Offer, Report
 from bookings.services import allowance_compute, compensation_rule_for
 from bookings.state_machine import TRANSITIONS, can_transition
+from core.constants import ActorRole
+from demo.catalogue import INSTITUTIONS
+from demo.loader import DEMO_PASSWORD, load_demo
+from demo.profiles import PROFILES
 from institutions.coordination import COORDINATION_GROUP
-from institutions.demo import DEMO_PASSWORD, load_demo
-from institutions.demo.catalogue import INSTITUTIONS
-from institutions.demo.profiles import PROFILES
 from institutions.models import Budget, CompensationRule, Institution, Location, Pool, Staff
 from mediators.models import Absence, AvailabilitySlot, Mediator, MediatorLanguage
 from notifications.models import Message

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import datetime
 import random
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from bookings.constants import ActorRole, AppointmentKind, GenderPreference, Mode, Status
+from bookings.constants import AppointmentKind, GenderPreference, Mode, Status
 from bookings.exceptions import NotEligible
 from bookings.models import Booking
 from bookings.services import booking_approve, booking_cancel, booking_create, booking_refuse
 from bookings.services.offers import booking_assign, booking_match
 from bookings.state_machine import transition
+from core.constants import ActorRole
+from core.time import BERLIN
 from institutions.constants import InstitutionKind
 from institutions.models import Institution
 from mediators.models import Dialect, Language, Mediator
@@ -36,7 +37,6 @@ from .planner import DemoPlanner
 from .profiles import DEMAND
 from .timeline import Timeline
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PAST_DAYS = 21
 FUTURE_DAYS = 21
 DAY = datetime.timedelta(days=1)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from bookings.matching.rules import Appointment, clashes_with_any, within_travel_range
 from bookings.models import Booking
+from core.time import BERLIN
 from mediators.constants import USABLE_LEVEL
 from mediators.models import Mediator
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def appointment_of(booking: Booking) -> Appointment:

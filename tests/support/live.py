@@ -1,11 +1,12 @@
-"""Real parts for the integration tests and the benchmark (not used by the product).
+"""Real parts for the integration tests and the benchmark (never used by the product).
 
 - ``RecordingSmtpServer``: an aiosmtpd server on a free loopback port that records what it
   accepted and can hold a recipient's DATA until told to go on (to kill a worker mid-send).
 - ``CeleryWorker``: ``celery -A config worker`` as a subprocess against the test database.
 - ``use_broker``: point this process's Celery app at a real broker (tasks are not eager).
 
-aiosmtpd is a development dependency; import this module only from tests and benchmarks.
+aiosmtpd is a development dependency; bench/ imports this module as ``tests.support.live``
+(``python -m bench`` runs from the project folder).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

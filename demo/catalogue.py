@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bookings.constants import Field, Topic
+from bookings.constants import Field
+from core.constants import Topic
 from institutions.constants import InstitutionKind as K
 
 

@@ -1,0 +1,1 @@
+"""Helpers of the tests (and the benchmarks) that are not fixtures: real services to run against."""
