@@ -171,7 +171,7 @@ def _deliver(smtp, worker, pairs):  # type: ignore[no-untyped-def]
     from core.constants import ActorRole
     from notifications.constants import MessageStatus
     from notifications.models import Message
-    from notifications.testing import wait_until
+    from tests.support.live import wait_until
 
     worker.start()
     clock: dict[str, float] = {"worker": time.perf_counter()}

@@ -52,7 +52,7 @@ def require_redis() -> str:
     """The broker URL, once Redis answered there."""
     from redis.exceptions import RedisError
 
-    from notifications.testing import broker_url, redis_client
+    from tests.support.live import broker_url, redis_client
 
     try:
         url = broker_url()
