@@ -27,6 +27,16 @@ class Status(models.TextChoices):
 HOLDING_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.CLOSED)
 OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
 FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
+# A coordinator may assign a mediator directly to a booking in one of these.
+ASSIGNABLE_STATUSES = (Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
+# Time, duration or place may change in these (not yet started); a booking with offers out
+# is changed only after they are withdrawn (the matching engine owns offers).
+RESCHEDULABLE_STATUSES = (
+    Status.AWAITING_APPROVAL,
+    Status.REQUESTED,
+    Status.UNFILLED,
+    Status.CONFIRMED,
+)
 
 
 class Mode(models.TextChoices):

@@ -1,20 +1,22 @@
 """The one state machine of a booking.
 
 ``TRANSITIONS`` is the table of allowed status changes; ``transition`` is the only function
-that assigns ``Booking.status``. It locks the row, checks the table, writes, records a
-``BookingEvent`` and hands the event to the notifications, all in one transaction.
+that assigns ``Booking.status``. It locks the row (``locking.lock_booking``), checks the table,
+writes, records a ``BookingEvent`` and hands the event to the notifications, all in one
+transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .constants import Status
 from .exceptions import BookingConflict, InvalidTransition
+from .locking import conflict_on_integrity_error, lock_booking
 from .models import Booking, BookingEvent
 
 S = Status
@@ -100,9 +102,8 @@ def transition(
     awaiting_approval). ``changes`` are field values written together with the status.
     Returns the fresh, locked booking.
     """
-    booking_id = booking if isinstance(booking, int) else booking.pk
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().get(pk=booking_id)
+        locked = lock_booking(booking)
         current = locked.status
         if not can_transition(current, to) or (
             allowed_from is not None and current not in allowed_from
@@ -116,14 +117,8 @@ def transition(
         if to == S.CONFIRMED:
             locked.confirmed_at = timezone.now()
             _refuse_overlap(locked)
-        try:
-            with transaction.atomic():
-                locked.save()
-        except IntegrityError as exc:
-            # The PostgreSQL exclusion constraint: the mediator holds an overlapping booking.
-            raise BookingConflict(
-                "The mediator already holds an overlapping booking.", code="overlap"
-            ) from exc
+        with conflict_on_integrity_error("The mediator already holds an overlapping booking."):
+            locked.save()
         record_event(
             booking=locked,
             from_status=current,

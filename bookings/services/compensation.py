@@ -28,6 +28,7 @@ from notifications.services import alert_notify
 
 from ..constants import AlertKind, AllowanceKind, TaxFreeState
 from ..exceptions import BookingConflict, CompensationRuleMissing
+from ..locking import lock_mediator
 from ..models import Alert, Allowance, Booking, Report
 from ..selectors_statements import mediator_tax_free_status, tax_free_state
 
@@ -152,7 +153,7 @@ def allowance_write(
     if booking.mediator_id is None:
         raise BookingConflict(_("This booking has no mediator to pay."), code="no_mediator")
     with transaction.atomic():
-        mediator = Mediator.objects.select_for_update().get(pk=booking.mediator_id)
+        mediator = lock_mediator(booking.mediator_id)
         day = local_date(booking.starts_at)
         allowance, created = Allowance.objects.get_or_create(
             booking=booking,
@@ -174,7 +175,7 @@ def allowance_write(
 def allowance_rewrite(*, allowance: Allowance, amount: AllowanceAmount) -> Allowance:
     """Replace an allowance's amount (the travel made added to a late cancellation)."""
     with transaction.atomic():
-        mediator = Mediator.objects.select_for_update().get(pk=allowance.mediator_id)
+        mediator = lock_mediator(allowance.mediator_id)
         added = amount.amount_cents - allowance.amount_cents
         allowance.amount_cents = amount.amount_cents
         allowance.breakdown = amount.breakdown

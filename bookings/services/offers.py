@@ -7,9 +7,10 @@ next candidates; when none is left or the deadline has passed the booking become
 ``unfilled`` and coordinators get an alert.
 
 Accepting is safe under concurrency: the booking row and the mediator row are locked (in
-that order, everywhere), the offer and the mediator's eligibility are checked again, and
-only then does the state machine confirm. A second accept for the same booking, or one
-mediator's accept of an overlapping offer, finds the changed state and answers 409.
+that order, everywhere: ``bookings.locking``), the offer and the mediator's eligibility are
+checked again, and only then does the state machine confirm. A second accept for the same
+booking, or one mediator's accept of an overlapping offer, finds the changed state and
+answers 409.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from core.constants import ActorRole
 from mediators.models import Mediator
 from notifications.services import alert_notify, offer_made_notify, offer_withdrawn_notify
 
-from ..constants import AlertKind, OfferStatus, Status
+from ..constants import ASSIGNABLE_STATUSES, AlertKind, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
+from ..locking import lock_booking_or_none, lock_mediator, lock_rows
 from ..matching.eligibility import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
@@ -55,21 +57,12 @@ def matching_enqueue(*, booking: Booking) -> None:
     enqueue_on_commit(booking_match_task, booking.pk)
 
 
-def _lock_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | None:
-    return (
-        Booking.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-        .select_related("pool", "location", "institution")
-        .filter(pk=booking_id)
-        .first()
-    )
-
-
 def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
     """Withdraw every pending offer of the booking (but ``keep``) and tell their mediators."""
-    qs = Offer.objects.select_for_update().filter(booking=booking, status=OfferStatus.PENDING)
+    qs = Offer.objects.filter(booking=booking, status=OfferStatus.PENDING)
     if keep is not None:
         qs = qs.exclude(pk=keep.pk)
-    pending = list(qs.select_related("mediator", "booking"))
+    pending = list(lock_rows(qs.select_related("mediator", "booking")))
     for offer in pending:
         offer.status = OfferStatus.WITHDRAWN
         offer.save(update_fields=["status"])
@@ -176,7 +169,7 @@ def booking_match(
     """Make the next offers for a booking (the entry point of tasks and the sweep)."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(booking_id, skip_locked=skip_locked)
+        booking = lock_booking_or_none(booking_id, skip_locked=skip_locked)
         if booking is None:
             return []
         return _match_locked(booking, now=now)
@@ -189,7 +182,7 @@ def booking_expire_offers(
     expired and the offers made. Idempotent."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(booking_id, skip_locked=skip_locked)
+        booking = lock_booking_or_none(booking_id, skip_locked=skip_locked)
         if booking is None:
             return 0, []
         expired = Offer.objects.filter(
@@ -216,7 +209,7 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         to=Status.CONFIRMED,
         actor=actor,
         actor_role=actor_role,
-        allowed_from=set(MATCHING_STATUSES) | {Status.UNFILLED},
+        allowed_from=set(ASSIGNABLE_STATUSES),
         changes={"mediator": mediator},
         data={"mediator_id": mediator.pk, "offer_id": offer.pk if offer else None},
     )
@@ -235,9 +228,9 @@ def offer_accept(
     accept answers ``BookingConflict`` (409) and changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(offer.booking_id)
-        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        locked = Offer.objects.select_for_update().filter(pk=offer.pk).first()
+        booking = lock_booking_or_none(offer.booking_id)
+        mediator = lock_mediator(mediator)
+        locked = lock_rows(Offer.objects.filter(pk=offer.pk)).first()
         if locked is None or booking is None or locked.mediator_id != mediator.pk:
             raise BookingConflict(_("This offer is not yours."), code="not_your_offer")
         if locked.status != OfferStatus.PENDING or locked.expires_at <= now:
@@ -259,8 +252,8 @@ def offer_decline(
     offer twice is harmless; declining one that is no longer open answers 409."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = _lock_booking(offer.booking_id)
-        locked = Offer.objects.select_for_update().filter(pk=offer.pk).first()
+        booking = lock_booking_or_none(offer.booking_id)
+        locked = lock_rows(Offer.objects.filter(pk=offer.pk)).first()
         if locked is None or booking is None or locked.mediator_id != mediator.pk:
             raise BookingConflict(_("This offer is not yours."), code="not_your_offer")
         if locked.status == OfferStatus.DECLINED:
@@ -282,9 +275,9 @@ def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseU
     not open any more)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock_booking(booking.pk)
-        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        if locked is None or locked.status not in (*MATCHING_STATUSES, Status.UNFILLED):
+        locked = lock_booking_or_none(booking)
+        mediator = lock_mediator(mediator)
+        if locked is None or locked.status not in ASSIGNABLE_STATUSES:
             raise BookingConflict(_("This booking is not open for assignment."), code="not_open")
         confirmed = _confirm(
             locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now

@@ -33,6 +33,7 @@ from ..constants import (
     Status,
 )
 from ..exceptions import BookingConflict
+from ..locking import lock_booking_and_mediator, lock_rows
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (
@@ -126,9 +127,10 @@ def _jsonable(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locked_report(booking: Booking) -> tuple[Booking, Report]:
-    """Lock the booking and its report; a booking without a submitted report answers 409."""
-    locked = Booking.objects.select_for_update().get(pk=booking.pk)
-    report = Report.objects.select_for_update().filter(booking=locked).first()
+    """Lock the booking, its mediator (who is paid on review) and its report; a booking
+    without a submitted report answers 409."""
+    locked, _mediator = lock_booking_and_mediator(booking)
+    report = lock_rows(Report.objects.filter(booking=locked)).first()
     if locked.status != Status.COMPLETED or report is None:
         raise BookingConflict(
             _("There is no report waiting for review on this booking."), code="no_report"
@@ -367,7 +369,7 @@ def late_cancellation_travel_report(
         booking, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
     )
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        locked, _mediator = lock_booking_and_mediator(booking)
         if not (
             locked.status == Status.CANCELLED
             and locked.late_cancellation
@@ -380,11 +382,11 @@ def late_cancellation_travel_report(
         rule = compensation_rule_for(pool=locked.pool, day=local_date(locked.starts_at))
         amount = late_cancellation_compute(rule=rule, booking=locked, **figures)
         amount.breakdown["travel_reported"] = True
-        allowance = (
-            Allowance.objects.select_for_update()
-            .filter(booking=locked, mediator=locked.mediator, kind=AllowanceKind.LATE_CANCELLATION)
-            .first()
-        )
+        allowance = lock_rows(
+            Allowance.objects.filter(
+                booking=locked, mediator=locked.mediator, kind=AllowanceKind.LATE_CANCELLATION
+            )
+        ).first()
         if allowance is None:
             allowance, _created = allowance_write(
                 booking=locked, kind=AllowanceKind.LATE_CANCELLATION, amount=amount

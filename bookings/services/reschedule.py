@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,23 +23,15 @@ from core.time import BERLIN
 from institutions.models import Location
 from institutions.selectors import coordinator_of, staff_of
 
-from ..constants import Status
+from ..constants import RESCHEDULABLE_STATUSES, Status
 from ..exceptions import BookingConflict
+from ..locking import conflict_on_integrity_error, lock_booking
 from ..models import Booking
 from ..state_machine import record_event
 from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 from .overlap import mediator_holds_overlap
-
-# A booking with offers out is changed only after they are withdrawn (the matching engine
-# owns offers); closed, cancelled and past bookings are not changed at all.
-RESCHEDULABLE_STATUSES = (
-    Status.AWAITING_APPROVAL,
-    Status.REQUESTED,
-    Status.UNFILLED,
-    Status.CONFIRMED,
-)
 
 
 def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
@@ -76,7 +68,7 @@ def booking_reschedule(
     if not reason:
         raise DomainError(_("Say why the appointment changes."), field="reason")
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().select_related("pool").get(pk=booking.pk)
+        locked = lock_booking(booking)
         if locked.status not in RESCHEDULABLE_STATUSES:
             raise BookingConflict(
                 _("A booking in status '%(status)s' cannot be changed.")
@@ -158,23 +150,18 @@ def booking_reschedule(
         locked.location = new_location
         locked.ends_at = ends_at
         locked.sequence += 1
-        try:
-            with transaction.atomic():
-                locked.save(
-                    update_fields=[
-                        "starts_at",
-                        "duration_minutes",
-                        "ends_at",
-                        "location",
-                        "sequence",
-                        "updated_at",
-                    ]
-                )
-        except IntegrityError as exc:
-            # PostgreSQL's exclusion constraint: someone confirmed an overlap meanwhile.
-            raise BookingConflict(
-                _("The mediator is not free at the new time."), code="overlap"
-            ) from exc
+        # PostgreSQL's exclusion constraint: someone confirmed an overlap meanwhile.
+        with conflict_on_integrity_error(_("The mediator is not free at the new time.")):
+            locked.save(
+                update_fields=[
+                    "starts_at",
+                    "duration_minutes",
+                    "ends_at",
+                    "location",
+                    "sequence",
+                    "updated_at",
+                ]
+            )
         record_event(
             booking=locked,
             from_status=locked.status,
