@@ -31,6 +31,7 @@ from ..constants import (
     Status,
 )
 from ..exceptions import BookingConflict
+from ..locking import lock_booking
 from ..models import Booking
 from ..state_machine import record_event, transition
 from .budgets import budget_exceeded_by
@@ -234,7 +235,10 @@ def booking_cancel(
     *, booking: Booking, actor: AbstractBaseUser, reason: str, now: datetime.datetime | None = None
 ) -> Booking:
     """Cancel with a reason. A mediator's cancellation re-opens matching at once; a late
-    cancellation by the institution pays the mediator what the pool's rules say."""
+    cancellation by the institution pays the mediator what the pool's rules say.
+
+    Who holds the booking, whether it is late and the next calendar sequence are read from
+    the locked row: the caller's copy may be older than a give-back or a new confirmation."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -245,51 +249,65 @@ def booking_cancel(
         coordinator is not None and coordinator.pool_id != booking.pool_id
     ):
         raise PermissionDenied(_("This booking is not yours to cancel."))
-    if booking.status in FINAL_STATUSES or booking.status == Status.COMPLETED:
-        raise BookingConflict(_("This booking can no longer be cancelled."), code="not_cancellable")
-    late = is_late_cancellation(booking, now=now)
-    if role == ActorRole.MEDIATOR:
-        return _mediator_withdraws(booking=booking, actor=actor, reason=reason, late=late)
-    held_by = booking.mediator if booking.status == Status.CONFIRMED else None
+    with transaction.atomic():
+        locked = lock_booking(booking)
+        if locked.status in FINAL_STATUSES or locked.status == Status.COMPLETED:
+            raise BookingConflict(
+                _("This booking can no longer be cancelled."), code="not_cancellable"
+            )
+        late = is_late_cancellation(locked, now=now)
+        if role == ActorRole.MEDIATOR:
+            cancelled = _mediator_withdraws(booking=locked, actor=actor, reason=reason, late=late)
+        else:
+            cancelled = _cancel(booking=locked, actor=actor, role=role, reason=reason, late=late)
+    if booking is not locked:
+        booking.refresh_from_db()  # keep the caller's copy in step with the database
+    return cancelled
+
+
+def _cancel(
+    *, booking: Booking, actor: AbstractBaseUser, role: str | None, reason: str, late: bool
+) -> Booking:
+    """Cancel a locked booking; late only when a mediator held it."""
+    held = booking.status == Status.CONFIRMED and booking.mediator_id is not None
     changes: dict[str, Any] = {
         "cancelled_by_role": role or ActorRole.SYSTEM,
         "cancellation_reason": reason,
-        "late_cancellation": late and held_by is not None,
+        "late_cancellation": late and held,
     }
-    if held_by is not None:
+    if held:
         changes["sequence"] = booking.sequence + 1
-    with transaction.atomic():
-        cancelled = transition(
-            booking,
-            to=Status.CANCELLED,
-            actor=actor,
-            actor_role=role or ActorRole.SYSTEM,
-            reason=reason,
-            changes=changes,
-            data={"late": changes["late_cancellation"]},
-        )
-        _after_cancel(booking=cancelled, role=role, late=changes["late_cancellation"])
+    cancelled = transition(
+        booking,
+        to=Status.CANCELLED,
+        actor=actor,
+        actor_role=role or ActorRole.SYSTEM,
+        reason=reason,
+        changes=changes,
+        data={"late": changes["late_cancellation"]},
+    )
+    _after_cancel(booking=cancelled, role=role, late=changes["late_cancellation"])
     return cancelled
 
 
 def _mediator_withdraws(
     *, booking: Booking, actor: AbstractBaseUser, reason: str, late: bool
 ) -> Booking:
+    """The mediator who holds the locked booking gives it back."""
     mediator = mediator_of(actor)
     if mediator is None or booking.status != Status.CONFIRMED or booking.mediator_id != mediator.pk:
         raise BookingConflict(_("Only a confirmed booking of yours can be given back."))
-    with transaction.atomic():
-        reopened = transition(
-            booking,
-            to=Status.REQUESTED,
-            actor=actor,
-            actor_role=ActorRole.MEDIATOR,
-            reason=reason,
-            allowed_from={Status.CONFIRMED},
-            changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
-            data={"late": late, "mediator_id": mediator.pk, "mediator_cancelled": True},
-        )
-        _after_mediator_withdrawal(booking=reopened, mediator_id=mediator.pk)
+    reopened = transition(
+        booking,
+        to=Status.REQUESTED,
+        actor=actor,
+        actor_role=ActorRole.MEDIATOR,
+        reason=reason,
+        allowed_from={Status.CONFIRMED},
+        changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
+        data={"late": late, "mediator_id": mediator.pk, "mediator_cancelled": True},
+    )
+    _after_mediator_withdrawal(booking=reopened, mediator_id=mediator.pk)
     return reopened
 
 

@@ -33,7 +33,7 @@ from ..constants import (
     Status,
 )
 from ..exceptions import BookingConflict
-from ..locking import lock_booking_and_mediator, lock_rows
+from ..locking import lock_booking, lock_booking_and_mediator, lock_rows
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (
@@ -152,33 +152,40 @@ def report_submit(
     now: datetime.datetime | None = None,
 ) -> Report:
     """The assigned mediator reports actual time and travel after the appointment has
-    started: confirmed → completed."""
+    started: confirmed → completed. Who is assigned and when it starts are read from the
+    locked row (the caller's copy may be older than a give-back or a new time)."""
     now = now or timezone.now()
-    _require_assigned_mediator(booking, actor)
-    if booking.status != Status.CONFIRMED:
-        raise BookingConflict(_("Only a confirmed appointment can be reported."), code="state")
-    if now < booking.starts_at:
-        raise BookingConflict(
-            _("The appointment has not started yet; report it afterwards."), code="too_early"
-        )
-    figures = {
-        "actual_minutes": _whole_number(
-            actual_minutes, field="actual_minutes", minimum=1, maximum=MAX_ACTUAL_MINUTES
-        ),
-        **_travel(
-            booking, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
-        ),
-    }
     with transaction.atomic():
+        locked = lock_booking(booking)
+        _require_assigned_mediator(locked, actor)
+        if locked.status != Status.CONFIRMED:
+            raise BookingConflict(_("Only a confirmed appointment can be reported."), code="state")
+        if now < locked.starts_at:
+            raise BookingConflict(
+                _("The appointment has not started yet; report it afterwards."), code="too_early"
+            )
+        figures = {
+            "actual_minutes": _whole_number(
+                actual_minutes, field="actual_minutes", minimum=1, maximum=MAX_ACTUAL_MINUTES
+            ),
+            **_travel(
+                locked,
+                travel_km=travel_km,
+                travel_minutes=travel_minutes,
+                ticket_cents=ticket_cents,
+            ),
+        }
         completed = transition(
-            booking,
+            locked,
             to=Status.COMPLETED,
             actor=actor,
             actor_role=ActorRole.MEDIATOR,
             allowed_from={Status.CONFIRMED},
             data={"report": _jsonable(figures)},
         )
-        return Report.objects.create(booking=completed, **figures)
+        report = Report.objects.create(booking=completed, **figures)
+    booking.refresh_from_db()
+    return report
 
 
 def report_confirm(
@@ -339,19 +346,24 @@ def booking_mark_no_show(
     reason: str = "",
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """A coordinator marks a confirmed booking whose start has passed as no-show."""
+    """A coordinator marks a confirmed booking whose start has passed as no-show (the start
+    read from the locked row: the caller's copy may be older than a new time)."""
     now = now or timezone.now()
     _require_coordinator_of_pool(booking, actor)
-    if now < booking.starts_at:
-        raise BookingConflict(_("The appointment has not started yet."), code="too_early")
-    return transition(
-        booking,
-        to=Status.NO_SHOW,
-        actor=actor,
-        actor_role=ActorRole.COORDINATOR,
-        reason=(reason or "").strip(),
-        allowed_from={Status.CONFIRMED},
-    )
+    with transaction.atomic():
+        locked = lock_booking(booking)
+        if now < locked.starts_at:
+            raise BookingConflict(_("The appointment has not started yet."), code="too_early")
+        marked = transition(
+            locked,
+            to=Status.NO_SHOW,
+            actor=actor,
+            actor_role=ActorRole.COORDINATOR,
+            reason=(reason or "").strip(),
+            allowed_from={Status.CONFIRMED},
+        )
+    booking.refresh_from_db()
+    return marked
 
 
 def late_cancellation_travel_report(
@@ -364,12 +376,12 @@ def late_cancellation_travel_report(
 ) -> Allowance:
     """The assigned mediator reports — once — the travel already made for an appointment the
     institution cancelled late; it is added to the late-cancellation allowance."""
-    _require_assigned_mediator(booking, actor)
-    figures = _travel(
-        booking, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
-    )
     with transaction.atomic():
         locked, _mediator = lock_booking_and_mediator(booking)
+        _require_assigned_mediator(locked, actor)
+        figures = _travel(
+            locked, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
+        )
         if not (
             locked.status == Status.CANCELLED
             and locked.late_cancellation

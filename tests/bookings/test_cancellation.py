@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from bookings.constants import AlertKind, AllowanceKind, Status
 from bookings.exceptions import BookingConflict
-from bookings.models import Alert, Allowance, BookingEvent
+from bookings.models import Alert, Allowance, Booking, BookingEvent
 from bookings.services import (
     allowance_for_late_cancellation,
     booking_cancel,
@@ -18,6 +18,8 @@ from bookings.services import (
 )
 from core.constants import ActorRole
 from core.exceptions import DomainError
+from notifications.constants import MessageKind
+from notifications.models import Message
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, coordinator_of, held_booking, staff_of
 from tests.institutions.factories import CompensationRuleFactory
@@ -303,3 +305,104 @@ def test_a_mediator_cannot_cancel_someone_elses_booking(confirmed):
     confirmed.refresh_from_db()
     assert (confirmed.status, confirmed.mediator_id) == (Status.CONFIRMED, mediator_id)
     assert not BookingEvent.objects.exists()
+
+
+# --- a stale copy: the values come from the locked row ------------------------------------
+
+
+@pytest.fixture
+def with_address(confirmed):
+    """The institution has an address, so it hears of the changes as well."""
+    confirmed.institution.email = "sekretariat@example.org"
+    confirmed.institution.save(update_fields=["email"])
+    return confirmed
+
+
+def give_back(booking, *, hours_before=48):
+    return booking_cancel(
+        booking=Booking.objects.get(pk=booking.pk),  # another copy, e.g. another request's
+        actor=booking.mediator.user,
+        reason="Krank geworden",
+        now=STARTS - hours_before * HOURS,
+    )
+
+
+def test_a_cancellation_from_a_stale_copy_after_a_give_back_is_not_late_and_pays_nothing(
+    confirmed, with_address
+):
+    # Given a page that loaded the confirmed booking, and the mediator gives it back meanwhile
+    stale, sequence = Booking.objects.get(pk=confirmed.pk), confirmed.sequence
+    give_back(confirmed)
+    earlier = list(Message.objects.values_list("pk", flat=True))
+
+    # When a coordinator cancels late from the copy they loaded before
+    cancelled = booking_cancel(
+        booking=stale,
+        actor=coordinator_of(confirmed.pool).user,
+        reason="Schule geschlossen",
+        now=STARTS - 2 * HOURS,
+    )
+
+    # Then nobody held the booking: the cancellation is not late and pays nothing
+    assert (cancelled.status, cancelled.mediator_id) == (Status.CANCELLED, None)
+    assert cancelled.late_cancellation is False
+    event = BookingEvent.objects.get(booking=confirmed, to_status=Status.CANCELLED)
+    assert (event.from_status, event.data) == (Status.REQUESTED, {"late": False})
+    assert not Allowance.objects.exists()
+    # and the sequence is the give-back's (it rose once; no invitation went out since),
+    # which the institution's message carries
+    assert cancelled.sequence == sequence + 1
+    assert stale.sequence == sequence + 1  # the caller's copy is in step again
+    [message] = Message.objects.exclude(pk__in=earlier)
+    assert (message.kind, message.context["side"]) == (MessageKind.BOOKING_CANCELLED, "institution")
+    assert message.booking_sequence == sequence + 1
+
+
+def test_a_cancellation_from_a_stale_copy_sends_the_cancel_with_a_new_sequence(
+    confirmed, with_address
+):
+    # Given a page that loaded the booking while the first mediator held it; they gave it
+    # back and a second mediator now holds it (how is not the subject here)
+    stale, sequence = Booking.objects.get(pk=confirmed.pk), confirmed.sequence
+    give_back(confirmed)
+    second = MediatorFactory(pool=confirmed.pool)
+    Booking.objects.filter(pk=confirmed.pk).update(status=Status.CONFIRMED, mediator=second)
+    earlier = list(Message.objects.values_list("pk", flat=True))
+
+    # When the institution cancels late from the copy it loaded before
+    cancelled = cancel_by_institution(stale, hours_before=2)
+
+    # Then both sides get a CANCEL whose SEQUENCE is above the second mediator's invitation
+    assert cancelled.sequence == sequence + 2
+    cancels = Message.objects.exclude(pk__in=earlier)
+    assert {(m.kind, m.context["side"], m.context["calendar"]) for m in cancels} == {
+        (MessageKind.BOOKING_CANCELLED, "institution", True),
+        (MessageKind.BOOKING_CANCELLED, "mediator", True),
+    }
+    assert cancels.get(context__side="mediator").context["mediator_id"] == second.pk
+    for message in cancels:
+        assert message.booking_sequence == sequence + 2
+        assert f"SEQUENCE:{sequence + 2}".encode() in message.rendered
+    # and the late fee goes to the mediator who held the booking
+    assert cancelled.late_cancellation is True
+    assert Allowance.objects.get().mediator == second
+
+
+def test_a_give_back_from_a_stale_copy_leaves_the_next_mediators_booking_alone(confirmed):
+    # Given the first mediator's page, loaded before they gave the booking back; a second
+    # mediator now holds it
+    stale = Booking.objects.get(pk=confirmed.pk)
+    first = confirmed.mediator
+    give_back(confirmed)
+    second = MediatorFactory(pool=confirmed.pool)
+    Booking.objects.filter(pk=confirmed.pk).update(status=Status.CONFIRMED, mediator=second)
+    events = BookingEvent.objects.count()
+
+    # When the first mediator gives it back again from that page
+    with pytest.raises(BookingConflict):
+        booking_cancel(booking=stale, actor=first.user, reason="Doppelt geklickt")
+
+    # Then the second mediator keeps it, and nothing is recorded
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.mediator) == (Status.CONFIRMED, second)
+    assert BookingEvent.objects.count() == events

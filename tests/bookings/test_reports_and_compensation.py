@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from bookings.constants import AlertKind, AllowanceKind, Mode, ReportStatus, Status
 from bookings.exceptions import BookingConflict, CompensationRuleMissing
-from bookings.models import Alert, Allowance, BookingEvent, Feedback, Report
+from bookings.models import Alert, Allowance, Booking, BookingEvent, Feedback, Report
 from bookings.services import (
     booking_mark_no_show,
     report_confirm,
@@ -135,6 +135,24 @@ def test_invalid_figures_are_a_field_error_and_store_nothing(booking, figures, f
     assert error.value.field == field
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
+    assert not Report.objects.exists()
+    assert not BookingEvent.objects.exists()
+
+
+def test_a_report_from_a_stale_copy_is_refused_once_another_mediator_holds_the_booking(booking):
+    # Given the first mediator's page, loaded before they gave the booking back; a second
+    # mediator holds it now (how is not the subject here)
+    stale, first = Booking.objects.get(pk=booking.pk), booking.mediator
+    second = MediatorFactory(pool=booking.pool)
+    Booking.objects.filter(pk=booking.pk).update(mediator=second)
+
+    # When the first mediator reports from that page
+    with pytest.raises(PermissionDenied):
+        report_submit(booking=stale, actor=first.user, actual_minutes=60, travel_km=0, now=AFTER)
+
+    # Then the second mediator's booking is untouched
+    booking.refresh_from_db()
+    assert (booking.status, booking.mediator) == (Status.CONFIRMED, second)
     assert not Report.objects.exists()
     assert not BookingEvent.objects.exists()
 
@@ -411,6 +429,24 @@ def test_no_show_before_the_start_answers_409(booking):
             booking=booking, actor=coordinator.user, now=STARTS - datetime.timedelta(hours=1)
         )
 
+    booking.refresh_from_db()
+    assert booking.status == Status.CONFIRMED
+    assert not BookingEvent.objects.exists()
+
+
+def test_a_no_show_from_a_stale_copy_is_refused_once_the_appointment_moved_later(booking):
+    # Given a coordinator's page loaded before the appointment moved a week later
+    stale, later = Booking.objects.get(pk=booking.pk), STARTS + datetime.timedelta(days=7)
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=later, ends_at=later + datetime.timedelta(hours=1)
+    )
+
+    # When they mark it as no-show from that page, after the old start
+    with pytest.raises(BookingConflict) as conflict:
+        booking_mark_no_show(booking=stale, actor=coordinator_of(booking.pool).user, now=AFTER)
+
+    # Then it has not started yet: nothing changes
+    assert conflict.value.code == "too_early"
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED
     assert not BookingEvent.objects.exists()
