@@ -57,9 +57,11 @@ test-future: system-packages-ci install
 		faketime -f $(FUTURE) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, on
-# core, which every app imports, and on the bookings' lock order, which every service uses.
+# core, which every app imports, and on the bookings' lock order and access rules, which
+# every booking service uses.
 TYPED = $(shell git ls-files '*services.py' '*selectors.py' '*selectors_*.py' \
-	'*/services/*.py' '*/selectors/*.py' 'core/*.py' 'bookings/locking.py' | grep -v '^tests/')
+	'*/services/*.py' '*/selectors/*.py' 'core/*.py' 'bookings/locking.py' \
+	'bookings/access.py' | grep -v '^tests/')
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,6 @@ from django.contrib.auth.models import AbstractBaseUser
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +17,15 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.roles import actor_role_of
 from institutions.models import FundingSource, Institution, Location
-from institutions.selectors import coordinator_of, staff_of
 from mediators.models import Dialect, Language
-from mediators.selectors import mediator_of
 
+from ..access import (
+    is_cancellable,
+    require_can_cancel,
+    require_can_give_back,
+    require_coordinator_of,
+)
 from ..constants import (
-    FINAL_STATUSES,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     AppointmentKind,
@@ -185,17 +187,11 @@ def booking_create(
     return booking
 
 
-def _require_coordinator_of(booking: Booking, actor: AbstractBaseUser) -> None:
-    coordinator = coordinator_of(actor)
-    if coordinator is None or coordinator.pool_id != booking.pool_id:
-        raise PermissionDenied(_("Only a coordinator of the booking's pool may do this."))
-
-
 def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = "") -> Booking:
     """A coordinator approves a request that waits for approval (→ requested)."""
     from .offers import matching_enqueue
 
-    _require_coordinator_of(booking, actor)
+    require_coordinator_of(actor, booking)
     with transaction.atomic():
         approved = transition(
             booking,
@@ -211,7 +207,7 @@ def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = 
 
 def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) -> Booking:
     """A coordinator refuses a request that waits for approval (→ cancelled, with the reason)."""
-    _require_coordinator_of(booking, actor)
+    require_coordinator_of(actor, booking)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the request is refused."), field="reason")
@@ -243,15 +239,11 @@ def booking_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the appointment is cancelled."), field="reason")
+    require_can_cancel(actor, booking)
     role = actor_role_of(actor)
-    staff, coordinator = staff_of(actor), coordinator_of(actor)
-    if (staff is not None and staff.institution_id != booking.institution_id) or (
-        coordinator is not None and coordinator.pool_id != booking.pool_id
-    ):
-        raise PermissionDenied(_("This booking is not yours to cancel."))
     with transaction.atomic():
         locked = lock_booking(booking)
-        if locked.status in FINAL_STATUSES or locked.status == Status.COMPLETED:
+        if not is_cancellable(locked):
             raise BookingConflict(
                 _("This booking can no longer be cancelled."), code="not_cancellable"
             )
@@ -294,9 +286,7 @@ def _mediator_withdraws(
     *, booking: Booking, actor: AbstractBaseUser, reason: str, late: bool
 ) -> Booking:
     """The mediator who holds the locked booking gives it back."""
-    mediator = mediator_of(actor)
-    if mediator is None or booking.status != Status.CONFIRMED or booking.mediator_id != mediator.pk:
-        raise BookingConflict(_("Only a confirmed booking of yours can be given back."))
+    mediator = require_can_give_back(actor, booking)
     reopened = transition(
         booking,
         to=Status.REQUESTED,

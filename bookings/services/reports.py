@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from core.exceptions import DomainError
 from core.time import local_date
 from notifications.services import alert_notify
 
+from ..access import require_assigned_mediator, require_coordinator_of, require_staff_of
 from ..constants import (
     MAX_ACTUAL_MINUTES,
     MAX_TICKET_CENTS,
@@ -54,27 +54,6 @@ __all__ = [
     "report_resolve",
     "report_submit",
 ]
-
-# --- who may act --------------------------------------------------------------------------
-
-
-def _require_assigned_mediator(booking: Booking, actor: AbstractBaseUser) -> None:
-    mediator = getattr(actor, "mediator", None)
-    if mediator is None or booking.mediator_id != mediator.pk:
-        raise PermissionDenied(_("Only the assigned mediator may do this."))
-
-
-def _require_staff_of_institution(booking: Booking, actor: AbstractBaseUser) -> None:
-    staff = getattr(actor, "staff", None)
-    if staff is None or staff.institution_id != booking.institution_id:
-        raise PermissionDenied(_("Only staff of the booking's institution may do this."))
-
-
-def _require_coordinator_of_pool(booking: Booking, actor: AbstractBaseUser) -> None:
-    coordinator = getattr(actor, "coordinator", None)
-    if coordinator is None or coordinator.pool_id != booking.pool_id:
-        raise PermissionDenied(_("Only a coordinator of the booking's pool may do this."))
-
 
 # --- figures ------------------------------------------------------------------------------
 
@@ -157,7 +136,7 @@ def report_submit(
     now = now or timezone.now()
     with transaction.atomic():
         locked = lock_booking(booking)
-        _require_assigned_mediator(locked, actor)
+        require_assigned_mediator(actor, locked)
         if locked.status != Status.CONFIRMED:
             raise BookingConflict(_("Only a confirmed appointment can be reported."), code="state")
         if now < locked.starts_at:
@@ -199,7 +178,7 @@ def report_confirm(
     """Staff of the booking's institution confirm the report (completed → closed), may leave
     feedback (rating 1–5, seen only by coordinators); the allowance is created."""
     now = now or timezone.now()
-    _require_staff_of_institution(booking, actor)
+    require_staff_of(actor, booking)
     comment = (comment or "").strip()
     if rating is not None:
         _whole_number(rating, field="rating", minimum=1, maximum=5)
@@ -244,7 +223,7 @@ def report_dispute(
     """Staff of the institution dispute the report: it waits for a coordinator, who is
     alerted. The booking stays completed."""
     now = now or timezone.now()
-    _require_staff_of_institution(booking, actor)
+    require_staff_of(actor, booking)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say what is wrong with the report."), field="reason")
@@ -290,7 +269,7 @@ def report_resolve(
 ) -> Booking:
     """A coordinator settles a report (disputed, or never confirmed), correcting figures
     where needed: completed → closed, with the allowance."""
-    _require_coordinator_of_pool(booking, actor)
+    require_coordinator_of(actor, booking)
     with transaction.atomic():
         locked, report = _locked_report(booking)
         old = {
@@ -349,7 +328,7 @@ def booking_mark_no_show(
     """A coordinator marks a confirmed booking whose start has passed as no-show (the start
     read from the locked row: the caller's copy may be older than a new time)."""
     now = now or timezone.now()
-    _require_coordinator_of_pool(booking, actor)
+    require_coordinator_of(actor, booking)
     with transaction.atomic():
         locked = lock_booking(booking)
         if now < locked.starts_at:
@@ -378,7 +357,7 @@ def late_cancellation_travel_report(
     institution cancelled late; it is added to the late-cancellation allowance."""
     with transaction.atomic():
         locked, _mediator = lock_booking_and_mediator(booking)
-        _require_assigned_mediator(locked, actor)
+        require_assigned_mediator(actor, locked)
         figures = _travel(
             locked, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
         )

@@ -12,7 +12,6 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +20,8 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.time import BERLIN
 from institutions.models import Location
-from institutions.selectors import coordinator_of, staff_of
 
+from ..access import require_can_reschedule
 from ..constants import RESCHEDULABLE_STATUSES, Status
 from ..exceptions import BookingConflict
 from ..locking import conflict_on_integrity_error, lock_booking
@@ -32,15 +31,6 @@ from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 from .overlap import mediator_holds_overlap
-
-
-def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
-    staff, coordinator = staff_of(actor), coordinator_of(actor)
-    if staff is not None and staff.institution_id == booking.institution_id:
-        return ActorRole.INSTITUTION
-    if coordinator is not None and coordinator.pool_id == booking.pool_id:
-        return ActorRole.COORDINATOR
-    raise PermissionDenied(_("Only the institution or a coordinator may change a booking."))
 
 
 def _as_data(value: Any) -> Any:
@@ -63,7 +53,7 @@ def booking_reschedule(
 ) -> Booking:
     """Move a booking to a new time, duration or place (``None`` keeps a value)."""
     now = now or timezone.now()
-    role = _require_may_change(booking, actor)
+    role = require_can_reschedule(actor, booking)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the appointment changes."), field="reason")
