@@ -4,12 +4,12 @@ cancellation, and the no-show.
 
 Like every booking endpoint: the booking is looked up within the caller's reach (404
 otherwise), one service does the work (409 for a state that does not allow it, 400 for a
-rule it breaks, nothing written either way), and the change lands in the access log.
+rule it breaks, nothing written either way), and the service records the change in the
+access log.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -31,13 +31,11 @@ from ..constants import (
     AllowanceKind,
 )
 from ..services import (
-    access_log_record,
     booking_mark_no_show,
     booking_reschedule,
     late_cancellation_travel_report,
     report_resolve,
 )
-from ..services.access_log import CHANGE
 from .bookings import REASON_MAX_LENGTH, OptionalReasonSerializer, booking_change, booking_in_reach
 from .output import BookingDetailOutputSerializer, booking_response
 
@@ -88,9 +86,7 @@ class BookingRescheduleApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            booking_reschedule(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        booking_reschedule(booking=booking, actor=request.user, **serializer.validated_data)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -117,9 +113,7 @@ class BookingResolveReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            report_resolve(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        report_resolve(booking=booking, actor=request.user, **serializer.validated_data)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -150,11 +144,9 @@ class BookingTravelReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            allowance = late_cancellation_travel_report(
-                booking=booking, actor=request.user, **serializer.validated_data
-            )
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        allowance = late_cancellation_travel_report(
+            booking=booking, actor=request.user, **serializer.validated_data
+        )
         return Response(AllowanceOutputSerializer(allowance).data)
 
 

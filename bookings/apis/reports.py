@@ -3,7 +3,6 @@ the institution confirms (with optional feedback, seen only by coordinators) or 
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
@@ -11,8 +10,7 @@ from rest_framework.views import APIView
 from config.api.permissions import IsInstitutionStaff, IsMediator
 
 from ..constants import MAX_ACTUAL_MINUTES, MAX_TICKET_CENTS, MAX_TRAVEL_KM, MAX_TRAVEL_MINUTES
-from ..services import access_log_record, report_confirm, report_dispute, report_submit
-from ..services.access_log import CHANGE
+from ..services import report_confirm, report_dispute, report_submit
 from .bookings import REASON_MAX_LENGTH, ReasonSerializer, booking_change, booking_in_reach
 from .output import BookingDetailOutputSerializer, booking_response
 
@@ -40,9 +38,7 @@ class BookingReportApi(APIView):
         booking = booking_in_reach(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # the change and its access-log row, or neither
-            report_submit(booking=booking, actor=request.user, **serializer.validated_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        report_submit(booking=booking, actor=request.user, **serializer.validated_data)
         return booking_response(request, booking.pk, changed=True)
 
 
@@ -67,14 +63,12 @@ class BookingConfirmReportApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         feedback = serializer.validated_data.get("feedback") or {}
-        with transaction.atomic():  # the change and its access-log row, or neither
-            report_confirm(
-                booking=booking,
-                actor=request.user,
-                rating=feedback.get("rating"),
-                comment=feedback.get("comment", ""),
-            )
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        report_confirm(
+            booking=booking,
+            actor=request.user,
+            rating=feedback.get("rating"),
+            comment=feedback.get("comment", ""),
+        )
         return booking_response(request, booking.pk, changed=True)
 
 

@@ -36,6 +36,7 @@ from ..exceptions import BookingConflict
 from ..locking import lock_booking
 from ..models import Booking
 from ..state_machine import record_event, transition
+from .access_log import access_log_change
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
 
@@ -180,6 +181,7 @@ def booking_create(
             reason=reason,
             data={"over_budget": over_budget},
         )
+        access_log_change(booking=booking, actor=requester)
         if status == Status.REQUESTED:
             from .offers import matching_enqueue
 
@@ -202,6 +204,7 @@ def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = 
             allowed_from={Status.AWAITING_APPROVAL},
         )
         matching_enqueue(booking=approved)
+        access_log_change(booking=approved, actor=actor)
     return approved
 
 
@@ -211,15 +214,18 @@ def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) ->
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the request is refused."), field="reason")
-    return transition(
-        booking,
-        to=Status.CANCELLED,
-        actor=actor,
-        actor_role=ActorRole.COORDINATOR,
-        reason=reason,
-        allowed_from={Status.AWAITING_APPROVAL},
-        changes={"cancelled_by_role": ActorRole.COORDINATOR, "cancellation_reason": reason},
-    )
+    with transaction.atomic():
+        refused = transition(
+            booking,
+            to=Status.CANCELLED,
+            actor=actor,
+            actor_role=ActorRole.COORDINATOR,
+            reason=reason,
+            allowed_from={Status.AWAITING_APPROVAL},
+            changes={"cancelled_by_role": ActorRole.COORDINATOR, "cancellation_reason": reason},
+        )
+        access_log_change(booking=refused, actor=actor)
+    return refused
 
 
 def is_late_cancellation(booking: Booking, *, now: datetime.datetime) -> bool:
@@ -252,6 +258,7 @@ def booking_cancel(
             cancelled = _mediator_withdraws(booking=locked, actor=actor, reason=reason, late=late)
         else:
             cancelled = _cancel(booking=locked, actor=actor, role=role, reason=reason, late=late)
+        access_log_change(booking=cancelled, actor=actor)
     if booking is not locked:
         booking.refresh_from_db()  # keep the caller's copy in step with the database
     return cancelled

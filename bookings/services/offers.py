@@ -37,6 +37,7 @@ from ..matching.selectors import candidates_for
 from ..models import Alert, Booking, Offer
 from ..state_machine import transition
 from . import standby as standby_service
+from .access_log import access_log_change
 
 # A booking in one of these is looking for a mediator.
 MATCHING_STATUSES = (Status.REQUESTED, Status.OFFERED)
@@ -241,6 +242,7 @@ def offer_accept(
             booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR, offer=locked,
             now=now,
         )  # fmt: skip
+        access_log_change(booking=confirmed, actor=mediator.user)
     offer.refresh_from_db()
     return confirmed
 
@@ -282,6 +284,7 @@ def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseU
         confirmed = _confirm(
             locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now
         )
+        access_log_change(booking=confirmed, actor=actor)
     booking.refresh_from_db()
     return confirmed
 

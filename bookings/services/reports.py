@@ -36,6 +36,7 @@ from ..exceptions import BookingConflict
 from ..locking import lock_booking, lock_booking_and_mediator, lock_rows
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
+from .access_log import access_log_change
 from .compensation import (
     allowance_for_late_cancellation,
     allowance_for_report,
@@ -163,6 +164,7 @@ def report_submit(
             data={"report": _jsonable(figures)},
         )
         report = Report.objects.create(booking=completed, **figures)
+        access_log_change(booking=completed, actor=actor)
     booking.refresh_from_db()
     return report
 
@@ -209,6 +211,7 @@ def report_confirm(
             data={"report": "confirmed"},
         )
         allowance_for_report(booking=closed, report=report)
+        access_log_change(booking=closed, actor=actor)
     booking.refresh_from_db()
     return closed
 
@@ -253,6 +256,7 @@ def report_dispute(
             message=_("The institution disputes the report: %(reason)s") % {"reason": reason},
         )
         alert_notify(alert=alert)
+        access_log_change(booking=locked, actor=actor)
     booking.refresh_from_db()
     return locked
 
@@ -311,6 +315,7 @@ def report_resolve(
             booking=closed, kind=AlertKind.REPORT_DISPUTED, resolved_at__isnull=True
         ).update(resolved_at=timezone.now())
         allowance_for_report(booking=closed, report=report)
+        access_log_change(booking=closed, actor=actor)
     booking.refresh_from_db()
     return closed
 
@@ -341,6 +346,7 @@ def booking_mark_no_show(
             reason=(reason or "").strip(),
             allowed_from={Status.CONFIRMED},
         )
+        access_log_change(booking=marked, actor=actor)
     booking.refresh_from_db()
     return marked
 
@@ -382,7 +388,9 @@ def late_cancellation_travel_report(
             allowance, _created = allowance_write(
                 booking=locked, kind=AllowanceKind.LATE_CANCELLATION, amount=amount
             )
-            return allowance
-        if allowance.breakdown.get("travel_reported"):
+        elif allowance.breakdown.get("travel_reported"):
             raise BookingConflict(_("The travel is already reported."), code="already_reported")
-        return allowance_rewrite(allowance=allowance, amount=amount)
+        else:
+            allowance = allowance_rewrite(allowance=allowance, amount=amount)
+        access_log_change(booking=locked, actor=actor)
+    return allowance

@@ -27,6 +27,7 @@ from ..exceptions import BookingConflict
 from ..locking import conflict_on_integrity_error, lock_booking
 from ..models import Booking
 from ..state_machine import record_event
+from .access_log import access_log_change
 from .booking import _validate_request
 from .budgets import budget_exceeded_by
 from .intake import check_intake_rules
@@ -161,5 +162,6 @@ def booking_reschedule(
             reason=reason,
             data={"rescheduled": True, "changes": changed, "sequence": locked.sequence},
         )
+        access_log_change(booking=locked, actor=actor)
     booking.refresh_from_db()
     return locked

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from bookings.exceptions import BookingConflict
 from bookings.models import Booking
 from bookings.selectors import booking_detail_queryset, booking_view_for
 from bookings.services import access_log_record, booking_cancel
-from bookings.services.access_log import CHANGE, READ
+from bookings.services.access_log import READ
 from core.exceptions import DomainError
 from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 
@@ -50,16 +49,14 @@ def booking_change(
     field_map: dict[str, str] | None = None,
 ) -> int | None:
     """The shape of every booking action on the pages (as ``booking_change`` of the API):
-    with the form valid, ``change(cleaned_data)`` calls the service with the caller as actor,
-    and it and its access-log row are written in one transaction. None when the change is
-    made; otherwise the form says why and the status to show the page again with: 400 for
-    invalid input or a refused value (next to its field), 409 for a conflict."""
+    with the form valid, ``change(cleaned_data)`` calls the service with the caller as actor
+    (the service writes the change and its access-log row in one transaction). None when the
+    change is made; otherwise the form says why and the status to show the page again with:
+    400 for invalid input or a refused value (next to its field), 409 for a conflict."""
     if not form.is_valid():
         return 400
     try:
-        with transaction.atomic():  # the change and its access-log row, or neither
-            change(form.cleaned_data)
-            access_log_record(booking=booking, user=request.user, action=CHANGE)
+        change(form.cleaned_data)
     except DomainError as error:
         show_domain_error(form, error, field_map)
         return 400
