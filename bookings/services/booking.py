@@ -259,8 +259,7 @@ def booking_cancel(
         else:
             cancelled = _cancel(booking=locked, actor=actor, role=role, reason=reason, late=late)
         access_log_change(booking=cancelled, actor=actor)
-    if booking is not locked:
-        booking.refresh_from_db()  # keep the caller's copy in step with the database
+    booking.refresh_from_db()  # the caller's copy in step with the database again
     return cancelled
 
 

@@ -19,7 +19,7 @@ from institutions.coordination import COORDINATION_GROUP
 from notifications.links import offer_link_url
 from tests.bookings.factories import BookingFactory, OfferFactory
 from tests.bookings.lifecycle import coordinator_of, held_booking, staff_of
-from tests.bookings.matching.scenario import make_booking, make_mediator, make_pool
+from tests.bookings.matching.scenario import BERLIN, make_booking, make_mediator, make_pool
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +37,23 @@ def reads(booking) -> list[int | None]:
     )
 
 
+def in_two_weeks_at_ten() -> datetime.datetime:
+    """A time the scenario's mediators are free, ahead of the real clock (the offers' and
+    the services' ``now``), whatever the day."""
+    day = (timezone.now() + datetime.timedelta(days=14)).date()
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=BERLIN)
+
+
 # --- accepting an offer -------------------------------------------------------------------
 
 
 @pytest.fixture
 def offer():
-    """A pending offer to a mediator who is free for the (future) appointment."""
+    """A pending offer to a mediator who is free for the appointment."""
     pool = make_pool()
     mediator = make_mediator(pool)
-    return OfferFactory(booking=make_booking(pool, status=Status.OFFERED), mediator=mediator)
+    booking = make_booking(pool, status=Status.OFFERED, starts_at=in_two_weeks_at_ten())
+    return OfferFactory(booking=booking, mediator=mediator)
 
 
 def accepted(offer) -> Booking:
@@ -101,7 +109,7 @@ def test_a_refused_accept_writes_no_change_row(offer):
 
 def test_a_coordinators_direct_assignment_through_the_api_writes_one_change_row():
     pool = make_pool()
-    mediator, booking = make_mediator(pool), make_booking(pool)
+    mediator, booking = make_mediator(pool), make_booking(pool, starts_at=in_two_weeks_at_ten())
     coordinator = coordinator_of(pool).user
     api = APIClient()
     api.force_authenticate(coordinator)
