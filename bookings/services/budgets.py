@@ -2,7 +2,7 @@
 
 A booking's hours count against the budget of its institution, funding source and local
 year while the appointment may still take place or took place (``COUNTED_STATUSES``);
-requests waiting for approval are shown apart (``selectors_budgets``). Hours are the booked
+requests waiting for approval are shown apart (``selectors.budgets``). Hours are the booked
 durations.
 """
 

@@ -11,7 +11,7 @@ from django.utils import translation
 from bookings.constants import Field, Mode, Status
 from bookings.exceptions import InvalidTransition
 from bookings.models import Booking, BookingEvent
-from bookings.selectors_budgets import budget_use_for_pool
+from bookings.selectors.budgets import budget_use_for_pool
 from bookings.services import booking_approve, booking_create, booking_refuse
 from core.exceptions import DomainError
 from tests.bookings.factories import BookingFactory

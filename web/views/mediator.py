@@ -16,7 +16,7 @@ from bookings.constants import HOLDING_STATUSES, OfferStatus, Status
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
-from bookings.selectors_statements import mediator_statement
+from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
 from core.exceptions import DomainError

@@ -18,8 +18,8 @@ from core.roles import actor_role_of
 from institutions.selectors import coordinator_of, staff_of
 from mediators.selectors import mediator_of
 
-from .constants import HOLDING_STATUSES, OfferStatus, Status
-from .models import Booking, BookingEvent, Offer
+from ..constants import HOLDING_STATUSES, OfferStatus, Status
+from ..models import Booking, BookingEvent, Offer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

@@ -12,9 +12,9 @@ from django.db.models.functions import Coalesce
 from institutions.models import Budget, Institution, Pool
 from institutions.selectors import coordinator_of, staff_of
 
-from .constants import Status
-from .models import Booking
-from .services.budgets import counted_in_year, year_bounds
+from ..constants import Status
+from ..models import Booking
+from ..services.budgets import counted_in_year, year_bounds
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

@@ -1,0 +1,46 @@
+"""Selectors that read bookings, one module per concern as in ``services/``. Import from
+here: ``from bookings.selectors import bookings_visible_to``.
+
+``bookings`` decides what a user may see of which booking; ``budgets`` the use of the yearly
+budgets; ``statements`` the allowances of a month and the tax-free status of the year.
+"""
+
+from .bookings import (
+    MEDIATOR_SHOWN_STATUSES,
+    VISIBLE_OFFER_STATUSES,
+    BookingView,
+    booking_after_change,
+    booking_detail_queryset,
+    booking_list,
+    booking_view_for,
+    bookings_visible_to,
+)
+from .budgets import BudgetUse, budget_use_for_pool, budget_use_visible_to
+from .statements import (
+    Statement,
+    TaxFreeStatus,
+    mediator_statement,
+    mediator_tax_free_status,
+    pool_statement_totals,
+    tax_free_state,
+)
+
+__all__ = [
+    "MEDIATOR_SHOWN_STATUSES",
+    "VISIBLE_OFFER_STATUSES",
+    "BookingView",
+    "BudgetUse",
+    "Statement",
+    "TaxFreeStatus",
+    "booking_after_change",
+    "booking_detail_queryset",
+    "booking_list",
+    "booking_view_for",
+    "bookings_visible_to",
+    "budget_use_for_pool",
+    "budget_use_visible_to",
+    "mediator_statement",
+    "mediator_tax_free_status",
+    "pool_statement_totals",
+    "tax_free_state",
+]
