@@ -15,7 +15,13 @@ from .bookings import (
     booking_view_for,
     bookings_visible_to,
 )
-from .budgets import BudgetUse, budget_use_for_pool, budget_use_visible_to
+from .budgets import (
+    COUNTED_STATUSES,
+    BudgetUse,
+    budget_hours_used,
+    budget_use_for_pool,
+    budget_use_visible_to,
+)
 from .statements import (
     Statement,
     TaxFreeStatus,
@@ -26,6 +32,7 @@ from .statements import (
 )
 
 __all__ = [
+    "COUNTED_STATUSES",
     "MEDIATOR_SHOWN_STATUSES",
     "VISIBLE_OFFER_STATUSES",
     "BookingView",
@@ -37,6 +44,7 @@ __all__ = [
     "booking_list",
     "booking_view_for",
     "bookings_visible_to",
+    "budget_hours_used",
     "budget_use_for_pool",
     "budget_use_visible_to",
     "mediator_statement",
