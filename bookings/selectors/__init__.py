@@ -1,14 +1,17 @@
 """Selectors that read bookings, one module per concern as in ``services/``. Import from
 here: ``from bookings.selectors import bookings_visible_to``.
 
-``bookings`` decides what a user may see of which booking; ``budgets`` the use of the yearly
-budgets; ``statements`` the allowances of a month and the tax-free status of the year.
+``bookings`` decides what a user may see of which booking and what they may do to it;
+``budgets`` the use of the yearly budgets; ``statements`` the allowances of a month and the
+tax-free status of the year.
 """
 
 from .bookings import (
     MEDIATOR_SHOWN_STATUSES,
     VISIBLE_OFFER_STATUSES,
+    BookingActions,
     BookingView,
+    booking_actions_for,
     booking_after_change,
     booking_detail_queryset,
     booking_list,
@@ -35,10 +38,12 @@ __all__ = [
     "COUNTED_STATUSES",
     "MEDIATOR_SHOWN_STATUSES",
     "VISIBLE_OFFER_STATUSES",
+    "BookingActions",
     "BookingView",
     "BudgetUse",
     "Statement",
     "TaxFreeStatus",
+    "booking_actions_for",
     "booking_after_change",
     "booking_detail_queryset",
     "booking_list",
