@@ -3,7 +3,7 @@ here: ``from bookings.selectors import bookings_visible_to``.
 
 ``bookings`` decides what a user may see of which booking and what they may do to it;
 ``budgets`` the use of the yearly budgets; ``statements`` the allowances of a month and the
-tax-free status of the year.
+tax-free status of the year; ``work_list`` what waits for a pool's coordinators.
 """
 
 from .bookings import (
@@ -33,6 +33,7 @@ from .statements import (
     pool_statement_totals,
     tax_free_state,
 )
+from .work_list import WorkList, work_list_for
 
 __all__ = [
     "COUNTED_STATUSES",
@@ -43,6 +44,7 @@ __all__ = [
     "BudgetUse",
     "Statement",
     "TaxFreeStatus",
+    "WorkList",
     "booking_actions_for",
     "booking_after_change",
     "booking_detail_queryset",
@@ -56,4 +58,5 @@ __all__ = [
     "mediator_tax_free_status",
     "pool_statement_totals",
     "tax_free_state",
+    "work_list_for",
 ]
