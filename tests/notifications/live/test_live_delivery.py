@@ -29,7 +29,11 @@ from .conftest import GRACE_SECONDS, LEASE_SECONDS
 
 # The worker is a process of its own, which no frozen clock reaches: these tests keep the real
 # clock, and their bookings lie ahead of it.
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 UTC = datetime.UTC
 INSTITUTION, MEDIATOR = "lehrerin@example.org", "mona@example.org"
