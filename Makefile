@@ -59,7 +59,7 @@ test-future: system-packages-ci install
 # mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, on
 # core, which every app imports, and on the bookings' lock order and access rules, which
 # every booking service uses.
-TYPED = $(shell git ls-files '*services.py' '*selectors.py' '*selectors_*.py' \
+TYPED = $(shell git ls-files '*services.py' '*selectors.py' \
 	'*/services/*.py' '*/selectors/*.py' 'core/*.py' 'bookings/locking.py' \
 	'bookings/access.py' | grep -v '^tests/')
 

@@ -33,11 +33,12 @@ from .constants import (
     ASSIGNABLE_STATUSES,
     FINAL_STATUSES,
     RESCHEDULABLE_STATUSES,
+    AllowanceKind,
     ReportStatus,
     Status,
 )
 from .exceptions import BookingConflict
-from .models import Booking, Report
+from .models import Allowance, Booking, Report
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -208,6 +209,24 @@ def can_resolve_report(user: Actor, booking: Booking) -> bool:
         and booking.status == Status.COMPLETED
         and _report_of(booking) is not None
     )
+
+
+def can_report_travel(user: Actor, booking: Booking) -> bool:
+    """The assigned mediator of a booking the institution cancelled late, until they have
+    reported the travel already made (one query, only for such a booking)."""
+    if booking.mediator_id is None or not (
+        is_assigned_mediator(user, booking)
+        and booking.status == Status.CANCELLED
+        and booking.late_cancellation
+        and booking.cancelled_by_role == ActorRole.INSTITUTION
+    ):
+        return False
+    return not Allowance.objects.filter(
+        booking=booking,
+        mediator_id=booking.mediator_id,
+        kind=AllowanceKind.LATE_CANCELLATION,
+        breakdown__travel_reported=True,
+    ).exists()
 
 
 def can_mark_no_show(

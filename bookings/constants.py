@@ -29,8 +29,9 @@ OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Sta
 FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
 # A coordinator may assign a mediator directly to a booking in one of these.
 ASSIGNABLE_STATUSES = (Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
-# Time, duration or place may change in these (not yet started); a booking with offers out
-# is changed only after they are withdrawn (the matching engine owns offers).
+# Statuses in which time, duration or place may change (before the start). A booking with
+# offers out is changed only after they are withdrawn (the matching engine owns offers);
+# closed, cancelled and past bookings are not changed at all.
 RESCHEDULABLE_STATUSES = (
     Status.AWAITING_APPROVAL,
     Status.REQUESTED,

@@ -28,9 +28,8 @@ from ..locking import conflict_on_integrity_error, lock_booking
 from ..models import Booking
 from ..state_machine import record_event
 from .access_log import access_log_change
-from .booking import _validate_request
 from .budgets import budget_exceeded_by
-from .intake import check_intake_rules
+from .intake import booking_request_validate, check_intake_rules
 from .overlap import mediator_holds_overlap
 
 
@@ -71,7 +70,7 @@ def booking_reschedule(
         new_start = locked.starts_at if starts_at is None else starts_at
         new_duration = locked.duration_minutes if duration_minutes is None else duration_minutes
         new_location = locked.location if location is None else location
-        _validate_request(
+        booking_request_validate(
             institution=locked.institution,
             language=locked.language,
             dialect=locked.dialect,

@@ -3,23 +3,27 @@
 ``bookings_visible_to(user)`` is the one place that decides which bookings a user may see:
 coordinators their pool's, institution staff their institution's, mediators the bookings
 they are assigned to or hold an offer for. Every endpoint looks bookings up in it, so a
-booking outside reach answers 404 everywhere.
+booking outside reach answers 404 everywhere. ``booking_view_for`` says what of a booking
+the user may see, ``booking_actions_for`` what they may do to it now.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from core.constants import ActorRole
 from core.roles import actor_role_of
 from institutions.selectors import coordinator_of, staff_of
 from mediators.selectors import mediator_of
 
-from .constants import HOLDING_STATUSES, OfferStatus, Status
-from .models import Booking, BookingEvent, Offer
+from .. import access
+from ..constants import HOLDING_STATUSES, OfferStatus, Status
+from ..models import Booking, BookingEvent, Offer
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,3 +121,49 @@ def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -
             mediator=own, mediator_contact=own, institution_contact=own and held, report=own
         )
     return BookingView()
+
+
+@dataclass(frozen=True)
+class BookingActions:
+    """What one user may do to one booking now: the actions its page offers.
+
+    Each answer reads the rule the service of that action enforces (role, status, time);
+    the service checks again when the action is taken, so a stale page answers 409.
+    """
+
+    can_cancel: bool = False  # staff of the institution, a coordinator of the pool
+    can_reschedule: bool = False  # the same, before the start
+    can_approve: bool = False  # a coordinator, while the request waits for approval
+    can_refuse: bool = False
+    can_mark_no_show: bool = False  # a coordinator, once a confirmed appointment started
+    # The assigned mediator, before the start (the pages' rule: the service sets no time).
+    can_give_back: bool = False
+    can_report: bool = False  # the assigned mediator, once the appointment started
+    can_travel_report: bool = False  # the travel made for a late cancellation, once
+    can_confirm_report: bool = False  # staff of the institution, a submitted report
+    can_dispute_report: bool = False
+    can_resolve_report: bool = False  # a coordinator, any report of a completed booking
+
+
+def booking_actions_for(
+    user: AbstractBaseUser | AnonymousUser | None,
+    booking: Booking,
+    *,
+    now: datetime.datetime | None = None,
+) -> BookingActions:
+    """The answers of ``bookings.access`` for this user and this booking at ``now``: the
+    rules the services of each action enforce. A mediator's cancellation is the give-back."""
+    now = now or timezone.now()
+    return BookingActions(
+        can_cancel=access.can_cancel(user, booking),
+        can_reschedule=access.can_reschedule(user, booking, now=now),
+        can_approve=access.can_approve(user, booking),
+        can_refuse=access.can_refuse(user, booking),
+        can_mark_no_show=access.can_mark_no_show(user, booking, now=now),
+        can_give_back=access.can_give_back(user, booking, now=now),
+        can_report=access.can_report(user, booking, now=now),
+        can_travel_report=access.can_report_travel(user, booking),
+        can_confirm_report=access.can_confirm_report(user, booking),
+        can_dispute_report=access.can_dispute_report(user, booking),
+        can_resolve_report=access.can_resolve_report(user, booking),
+    )
