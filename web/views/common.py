@@ -41,8 +41,6 @@ def booking_read(request: HttpRequest, pk: int) -> Booking:
 
 
 def booking_change(
-    request: HttpRequest,
-    booking: Booking,
     form: forms.Form,
     change: Callable[[dict[str, Any]], object],
     *,
@@ -69,8 +67,6 @@ def booking_change(
 def booking_cancel_change(request: HttpRequest, booking: Booking, form: forms.Form) -> int | None:
     """Cancel (or, for the assigned mediator, give back) with the form's reason."""
     return booking_change(
-        request,
-        booking,
         form,
         lambda data: booking_cancel(booking=booking, actor=request.user, reason=data["reason"]),
     )

@@ -85,8 +85,6 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if mediator is None:
         return _booking_page(request, booking, status=400, assign_error=_("Unknown mediator."))
     status = booking_change(
-        request,
-        booking,
         form,
         lambda data: booking_assign(booking=booking, mediator=mediator, actor=request.user),
     )
@@ -107,8 +105,6 @@ def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     form = ReasonForm(request.POST)
     status = booking_change(
-        request,
-        booking,
         form,
         lambda data: services[action](booking=booking, actor=request.user, reason=data["reason"]),
     )

@@ -148,7 +148,7 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             report_dispute(booking=booking, actor=request.user, reason=data["reason"])
 
-    status = booking_change(request, booking, form, review, field_map={"feedback": "comment"})
+    status = booking_change(form, review, field_map={"feedback": "comment"})
     if status is None:
         if form.cleaned_data["decision"] == ReportReviewForm.CONFIRM:
             messages.success(request, _("Thank you: the report is confirmed."))

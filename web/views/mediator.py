@@ -115,8 +115,6 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = ReportForm(request.POST)
     status = booking_change(
-        request,
-        booking,
         form,
         lambda data: report_submit(
             booking=booking,
