@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services.offers import booking_match
+from .services.offers import BOOKING_MATCH_TASK, booking_match
 from .services.sweep import matching_sweep
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=BOOKING_MATCH_TASK, acks_late=True, reject_on_worker_lost=True)
 def booking_match_task(booking_id: int) -> int:
     """Make the next offers for a booking that became requested (or lost its mediator)."""
     return len(booking_match(booking_id=booking_id))

@@ -20,7 +20,14 @@ from django.utils import timezone
 from config.queue import enqueue_on_commit
 
 from .conf import setting
-from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
+from .constants import (
+    DELIVER_TASK,
+    DELIVERY_BATCH,
+    SIDE_INSTITUTION,
+    SIDE_MEDIATOR,
+    MessageKind,
+    MessageStatus,
+)
 from .models import Message
 from .recipients import institution_recipient, mediator_recipient
 from .rendering import BOOKING_RELATIONS
@@ -38,8 +45,6 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
     """Rows stuck in ``sending`` past their lease go back to ``pending`` (or ``failed``
     after the last attempt); rows ``pending`` long past their due time are enqueued again.
     Rows locked by a concurrent sweep are skipped (``skip_locked``)."""
-    from .tasks import deliver_messages
-
     now = now or timezone.now()
     batch = setting("SWEEP_BATCH")
     grace = datetime.timedelta(seconds=setting("PENDING_GRACE_SECONDS"))
@@ -78,7 +83,7 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> SweepResult:
         )
         due = [*retry, *overdue]
         for start in range(0, len(due), DELIVERY_BATCH):
-            enqueue_on_commit(deliver_messages, due[start : start + DELIVERY_BATCH])
+            enqueue_on_commit(DELIVER_TASK, due[start : start + DELIVERY_BATCH])
     return SweepResult(taken_back=len(retry), failed=len(exhausted), requeued=len(overdue))
 
 

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from config.queue import enqueue_ids_on_commit, enqueue_on_commit
 
-from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
+from .constants import (
+    DELIVER_TASK,
+    DELIVERY_BATCH,
+    SIDE_INSTITUTION,
+    SIDE_MEDIATOR,
+    MessageKind,
+    MessageStatus,
+)
 from .models import Message
 from .recipients import (
     Recipient,
@@ -91,9 +98,7 @@ def messages_write(rows: list[Message]) -> list[Message]:
             except IntegrityError:
                 continue
             created.append(row)
-    from .tasks import deliver_messages
-
-    enqueue_ids_on_commit(deliver_messages, [row.pk for row in created], batch_size=DELIVERY_BATCH)
+    enqueue_ids_on_commit(DELIVER_TASK, [row.pk for row in created], batch_size=DELIVERY_BATCH)
     return created
 
 
@@ -125,9 +130,7 @@ def message_resend(*, message: Message) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
-        from .tasks import deliver_messages
-
-        enqueue_on_commit(deliver_messages, [message.pk])
+        enqueue_on_commit(DELIVER_TASK, [message.pk])
     return bool(updated)
 
 

@@ -11,11 +11,12 @@ from collections import Counter
 
 from celery import shared_task
 
+from .constants import DELIVER_TASK
 from .delivery import messages_deliver
 from .periodic import messages_prune, outbox_sweep, reminders_write, report_requests_write
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     """Deliver the outbox rows of one change (or of one sweep) over one SMTP connection.
     Returns how many rows ended in each status (what the worker log shows)."""

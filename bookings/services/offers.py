@@ -48,11 +48,13 @@ def fill_deadline(booking: Booking) -> datetime.datetime:
     return booking.starts_at - datetime.timedelta(hours=booking.pool.fill_deadline_hours)
 
 
+# The matching task by its registered name (``bookings.tasks`` imports this module).
+BOOKING_MATCH_TASK = "bookings.tasks.booking_match_task"
+
+
 def matching_enqueue(*, booking: Booking) -> None:
     """Start (or continue) matching after the surrounding transaction commits."""
-    from ..tasks import booking_match_task
-
-    enqueue_on_commit(booking_match_task, booking.pk)
+    enqueue_on_commit(BOOKING_MATCH_TASK, booking.pk)
 
 
 def _lock_booking(booking_id: int, *, skip_locked: bool = False) -> Booking | None:
