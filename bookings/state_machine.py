@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .constants import Status
 from .exceptions import BookingConflict, InvalidTransition
+from .messages.hooks import booking_event_notify
 from .models import Booking, BookingEvent
 
 S = Status
@@ -51,9 +52,7 @@ def record_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> BookingEvent:
-    """Write the event row and hand it to the notifications (same transaction)."""
-    from notifications.services import booking_event_notify
-
+    """Write the event row and hand it to its messages (same transaction)."""
     event = BookingEvent.objects.create(
         booking=booking,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 from config.queue import enqueue_on_commit
 from core.constants import ActorRole
 from mediators.models import Mediator
-from notifications.services import alert_notify, offer_made_notify, offer_withdrawn_notify
 
 from ..constants import AlertKind, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
 from ..matching.eligibility import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
+from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
 from ..models import Alert, Booking, Offer
 from ..state_machine import transition
 from . import standby as standby_service

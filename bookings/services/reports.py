@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.time import local_date
-from notifications.services import alert_notify
 
 from ..constants import (
     MAX_ACTUAL_MINUTES,
@@ -33,6 +32,7 @@ from ..constants import (
     Status,
 )
 from ..exceptions import BookingConflict
+from ..messages.hooks import alert_notify
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (

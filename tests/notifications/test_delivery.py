@@ -8,11 +8,11 @@ from django.core import mail
 from django.utils import timezone
 
 from bookings.constants import OfferStatus, Status
+from bookings.messages.hooks import offer_made_notify
 from notifications import delivery
 from notifications.constants import MessageKind, MessageStatus
 from notifications.delivery import is_transient, message_deliver
 from notifications.models import Message
-from notifications.services import offer_made_notify
 from tests.bookings.factories import OfferFactory
 
 from .conftest import confirm
@@ -236,7 +236,7 @@ def test_an_offer_for_a_booking_taken_meanwhile_is_not_sent(booking, mediator):
 
 
 def test_a_reminder_for_a_cancelled_booking_is_not_sent(confirmed):
-    from notifications.periodic import reminders_write
+    from bookings.messages.periodic import reminders_write
 
     Message.objects.all().delete()
     Message.objects.all()

@@ -7,16 +7,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.constants import Status
+from bookings.messages.periodic import reminders_write, report_requests_write
 from bookings.models import Report
 from notifications import tasks
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.periodic import (
-    messages_prune,
-    outbox_sweep,
-    reminders_write,
-    report_requests_write,
-)
+from notifications.periodic import messages_prune, outbox_sweep
 from tests.notifications.conftest import confirm
 
 pytestmark = pytest.mark.django_db
@@ -246,12 +242,13 @@ def test_finished_messages_are_deleted_after_the_keeping_period_pending_ones_nev
 def test_beat_runs_the_sweep_reminders_and_report_requests():
     from config.celery_app import app
 
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     for name in (
         "notifications.tasks.sweep_outbox",
-        "notifications.tasks.send_reminders",
-        "notifications.tasks.send_report_requests",
+        "bookings.tasks.send_reminders",
+        "bookings.tasks.send_report_requests",
         "notifications.tasks.prune_messages",
     ):
         assert name in scheduled and name in app.tasks
