@@ -24,7 +24,8 @@ class MessageStatus(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
-    # The booking was cancelled or changed meanwhile: the message is obsolete.
+    # Not sent: stale after a change (voided), past its not_after, or a follow-up of a
+    # message that never went out.
     SKIPPED = "skipped", _("skipped (obsolete)")
 
 

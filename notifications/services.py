@@ -4,17 +4,21 @@ transaction; the outbox delivers them (``delivery``) and knows nothing of what t
 ``messages_write`` saves rows in the caller's transaction and enqueues their delivery for
 after the commit: a rolled-back change leaves neither a row nor a task. Every row has an
 idempotency key derived from what caused it, so a hook or a periodic job that runs twice
-writes nothing the second time. Which rows a change writes, the app that owns the change
-decides: for bookings, ``bookings.messages``.
+writes nothing the second time. Which rows a change writes, and which earlier rows it made
+stale (``messages_void``), the app that owns the change decides: for bookings,
+``bookings.messages``. The outbox itself checks only what it can know without them: a row's
+``not_after``.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from config.queue import enqueue_ids_on_commit, enqueue_on_commit
@@ -43,12 +47,14 @@ def message_build(
     booking: Any = None,
     offer: Any = None,
     context: dict[str, Any] | None = None,
+    not_after: datetime.datetime | None = None,
 ) -> Message:
     """An unsaved outbox row; ``messages_write`` saves it.
 
     ``booking`` and ``offer``: the rows of ``bookings.Booking`` and ``bookings.Offer`` the
     message is about, if any (typed loosely: the transport does not import bookings; the
-    row keeps the booking's calendar sequence of the moment)."""
+    row keeps the booking's calendar sequence of the moment). ``not_after``: the moment
+    from which the message must not go out any more (e.g. an offer's expiry)."""
     return Message(
         kind=kind,
         idempotency_key=key,
@@ -61,11 +67,22 @@ def message_build(
         booking_sequence=booking.sequence if booking is not None else None,
         offer=offer,
         context=context or {},
+        not_after=not_after,
     )
 
 
+def message_skip(*, message: Message, reason: str) -> Message:
+    """Mark an unsaved row to be written ``skipped``: kept for the record (and its key), never
+    rendered, enqueued or sent - not even when a coordinator sends it again."""
+    message.status = MessageStatus.SKIPPED
+    message.last_error = reason
+    message.not_after = message.created_at
+    return message
+
+
 def messages_write(rows: list[Message]) -> list[Message]:
-    """Save the rows whose key is new and enqueue their delivery after commit."""
+    """Save the rows whose key is new and enqueue the delivery of the pending ones (a row may
+    come marked skipped, ``message_skip``) after commit."""
     if not rows:
         return []
     keys = [row.idempotency_key for row in rows]
@@ -77,7 +94,8 @@ def messages_write(rows: list[Message]) -> list[Message]:
         if row.idempotency_key not in existing:
             fresh.setdefault(row.idempotency_key, row)
     for row in fresh.values():
-        row.rendered = _rendered_or_none(row)
+        if row.status == MessageStatus.PENDING:
+            row.rendered = _rendered_or_none(row)
     created: list[Message] = []
     try:
         with transaction.atomic():
@@ -91,7 +109,8 @@ def messages_write(rows: list[Message]) -> list[Message]:
             except IntegrityError:
                 continue
             created.append(row)
-    enqueue_ids_on_commit(DELIVER_TASK, [row.pk for row in created], batch_size=DELIVERY_BATCH)
+    pending = [row.pk for row in created if row.status == MessageStatus.PENDING]
+    enqueue_ids_on_commit(DELIVER_TASK, pending, batch_size=DELIVERY_BATCH)
     return created
 
 
@@ -108,8 +127,45 @@ def _rendered_or_none(row: Message) -> bytes | None:
         return None
 
 
+def messages_void(
+    *, message_ids: list[int], reason: str, now: datetime.datetime | None = None
+) -> int:
+    """The rows a change made stale do not go out (the app that owns the change says which,
+    in its transaction: see ``bookings.messages.void``, which also explains the race with a
+    worker). A pending row ends ``skipped`` at once, with the reason and without its copy of
+    the e-mail; a failed one keeps its status but gets ``not_after`` = now, so that a
+    coordinator's resend skips it. A row a worker has claimed (``sending``) gets
+    ``not_after`` = the time it was due, which is not after the worker's claim: the worker
+    skips it if it loads the row after this commit, and sends it if it loaded it before. Each
+    update is guarded by the status, so a concurrent claim is harmless either way. Returns
+    how many rows ended skipped here."""
+    now = now or timezone.now()
+    skipped = Message.objects.filter(pk__in=message_ids, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SKIPPED,
+        last_error=reason,
+        not_after=now,
+        rendered=None,
+        lease_until=None,
+        updated_at=now,
+    )
+    # After the first update, so that a row claimed before it is caught here (pending again:
+    # the sweep took back a row whose lease ran out in between).
+    Message.objects.filter(
+        pk__in=message_ids,
+        status__in=[MessageStatus.SENDING, MessageStatus.PENDING, MessageStatus.FAILED],
+    ).update(
+        not_after=Case(
+            When(status=MessageStatus.FAILED, then=Value(now)),
+            default=F("next_attempt_at"),
+            output_field=DateTimeField(),
+        )
+    )
+    return skipped
+
+
 def message_resend(*, message: Message) -> bool:
-    """A coordinator sends a failed (or skipped) message again: back to pending, new tries."""
+    """A coordinator sends a failed (or skipped) message again: back to pending, new tries.
+    One whose ``not_after`` has passed (e.g. voided by a change) is skipped again."""
     # Rendered again: a resend days later carries fresh links (e.g. an invitation's).
     updated = Message.objects.filter(
         pk=message.pk, status__in=[MessageStatus.FAILED, MessageStatus.SKIPPED]

@@ -4,7 +4,8 @@ Each hook builds outbox rows (``notifications.services.message_build``: recipien
 an idempotency key derived from what caused it) and hands them to ``messages_write``, which
 saves the new ones, renders them and enqueues their delivery for after the commit: a
 rolled-back change leaves neither a row nor a task, and a hook that runs twice writes
-nothing the second time.
+nothing the second time. Before a change writes its messages it voids those it made stale
+(``void``); a follow-up whose first message never went out is written ``skipped``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,23 @@ from notifications.services import message_build, messages_write
 
 from ..constants import Status
 from .recipients import coordinator_recipients, institution_recipient, mediator_recipient
+from .void import booking_messages_void, follow_ups_settled
 
 if TYPE_CHECKING:
     from ..models import Alert, Booking, BookingEvent, Offer, Standby
 
 
+def _write(rows: list[Message]) -> list[Message]:
+    return messages_write(follow_ups_settled(rows))
+
+
 def booking_event_notify(*, booking: Booking, event: BookingEvent) -> None:
     """Called inside the transaction of every booking event (each status transition and
-    each change after confirmation, e.g. time or place): writes the messages it causes
-    (confirmed, changed, cancelled, re-opened, report request, ...)."""
-    messages_write(_booking_event_messages(booking=booking, event=event))
+    each change after confirmation, e.g. time or place): voids what the event made stale and
+    writes the messages it causes (confirmed, changed, cancelled, re-opened, report
+    request, ...)."""
+    booking_messages_void(booking=booking)
+    _write(_booking_event_messages(booking=booking, event=event))
 
 
 def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Message]:
@@ -128,11 +136,12 @@ def report_request_messages(*, booking: Booking) -> list[Message]:
 
 
 def offer_made_notify(*, offer: Offer) -> None:
-    """An offer was made to a mediator: an e-mail with accept/decline links."""
+    """An offer was made to a mediator: an e-mail with accept/decline links, not sent once
+    the offer has expired."""
     recipient = mediator_recipient(offer.mediator)
     if recipient is None:
         return
-    messages_write(
+    _write(
         [
             message_build(
                 kind=MessageKind.OFFER_MADE,
@@ -142,17 +151,20 @@ def offer_made_notify(*, offer: Offer) -> None:
                 offer=offer,
                 # One link id per e-mail: its accept and decline links answer once in all.
                 context={"side": SIDE_MEDIATOR, "link_id": uuid.uuid4().hex},
+                not_after=offer.expires_at,
             )
         ]
     )
 
 
 def offer_withdrawn_notify(*, offer: Offer) -> None:
-    """A pending offer was withdrawn (booking taken by someone else, cancelled, changed)."""
+    """A pending offer was withdrawn (booking taken by someone else, cancelled, changed):
+    its e-mail is void, and the mediator hears of it if the e-mail went out."""
+    booking_messages_void(booking=offer.booking, offer=offer)
     recipient = mediator_recipient(offer.mediator)
     if recipient is None:
         return
-    messages_write(
+    _write(
         [
             message_build(
                 kind=MessageKind.OFFER_WITHDRAWN,
@@ -167,12 +179,15 @@ def offer_withdrawn_notify(*, offer: Offer) -> None:
 
 
 def standby_notify(*, standby: Standby, released: bool = False) -> None:
-    """A mediator is asked to hold the time free (or released from it)."""
+    """A mediator is asked to hold the time free (or released from it: the request is then
+    void, and the release goes out if the request did)."""
+    if released:
+        booking_messages_void(booking=standby.booking)
     recipient = mediator_recipient(standby.mediator)
     if recipient is None:
         return
     kind = MessageKind.STANDBY_RELEASE if released else MessageKind.STANDBY_REQUEST
-    messages_write(
+    _write(
         [
             message_build(
                 kind=kind,
@@ -187,7 +202,7 @@ def standby_notify(*, standby: Standby, released: bool = False) -> None:
 
 def alert_notify(*, alert: Alert) -> None:
     """Coordinators of the alert's pool are told (e.g. a booking stayed unfilled)."""
-    messages_write(
+    _write(
         [
             message_build(
                 kind=MessageKind.ALERT,

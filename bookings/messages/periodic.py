@@ -2,7 +2,7 @@
 function is idempotent when it runs twice.
 
 - ``reminders_write``: the reminder a day before (``Pool.reminder_hours_before``), to both
-  sides; one per booking, sequence and side;
+  sides; one per booking, sequence and side, not sent once the appointment has begun;
 - ``report_requests_write``: after the appointment, the mediator is asked for the report.
 """
 
@@ -55,6 +55,7 @@ def reminders_write(*, now: datetime.datetime | None = None) -> int:
                     recipient=institution,
                     booking=booking,
                     context={"side": SIDE_INSTITUTION},
+                    not_after=booking.starts_at,
                 )
             )
         mediator = mediator_recipient(booking.mediator) if booking.mediator else None
@@ -66,6 +67,7 @@ def reminders_write(*, now: datetime.datetime | None = None) -> int:
                     recipient=mediator,
                     booking=booking,
                     context={"side": SIDE_MEDIATOR, "mediator_id": booking.mediator_id},
+                    not_after=booking.starts_at,
                 )
             )
     with transaction.atomic():

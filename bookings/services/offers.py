@@ -32,6 +32,7 @@ from ..matching.eligibility import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
+from ..messages.void import booking_messages_void
 from ..models import Alert, Booking, Offer
 from ..state_machine import transition
 from . import standby as standby_service
@@ -227,6 +228,7 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         resolved_at=now
     )
     standby_service.standby_after_confirmation(confirmed, now=now)
+    booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
     return confirmed
 
 
@@ -272,6 +274,7 @@ def offer_decline(
         locked.status = OfferStatus.DECLINED
         locked.responded_at = now
         locked.save(update_fields=["status", "responded_at"])
+        booking_messages_void(booking=booking, offer=locked)
         _match_locked(booking, now=now)
     offer.refresh_from_db()
     return locked

@@ -33,6 +33,7 @@ from ..constants import (
 )
 from ..exceptions import BookingConflict
 from ..messages.hooks import alert_notify
+from ..messages.void import booking_messages_void
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .compensation import (
@@ -176,7 +177,9 @@ def report_submit(
             allowed_from={Status.CONFIRMED},
             data={"report": _jsonable(figures)},
         )
-        return Report.objects.create(booking=completed, **figures)
+        report = Report.objects.create(booking=completed, **figures)
+        booking_messages_void(booking=completed)  # the request for this report
+        return report
 
 
 def report_confirm(
@@ -322,6 +325,7 @@ def report_resolve(
         Alert.objects.filter(
             booking=closed, kind=AlertKind.REPORT_DISPUTED, resolved_at__isnull=True
         ).update(resolved_at=timezone.now())
+        booking_messages_void(booking=closed)  # the alert about the dispute
         allowance_for_report(booking=closed, report=report)
     booking.refresh_from_db()
     return closed

@@ -176,20 +176,24 @@ def test_no_reminder_for_a_booking_confirmed_inside_the_window(confirmed):
     assert reminders_write() == 0
 
 
-def test_a_changed_booking_gets_a_new_reminder_and_the_old_one_is_obsolete(confirmed):
+def test_a_changed_booking_gets_a_new_reminder_and_the_old_one_is_obsolete(confirmed, staff):
+    from django.core import mail
+
+    from bookings.services import booking_reschedule
     from notifications.delivery import message_deliver
 
     starting_in(confirmed, 20)
     reminders_write()
-    type(confirmed).objects.filter(pk=confirmed.pk).update(sequence=confirmed.sequence + 1)
+    booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
 
     reminders_write()
-    outcomes = [
-        message_deliver(message_id=m.pk).status
-        for m in Message.objects.filter(kind=MessageKind.REMINDER).order_by("pk")
-    ]
+    reminders_by_age = Message.objects.filter(kind=MessageKind.REMINDER).order_by("pk")
+    for message in reminders_by_age:
+        message_deliver(message_id=message.pk)
 
-    assert outcomes == [MessageStatus.SKIPPED] * 2 + [MessageStatus.SENT] * 2
+    statuses = [m.status for m in reminders_by_age.all()]
+    assert statuses == [MessageStatus.SKIPPED] * 2 + [MessageStatus.SENT] * 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["lehrerin@example.org", "mona@example.org"]
 
 
 # -- report requests -------------------------------------------------------------------------
