@@ -75,9 +75,10 @@ format: install
 bench: install
 	$(PY) -m bench $(BENCH)
 
-# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po and the e-mails'
-# own catalogue notifications/locale/*/LC_MESSAGES/django.po (English is their source), then
-# compile. tests/test_catalogues.py keeps them complete.
+# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po (the pages, and the
+# bookings' e-mails of bookings/messages/) and the transport's own e-mail catalogue
+# notifications/locale/*/LC_MESSAGES/django.po (English is their source), then compile.
+# tests/test_catalogues.py keeps them complete.
 messages: install
 	$(PY) manage.py makemessages -l de -l en -l ar -l fa -l uk -l tr --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules \
