@@ -47,12 +47,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from notifications.constants import (
-    INVITATION_KINDS,
-    SIDE_INSTITUTION,
-    MessageKind,
-    MessageStatus,
-)
+from notifications.constants import INVITATION_KINDS, SIDE_INSTITUTION, MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.services import message_skip, messages_void
 
@@ -90,10 +85,10 @@ class BookingNow:
         return set(alerts.values_list("pk", flat=True))
 
 
-def _still_assigned(message: Message, now: BookingNow) -> bool:
+def _still_assigned(message: Message, state: BookingNow) -> bool:
     if message.context.get("side") == SIDE_INSTITUTION:
         return True
-    mediator_id = now.booking.mediator_id
+    mediator_id = state.booking.mediator_id
     return mediator_id is not None and mediator_id == message.context.get(
         "mediator_id", mediator_id
     )
@@ -101,7 +96,7 @@ def _still_assigned(message: Message, now: BookingNow) -> bool:
 
 @dataclass(frozen=True)
 class Stale:
-    """Messages of these kinds are stale when ``holds(message, booking now)``."""
+    """Messages of these kinds are stale when ``holds(message, the booking's state)``."""
 
     kinds: tuple[str, ...]
     reason: str
@@ -115,15 +110,17 @@ STALE: tuple[Stale, ...] = (
     Stale(
         (K.OFFER_MADE,),
         "offer no longer pending",
-        lambda m, now: m.offer is None or m.offer.status != OfferStatus.PENDING,
+        lambda m, state: m.offer is None or m.offer.status != OfferStatus.PENDING,
     ),
     Stale(
-        (K.OFFER_MADE,), "booking no longer open", lambda m, now: now.booking.status not in OFFERED
+        (K.OFFER_MADE,),
+        "booking no longer open",
+        lambda m, state: state.booking.status not in OFFERED,
     ),
     Stale(
         (K.OFFER_MADE,),
         "booking changed meanwhile",
-        lambda m, now: m.booking_sequence != now.booking.sequence,
+        lambda m, state: m.booking_sequence != state.booking.sequence,
     ),
     # An invitation or a reminder: after a cancellation, a give-back, a completion or a no-show,
     # and after every change of time or place (a new sequence; the reminder's start:
@@ -131,52 +128,54 @@ STALE: tuple[Stale, ...] = (
     Stale(
         (*INVITATION_KINDS, K.REMINDER),
         "booking no longer confirmed",
-        lambda m, now: now.booking.status != Status.CONFIRMED,
+        lambda m, state: state.booking.status != Status.CONFIRMED,
     ),
     Stale(
         (*INVITATION_KINDS, K.REMINDER),
         "booking changed meanwhile",
-        lambda m, now: m.booking_sequence != now.booking.sequence,
+        lambda m, state: m.booking_sequence != state.booking.sequence,
     ),
     Stale(
         (*INVITATION_KINDS, K.REMINDER),
         "mediator no longer assigned",
-        lambda m, now: not _still_assigned(m, now),
+        lambda m, state: not _still_assigned(m, state),
     ),
     # "A new mediator is needed": once someone is found, or the booking is cancelled.
-    Stale((K.BOOKING_REOPENED,), "filled again", lambda m, now: now.booking.status not in REOPENED),
+    Stale(
+        (K.BOOKING_REOPENED,), "filled again", lambda m, state: state.booking.status not in REOPENED
+    ),
     # The request for a report: once the report is there, or the mediator gave the booking back.
-    Stale((K.REPORT_REQUEST,), "report already given", lambda m, now: now.has_report),
+    Stale((K.REPORT_REQUEST,), "report already given", lambda m, state: state.has_report),
     Stale(
         (K.REPORT_REQUEST,),
         "mediator no longer assigned",
-        lambda m, now: not _still_assigned(m, now),
+        lambda m, state: not _still_assigned(m, state),
     ),
     # The standby request: once the standby is released or replaced, or the booking is no
     # longer confirmed.
     Stale(
         (K.STANDBY_REQUEST,),
         "standby released",
-        lambda m, now: m.context.get("standby_id") not in now.open_standby_ids,
+        lambda m, state: m.context.get("standby_id") not in state.open_standby_ids,
     ),
     Stale(
         (K.STANDBY_REQUEST,),
         "booking no longer confirmed",
-        lambda m, now: now.booking.status != Status.CONFIRMED,
+        lambda m, state: state.booking.status != Status.CONFIRMED,
     ),
     # An alert for coordinators: once it is resolved (the booking filled, the dispute settled).
     Stale(
         (K.ALERT,),
         "alert resolved",
-        lambda m, now: m.context.get("alert_id") not in now.open_alert_ids,
+        lambda m, state: m.context.get("alert_id") not in state.open_alert_ids,
     ),
 )
 
 
-def stale_reason(message: Message, now: BookingNow) -> str:
+def stale_reason(message: Message, state: BookingNow) -> str:
     """Why the message is stale in the booking's current state, or "" while it is not."""
     for rule in STALE:
-        if message.kind in rule.kinds and rule.holds(message, now):
+        if message.kind in rule.kinds and rule.holds(message, state):
             return rule.reason
     return ""
 
