@@ -59,7 +59,7 @@ test-future: system-packages-ci install
 # mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, on the
 # bookings' messages (the hooks the services call, void at change), and on core, which every
 # app imports.
-TYPED = $(shell git ls-files '*services.py' '*selectors.py' '*selectors_*.py' \
+TYPED = $(shell git ls-files '*services.py' '*selectors.py' \
 	'*/services/*.py' '*/selectors/*.py' 'bookings/messages/*.py' 'core/*.py' | grep -v '^tests/')
 
 lint: install

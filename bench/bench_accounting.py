@@ -116,8 +116,8 @@ def _instance(bench: BenchPool) -> dict[str, Any]:
 
 def run() -> Iterator[dict[str, Any]]:
     from bench.database import bench_pool, vacuum_analyze
-    from bookings.selectors_budgets import budget_use_for_pool
-    from bookings.selectors_statements import mediator_statement, pool_statement_totals
+    from bookings.selectors.budgets import budget_use_for_pool
+    from bookings.selectors.statements import mediator_statement, pool_statement_totals
     from bookings.services import allowance_compute
     from institutions.models import CompensationRule
 

@@ -27,6 +27,15 @@ class Status(models.TextChoices):
 HOLDING_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.CLOSED)
 OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
 FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
+# Statuses in which time, duration or place may change (before the start). A booking with
+# offers out is changed only after they are withdrawn (the matching engine owns offers);
+# closed, cancelled and past bookings are not changed at all.
+RESCHEDULABLE_STATUSES = (
+    Status.AWAITING_APPROVAL,
+    Status.REQUESTED,
+    Status.UNFILLED,
+    Status.CONFIRMED,
+)
 
 
 class Mode(models.TextChoices):

@@ -46,3 +46,21 @@ def client_for():
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that commits (``transaction=True``) restores the database it found
+    (``serialized_rollback=True``). A plain one flushes at teardown, and Django's flush
+    re-runs the post-migrate set-up (the Koordination group): the next test that restores
+    its serialized rows then collides with that group, in whatever order the tests run."""
+    unsafe = [
+        item.nodeid
+        for item in items
+        if (mark := item.get_closest_marker("django_db")) is not None
+        and mark.kwargs.get("transaction")
+        and not mark.kwargs.get("serialized_rollback")
+    ]
+    if unsafe:
+        raise pytest.UsageError(
+            "django_db(transaction=True) needs serialized_rollback=True: " + ", ".join(unsafe)
+        )

@@ -1,5 +1,5 @@
 """A mediator's monthly expense statement as CSV and PDF (reportlab), from
-``bookings.selectors_statements.mediator_statement``."""
+``bookings.selectors.statements.mediator_statement``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.constants import AllowanceKind
-from bookings.selectors_statements import Statement
+from bookings.selectors.statements import Statement
 from core.time import BERLIN
 from mediators.models import Mediator
 

@@ -27,8 +27,8 @@ from core.time import local_date
 from mediators.selectors import mediators_kept_by
 
 from ..constants import AllowanceKind, TaxFreeState
-from ..selectors_budgets import budget_use_visible_to
-from ..selectors_statements import (
+from ..selectors.budgets import budget_use_visible_to
+from ..selectors.statements import (
     Statement,
     TaxFreeStatus,
     mediator_statement,

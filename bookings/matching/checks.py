@@ -1,19 +1,23 @@
 """Every hard constraint of matching over plain snapshots, without the database.
 
-``hard_violations(mediator, request)`` names each rule a mediator breaks for a request; an
-empty tuple means eligible. The batch planner and the property tests use it; the selector
-``candidates_for`` evaluates the same rules in SQL.
+``hard_violations(mediator, request)`` names each rule a mediator breaks for a request
+(``hard_rules.HardRule``); an empty tuple means eligible. ``CHECKS`` pairs each rule with
+the check that holds when it is kept, so what this module implements (``IMPLEMENTS``) is
+read from the code that runs. The batch planner and the property tests use it; the
+selector ``candidates_for`` evaluates the same rules in SQL.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.time import local_date
 from mediators.constants import USABLE_LEVEL
 
 from . import rules
+from .hard_rules import HardRule
 from .rules import Absence, Appointment, Slot
 
 
@@ -64,6 +68,10 @@ def normalise_case_reference(value: str) -> str:
     return value.strip().casefold()
 
 
+def serves_pool(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return request.pool_id in (mediator.serves_pool_ids or frozenset({mediator.pool_id}))
+
+
 def speaks(mediator: MediatorFacts, request: RequestFacts) -> bool:
     return any(
         language_id == request.language_id
@@ -73,49 +81,95 @@ def speaks(mediator: MediatorFacts, request: RequestFacts) -> bool:
     )
 
 
-def hard_violations(mediator: MediatorFacts, request: RequestFacts) -> tuple[str, ...]:
-    """The names of the hard rules the mediator breaks for the request (empty: eligible)."""
-    broken: list[str] = []
-    appointment = request.appointment
-    pools = mediator.serves_pool_ids or frozenset({mediator.pool_id})
-    if request.pool_id not in pools:
-        broken.append("pool")
-    if not speaks(mediator, request):
-        broken.append("language")
-    if not mediator.active:
-        broken.append("inactive")
-    if not mediator.vetted:
-        broken.append("not_vetted")
-    if request.with_children and not (
-        mediator.police_certificate_valid_until
-        and mediator.police_certificate_valid_until >= request.local_day
-    ):
-        broken.append("police_certificate")
-    if request.topic and request.topic in mediator.declined_topics:
-        broken.append("topic_declined")
-    if request.gender_preference and mediator.gender != request.gender_preference:
-        broken.append("gender")
-    if request.institution_id in mediator.blocked_institution_ids:
-        broken.append("blocked")
-    if request.case_reference and normalise_case_reference(request.case_reference) in {
+def is_active(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return mediator.active
+
+
+def is_vetted(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return mediator.vetted
+
+
+def certificate_valid(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    """A police certificate valid on the local day, for settings with children."""
+    if not request.with_children:
+        return True
+    valid_until = mediator.police_certificate_valid_until
+    return bool(valid_until and valid_until >= request.local_day)
+
+
+def topic_accepted(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return not (request.topic and request.topic in mediator.declined_topics)
+
+
+def gender_matches(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return not request.gender_preference or mediator.gender == request.gender_preference
+
+
+def not_blocked(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return request.institution_id not in mediator.blocked_institution_ids
+
+
+def neutral(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    """No conflict of interest for the case reference."""
+    if not request.case_reference:
+        return True
+    return normalise_case_reference(request.case_reference) not in {
         normalise_case_reference(c) for c in mediator.conflict_case_references
-    }:
-        broken.append("conflict_of_interest")
-    if not rules.slots_cover(mediator.slots, appointment.starts_at, appointment.ends_at):
-        broken.append("availability")
-    if rules.absent_during(mediator.absences, appointment.starts_at, appointment.ends_at):
-        broken.append("absence")
-    if rules.clashes_with_any(appointment, mediator.held):
-        broken.append("overlap")
-    if not rules.within_travel_range(
-        home=mediator.home, appointment=appointment, max_travel_km=mediator.max_travel_km
-    ):
-        broken.append("travel_range")
-    if not rules.within_hour_limits(
-        appointment,
+    }
+
+
+def available(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    appointment = request.appointment
+    return rules.slots_cover(mediator.slots, appointment.starts_at, appointment.ends_at)
+
+
+def not_absent(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    appointment = request.appointment
+    return not rules.absent_during(mediator.absences, appointment.starts_at, appointment.ends_at)
+
+
+def free(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    """No clash with a held booking (overlap, or too little travel time between them)."""
+    return not rules.clashes_with_any(request.appointment, mediator.held)
+
+
+def within_travel_range(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return rules.within_travel_range(
+        home=mediator.home, appointment=request.appointment, max_travel_km=mediator.max_travel_km
+    )
+
+
+def within_hour_limits(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    return rules.within_hour_limits(
+        request.appointment,
         mediator.held,
         max_hours_per_week=mediator.max_hours_per_week,
         max_hours_per_month=mediator.max_hours_per_month,
-    ):
-        broken.append("hour_limit")
-    return tuple(broken)
+    )
+
+
+# Each hard rule and the check that holds when it is kept, in the order they are reported.
+CHECKS: tuple[tuple[HardRule, Callable[[MediatorFacts, RequestFacts], bool]], ...] = (
+    (HardRule.POOL, serves_pool),
+    (HardRule.LANGUAGE, speaks),
+    (HardRule.INACTIVE, is_active),
+    (HardRule.NOT_VETTED, is_vetted),
+    (HardRule.POLICE_CERTIFICATE, certificate_valid),
+    (HardRule.TOPIC_DECLINED, topic_accepted),
+    (HardRule.GENDER, gender_matches),
+    (HardRule.BLOCKED, not_blocked),
+    (HardRule.CONFLICT_OF_INTEREST, neutral),
+    (HardRule.AVAILABILITY, available),
+    (HardRule.ABSENCE, not_absent),
+    (HardRule.OVERLAP, free),
+    (HardRule.TRAVEL_RANGE, within_travel_range),
+    (HardRule.HOUR_LIMIT, within_hour_limits),
+)
+
+# The hard rules this module implements: every one it checks.
+IMPLEMENTS = frozenset(rule for rule, _check in CHECKS)
+
+
+def hard_violations(mediator: MediatorFacts, request: RequestFacts) -> tuple[str, ...]:
+    """The names of the hard rules the mediator breaks for the request (empty: eligible)."""
+    return tuple(rule for rule, holds in CHECKS if not holds(mediator, request))

@@ -47,6 +47,7 @@ from mediators.models import (
 from ..constants import HOLDING_STATUSES, Mode, Status
 from ..models import Booking
 from . import rules
+from .hard_rules import HardRule
 
 # Late cancellations and no-shows older than this do not lower the reliability.
 RELIABILITY_DAYS = 180
@@ -55,6 +56,29 @@ FAIRNESS_DAYS = 30
 MAX_TRAVEL_GAP = datetime.timedelta(hours=16)
 # The SQL distance is a pre-filter; the exact check is rules.within_travel_range.
 SQL_DISTANCE_SLACK_KM = 0.5
+
+# The hard rules decided here: every one. ``eligible_mediators`` decides them in SQL but
+# three parts that ``eligible_rows`` adds in Python: the travel time between two on-site
+# bookings (overlap), the exact road distance (travel range; SQL pre-filters), and the
+# declined topic where the database has no JSON containment (SQLite).
+IMPLEMENTS = frozenset(
+    {
+        HardRule.POOL,  # pools_served_by_mediators_of
+        HardRule.LANGUAGE,  # Exists(MediatorLanguage), usable level, dialect
+        HardRule.INACTIVE,  # Q(active=True)
+        HardRule.NOT_VETTED,  # training_completed_on, pledge_signed_on
+        HardRule.POLICE_CERTIFICATE,  # police_certificate_valid_until >= the local day
+        HardRule.TOPIC_DECLINED,  # ~declined_topics__contains (or in eligible_rows)
+        HardRule.AVAILABILITY,  # Exists(AvailabilitySlot) containing the local window
+        HardRule.ABSENCE,  # ~Exists(Absence) on the local days
+        HardRule.OVERLAP,  # ~Exists(overlapping held), eligible_rows: the travel gap
+        HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
+        HardRule.HOUR_LIMIT,  # week_minutes, month_minutes
+        HardRule.GENDER,  # Q(gender=...)
+        HardRule.BLOCKED,  # ~Exists(InstitutionBlock)
+        HardRule.CONFLICT_OF_INTEREST,  # ~Exists(ConflictOfInterest)
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,9 @@ import numpy as np
 
 from bookings.matching.rules import travel_minutes
 
+from .cpsat import clashing_pairs
 from .engines import Candidate, Index
 from .feasibility import clash, month_left, week_left
-from .model import clashing_pairs
 from .problem import Problem, Request
 
 

@@ -2,10 +2,12 @@
 the pair alone and the mediator's held bookings, computed per language with numpy.
 
 The vectorised filters implement the rules of the matching engine's
-``checks.hard_violations`` (a property test compares the two on generated pools): language
-and dialect, vetting, police certificate on the day, declined topic, gender, travel range
-(the exact ``rules.road_km`` near the limit), what is left of the weekly and monthly hours,
-one weekly slot containing the request's local window (``rules.required_slot_window``).
+``checks.hard_violations`` (a property test compares the two on generated pools) but the
+pool and being active, which the problem's loader decides (``IMPLEMENTS``,
+``LEFT_TO_THE_LOADER``): language and dialect, vetting, police certificate on the day,
+declined topic, gender, travel range (the exact ``rules.road_km`` near the limit), what is
+left of the weekly and monthly hours, one weekly slot containing the request's local window
+(``rules.required_slot_window``).
 Rare per-mediator lists (absences, blocks, conflicts of interest) and held bookings are
 checked in Python for the few mediators that have them.
 """
@@ -18,11 +20,42 @@ from dataclasses import dataclass
 import numpy as np
 
 from bookings.matching import rules
+from bookings.matching.hard_rules import HardRule
 
 from .feasibility import HeldIndex, month_left, request_km, week_left
 from .problem import Mediator, Problem, Request
 
 NOT_A_MINUTE = 10**6
+
+# The hard rules the index decides for each (request, mediator) pair. Overlap and hour
+# limits are decided here against what the mediator holds; against the plan's own other
+# choices ``feasibility.Usage`` (first fit, greedy) and the CP-SAT model (``cpsat``) keep them.
+IMPLEMENTS = frozenset(
+    {
+        HardRule.LANGUAGE,  # a group per language (usable levels: the loader); mask: dialect
+        HardRule.NOT_VETTED,  # _Group.mask: vetted
+        HardRule.POLICE_CERTIFICATE,  # _Group.mask: police
+        HardRule.TOPIC_DECLINED,  # _Group.mask: topic
+        HardRule.AVAILABILITY,  # _Group.mask: slot_day, slot_lo, slot_hi
+        HardRule.ABSENCE,  # _special_ok: rules.absent_during
+        HardRule.OVERLAP,  # HeldIndex.clashes (travel time included)
+        HardRule.TRAVEL_RANGE,  # _road_km_many, feasibility.request_km near the limit
+        HardRule.HOUR_LIMIT,  # _Group.mask: feasibility.week_left, month_left
+        HardRule.GENDER,  # _Group.mask: gender
+        HardRule.BLOCKED,  # _special_ok
+        HardRule.CONFLICT_OF_INTEREST,  # _special_ok
+    }
+)
+# The hard rules the index does not decide, and who does. A ``Problem`` has no pools and no
+# inactive mediators: ``selectors.problem_for_pool`` loads only the active mediators of the
+# pool and of the pools sharing theirs (``matching.eligibility.pools_served_by_mediators_of``),
+# and ``feasibility.violations`` takes every mediator of the problem as active and of the
+# pool. Applying a plan assigns through ``booking_assign``, which checks every rule again in
+# the database (``matching.eligibility.is_eligible``).
+LEFT_TO_THE_LOADER: dict[HardRule, str] = {
+    HardRule.POOL: "problem_for_pool loads only mediators serving the pool",
+    HardRule.INACTIVE: "problem_for_pool loads only active mediators",
+}
 
 
 @dataclass(slots=True)

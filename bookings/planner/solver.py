@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .cpsat import build, solve
 from .engines import Candidate, Index, greedy, mean_load_minutes
 from .feasibility import MAX_GAP_MINUTES, clash, month_left, violations, week_left
-from .model import build, solve
 from .problem import Assignment, Mediator, MonthKey, Problem, Request, WeekKey
 
 # A block of days is solved as one model while it has at most this many candidate pairs.

@@ -9,7 +9,13 @@ from .booking import (
     is_late_cancellation,
 )
 from .compensation import allowance_compute, compensation_rule_for
-from .intake import check_intake_rules, earliest_start_day, is_working_day, working_days_between
+from .intake import (
+    booking_request_validate,
+    check_intake_rules,
+    earliest_start_day,
+    is_working_day,
+    working_days_between,
+)
 from .overlap import mediator_holds_overlap
 from .reports import (
     allowance_for_late_cancellation,
@@ -31,6 +37,7 @@ __all__ = [
     "booking_create",
     "booking_mark_no_show",
     "booking_refuse",
+    "booking_request_validate",
     "booking_reschedule",
     "check_intake_rules",
     "compensation_rule_for",

@@ -24,8 +24,6 @@ from mediators.selectors import mediator_of
 
 from ..constants import (
     FINAL_STATUSES,
-    MAX_DURATION_MINUTES,
-    MIN_DURATION_MINUTES,
     AppointmentKind,
     Mode,
     Status,
@@ -34,47 +32,7 @@ from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event, transition
 from .budgets import budget_exceeded_by
-from .intake import check_intake_rules
-
-
-def _validate_request(
-    *,
-    institution: Institution,
-    language: Language,
-    dialect: Dialect | None,
-    starts_at: datetime.datetime,
-    duration_minutes: int,
-    mode: str,
-    location: Location | None,
-    follow_up_of: Booking | None,
-    funding_source: FundingSource | None,
-    now: datetime.datetime,
-) -> None:
-    if timezone.is_naive(starts_at):
-        raise DomainError(_("Give the start with a time zone offset."), field="starts_at")
-    if starts_at <= now:
-        raise DomainError(_("The start lies in the past."), field="starts_at")
-    if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise DomainError(
-            _("The duration must lie between %(min)s and %(max)s minutes.")
-            % {"min": MIN_DURATION_MINUTES, "max": MAX_DURATION_MINUTES},
-            field="duration_minutes",
-        )
-    if dialect is not None and dialect.language_id != language.pk:
-        raise DomainError(_("This dialect does not belong to the language."), field="dialect")
-    if mode == Mode.ON_SITE:
-        if location is None:
-            raise DomainError(_("An appointment on site needs a location."), field="location")
-        if location.institution_id != institution.pk:
-            raise DomainError(
-                _("This location does not belong to your institution."), field="location"
-            )
-    elif location is not None and location.institution_id != institution.pk:
-        raise DomainError(_("This location does not belong to your institution."), field="location")
-    if follow_up_of is not None and follow_up_of.institution_id != institution.pk:
-        raise DomainError(_("Unknown earlier booking."), field="follow_up_of")
-    if funding_source is not None and funding_source.pool_id != institution.pool_id:
-        raise DomainError(_("Unknown funding source."), field="funding_source")
+from .intake import booking_request_validate, check_intake_rules
 
 
 def booking_create(
@@ -107,7 +65,7 @@ def booking_create(
     pool = institution.pool
     role = actor_role_of(requester)
     by_coordinator = role == ActorRole.COORDINATOR
-    _validate_request(
+    booking_request_validate(
         institution=institution,
         language=language,
         dialect=dialect,

@@ -1,9 +1,8 @@
-"""Yearly budgets of hours per institution and funding source.
+"""The budget check of a request: would it use more hours than are left?
 
-A booking's hours count against the budget of its institution, funding source and local
-year while the appointment may still take place or took place (``COUNTED_STATUSES``);
-requests waiting for approval are shown apart (``selectors_budgets``). Hours are the booked
-durations.
+What counts against a budget, and how much of it is used, is read in ``selectors.budgets``;
+this check stays with the services that call it inside their transaction, because it locks
+the budget row.
 """
 
 from __future__ import annotations
@@ -11,59 +10,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
-
 from core.time import BERLIN
 from institutions.models import Budget, FundingSource, Institution
 
-from ..constants import Status
-from ..models import Booking
-
-# Bookings whose hours count against a budget.
-COUNTED_STATUSES = (
-    Status.REQUESTED,
-    Status.OFFERED,
-    Status.CONFIRMED,
-    Status.COMPLETED,
-    Status.CLOSED,
-    Status.UNFILLED,
-)
-
-
-def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    """The local calendar year as aware datetimes [start, end)."""
-    return (
-        datetime.datetime(year, 1, 1, tzinfo=BERLIN),
-        datetime.datetime(year + 1, 1, 1, tzinfo=BERLIN),
-    )
-
-
-def counted_in_year(year: int, prefix: str = "") -> Q:
-    """Bookings (reached through ``prefix``) whose hours count against a budget of ``year``."""
-    start, end = year_bounds(year)
-    return Q(
-        **{
-            f"{prefix}starts_at__gte": start,
-            f"{prefix}starts_at__lt": end,
-            f"{prefix}status__in": COUNTED_STATUSES,
-        }
-    )
-
-
-def budget_hours_used(
-    *,
-    institution: Institution,
-    funding_source: FundingSource,
-    year: int,
-    exclude_booking_id: int | None = None,
-) -> Decimal:
-    qs = Booking.objects.filter(
-        counted_in_year(year), institution=institution, funding_source=funding_source
-    )
-    if exclude_booking_id:
-        qs = qs.exclude(pk=exclude_booking_id)
-    minutes = qs.aggregate(m=Sum("duration_minutes"))["m"] or 0
-    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+from ..selectors.budgets import budget_hours_used
 
 
 def budget_exceeded_by(

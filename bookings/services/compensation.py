@@ -29,7 +29,7 @@ from ..constants import AlertKind, AllowanceKind, TaxFreeState
 from ..exceptions import BookingConflict, CompensationRuleMissing
 from ..messages.hooks import alert_notify
 from ..models import Alert, Allowance, Booking, Report
-from ..selectors_statements import mediator_tax_free_status, tax_free_state
+from ..selectors.statements import mediator_tax_free_status, tax_free_state
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The pool's intake rules: minimum notice in working days and refused kinds of appointment.
+"""Intake: a request's values checked (``booking_request_validate``), and the pool's intake
+rules: minimum notice in working days and refused kinds of appointment.
 
 Working days are Monday to Friday without the public holidays of the pool's federal state,
 taken from the ``holidays`` library (Kreis Viersen: Nordrhein-Westfalen, subdivision ``NW``).
@@ -11,16 +12,19 @@ from functools import lru_cache
 from typing import Any
 
 import holidays
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import DomainError
 from core.time import local_date
 from institutions.constants import FederalState
-from institutions.models import Pool
+from institutions.models import FundingSource, Institution, Location, Pool
+from mediators.models import Dialect, Language
 
-from ..constants import AppointmentKind
+from ..constants import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, AppointmentKind, Mode
 from ..exceptions import IntakeRefused
+from ..models import Booking
 
 # Why a pool typically refuses a kind of appointment (shown with the refusal).
 REFUSAL_REASONS: dict[str, Any] = {
@@ -118,3 +122,47 @@ def check_intake_rules(
     """Raise ``IntakeRefused`` with a message that says why; coordinators skip the notice."""
     check_kind(pool=pool, kind=kind)
     check_notice(pool=pool, starts_at=starts_at, now=now, by_coordinator=by_coordinator)
+
+
+def booking_request_validate(
+    *,
+    institution: Institution,
+    language: Language,
+    dialect: Dialect | None,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    mode: str,
+    location: Location | None,
+    follow_up_of: Booking | None,
+    funding_source: FundingSource | None,
+    now: datetime.datetime,
+) -> None:
+    """Refuse a request (or a change of one) whose values do not fit together, naming the
+    field: an aware start in the future, a duration within the limits, a dialect of the
+    language, a location of the institution (required on site), an earlier booking and a
+    funding source of the institution's own."""
+    if timezone.is_naive(starts_at):
+        raise DomainError(_("Give the start with a time zone offset."), field="starts_at")
+    if starts_at <= now:
+        raise DomainError(_("The start lies in the past."), field="starts_at")
+    if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+        raise DomainError(
+            _("The duration must lie between %(min)s and %(max)s minutes.")
+            % {"min": MIN_DURATION_MINUTES, "max": MAX_DURATION_MINUTES},
+            field="duration_minutes",
+        )
+    if dialect is not None and dialect.language_id != language.pk:
+        raise DomainError(_("This dialect does not belong to the language."), field="dialect")
+    if mode == Mode.ON_SITE:
+        if location is None:
+            raise DomainError(_("An appointment on site needs a location."), field="location")
+        if location.institution_id != institution.pk:
+            raise DomainError(
+                _("This location does not belong to your institution."), field="location"
+            )
+    elif location is not None and location.institution_id != institution.pk:
+        raise DomainError(_("This location does not belong to your institution."), field="location")
+    if follow_up_of is not None and follow_up_of.institution_id != institution.pk:
+        raise DomainError(_("Unknown earlier booking."), field="follow_up_of")
+    if funding_source is not None and funding_source.pool_id != institution.pool_id:
+        raise DomainError(_("Unknown funding source."), field="funding_source")

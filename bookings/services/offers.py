@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
 from core.constants import ActorRole
+from institutions.constants import OfferStrategy
 from mediators.models import Mediator
 
 from ..constants import AlertKind, OfferStatus, Status
@@ -126,7 +127,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         status=OfferStatus.EXPIRED
     )
     pending = offers.filter(status=OfferStatus.PENDING, expires_at__gt=now).count()
-    wanted = pool.broadcast_size if pool.offer_strategy == "broadcast" else 1
+    wanted = pool.broadcast_size if pool.offer_strategy == OfferStrategy.BROADCAST else 1
     if pending >= wanted:
         return []
     deadline = fill_deadline(booking)

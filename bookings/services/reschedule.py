@@ -23,23 +23,13 @@ from core.time import BERLIN
 from institutions.models import Location
 from institutions.selectors import coordinator_of, staff_of
 
-from ..constants import Status
+from ..constants import RESCHEDULABLE_STATUSES, Status
 from ..exceptions import BookingConflict
 from ..models import Booking
 from ..state_machine import record_event
-from .booking import _validate_request
 from .budgets import budget_exceeded_by
-from .intake import check_intake_rules
+from .intake import booking_request_validate, check_intake_rules
 from .overlap import mediator_holds_overlap
-
-# A booking with offers out is changed only after they are withdrawn (the matching engine
-# owns offers); closed, cancelled and past bookings are not changed at all.
-RESCHEDULABLE_STATUSES = (
-    Status.AWAITING_APPROVAL,
-    Status.REQUESTED,
-    Status.UNFILLED,
-    Status.CONFIRMED,
-)
 
 
 def _require_may_change(booking: Booking, actor: AbstractBaseUser) -> str:
@@ -88,7 +78,7 @@ def booking_reschedule(
         new_start = locked.starts_at if starts_at is None else starts_at
         new_duration = locked.duration_minutes if duration_minutes is None else duration_minutes
         new_location = locked.location if location is None else location
-        _validate_request(
+        booking_request_validate(
             institution=locked.institution,
             language=locked.language,
             dialect=locked.dialect,

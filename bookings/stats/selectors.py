@@ -35,6 +35,7 @@ from mediators.models import Language, Mediator
 
 from ..constants import Field
 from ..models import Allowance, Booking
+from ..selectors.budgets import COUNTED_STATUSES
 from .aggregate import breakdowns, month_starts
 
 if TYPE_CHECKING:
@@ -264,8 +265,6 @@ def stats_mediator_activity(pool_ids: list[int], rows: list[dict[str, Any]]) -> 
 
 def stats_budgets(pool_ids: list[int], period: StatsPeriod) -> list[dict[str, Any]]:
     """Each budget of the period's years against the hours requested from it (one query)."""
-    from ..services.budgets import COUNTED_STATUSES
-
     used = (
         Booking.objects.filter(
             institution_id=OuterRef("institution_id"),

@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from bookings.constants import ReportStatus, Status
 from bookings.models import AccessLog, Alert, Allowance, BookingEvent, Report
 from notifications.models import Message
+from tests.clock import last_sunday, next_year
 from tests.institutions.factories import CompensationRuleFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
-NEXT_YEAR = timezone.localdate().year + 1
+NEXT_YEAR = next_year()
 
 
 def url(booking, action: str) -> str:
@@ -29,13 +30,8 @@ def in_days(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
 
 
-def _last_sunday(month: int) -> datetime.date:
-    day = datetime.date(NEXT_YEAR, month, 31)
-    return day - datetime.timedelta(days=(day.weekday() + 1) % 7)
-
-
-SPRING = _last_sunday(3)  # 02:00 → 03:00: 02:30 does not exist
-AUTUMN = _last_sunday(10)  # 03:00 → 02:00: 02:30 happens twice
+SPRING = last_sunday(NEXT_YEAR, 3)  # 02:00 → 03:00: 02:30 does not exist
+AUTUMN = last_sunday(NEXT_YEAR, 10)  # 03:00 → 02:00: 02:30 happens twice
 
 
 def counts() -> dict[str, int]:

@@ -7,18 +7,20 @@ Anything outside reach answers 404, bad query parameters 400, and reading writes
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from bookings.constants import AllowanceKind, Status
 from bookings.models import AccessLog, Allowance, Booking
 from tests.api.queries import assert_queries_do_not_grow
+from tests.clock import frozen
 from tests.institutions.factories import BudgetFactory, FundingSourceFactory, InstitutionFactory
 from tests.mediators.factories import MediatorFactory
 
 pytestmark = pytest.mark.django_db
 
+BERLIN = ZoneInfo("Europe/Berlin")
 BUDGETS = "/api/v1/budgets/"
 STATEMENTS = "/api/v1/statements/"
 
@@ -90,10 +92,10 @@ def test_institution_staff_see_only_their_own_institutions_budgets(world, budget
     assert list(by_id(response)) == [budgets["own"].pk]
 
 
+@frozen(datetime.datetime(2027, 1, 1, 0, 30, tzinfo=BERLIN))  # 2026 still in UTC
 def test_without_a_year_the_budgets_of_this_year_are_listed(world):
-    this_year = timezone.localdate().year
-    current = BudgetFactory(institution=world.institution, year=this_year)
-    BudgetFactory(institution=world.institution, year=this_year - 1)
+    current = BudgetFactory(institution=world.institution, year=2027)
+    BudgetFactory(institution=world.institution, year=2026)
 
     response = world.client("coordinator").get(BUDGETS)
 
@@ -276,13 +278,14 @@ def test_a_mediator_outside_reach_answers_404(world, role, target):
     assert "5000" not in response.content.decode()
 
 
+@frozen(datetime.datetime(2027, 3, 20, 12, 0, tzinfo=BERLIN))
 def test_without_year_and_month_the_current_month_is_shown(world):
-    today = timezone.localdate()
-    allowance(world, world.mediator, 1234, day=today)
+    allowance(world, world.mediator, 999, day=datetime.date(2027, 2, 26))
+    allowance(world, world.mediator, 1234, day=datetime.date(2027, 3, 12))
 
     response = world.client("mediator").get(STATEMENTS)
 
-    assert (response.json()["year"], response.json()["month"]) == (today.year, today.month)
+    assert (response.json()["year"], response.json()["month"]) == (2027, 3)
     assert response.json()["total_cents"] == 1234
 
 

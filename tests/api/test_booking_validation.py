@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.models import AccessLog, Booking, BookingEvent
+from tests.clock import last_sunday, next_year
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +32,10 @@ def _winter(day: datetime.date) -> bool:
     return noon.utcoffset() == datetime.timedelta(hours=1)
 
 
-def _last_sunday(year: int, month: int) -> str:
-    day = datetime.date(year, month, 31)
-    while day.weekday() != 6:
-        day -= datetime.timedelta(days=1)
-    return day.isoformat()
-
-
 # The daylight-saving changes of next year: always in the future, so no test expires.
-NEXT_YEAR = timezone.localdate().year + 1
-SPRING = _last_sunday(NEXT_YEAR, 3)  # 02:00 → 03:00, 02:30 does not exist
-AUTUMN = _last_sunday(NEXT_YEAR, 10)  # 03:00 → 02:00, 02:30 happens twice
+NEXT_YEAR = next_year()
+SPRING = last_sunday(NEXT_YEAR, 3).isoformat()  # 02:00 → 03:00, 02:30 does not exist
+AUTUMN = last_sunday(NEXT_YEAR, 10).isoformat()  # 03:00 → 02:00, 02:30 happens twice
 SUMMER_DAY = f"{NEXT_YEAR}-06-15"
 
 

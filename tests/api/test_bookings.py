@@ -1,6 +1,7 @@
 """Requesting, listing and reading bookings through the API, each role within its reach."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from tests.mediators.factories import LanguageFactory
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/bookings/"
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _in_days(days: int, hour: int = 10) -> str:
@@ -38,7 +40,9 @@ def request_body(world, **extra):
 
 
 def test_staff_request_an_appointment_and_get_201_with_id_and_status(world):
-    response = world.client("requester").post(LIST, request_body(world), format="json")
+    sent = request_body(world)
+
+    response = world.client("requester").post(LIST, sent, format="json")
 
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -47,7 +51,12 @@ def test_staff_request_an_appointment_and_get_201_with_id_and_status(world):
     assert booking.institution == world.institution
     assert booking.requested_by == world.requester.user
     assert booking.dialect.code == "levantine"
-    assert booking.starts_at.astimezone(datetime.UTC).tzinfo is not None
+    # The time without an offset is Berlin wall-clock time; the answer shows the stored instant
+    # with Berlin's offset at that instant.
+    shown = datetime.datetime.fromisoformat(body["starts_at"])
+    assert shown == booking.starts_at
+    assert shown.utcoffset() == booking.starts_at.astimezone(BERLIN).utcoffset()
+    assert shown.replace(tzinfo=None) == datetime.datetime.fromisoformat(sent["starts_at"])
     assert body["starts_at"].endswith(("+01:00", "+02:00"))
     assert [e["to_status"] for e in body["events"]] == ["requested"]
     assert AccessLog.objects.filter(booking=booking, action="change").count() == 1

@@ -11,25 +11,26 @@ from django.utils import translation
 from bookings.constants import Field, Mode, Status
 from bookings.exceptions import InvalidTransition
 from bookings.models import Booking, BookingEvent
-from bookings.selectors_budgets import budget_use_for_pool
+from bookings.selectors.budgets import budget_use_for_pool
 from bookings.services import booking_approve, booking_create, booking_refuse
 from core.exceptions import DomainError
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, coordinator_of, staff_of
+from tests.clock import frozen
 from tests.institutions.factories import BudgetFactory, FundingSourceFactory, InstitutionFactory
 from tests.mediators.factories import LanguageFactory, MediatorFactory
 
-pytestmark = pytest.mark.django_db
+NOW = berlin(2027, 3, 1, 9, 0)
+STARTS = berlin(2027, 3, 15, 9, 0)
+
+# Requests are made at NOW; approving and refusing read the clock themselves: it is NOW too.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
         yield
-
-
-NOW = berlin(2027, 3, 1, 9, 0)
-STARTS = berlin(2027, 3, 15, 9, 0)
 
 
 def request(staff, *, minutes=60, funding_source=None, starts_at=STARTS, requester=None):

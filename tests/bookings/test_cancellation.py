@@ -98,7 +98,9 @@ def test_staff_of_another_institution_may_not_cancel(confirmed):
     stranger = staff_of()
 
     with pytest.raises(PermissionDenied):
-        booking_cancel(booking=confirmed, actor=stranger.user, reason="Versehen")
+        booking_cancel(
+            booking=confirmed, actor=stranger.user, reason="Versehen", now=STARTS - 48 * HOURS
+        )
 
     confirmed.refresh_from_db()
     assert confirmed.status == Status.CONFIRMED
@@ -297,7 +299,9 @@ def test_a_mediator_cannot_cancel_someone_elses_booking(confirmed):
     other = MediatorFactory(pool=confirmed.pool)
 
     with pytest.raises(BookingConflict):
-        booking_cancel(booking=confirmed, actor=other.user, reason="Versehen")
+        booking_cancel(
+            booking=confirmed, actor=other.user, reason="Versehen", now=STARTS - 48 * HOURS
+        )
 
     mediator_id = confirmed.mediator_id
     confirmed.refresh_from_db()

@@ -11,7 +11,7 @@ from django.utils import translation
 from bookings.constants import AlertKind, AllowanceKind, Status, TaxFreeState
 from bookings.exceptions import CompensationRuleMissing
 from bookings.models import Alert, Allowance, Report
-from bookings.selectors_statements import (
+from bookings.selectors.statements import (
     mediator_statement,
     mediator_tax_free_status,
     pool_statement_totals,

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from config.queue import enqueue_ids_on_commit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class FakeTask:

@@ -22,6 +22,7 @@ from notifications.ical import (
 )
 from notifications.models import Message
 from tests.bookings.factories import BookingFactory
+from tests.clock import frozen
 
 from .conftest import confirm
 from .icalcheck import calendar_parts, read_with_icalendar, read_with_icaljs
@@ -39,6 +40,11 @@ DST_STARTS = [
     datetime.datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 CET, the second 02:30
     datetime.datetime(2026, 10, 25, 2, 0, tzinfo=UTC),  # 03:00 CET
 ]
+
+# The e-mails below are written (confirmed, changed, cancelled) three weeks before the autumn
+# change their booking lies on: the services read the clock, and it is then.
+WRITTEN = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+pytestmark = frozen(WRITTEN)
 
 
 def event(start, *, minutes=60, cancelled=False, sequence=0):

@@ -230,26 +230,28 @@ def test_the_monthly_statement_downloads_as_csv_and_pdf(page_for, mediator):
         mediator=mediator,
         starts_at=timezone.now() - datetime.timedelta(days=40),
     )
+    day = booking.starts_at.astimezone(BERLIN).date()
     Allowance.objects.create(
         mediator=mediator,
         booking=booking,
         kind=AllowanceKind.APPOINTMENT,
-        day=datetime.date(2026, 3, 10),
+        day=day,
         amount_cents=2250,
     )
     page = page_for(mediator.user)
     url = reverse("web:mediator-statement")
+    month = f"{day:%Y-%m}"
 
-    html = page.get(url, {"month": "2026-03"}).content.decode()
-    csv_file = page.get(url, {"month": "2026-03", "format": "csv"})
-    pdf_file = page.get(url, {"month": "2026-03", "format": "pdf"})
+    html = page.get(url, {"month": month}).content.decode()
+    csv_file = page.get(url, {"month": month, "format": "csv"})
+    pdf_file = page.get(url, {"month": month, "format": "pdf"})
 
     assert "22.50" in html
     assert csv_file["Content-Type"].startswith("text/csv")
-    assert "2026-03-10" in csv_file.content.decode() and "22.50" in csv_file.content.decode()
+    assert day.isoformat() in csv_file.content.decode() and "22.50" in csv_file.content.decode()
     assert pdf_file["Content-Type"] == "application/pdf"
     assert pdf_file.content.startswith(b"%PDF")
-    assert "statement_2026-03" in pdf_file["Content-Disposition"]
+    assert f"statement_{month}" in pdf_file["Content-Disposition"]
 
 
 def test_other_roles_may_not_open_mediator_pages(page_for, staff, coordinator):

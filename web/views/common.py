@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking
-from bookings.selectors import booking_detail_queryset, booking_view_for
+from bookings.selectors import booking_actions_for, booking_detail_queryset, booking_view_for
 from bookings.services import access_log_record, booking_cancel
 from bookings.services.access_log import CHANGE, READ
 from core.exceptions import DomainError
@@ -80,7 +80,12 @@ def booking_cancel_change(request: HttpRequest, booking: Booking, form: forms.Fo
 
 
 def booking_context(request: HttpRequest, booking: Booking) -> dict:
-    return {"booking": booking, "view": booking_view_for(request.user, booking)}
+    """The booking, what the user may see of it and what they may do to it now."""
+    return {
+        "booking": booking,
+        "view": booking_view_for(request.user, booking),
+        "actions": booking_actions_for(request.user, booking),
+    }
 
 
 def now() -> datetime.datetime:

@@ -13,18 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.constants import OPEN_STATUSES, ReportStatus, Status
+from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
-from bookings.models import Alert
 from bookings.planner.selectors import plans_visible_to
 from bookings.planner.services import plan_apply, plan_create, plan_discard
-from bookings.selectors import booking_list
+from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from core.exceptions import DomainError
 from core.time import local_date
-from mediators.selectors import mediators_kept_by, mediators_visible_to
+from mediators.selectors import mediators_visible_to
 from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
 from notifications.selectors import failed_messages_for
 from notifications.services import message_resend
@@ -35,40 +34,11 @@ from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
 from .institution import bookings_page
 
-SOON_DAYS = 7
-CERTIFICATE_WARNING_DAYS = 60
-
 
 @coordinator_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    pool = request.user.coordinator.pool
-    now = timezone.now()
-    today = local_date(now)
-    bookings = booking_list(request.user)
-    context = {
-        "unfilled": bookings.filter(status=Status.UNFILLED, starts_at__gte=now),
-        "soon": bookings.filter(
-            status__in=[Status.REQUESTED, Status.OFFERED],
-            starts_at__gte=now,
-            starts_at__lt=now + datetime.timedelta(days=SOON_DAYS),
-        ),
-        "awaiting_approval": bookings.filter(status=Status.AWAITING_APPROVAL),
-        "disputed": bookings.filter(report__status=ReportStatus.DISPUTED),
-        "failed_messages": failed_messages_for(pool)[:50],
-        "expiring": mediators_kept_by(request.user)
-        .filter(
-            active=True,
-            police_certificate_valid_until__lt=today
-            + datetime.timedelta(days=CERTIFICATE_WARNING_DAYS),
-        )
-        .select_related("user")
-        .order_by("police_certificate_valid_until"),
-        "alerts": Alert.objects.filter(pool=pool, resolved_at__isnull=True).select_related(
-            "booking"
-        )[:50],
-        "today": today,
-    }
-    return render(request, "web/coordinator/worklist.html", context)
+    work = work_list_for(request.user.coordinator)
+    return render(request, "web/coordinator/worklist.html", {"work": work})
 
 
 @coordinator_required

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.constants import HOLDING_STATUSES, OfferStatus, Status
+from bookings.constants import OfferStatus, Status
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
-from bookings.selectors_statements import mediator_statement
+from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
 from core.exceptions import DomainError
@@ -97,23 +97,14 @@ def assignments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _report_due(booking, now) -> bool:
-    return booking.status == Status.CONFIRMED and booking.starts_at <= now
-
-
 @mediator_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_read(request, pk)
-    now = timezone.now()
     context = booking_context(request, booking)
+    actions = context["actions"]
     context.update(
-        report_form=ReportForm() if _report_due(booking, now) else None,
-        cancel_form=CancelForm()
-        if booking.status in HOLDING_STATUSES
-        and booking.status == Status.CONFIRMED
-        and booking.mediator_id == request.user.mediator.pk
-        and booking.starts_at > now
-        else None,
+        report_form=ReportForm() if actions.can_report else None,
+        cancel_form=CancelForm() if actions.can_give_back else None,
     )
     return render(request, "web/mediator/booking.html", context)
 

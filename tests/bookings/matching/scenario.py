@@ -26,7 +26,10 @@ KEMPEN = (51.3658, 6.4194)
 NETTETAL = (51.3167, 6.2833)
 AACHEN = (50.7753, 6.0839)
 
-# A Tuesday in the future, 10:00–11:00 local.
+# The matching tests' clock, and a Tuesday six weeks later (10:00–11:00 local). Tests pass
+# ``now=NOW`` to the services; where a request, a page or a task reads the clock itself, the
+# module freezes time at NOW (``tests.clock.frozen``), so DAY is ahead on any date.
+NOW = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
 DAY = datetime.date(2027, 1, 12)
 
 

@@ -10,13 +10,13 @@ from rest_framework.test import APIClient
 from bookings.constants import OfferStatus, Status
 from bookings.models import BookingEvent, Offer
 from bookings.services.offers import booking_match
+from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
 
-from .scenario import KEMPEN, NETTETAL, VIERSEN, make_booking, make_mediator, make_pool
+from .scenario import KEMPEN, NETTETAL, NOW, VIERSEN, make_booking, make_mediator, make_pool
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
+# Offers are made at NOW and answered through the API, which reads the clock: it is NOW too.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 @pytest.fixture(autouse=True)

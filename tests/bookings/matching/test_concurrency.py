@@ -21,15 +21,18 @@ from bookings.models import Booking, BookingEvent, Offer
 from bookings.services.offers import booking_match
 from notifications.constants import MessageKind
 from notifications.models import Message
+from tests.clock import frozen
 
-from .scenario import DAY, at, bulk_mediators, make_booking, make_pool
+from .scenario import DAY, NOW, at, bulk_mediators, make_booking, make_pool
 
+# Offers are made at NOW and accepted through the API, which reads the clock (in every
+# thread): it is NOW too.
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    frozen(NOW),
 ]
 
-NOW = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
 ROUNDS = 3
 CROWD = 50
 

@@ -22,6 +22,7 @@ from .scenario import (
     AACHEN,
     DAY,
     KEMPEN,
+    NOW,
     arabic,
     at,
     bulk_mediators,
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def ids(booking):
-    return {c.mediator.pk for c in candidates_for(booking)}
+    return {c.mediator.pk for c in candidates_for(booking, now=NOW)}
 
 
 @pytest.fixture
@@ -227,9 +228,9 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(size, pool):
     )
 
     with CaptureQueriesContext(connection) as queries:
-        candidates = candidates_for(booking)
+        candidates = candidates_for(booking, now=NOW)
     with CaptureQueriesContext(connection) as again:
-        candidates_for(booking)
+        candidates_for(booking, now=NOW)
 
     assert len(candidates) == size
     assert len(queries) == 5, [q["sql"][:120] for q in queries]
@@ -239,4 +240,4 @@ def test_the_number_of_queries_does_not_grow_with_the_pool(size, pool):
 def test_an_appointment_over_midnight_has_no_candidates(pool):
     make_mediator(pool, slots=((1, 0), (2, 0)))
     late = make_booking(pool, starts_at=at(hour=23), minutes=120)
-    assert candidates_for(late) == []
+    assert candidates_for(late, now=NOW) == []

@@ -18,11 +18,9 @@ from bookings.services.sweep import matching_sweep
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import AbsenceFactory, ConflictOfInterestFactory
 
-from .scenario import DAY, KEMPEN, NETTETAL, VIERSEN, make_booking, make_mediator, make_pool
+from .scenario import DAY, KEMPEN, NETTETAL, NOW, VIERSEN, make_booking, make_mediator, make_pool
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
 
 
 def three_by_distance(pool):

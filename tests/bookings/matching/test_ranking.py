@@ -10,11 +10,24 @@ from bookings.matching.selectors import candidates_for
 from bookings.models import BookingEvent
 from core.constants import ActorRole
 from tests.bookings.factories import OfferFactory
+from tests.clock import frozen
 from tests.institutions.factories import InstitutionFactory, TownFactory
 
-from .scenario import KEMPEN, NETTETAL, VIERSEN, at, hold, make_booking, make_mediator, make_pool
+from .scenario import (
+    KEMPEN,
+    NETTETAL,
+    NOW,
+    VIERSEN,
+    at,
+    hold,
+    make_booking,
+    make_mediator,
+    make_pool,
+)
 
-pytestmark = pytest.mark.django_db
+# Ranking weighs the recent past against the clock: the history below is days before NOW,
+# which the ranking reads too.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 def only_weight(pool, name):

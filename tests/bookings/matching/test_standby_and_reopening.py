@@ -11,14 +11,25 @@ from bookings.services import booking_approve, booking_cancel, booking_create
 from bookings.services.offers import booking_match, offer_accept, offer_decline
 from bookings.services.sweep import matching_sweep
 from mediators.models import Language
+from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, LocationFactory, StaffFactory
 from tests.mediators.factories import AbsenceFactory
 
-from .scenario import DAY, KEMPEN, NETTETAL, VIERSEN, at, make_booking, make_mediator, make_pool
+from .scenario import (
+    DAY,
+    KEMPEN,
+    NETTETAL,
+    NOW,
+    VIERSEN,
+    at,
+    make_booking,
+    make_mediator,
+    make_pool,
+)
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime.datetime(2026, 12, 1, 9, tzinfo=datetime.UTC)
+# Requests, approvals and cancellations read the clock, and so does the matching they start
+# after the commit: it is NOW.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 def by_distance(pool, homes=(VIERSEN, NETTETAL, KEMPEN)):

@@ -8,10 +8,12 @@ from bookings.constants import Status
 from bookings.models import BookingEvent, Offer
 from bookings.tasks import booking_match_task, matching_sweep_task
 from config.celery_app import app
+from tests.clock import frozen
 
-from .scenario import make_booking, make_mediator, make_pool
+from .scenario import NOW, make_booking, make_mediator, make_pool
 
-pytestmark = pytest.mark.django_db
+# The tasks read the clock: it is NOW, six weeks before the bookings' DAY.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 def test_the_sweep_runs_from_celery_beat_every_minute():

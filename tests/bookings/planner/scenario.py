@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from bookings.models import Booking
 from mediators.models import Mediator
-from tests.bookings.matching.scenario import KEMPEN, VIERSEN, at, make_booking, make_mediator
+from tests.bookings.matching.scenario import DAY, KEMPEN, VIERSEN, at, make_booking, make_mediator
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
 from tests.mediators.factories import LanguageFactory, MediatorLanguageFactory
-
-DAY = datetime.date(2027, 1, 12)
 
 
 @dataclass

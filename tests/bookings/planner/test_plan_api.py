@@ -4,11 +4,15 @@ import pytest
 
 from bookings.constants import Status
 from bookings.planner.models import PlanRun, PlanStatus
+from tests.bookings.matching.scenario import NOW
+from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
 
 from .scenario import DAY, versatile_pool
 
-pytestmark = pytest.mark.django_db
+# Plans are computed and applied through the API, which reads the clock: it is NOW, before
+# the requests' DAY.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 def test_a_coordinator_creates_reviews_and_applies_a_plan(client_for):

@@ -12,11 +12,14 @@ from bookings.planner.models import PlanItemOutcome, PlanRun, PlanStatus
 from bookings.planner.selectors import problem_for_pool
 from bookings.planner.services import plan_apply, plan_create
 from bookings.services.offers import booking_assign
-from tests.bookings.matching.scenario import bulk_mediators, make_pool
+from tests.bookings.matching.scenario import NOW, bulk_mediators, make_pool
+from tests.clock import frozen
 
 from .scenario import DAY, versatile_pool
 
-pytestmark = pytest.mark.django_db
+# Planning and applying read the clock (urgency, the time of the assignment): it is NOW,
+# before the requests' DAY.
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
 
 def plan_for(s, **kwargs) -> PlanRun:

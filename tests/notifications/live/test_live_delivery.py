@@ -14,6 +14,7 @@ from notifications.models import Message
 from notifications.periodic import outbox_sweep
 from notifications.tasks import deliver_messages
 from tests.bookings.factories import BookingFactory
+from tests.clock import last_sunday, next_year
 from tests.institutions.factories import CoordinatorFactory, UserFactory
 from tests.support.live import (
     flush_broker,
@@ -26,7 +27,13 @@ from ..conftest import confirm
 from ..icalcheck import calendar_parts, read_with_icalendar, read_with_icaljs
 from .conftest import GRACE_SECONDS, LEASE_SECONDS
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+# The worker is a process of its own, which no frozen clock reaches: these tests keep the real
+# clock, and their bookings lie ahead of it.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 UTC = datetime.UTC
 INSTITUTION, MEDIATOR = "lehrerin@example.org", "mona@example.org"
@@ -55,6 +62,10 @@ def drain(live, *, timeout=60):
     return coordinator.user.email
 
 
+def utc(day, hour, minute=0):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=UTC)
+
+
 def dst_booking(staff, start):
     return BookingFactory(
         institution=staff.institution,
@@ -70,8 +81,10 @@ def test_a_confirmation_is_delivered_exactly_once_even_when_its_task_runs_again(
     live, staff, mediator
 ):
     live.start_worker()
-    autumn = dst_booking(staff, datetime.datetime(2026, 10, 25, 1, 30, tzinfo=UTC))  # 2nd 02:30
-    spring = dst_booking(staff, datetime.datetime(2027, 3, 28, 1, 0, tzinfo=UTC))  # 03:00 CEST
+    autumn_start = utc(last_sunday(next_year(), 10), 1, 30)  # the second 02:30
+    spring_start = utc(last_sunday(next_year(), 3), 1)  # 03:00 CEST, the first after the gap
+    autumn = dst_booking(staff, autumn_start)
+    spring = dst_booking(staff, spring_start)
 
     confirm(autumn, mediator)
     confirm(spring, mediator)
@@ -90,8 +103,8 @@ def test_a_confirmation_is_delivered_exactly_once_even_when_its_task_runs_again(
     assert {attempts for *_rest, attempts in statuses()} == {1}
     # What was sent reads the same in icalendar and in ical.js (Thunderbird).
     for booking, start in (
-        (autumn, "2026-10-25T01:30:00.000Z"),
-        (spring, "2027-03-28T01:00:00.000Z"),
+        (autumn, f"{autumn_start:%Y-%m-%dT%H:%M:%S}.000Z"),
+        (spring, f"{spring_start:%Y-%m-%dT%H:%M:%S}.000Z"),
     ):
         raw = next(
             r.raw

@@ -13,8 +13,8 @@ from django.db.models import Count, F, Sum
 from institutions.models import Pool
 from mediators.models import Mediator
 
-from .constants import TaxFreeState
-from .models import Allowance
+from ..constants import TaxFreeState
+from ..models import Allowance
 
 
 @dataclass(frozen=True)

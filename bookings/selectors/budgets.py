@@ -1,7 +1,14 @@
-"""Coordinators see every budget's use: hours budgeted, used, awaiting approval and left."""
+"""Reading the yearly budgets of hours per institution and funding source.
+
+A booking's hours count against the budget of its institution, funding source and local
+year while the appointment may still take place or took place (``COUNTED_STATUSES``);
+requests waiting for approval are shown apart. Hours are the booked durations.
+Coordinators see every budget's use: hours budgeted, used, awaiting approval and left.
+"""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -9,15 +16,62 @@ from typing import TYPE_CHECKING
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from institutions.models import Budget, Institution, Pool
+from core.time import BERLIN
+from institutions.models import Budget, FundingSource, Institution, Pool
 from institutions.selectors import coordinator_of, staff_of
 
-from .constants import Status
-from .models import Booking
-from .services.budgets import counted_in_year, year_bounds
+from ..constants import Status
+from ..models import Booking
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# Bookings whose hours count against a budget.
+COUNTED_STATUSES = (
+    Status.REQUESTED,
+    Status.OFFERED,
+    Status.CONFIRMED,
+    Status.COMPLETED,
+    Status.CLOSED,
+    Status.UNFILLED,
+)
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The local calendar year as aware datetimes [start, end)."""
+    return (
+        datetime.datetime(year, 1, 1, tzinfo=BERLIN),
+        datetime.datetime(year + 1, 1, 1, tzinfo=BERLIN),
+    )
+
+
+def counted_in_year(year: int, prefix: str = "") -> Q:
+    """Bookings (reached through ``prefix``) whose hours count against a budget of ``year``."""
+    start, end = year_bounds(year)
+    return Q(
+        **{
+            f"{prefix}starts_at__gte": start,
+            f"{prefix}starts_at__lt": end,
+            f"{prefix}status__in": COUNTED_STATUSES,
+        }
+    )
+
+
+def budget_hours_used(
+    *,
+    institution: Institution,
+    funding_source: FundingSource,
+    year: int,
+    exclude_booking_id: int | None = None,
+) -> Decimal:
+    qs = Booking.objects.filter(
+        counted_in_year(year), institution=institution, funding_source=funding_source
+    )
+    if exclude_booking_id:
+        qs = qs.exclude(pk=exclude_booking_id)
+    minutes = qs.aggregate(m=Sum("duration_minutes"))["m"] or 0
+    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+
 
 HUNDREDTH = Decimal("0.01")
 

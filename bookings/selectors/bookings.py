@@ -3,23 +3,35 @@
 ``bookings_visible_to(user)`` is the one place that decides which bookings a user may see:
 coordinators their pool's, institution staff their institution's, mediators the bookings
 they are assigned to or hold an offer for. Every endpoint looks bookings up in it, so a
-booking outside reach answers 404 everywhere.
+booking outside reach answers 404 everywhere. ``booking_view_for`` says what of a booking
+the user may see, ``booking_actions_for`` what they may do to it now.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from core.constants import ActorRole
 from core.roles import actor_role_of
 from institutions.selectors import coordinator_of, staff_of
 from mediators.selectors import mediator_of
 
-from .constants import HOLDING_STATUSES, OfferStatus, Status
-from .models import Booking, BookingEvent, Offer
+from ..constants import (
+    FINAL_STATUSES,
+    HOLDING_STATUSES,
+    RESCHEDULABLE_STATUSES,
+    AllowanceKind,
+    OfferStatus,
+    ReportStatus,
+    Status,
+)
+from ..models import Allowance, Booking, BookingEvent, Offer, Report
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,3 +129,88 @@ def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -
             mediator=own, mediator_contact=own, institution_contact=own and held, report=own
         )
     return BookingView()
+
+
+@dataclass(frozen=True)
+class BookingActions:
+    """What one user may do to one booking now: the actions its page offers.
+
+    Each answer reads the rule the service of that action enforces (role, status, time);
+    the service checks again when the action is taken, so a stale page answers 409.
+    """
+
+    can_cancel: bool = False  # staff of the institution, a coordinator of the pool
+    can_reschedule: bool = False  # the same, before the start
+    can_approve: bool = False  # a coordinator, while the request waits for approval
+    can_refuse: bool = False
+    can_mark_no_show: bool = False  # a coordinator, once a confirmed appointment started
+    # The assigned mediator, before the start (the pages' rule: the service sets no time).
+    can_give_back: bool = False
+    can_report: bool = False  # the assigned mediator, once the appointment started
+    can_travel_report: bool = False  # the travel made for a late cancellation, once
+    can_confirm_report: bool = False  # staff of the institution, a submitted report
+    can_dispute_report: bool = False
+    can_resolve_report: bool = False  # a coordinator, any report of a completed booking
+
+
+def _report_of(booking: Booking) -> Report | None:
+    try:
+        return booking.report
+    except ObjectDoesNotExist:
+        return None
+
+
+def _travel_report_open(booking: Booking) -> bool:
+    """``late_cancellation_travel_report``: the institution cancelled late and the travel
+    has not been reported yet (one query, only for such a booking)."""
+    if booking.mediator_id is None or not (
+        booking.status == Status.CANCELLED
+        and booking.late_cancellation
+        and booking.cancelled_by_role == ActorRole.INSTITUTION
+    ):
+        return False
+    return not Allowance.objects.filter(
+        booking=booking,
+        mediator_id=booking.mediator_id,
+        kind=AllowanceKind.LATE_CANCELLATION,
+        breakdown__travel_reported=True,
+    ).exists()
+
+
+def booking_actions_for(
+    user: AbstractBaseUser | AnonymousUser | None,
+    booking: Booking,
+    *,
+    now: datetime.datetime | None = None,
+) -> BookingActions:
+    """The rules of ``services.booking`` (cancel, approve, refuse), ``services.reschedule``,
+    ``services.reports`` (report, review, resolve, no-show, travel of a late cancellation)
+    for this user and this booking at ``now``. A mediator's cancellation is the give-back."""
+    now = now or timezone.now()
+    coordinator, staff, mediator = coordinator_of(user), staff_of(user), mediator_of(user)
+    of_pool = coordinator is not None and coordinator.pool_id == booking.pool_id
+    of_institution = staff is not None and staff.institution_id == booking.institution_id
+    assigned = mediator is not None and booking.mediator_id == mediator.pk
+    status = booking.status
+    started = booking.starts_at <= now
+    confirmed = status == Status.CONFIRMED
+    report = _report_of(booking) if status == Status.COMPLETED else None
+    submitted = report is not None and report.status == ReportStatus.SUBMITTED
+    awaiting = status == Status.AWAITING_APPROVAL
+    return BookingActions(
+        can_cancel=(of_institution or of_pool)
+        and status not in FINAL_STATUSES
+        and status != Status.COMPLETED,
+        can_reschedule=(of_institution or of_pool)
+        and status in RESCHEDULABLE_STATUSES
+        and not started,
+        can_approve=of_pool and awaiting,
+        can_refuse=of_pool and awaiting,
+        can_mark_no_show=of_pool and confirmed and started,
+        can_give_back=assigned and confirmed and not started,
+        can_report=assigned and confirmed and started,
+        can_travel_report=assigned and _travel_report_open(booking),
+        can_confirm_report=of_institution and submitted,
+        can_dispute_report=of_institution and submitted,
+        can_resolve_report=of_pool and report is not None,
+    )

@@ -1,0 +1,80 @@
+"""The coordinator's work list: what waits for someone of the pool to act on it.
+
+One query per section, whatever the number of rows: bookings come through ``booking_list``
+(the coordinator's reach, with what a row shows), mediators through ``mediators_kept_by``,
+the undelivered messages through ``notifications.selectors.failed_messages_for``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from core.time import local_date
+from mediators.selectors import mediators_kept_by
+from notifications.selectors import failed_messages_for
+
+from ..constants import ReportStatus, Status
+from ..models import Alert, Booking
+from .bookings import booking_list
+
+if TYPE_CHECKING:
+    from institutions.models import Coordinator
+    from mediators.models import Mediator
+    from notifications.models import Message
+
+# Requests still open this many days before their start are shown as due soon.
+SOON_DAYS = 7
+# Police certificates that expire within this many days (or have expired) are shown.
+CERTIFICATE_WARNING_DAYS = 60
+# The longest lists of messages and alerts shown at once.
+LATEST = 50
+
+
+@dataclass(frozen=True)
+class WorkList:
+    today: datetime.date
+    unfilled: list[Booking]  # nobody found, the appointment still ahead
+    soon: list[Booking]  # requested or offered, starting within SOON_DAYS
+    awaiting_approval: list[Booking]
+    disputed: list[Booking]  # reports the institution disputes
+    failed_messages: list[Message]
+    expiring: list[Mediator]  # active mediators whose police certificate runs out
+    alerts: list[Alert]  # open alerts, the latest LATEST
+
+
+def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = None) -> WorkList:
+    """The work list of the coordinator's pool at ``now``."""
+    now = now or timezone.now()
+    today = local_date(now)
+    bookings = booking_list(coordinator.user)
+    expiring = (
+        mediators_kept_by(coordinator.user)
+        .filter(
+            active=True,
+            police_certificate_valid_until__lt=today
+            + datetime.timedelta(days=CERTIFICATE_WARNING_DAYS),
+        )
+        .select_related("user")
+        .order_by("police_certificate_valid_until")
+    )
+    alerts = Alert.objects.filter(pool_id=coordinator.pool_id, resolved_at__isnull=True)
+    return WorkList(
+        today=today,
+        unfilled=list(bookings.filter(status=Status.UNFILLED, starts_at__gte=now)),
+        soon=list(
+            bookings.filter(
+                status__in=[Status.REQUESTED, Status.OFFERED],
+                starts_at__gte=now,
+                starts_at__lt=now + datetime.timedelta(days=SOON_DAYS),
+            )
+        ),
+        awaiting_approval=list(bookings.filter(status=Status.AWAITING_APPROVAL)),
+        disputed=list(bookings.filter(report__status=ReportStatus.DISPUTED)),
+        failed_messages=list(failed_messages_for(coordinator.pool)[:LATEST]),
+        expiring=list(expiring),
+        alerts=list(alerts.select_related("booking")[:LATEST]),
+    )

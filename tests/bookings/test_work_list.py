@@ -1,0 +1,136 @@
+"""The coordinator's work list (``bookings.selectors.work_list_for``): what waits for the
+pool's coordinators, in a fixed number of queries whatever the number of rows."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings.constants import AlertKind, ReportStatus, Status
+from bookings.models import Alert, Report
+from bookings.selectors import work_list_for
+from core.time import local_date
+from institutions.models import Coordinator
+from notifications.constants import MessageKind, MessageStatus
+from notifications.models import Message
+from tests.bookings.factories import BookingFactory
+from tests.bookings.lifecycle import berlin
+from tests.institutions.factories import CoordinatorFactory, InstitutionFactory
+from tests.mediators.factories import MediatorFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = berlin(2027, 3, 15, 9, 0)
+DAYS = datetime.timedelta(days=1)
+
+
+def fill(pool, n: int) -> dict[str, set[int]]:
+    """``n`` rows in every section of the pool's work list; the ids per section."""
+    institution = InstitutionFactory(pool=pool)
+
+    def booking(status, starts_at=NOW + 14 * DAYS):
+        return BookingFactory(institution=institution, status=status, starts_at=starts_at)
+
+    made: dict[str, set[int]] = {name: set() for name in SECTIONS}
+    for i in range(n):
+        made["unfilled"].add(booking(Status.UNFILLED).pk)
+        made["soon"].add(booking(Status.REQUESTED, NOW + 2 * DAYS).pk)
+        made["awaiting_approval"].add(booking(Status.AWAITING_APPROVAL).pk)
+        completed = BookingFactory(
+            institution=institution,
+            status=Status.COMPLETED,
+            mediator=MediatorFactory(pool=pool),
+            starts_at=NOW - 2 * DAYS,
+        )
+        Report.objects.create(
+            booking=completed,
+            actual_minutes=60,
+            travel_km=Decimal("1.0"),
+            status=ReportStatus.DISPUTED,
+        )
+        made["disputed"].add(completed.pk)
+        made["failed_messages"].add(
+            Message.objects.create(
+                pool=pool,
+                booking=completed,
+                kind=MessageKind.BOOKING_CONFIRMED,
+                idempotency_key=f"work-list-{pool.pk}-{i}",
+                recipient_email="kita@example.org",
+                status=MessageStatus.FAILED,
+            ).pk
+        )
+        made["expiring"].add(
+            MediatorFactory(
+                pool=pool, police_certificate_valid_until=local_date(NOW) + 10 * DAYS
+            ).pk
+        )
+        made["alerts"].add(
+            Alert.objects.create(
+                pool=pool, booking=completed, kind=AlertKind.REPORT_DISPUTED, message="x"
+            ).pk
+        )
+    return made
+
+
+SECTIONS = (
+    "unfilled",
+    "soon",
+    "awaiting_approval",
+    "disputed",
+    "failed_messages",
+    "expiring",
+    "alerts",
+)
+
+
+def ids(work) -> dict[str, set[int]]:
+    return {name: {row.pk for row in getattr(work, name)} for name in SECTIONS}
+
+
+def queries_for(coordinator) -> int:
+    fresh = Coordinator.objects.get(pk=coordinator.pk)
+    with CaptureQueriesContext(connection) as queries:
+        work = work_list_for(fresh, now=NOW)
+        # What the page shows of each row is loaded with it.
+        bookings = work.unfilled + work.soon + work.awaiting_approval + work.disputed
+        shown = [f"{b.language} {b.institution}" for b in bookings]
+        shown += [str(m) for m in work.expiring] + [str(a.booking) for a in work.alerts]
+        shown += [str(m.booking) for m in work.failed_messages]
+    assert shown
+    return len(queries)
+
+
+def test_each_section_lists_what_waits_in_the_coordinators_pool_only():
+    coordinator = CoordinatorFactory()
+    made = fill(coordinator.pool, 2)
+    fill(CoordinatorFactory().pool, 1)  # another pool's
+    institution = InstitutionFactory(pool=coordinator.pool)
+    BookingFactory(institution=institution, status=Status.UNFILLED, starts_at=NOW - DAYS)
+    BookingFactory(institution=institution, status=Status.REQUESTED, starts_at=NOW + 8 * DAYS)
+    MediatorFactory(
+        pool=coordinator.pool, police_certificate_valid_until=local_date(NOW) + 90 * DAYS
+    )
+    MediatorFactory(
+        pool=coordinator.pool,
+        active=False,
+        police_certificate_valid_until=local_date(NOW) - DAYS,
+    )
+    Alert.objects.create(
+        pool=coordinator.pool, kind=AlertKind.UNFILLED, message="x", resolved_at=NOW
+    )
+
+    work = work_list_for(coordinator, now=NOW)
+
+    assert ids(work) == made
+    assert work.today == datetime.date(2027, 3, 15)
+
+
+def test_the_work_list_takes_as_many_queries_for_five_rows_per_section_as_for_one():
+    one, five = CoordinatorFactory(), CoordinatorFactory()
+    fill(one.pool, 1)
+    fill(five.pool, 5)
+
+    assert queries_for(five) == queries_for(one)
+    assert queries_for(one) <= 10  # the user, four booking lists, the pool, one per other list
