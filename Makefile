@@ -56,12 +56,13 @@ test-future: system-packages-ci install
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL TESTS_ON_SQLITE=1 \
 		faketime -f $(FUTURE) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, on
-# core, which every app imports, and on the bookings' lock order and access rules, which
-# every booking service uses.
+# mypy (django-stubs, drf-stubs) on the service and selector modules, as STYLE.md asks, on the
+# bookings' messages (the hooks the services call, void at change), on the bookings' lock
+# order and access rules, which every booking service uses, and on core, which every app
+# imports.
 TYPED = $(shell git ls-files '*services.py' '*selectors.py' \
-	'*/services/*.py' '*/selectors/*.py' 'core/*.py' 'bookings/locking.py' \
-	'bookings/access.py' | grep -v '^tests/')
+	'*/services/*.py' '*/selectors/*.py' 'bookings/messages/*.py' 'bookings/locking.py' \
+	'bookings/access.py' 'core/*.py' | grep -v '^tests/')
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -76,9 +77,10 @@ format: install
 bench: install
 	$(PY) -m bench $(BENCH)
 
-# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po and the e-mails'
-# own catalogue notifications/locale/*/LC_MESSAGES/django.po (English is their source), then
-# compile. tests/test_catalogues.py keeps them complete.
+# Re-extract every translatable string into locale/*/LC_MESSAGES/django.po (the pages, and the
+# bookings' e-mails of bookings/messages/) and the transport's own e-mail catalogue
+# notifications/locale/*/LC_MESSAGES/django.po (English is their source), then compile.
+# tests/test_catalogues.py keeps them complete.
 messages: install
 	$(PY) manage.py makemessages -l de -l en -l ar -l fa -l uk -l tr --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules \

@@ -154,8 +154,8 @@ def _smtplib_loop(port: int, raw: bytes, count: int, log_dir: Path) -> float:
 
 
 def _loaded_for_rendering():
+    from bookings.messages.content import BOOKING_RELATIONS
     from notifications.models import Message
-    from notifications.rendering import BOOKING_RELATIONS
 
     return Message.objects.select_related("pool", *(f"booking__{r}" for r in BOOKING_RELATIONS))
 

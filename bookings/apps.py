@@ -1,7 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from notifications.content import content_builders_register
+
 
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self) -> None:
+        # What a booking's e-mails say, for the outbox to render them (at send time, on a
+        # resend) without importing bookings: see notifications.content.
+        from .messages.content import BUILDERS
+
+        content_builders_register(BUILDERS)

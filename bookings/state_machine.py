@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .constants import Status
 from .exceptions import BookingConflict, InvalidTransition
 from .locking import conflict_on_integrity_error, lock_booking
+from .messages.hooks import booking_event_notify
 from .models import Booking, BookingEvent
 
 S = Status
@@ -53,9 +54,7 @@ def record_event(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> BookingEvent:
-    """Write the event row and hand it to the notifications (same transaction)."""
-    from notifications.services import booking_event_notify
-
+    """Write the event row and hand it to its messages (same transaction)."""
     event = BookingEvent.objects.create(
         booking=booking,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

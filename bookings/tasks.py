@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services.offers import booking_match
+from .messages.periodic import reminders_write, report_requests_write
+from .services.offers import BOOKING_MATCH_TASK, booking_match
 from .services.sweep import matching_sweep
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=BOOKING_MATCH_TASK, acks_late=True, reject_on_worker_lost=True)
 def booking_match_task(booking_id: int) -> int:
     """Make the next offers for a booking that became requested (or lost its mediator)."""
     return len(booking_match(booking_id=booking_id))
@@ -20,3 +21,15 @@ def matching_sweep_task() -> dict[str, int]:
     """Every minute from Celery beat: expiry, deadlines, stranded bookings, standbys."""
     result = matching_sweep()
     return {"expired": result.expired, "offers": result.offers, "released": result.released}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reminders() -> int:
+    """From Celery beat: the reminders due now (``bookings.messages.periodic``)."""
+    return reminders_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_report_requests() -> int:
+    """From Celery beat: ask for the reports of the appointments just over."""
+    return report_requests_write()

@@ -1,27 +1,49 @@
-"""The one way to enqueue a Celery task from code that may run inside a transaction."""
+"""The one way to enqueue a Celery task from code that may run inside a transaction.
+
+A task is given as the task itself or by its registered name (``"bookings.tasks.x"``, the
+name Celery gives a task: its module and function). By name, the code that enqueues it needs
+no import of the tasks module - which imports that very code (a task loads fresh state and
+calls a service): the import would close a circle. The name is looked up when the task is
+sent, after the commit; its module is imported then if nobody has yet, so that eager mode
+(tests, no broker) runs the task in-process as before and a worker knows it anyway.
+"""
 
 from __future__ import annotations
 
 import threading
+from importlib import import_module
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 
 
-def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+def task_named(task: Task | str) -> Task:
+    """The task itself, or the registered task of that name."""
+    if not isinstance(task, str):
+        return task
+    if task not in current_app.tasks:
+        import_module(task.rpartition(".")[0])
+    return current_app.tasks[task]
+
+
+def _name(task: Task | str) -> str:
+    return task if isinstance(task, str) else str(task.name)
+
+
+def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
     """Send ``task`` after the surrounding transaction commits (at once outside of one).
 
     A rolled-back change therefore never enqueues its task.
     """
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+    transaction.on_commit(lambda: task_named(task).apply_async(args=args, kwargs=kwargs))
 
 
 class _Batch:
     """Ids collected from every call in one transaction; sent once, by the first of the
     calls' commit callbacks to run (the others find it sent)."""
 
-    def __init__(self, task: Task, size: int) -> None:
+    def __init__(self, task: Task | str, size: int) -> None:
         self.task, self.size, self.sent = task, size, False
         self.ids: list[int] = []
 
@@ -29,14 +51,15 @@ class _Batch:
         if self.sent:
             return
         self.sent = True
+        task = task_named(self.task)
         for start in range(0, len(self.ids), self.size):
-            self.task.apply_async(args=(self.ids[start : start + self.size],))
+            task.apply_async(args=(self.ids[start : start + self.size],))
 
 
 _current = threading.local()
 
 
-def enqueue_ids_on_commit(task: Task, ids: list[int], *, batch_size: int) -> None:
+def enqueue_ids_on_commit(task: Task | str, ids: list[int], *, batch_size: int) -> None:
     """Send ``task(ids)`` after the commit, the ids of all calls in one transaction joined
     into batches of ``batch_size`` (a bulk change makes few tasks, not one per call).
 
@@ -49,10 +72,10 @@ def enqueue_ids_on_commit(task: Task, ids: list[int], *, batch_size: int) -> Non
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        task.apply_async(args=(list(ids),))
+        task_named(task).apply_async(args=(list(ids),))
         return
     # The list of commit callbacks is new for every transaction: it tells them apart.
-    key = (task.name, id(getattr(connection, "run_on_commit", None)))
+    key = (_name(task), id(getattr(connection, "run_on_commit", None)))
     batch = getattr(_current, "batch", None)
     if batch is None or batch.sent or getattr(_current, "key", None) != key:
         batch = _Batch(task, batch_size)

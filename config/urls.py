@@ -7,6 +7,7 @@ from web.urls import auth_urlpatterns
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
+    path("", include("bookings.messages.urls")),
     path("api/v1/stats/", include("bookings.stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.urls")),

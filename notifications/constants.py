@@ -24,7 +24,8 @@ class MessageStatus(models.TextChoices):
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
-    # The booking was cancelled or changed meanwhile: the message is obsolete.
+    # Not sent: stale after a change (voided), past its not_after, or a follow-up of a
+    # message that never went out.
     SKIPPED = "skipped", _("skipped (obsolete)")
 
 
@@ -33,6 +34,9 @@ INVITATION_KINDS = (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CHANGED)
 
 # At most this many rows per delivery task (one task per change is the usual case).
 DELIVERY_BATCH = 50
+# The delivery task by its registered name: enqueued by name, so that the code writing rows
+# needs no import of ``tasks`` (which imports it).
+DELIVER_TASK = "notifications.tasks.deliver_messages"
 
 # Which side of a booking a message goes to (kept in Message.context["side"]).
 SIDE_INSTITUTION = "institution"

@@ -1,46 +1,34 @@
-"""What each kind of message says: subject, paragraphs, facts, links, calendar part.
+"""What an e-mail says (``MailContent``), and for each kind of message the function that
+builds it: a registry the apps that write messages fill in.
 
-Called inside ``translation.override(message.language)``. Messages carry no client data
-beyond the case reference: no names of clients, no notes, no free-text reasons.
+Why a registry: the transport renders rows of kinds it does not own - a booking's e-mails -
+when a row is written, again when a row could not be rendered then (at send time), and when
+a coordinator sends a row again (fresh links). It must not import the app that owns the kind
+(bookings sits above notifications). So the owner registers its builders when Django starts,
+in its ``AppConfig.ready()`` (``BookingsConfig``), which every process runs - web, Celery
+worker and beat, ``manage.py``, tests - before any row is rendered; the transport looks the
+kind up. An explicit call in ``ready()`` rather than a side effect of importing a module (or
+a signal): grep for ``content_builders_register`` and you find every owner. A kind nobody
+registered fails loudly, and the row is recorded as failed like any bug.
+
+The account invitation is the transport's own kind (``core.invitations`` asks for it).
+Called inside ``translation.override(message.language)``.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils import formats
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from core.i18n import reader_language
-from core.time import BERLIN
-
-from .conf import setting
-from .constants import SIDE_INSTITUTION, MessageKind
-from .ical import (
-    Appointment,
-    CalendarEvent,
-    Party,
-    appointment_of,
-    event_for_appointment,
-    place_of,
-    translated,
-)
-from .links import (
-    ACCEPT,
-    DECLINE,
-    absolute_url,
-    offer_link_url,
-    page_url,
-    set_password_url,
-)
+from .constants import MessageKind
+from .ical import CalendarEvent
+from .links import absolute_url, set_password_url
 
 if TYPE_CHECKING:
-    from bookings.models import Booking
-
     from .models import Message
 
 
@@ -53,284 +41,7 @@ class MailContent:
     event: CalendarEvent | None = None
 
 
-# -- facts about a booking -----------------------------------------------------------------
-
-
-def when(booking: Booking) -> str:
-    start = booking.starts_at.astimezone(BERLIN)
-    end = booking.ends_at.astimezone(BERLIN)
-    day = formats.date_format(start, "l")
-    zone = start.tzname() if start.tzname() == end.tzname() else f"{start.tzname()}/{end.tzname()}"
-    return f"{day}, {start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({zone})"
-
-
-def short_when(booking: Booking) -> str:
-    return f"{booking.starts_at.astimezone(BERLIN):%d.%m.%Y %H:%M}"
-
-
-def booking_facts(booking: Booking) -> list[tuple[str, str]]:
-    language = booking.language.name_for(reader_language())
-    if booking.dialect is not None:
-        language = f"{language} ({booking.dialect.name_for(reader_language())})"
-    facts = [
-        (_("Booking"), f"#{booking.pk}"),
-        (_("Language"), language),
-        (_("When"), when(booking)),
-        (_("Duration"), _("%(minutes)s minutes") % {"minutes": booking.duration_minutes}),
-        (_("Mode"), str(booking.get_mode_display())),
-        (_("Place"), place_of(appointment_of(booking)).text),
-        (_("Institution"), booking.institution.name),
-    ]
-    if booking.case_reference:
-        facts.insert(1, (_("Case reference"), booking.case_reference))
-    return facts
-
-
-def contact_facts(appointment: Appointment, side: str) -> list[tuple[str, str]]:
-    """Each side sees the other's contact person for this appointment only."""
-    if side == SIDE_INSTITUTION:
-        if not appointment.mediator_username:
-            return []
-        return [
-            (
-                translated("Language mediator"),
-                _join(appointment.mediator_name, appointment.mediator_phone or ""),
-            )
-        ]
-    return [
-        (
-            translated("Contact person"),
-            _join(appointment.contact_name, appointment.contact_phone),
-        )
-    ]
-
-
-# Marked for makemessages: the labels passed to translated().
-_MESSAGES = (
-    gettext_noop("Language mediator"),
-    gettext_noop("Contact person"),
-    gettext_noop("Case reference"),
-)
-
-
-def _booking_of(message: Message) -> Booking:
-    if message.booking is None:
-        raise ValueError(f"message {message.pk} has no booking")
-    return message.booking
-
-
-def _join(*parts: str) -> str:
-    return ", ".join(p for p in parts if p) or "–"
-
-
-def organizer_of(message: Message) -> Party:
-    from .rendering import sender_address
-
-    return Party(email=sender_address(message.pool), name=message.pool.name if message.pool else "")
-
-
-def event_description(appointment: Appointment, side: str) -> str:
-    """The calendar event's text: the case reference and the other side's contact."""
-    lines = []
-    if appointment.case_reference:
-        lines.append((translated("Case reference"), appointment.case_reference))
-    lines += contact_facts(appointment, side)
-    return "\n".join(f"{label}: {value}" for label, value in lines)
-
-
-def calendar_event(
-    message: Message, *, cancelled: bool, stamp: datetime.datetime, tentative: bool = False
-) -> CalendarEvent:
-    appointment = appointment_of(_booking_of(message))
-    return event_for_appointment(
-        appointment,
-        stamp=stamp,
-        cancelled=cancelled,
-        tentative=tentative,
-        organizer=organizer_of(message),
-        attendees=(Party(email=message.recipient_email, name=message.recipient_name),),
-        alarm_minutes_before=setting("ALARM_MINUTES_BEFORE"),
-        description=event_description(appointment, message.context.get("side", "")),
-    )
-
-
-# -- one function per kind -----------------------------------------------------------------
-
-
-def _offer_made(message: Message) -> MailContent:
-    booking, offer = _booking_of(message), message.offer
-    if offer is None:
-        raise ValueError(f"message {message.pk} has no offer")
-    link = {
-        "offer_id": offer.pk,
-        "mediator_id": offer.mediator_id,
-        "link_id": message.context.get("link_id", ""),
-    }
-    expires = offer.expires_at.astimezone(BERLIN)
-    return MailContent(
-        subject=_("Request for a language mediation: %(language)s, %(when)s")
-        % {"language": booking.language.name_for(reader_language()), "when": short_when(booking)},
-        paragraphs=[
-            _("You are asked to take on this appointment as a language mediator."),
-            _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
-            % {"deadline": f"{expires:%d.%m.%Y %H:%M}"},
-        ],
-        facts=booking_facts(booking),
-        actions=[
-            (_("Accept"), offer_link_url(action=ACCEPT, **link)),
-            (_("Decline"), offer_link_url(action=DECLINE, **link)),
-        ],
-    )
-
-
-def _offer_withdrawn(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    return MailContent(
-        subject=_("Request no longer open: %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _(
-                "The appointment we asked you about is no longer open: it was taken, changed "
-                "or cancelled. You do not need to do anything."
-            ),
-        ],
-        facts=booking_facts(booking)[:3],
-    )
-
-
-def _confirmed(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    side = message.context.get("side", "")
-    if side == SIDE_INSTITUTION:
-        text = _("A language mediator has been found for your request. Here are the details.")
-    else:
-        text = _("Thank you! You are booked for this appointment.")
-    return MailContent(
-        subject=_("Confirmed: language mediation on %(when)s") % {"when": short_when(booking)},
-        paragraphs=[text, _("The calendar invitation is attached.")],
-        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
-        event=calendar_event(message, cancelled=False, stamp=message.created_at),
-    )
-
-
-def _changed(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    side = message.context.get("side", "")
-    return MailContent(
-        subject=_("Changed: language mediation on %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _("The appointment was changed. These are the current details."),
-            _("The updated calendar invitation is attached."),
-        ],
-        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
-        event=calendar_event(message, cancelled=False, stamp=message.created_at),
-    )
-
-
-def _cancelled(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    by = {
-        "institution": _("the institution"),
-        "mediator": _("the language mediator"),
-        "coordinator": _("the coordination office"),
-    }.get(booking.cancelled_by_role or message.context.get("by", ""), _("the coordination office"))
-    paragraphs = [_("The appointment was cancelled by %(by)s.") % {"by": by}]
-    if message.context.get("side") != SIDE_INSTITUTION and booking.mediator_id != (
-        message.context.get("mediator_id")
-    ):
-        paragraphs = [_("You are no longer booked for this appointment.")]
-    event = None
-    if message.context.get("calendar"):
-        event = calendar_event(message, cancelled=True, stamp=message.created_at)
-        paragraphs.append(_("The attached calendar message removes it from your calendar."))
-    return MailContent(
-        subject=_("Cancelled: language mediation on %(when)s") % {"when": short_when(booking)},
-        paragraphs=paragraphs,
-        facts=booking_facts(booking),
-        event=event,
-    )
-
-
-def _reopened(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    content = MailContent(
-        subject=_("New mediator needed: %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _(
-                "The language mediator had to give this appointment back. We are looking for "
-                "someone else and will write to you as soon as someone is found."
-            )
-        ],
-        facts=booking_facts(booking),
-    )
-    if message.context.get("calendar"):
-        # The appointment stays in the institution's calendar, marked tentative (a new
-        # SEQUENCE) until the confirmation with the new mediator updates it again.
-        content.paragraphs.append(_("The updated calendar invitation is attached."))
-        content.event = calendar_event(
-            message, cancelled=False, tentative=True, stamp=message.created_at
-        )
-    return content
-
-
-def _alert(message: Message) -> MailContent:
-    from bookings.constants import AlertKind
-    from bookings.models import Alert
-
-    alert = Alert.objects.filter(pk=message.context.get("alert_id")).first()
-    kind = alert.kind if alert is not None else ""
-    what = AlertKind(kind).label if kind in AlertKind.values else kind
-    booking = message.booking
-    paragraphs = [_("Something needs your attention in the pool.")]
-    if alert is not None and alert.message:
-        paragraphs.append(alert.message)
-    actions = []
-    if booking is not None:
-        actions.append(
-            (
-                _("Open the booking"),
-                page_url(
-                    "admin:bookings_booking_change",
-                    kwargs={"object_id": booking.pk},
-                    fallback="/admin/",
-                ),
-            )
-        )
-    return MailContent(
-        subject=_("Needs attention: %(what)s") % {"what": what},
-        paragraphs=paragraphs,
-        facts=booking_facts(booking) if booking is not None else [],
-        actions=actions,
-    )
-
-
-def _reminder(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    side = message.context.get("side", "")
-    return MailContent(
-        subject=_("Reminder: language mediation on %(when)s") % {"when": short_when(booking)},
-        paragraphs=[_("A reminder of your appointment.")],
-        facts=booking_facts(booking) + contact_facts(appointment_of(booking), side),
-    )
-
-
-def _report_request(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    return MailContent(
-        subject=_("Please report: language mediation on %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _(
-                "Thank you for your work! Please report the actual duration and your travel, "
-                "so that your expense allowance can be paid."
-            )
-        ],
-        facts=booking_facts(booking)[:4],
-        actions=[
-            (
-                _("Write the report"),
-                page_url("web:mediator-booking", kwargs={"pk": booking.pk}, fallback="/"),
-            )
-        ],
-    )
+ContentBuilder = Callable[["Message"], MailContent]
 
 
 def _account_invitation(message: Message) -> MailContent:
@@ -350,44 +61,23 @@ def _account_invitation(message: Message) -> MailContent:
     )
 
 
-def _standby_request(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    return MailContent(
-        subject=_("Please keep the time free: %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _(
-                "This appointment is taken. Please keep the time free as a standby: if the "
-                "booked language mediator has to cancel, you get the offer first."
-            )
-        ],
-        facts=booking_facts(booking),
-    )
+_BUILDERS: dict[str, ContentBuilder] = {MessageKind.ACCOUNT_INVITATION: _account_invitation}
 
 
-def _standby_release(message: Message) -> MailContent:
-    booking = _booking_of(message)
-    return MailContent(
-        subject=_("Standby no longer needed: %(when)s") % {"when": short_when(booking)},
-        paragraphs=[_("Thank you! You no longer need to keep this time free.")],
-        facts=booking_facts(booking)[:3],
-    )
-
-
-BUILDERS: dict[str, Callable[[Message], MailContent]] = {
-    MessageKind.OFFER_MADE: _offer_made,
-    MessageKind.OFFER_WITHDRAWN: _offer_withdrawn,
-    MessageKind.BOOKING_CONFIRMED: _confirmed,
-    MessageKind.BOOKING_CHANGED: _changed,
-    MessageKind.BOOKING_CANCELLED: _cancelled,
-    MessageKind.BOOKING_REOPENED: _reopened,
-    MessageKind.ALERT: _alert,
-    MessageKind.REMINDER: _reminder,
-    MessageKind.REPORT_REQUEST: _report_request,
-    MessageKind.ACCOUNT_INVITATION: _account_invitation,
-    MessageKind.STANDBY_REQUEST: _standby_request,
-    MessageKind.STANDBY_RELEASE: _standby_release,
-}
+def content_builders_register(builders: Mapping[str, ContentBuilder]) -> None:
+    """Register the content builder of each kind (idempotent; a second, different builder
+    for a kind is a mistake)."""
+    for kind, builder in builders.items():
+        if _BUILDERS.setdefault(kind, builder) is not builder:
+            raise ImproperlyConfigured(f"a content builder for {kind!r} is registered already")
 
 
 def content_for(message: Message) -> MailContent:
-    return BUILDERS[message.kind](message)
+    try:
+        builder = _BUILDERS[message.kind]
+    except KeyError:
+        raise LookupError(
+            f"no content builder for messages of kind {message.kind!r}: the app that writes "
+            "them registers one in its AppConfig.ready()"
+        ) from None
+    return builder(message)

@@ -2,8 +2,10 @@
 
 1. Claim: ``pending → sending`` in one guarded UPDATE (only a due, pending row), which
    also counts the attempt and sets a lease. A second task for the same row claims nothing.
-2. Check at send time: a message about a booking that was cancelled or changed meanwhile
-   (or an offer that was taken) is ``skipped``.
+2. Check at send time, with nothing but the row: one whose ``not_after`` has passed is
+   ``skipped`` (an offer expired, an appointment began). A message that a change made stale
+   (a booking cancelled, changed or taken meanwhile) that change has already voided, in its
+   own transaction (``services.messages_void``, decided by ``bookings.messages.void``).
 3. Send the bytes rendered when the row was written (see ``rendering``) over a reused
    SMTP connection of this worker process.
 4. ``sending → sent``; a transient error (connection, timeout, SMTP 4xx) goes back to
@@ -37,7 +39,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .conf import setting
-from .constants import INVITATION_KINDS, SIDE_INSTITUTION, MessageKind, MessageStatus
+from .constants import MessageKind, MessageStatus
 from .models import Message
 
 logger = logging.getLogger(__name__)
@@ -183,7 +185,7 @@ def message_deliver(*, message_id: int, now: datetime.datetime | None = None) ->
 def _deliver_claimed(message: Message, *, now: datetime.datetime) -> Outcome:
     from .rendering import email_for
 
-    reason = obsolete_reason(message, now=now)
+    reason = not_to_send_reason(message, now=now)
     if reason:
         _finish(message, status=MessageStatus.SKIPPED, error=reason)
         return Outcome(MessageStatus.SKIPPED, reason=reason)
@@ -216,108 +218,25 @@ def _failed_attempt(message: Message, exc: Exception) -> Outcome:
 
 
 def _loaded() -> QuerySet[Message]:
-    """What the send-time checks read; a row without its rendered e-mail loads the rest
-    when it is rendered."""
-    return Message.objects.select_related("pool", "offer", "recipient_user", "booking")
+    """What sending reads (the sender is the pool's, an invitation's account must still be
+    there); a row without its rendered e-mail loads the rest when it is rendered."""
+    return Message.objects.select_related("pool", "recipient_user")
 
 
-# -- obsolete at send time -----------------------------------------------------------------
+# -- not to be sent ------------------------------------------------------------------------
 
 
-def obsolete_reason(message: Message, *, now: datetime.datetime) -> str:
-    """Why the message must not go out any more, or "" to send it."""
-    from bookings.constants import OfferStatus, Status
-
-    booking = message.booking
-    kind = message.kind
-    changed = booking is not None and booking.sequence != message.booking_sequence
-    if kind == MessageKind.OFFER_MADE:
-        offer = message.offer
-        if offer is None or offer.status != OfferStatus.PENDING:
-            return "offer no longer pending"
-        if offer.expires_at <= now:
-            return "offer expired"
-        if booking is None or booking.status not in (Status.REQUESTED, Status.OFFERED):
-            return "booking no longer open"
-        return "booking changed meanwhile" if changed else ""
-    if kind in (MessageKind.OFFER_WITHDRAWN, MessageKind.STANDBY_RELEASE):
-        earlier = MessageKind.OFFER_MADE if kind == MessageKind.OFFER_WITHDRAWN else None
-        return "" if _earlier_sent(message, earlier) else "the first message never went out"
-    if kind in (*INVITATION_KINDS, MessageKind.REMINDER):
-        if booking is None or booking.status != Status.CONFIRMED:
-            return "booking no longer confirmed"
-        if changed:
-            return "booking changed meanwhile"
-        if not _still_assigned(message, booking):
-            return "mediator no longer assigned"
-        if kind == MessageKind.REMINDER and booking.starts_at <= now:
-            return "appointment already began"
-        return ""
-    if kind == MessageKind.BOOKING_CANCELLED and message.context.get("calendar"):
-        return "" if _earlier_sent(message, None) else "no invitation ever went out"
-    if kind == MessageKind.BOOKING_REOPENED:
-        open_statuses = (Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
-        return "" if booking is not None and booking.status in open_statuses else "filled again"
-    if kind == MessageKind.REPORT_REQUEST:
-        if booking is None or hasattr(booking, "report"):
-            return "report already given"
-        return "" if _still_assigned(message, booking) else "mediator no longer assigned"
-    if kind == MessageKind.STANDBY_REQUEST:
-        return _standby_reason(message)
-    if kind == MessageKind.ALERT:
-        return _alert_reason(message)
-    if kind == MessageKind.ACCOUNT_INVITATION:
+def not_to_send_reason(message: Message, *, now: datetime.datetime) -> str:
+    """Why the claimed row must not go out, or "" to send it. Only what the outbox knows:
+    whether the row's ``not_after`` has passed (an offer expired, an appointment began, or a
+    change voided a row while a worker held it), and whether the account an invitation is
+    for still exists. Which messages a change makes stale, the change decides when it
+    happens (``messages_void``)."""
+    if message.not_after is not None and message.not_after <= now:
+        return f"not sent after {message.not_after.isoformat(timespec='seconds')}"
+    if message.kind == MessageKind.ACCOUNT_INVITATION:
         user = message.recipient_user
         return "" if user is not None and user.is_active else "account gone or inactive"
-    return ""
-
-
-def _still_assigned(message: Message, booking: Any) -> bool:
-    if message.context.get("side") == SIDE_INSTITUTION:
-        return True
-    return booking.mediator_id is not None and booking.mediator_id == message.context.get(
-        "mediator_id", booking.mediator_id
-    )
-
-
-def _earlier_sent(message: Message, kind: str | None) -> bool:
-    """Did this recipient get the message this one follows up (offer, invitation, ...)?"""
-    qs = Message.objects.filter(
-        recipient_email=message.recipient_email,
-        status__in=[MessageStatus.SENT, MessageStatus.SENDING],
-    ).exclude(pk=message.pk)
-    if kind == MessageKind.OFFER_MADE:
-        if message.offer_id is None:
-            return False
-        return qs.filter(offer_id=message.offer_id, kind=kind).exists()
-    if message.kind == MessageKind.STANDBY_RELEASE:
-        return qs.filter(
-            kind=MessageKind.STANDBY_REQUEST,
-            context__standby_id=message.context.get("standby_id"),
-        ).exists()
-    if message.booking_id is None:
-        return False
-    return qs.filter(booking_id=message.booking_id, kind__in=INVITATION_KINDS).exists()
-
-
-def _standby_reason(message: Message) -> str:
-    from bookings.constants import Status
-    from bookings.models import Standby
-
-    standby = Standby.objects.filter(pk=message.context.get("standby_id")).first()
-    if standby is None or standby.released_at is not None:
-        return "standby released"
-    if message.booking is None or message.booking.status != Status.CONFIRMED:
-        return "booking no longer confirmed"
-    return ""
-
-
-def _alert_reason(message: Message) -> str:
-    from bookings.models import Alert
-
-    alert = Alert.objects.filter(pk=message.context.get("alert_id")).first()
-    if alert is None or alert.resolved_at is not None:
-        return "alert resolved"
     return ""
 
 

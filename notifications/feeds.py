@@ -1,5 +1,9 @@
 """Secret, revocable calendar feeds of mediators and institutions.
 
+The one module of notifications that reads bookings (README, "Layers"): a feed is the
+owner's bookings, read as rows of ``APPOINTMENT_COLUMNS`` and built into events by the same
+builder as the invitations (``bookings.messages.calendar.appointment_event``).
+
 The URL's token is ``HMAC(SECRET_KEY, nonce)`` of a random nonce (256 bits); the database
 keeps the nonce and ``sha256(token)`` only. Rotating draws a new nonce: the old URL's hash
 no longer exists and it answers 404.
@@ -20,22 +24,18 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from bookings.constants import HOLDING_STATUSES, Status
+from bookings.messages.calendar import APPOINTMENT_COLUMNS, appointment_event
+from bookings.models import Booking
+
 from .conf import setting
 from .constants import SIDE_INSTITUTION, SIDE_MEDIATOR
-from .content import event_description
-from .ical import (
-    APPOINTMENT_COLUMNS,
-    Appointment,
-    CalendarEvent,
-    event_for_appointment,
-    feed,
-)
+from .ical import Appointment, CalendarEvent, feed
 from .links import absolute_url
 from .models import CalendarFeed
 from .recipients import message_language
 
 if TYPE_CHECKING:
-    from bookings.models import Booking
     from institutions.models import Institution
     from mediators.models import Mediator
 
@@ -109,9 +109,6 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
 def feed_bookings(feed_row: CalendarFeed, *, now: datetime.datetime) -> QuerySet[Booking]:
     """Confirmed (and done) bookings of the owner from a while back on, and those cancelled
     recently (shown as STATUS:CANCELLED so that calendars remove them)."""
-    from bookings.constants import HOLDING_STATUSES, Status
-    from bookings.models import Booking
-
     since = now - datetime.timedelta(days=setting("FEED_PAST_DAYS"))
     cancelled_since = now - datetime.timedelta(days=setting("FEED_CANCELLED_DAYS"))
     if feed_row.mediator_id:
@@ -180,18 +177,16 @@ def feed_content(feed_row: CalendarFeed, *, now: datetime.datetime | None = None
 def feed_build(content: FeedContent) -> bytes:
     """The feed as iCalendar text, events built by the same builder as the invitations
     (same UIDs)."""
-    from bookings.constants import Status
-
     with translation.override(content.language):
         events: list[CalendarEvent] = []
         for row in content.rows:
             appointment = Appointment(*row)
             events.append(
-                event_for_appointment(
+                appointment_event(
                     appointment,
+                    side=content.side,
                     stamp=appointment.updated_at,
                     cancelled=appointment.status == Status.CANCELLED,
-                    description=event_description(appointment, content.side),
                 )
             )
         return feed(events, name=content.name)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,9 +30,6 @@ from core.time import BERLIN
 from mediators.language_names import language_name
 
 from .vtimezone import vtimezone
-
-if TYPE_CHECKING:
-    from bookings.models import Booking
 
 UTC = datetime.UTC
 PRODID = "-//Sprachmittlerpool//Notifications//DE"
@@ -213,13 +209,14 @@ def feed(events: list[CalendarEvent], *, name: str) -> bytes:
     return calendar(events, name=name)
 
 
-# -- a booking as an event -----------------------------------------------------------------
+# -- an appointment as an event -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Appointment:
-    """What calendars (and e-mails) tell about a booking: read from a model instance for one
-    message, or from one row of ``values_list(*APPOINTMENT_COLUMNS)`` for a whole feed."""
+    """What calendars (and e-mails) tell about an appointment. The bookings build it
+    (``bookings.messages.calendar``: from a booking for one message, or from one row of
+    ``values_list(*APPOINTMENT_COLUMNS)`` for a whole feed, in this field order)."""
 
     booking_id: int
     sequence: int
@@ -261,69 +258,10 @@ class Appointment:
         return full or self.mediator_username or ""
 
 
-# The columns of Appointment, in its field order, as Booking lookups.
-APPOINTMENT_COLUMNS = (
-    "pk",
-    "sequence",
-    "starts_at",
-    "ends_at",
-    "updated_at",
-    "status",
-    "mode",
-    "language__name_de",
-    "language__name_en",
-    "language__code",
-    "institution__name",
-    "location__name",
-    "location__address",
-    "location__postal_code",
-    "location__town__name",
-    "location__latitude",
-    "location__longitude",
-    "contact_name",
-    "contact_phone",
-    "case_reference",
-    "mediator__user__first_name",
-    "mediator__user__last_name",
-    "mediator__user__username",
-    "mediator__phone",
-)
-
-
-def appointment_of(booking: Booking) -> Appointment:
-    location, mediator = booking.location, booking.mediator
-    user = mediator.user if mediator is not None else None
-    return Appointment(
-        booking_id=booking.pk,
-        sequence=booking.sequence,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-        updated_at=booking.updated_at,
-        status=booking.status,
-        mode=booking.mode,
-        language_de=booking.language.name_de,
-        language_en=booking.language.name_en,
-        language_code=booking.language.code,
-        institution=booking.institution.name,
-        place_name=location.name if location else None,
-        address=location.address if location else None,
-        postal_code=location.postal_code if location else None,
-        town=location.town.name if location else None,
-        latitude=location.latitude if location else None,
-        longitude=location.longitude if location else None,
-        contact_name=booking.contact_name,
-        contact_phone=booking.contact_phone,
-        case_reference=booking.case_reference,
-        mediator_first_name=user.first_name if user else None,
-        mediator_last_name=user.last_name if user else None,
-        mediator_username=user.get_username() if user else None,
-        mediator_phone=mediator.phone if mediator else None,
-    )
-
-
 def event_for_appointment(
     appointment: Appointment,
     *,
+    place: Place | None,
     stamp: datetime.datetime,
     cancelled: bool = False,
     tentative: bool = False,
@@ -333,7 +271,7 @@ def event_for_appointment(
     description: str = "",
 ) -> CalendarEvent:
     """The one event builder of invitations, cancellations and feeds (translated texts:
-    call inside translation.override)."""
+    call inside translation.override). Where it takes place, the caller says."""
     summary = translated("Language mediation %(language)s · %(institution)s") % {
         "language": appointment.language,
         "institution": appointment.institution,
@@ -346,29 +284,13 @@ def event_for_appointment(
         stamp=stamp,
         summary=summary,
         description=description,
-        place=place_of(appointment),
+        place=place,
         cancelled=cancelled,
         tentative=tentative,
         organizer=organizer,
         attendees=attendees,
         alarm_minutes_before=alarm_minutes_before,
     )
-
-
-def place_of(appointment: Appointment) -> Place:
-    from bookings.constants import Mode
-
-    if appointment.mode == Mode.ON_SITE and appointment.address:
-        return Place(
-            text=f"{appointment.place_name}, {appointment.address}, "
-            f"{appointment.postal_code} {appointment.town}",
-            latitude=appointment.latitude,
-            longitude=appointment.longitude,
-        )
-    text = translated("By phone") if appointment.mode == Mode.PHONE else translated("By video")
-    if appointment.contact_phone:
-        text = f"{text} · {translated('Phone')}: {appointment.contact_phone}"
-    return Place(text=text)
 
 
 def translated(message: str) -> str:
@@ -382,9 +304,4 @@ def _translated(language: str, message: str) -> str:
 
 
 # Marked for makemessages: the texts passed to translated().
-_MESSAGES = (
-    gettext_noop("Language mediation %(language)s · %(institution)s"),
-    gettext_noop("By phone"),
-    gettext_noop("By video"),
-    gettext_noop("Phone"),
-)
+_MESSAGES = (gettext_noop("Language mediation %(language)s · %(institution)s"),)

@@ -11,8 +11,9 @@ from .constants import MessageKind, MessageStatus
 class Message(models.Model):
     """One e-mail to one recipient, written in the transaction of the change that causes it.
 
-    Delivery moves it ``pending → sending → sent | failed`` (or ``skipped`` when the booking
-    changed meanwhile); every move is a status-guarded update, so no row is sent twice.
+    Delivery moves it ``pending → sending → sent | failed``; every move is a status-guarded
+    update, so no row is sent twice. A row ends ``skipped`` when the change that made it stale
+    voids it (``services.messages_void``), or when its ``not_after`` has passed.
     """
 
     # pool and booking are indexed by message_pool_status and message_booking_kind: every
@@ -48,8 +49,8 @@ class Message(models.Model):
         related_name="messages",
         db_index=False,
     )
-    # The booking's calendar sequence when the message was written: a later change makes
-    # the message obsolete.
+    # The booking's calendar sequence when the message was written (a change of time or
+    # place raises it: bookings.messages.void compares the two).
     booking_sequence = models.PositiveIntegerField(null=True, blank=True)
     offer = models.ForeignKey(
         "bookings.Offer",
@@ -65,6 +66,9 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # The moment from which the row must not go out any more (an offer's expiry, an
+    # appointment's start; set to the past when a change voids the row): the worker skips it.
+    not_after = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     # Set by each claim: only the claimant finishes the row.
     claim = models.CharField(max_length=32, blank=True, editable=False)

@@ -28,18 +28,6 @@ if TYPE_CHECKING:
     from .models import Message
 
 
-# What an e-mail about a booking reads of it: select_related these when writing the
-# messages of many bookings at once (they are rendered as they are written).
-BOOKING_RELATIONS = (
-    "pool",
-    "institution",
-    "language",
-    "dialect",
-    "location__town",
-    "mediator__user",
-)
-
-
 def sender_address(pool: Pool | None) -> str:
     return (pool.mail_sender if pool is not None else "") or _plain(settings.DEFAULT_FROM_EMAIL)
 

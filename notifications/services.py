@@ -1,37 +1,37 @@
-"""Messages caused by changes: the hooks every other app calls inside its transaction.
+"""The outbox's API: the apps that write messages build rows and write them inside their
+transaction; the outbox delivers them (``delivery``) and knows nothing of what they are about.
 
-Each hook writes outbox rows (``Message``) in the caller's transaction and enqueues their
-delivery for after the commit: a rolled-back change leaves neither a row nor a task. Every
-row has an idempotency key derived from what caused it, so a hook or a periodic job that
-runs twice writes nothing the second time.
+``messages_write`` saves rows in the caller's transaction and enqueues their delivery for
+after the commit: a rolled-back change leaves neither a row nor a task. Every row has an
+idempotency key derived from what caused it, so a hook or a periodic job that runs twice
+writes nothing the second time. Which rows a change writes, and which earlier rows it made
+stale (``messages_void``), the app that owns the change decides: for bookings,
+``bookings.messages``. The outbox itself checks only what it can know without them: a row's
+``not_after``.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from config.queue import enqueue_ids_on_commit, enqueue_on_commit
 
-from .constants import DELIVERY_BATCH, SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind, MessageStatus
+from .constants import DELIVER_TASK, DELIVERY_BATCH, MessageKind, MessageStatus
 from .models import Message
-from .recipients import (
-    Recipient,
-    coordinator_recipients,
-    institution_recipient,
-    mediator_recipient,
-)
+from .recipients import Recipient, message_language
 
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from bookings.models import Alert, Booking, BookingEvent, Offer, Standby
     from institutions.models import Pool
 
 
@@ -44,11 +44,17 @@ def message_build(
     key: str,
     recipient: Recipient,
     pool: Pool | None = None,
-    booking: Booking | None = None,
-    offer: Offer | None = None,
+    booking: Any = None,
+    offer: Any = None,
     context: dict[str, Any] | None = None,
+    not_after: datetime.datetime | None = None,
 ) -> Message:
-    """An unsaved outbox row; ``messages_write`` saves it."""
+    """An unsaved outbox row; ``messages_write`` saves it.
+
+    ``booking`` and ``offer``: the rows of ``bookings.Booking`` and ``bookings.Offer`` the
+    message is about, if any (typed loosely: the transport does not import bookings; the
+    row keeps the booking's calendar sequence of the moment). ``not_after``: the moment
+    from which the message must not go out any more (e.g. an offer's expiry)."""
     return Message(
         kind=kind,
         idempotency_key=key,
@@ -61,11 +67,22 @@ def message_build(
         booking_sequence=booking.sequence if booking is not None else None,
         offer=offer,
         context=context or {},
+        not_after=not_after,
     )
 
 
+def message_skip(*, message: Message, reason: str) -> Message:
+    """Mark an unsaved row to be written ``skipped``: kept for the record (and its key), never
+    rendered, enqueued or sent - not even when a coordinator sends it again."""
+    message.status = MessageStatus.SKIPPED
+    message.last_error = reason
+    message.not_after = message.created_at
+    return message
+
+
 def messages_write(rows: list[Message]) -> list[Message]:
-    """Save the rows whose key is new and enqueue their delivery after commit."""
+    """Save the rows whose key is new and enqueue the delivery of the pending ones (a row may
+    come marked skipped, ``message_skip``) after commit."""
     if not rows:
         return []
     keys = [row.idempotency_key for row in rows]
@@ -77,7 +94,8 @@ def messages_write(rows: list[Message]) -> list[Message]:
         if row.idempotency_key not in existing:
             fresh.setdefault(row.idempotency_key, row)
     for row in fresh.values():
-        row.rendered = _rendered_or_none(row)
+        if row.status == MessageStatus.PENDING:
+            row.rendered = _rendered_or_none(row)
     created: list[Message] = []
     try:
         with transaction.atomic():
@@ -91,9 +109,8 @@ def messages_write(rows: list[Message]) -> list[Message]:
             except IntegrityError:
                 continue
             created.append(row)
-    from .tasks import deliver_messages
-
-    enqueue_ids_on_commit(deliver_messages, [row.pk for row in created], batch_size=DELIVERY_BATCH)
+    pending = [row.pk for row in created if row.status == MessageStatus.PENDING]
+    enqueue_ids_on_commit(DELIVER_TASK, pending, batch_size=DELIVERY_BATCH)
     return created
 
 
@@ -110,8 +127,45 @@ def _rendered_or_none(row: Message) -> bytes | None:
         return None
 
 
+def messages_void(
+    *, message_ids: list[int], reason: str, now: datetime.datetime | None = None
+) -> int:
+    """The rows a change made stale do not go out (the app that owns the change says which,
+    in its transaction: see ``bookings.messages.void``, which also explains the race with a
+    worker). A pending row ends ``skipped`` at once, with the reason and without its copy of
+    the e-mail; a failed one keeps its status but gets ``not_after`` = now, so that a
+    coordinator's resend skips it. A row a worker has claimed (``sending``) gets
+    ``not_after`` = the time it was due, which is not after the worker's claim: the worker
+    skips it if it loads the row after this commit, and sends it if it loaded it before. Each
+    update is guarded by the status, so a concurrent claim is harmless either way. Returns
+    how many rows ended skipped here."""
+    now = now or timezone.now()
+    skipped = Message.objects.filter(pk__in=message_ids, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SKIPPED,
+        last_error=reason,
+        not_after=now,
+        rendered=None,
+        lease_until=None,
+        updated_at=now,
+    )
+    # After the first update, so that a row claimed before it is caught here (pending again:
+    # the sweep took back a row whose lease ran out in between).
+    Message.objects.filter(
+        pk__in=message_ids,
+        status__in=[MessageStatus.SENDING, MessageStatus.PENDING, MessageStatus.FAILED],
+    ).update(
+        not_after=Case(
+            When(status=MessageStatus.FAILED, then=Value(now)),
+            default=F("next_attempt_at"),
+            output_field=DateTimeField(),
+        )
+    )
+    return skipped
+
+
 def message_resend(*, message: Message) -> bool:
-    """A coordinator sends a failed (or skipped) message again: back to pending, new tries."""
+    """A coordinator sends a failed (or skipped) message again: back to pending, new tries.
+    One whose ``not_after`` has passed (e.g. voided by a change) is skipped again."""
     # Rendered again: a resend days later carries fresh links (e.g. an invitation's).
     updated = Message.objects.filter(
         pk=message.pk, status__in=[MessageStatus.FAILED, MessageStatus.SKIPPED]
@@ -125,194 +179,11 @@ def message_resend(*, message: Message) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
-        from .tasks import deliver_messages
-
-        enqueue_on_commit(deliver_messages, [message.pk])
+        enqueue_on_commit(DELIVER_TASK, [message.pk])
     return bool(updated)
 
 
-# -- the hooks -----------------------------------------------------------------------------
-
-
-def booking_event_notify(*, booking: Booking, event: BookingEvent) -> None:
-    """Called inside the transaction of every booking event (each status transition and
-    each change after confirmation, e.g. time or place): writes the messages it causes
-    (confirmed, changed, cancelled, re-opened, report request, ...)."""
-    messages_write(_booking_event_messages(booking=booking, event=event))
-
-
-def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Message]:
-    from bookings.constants import Status
-
-    frm, to = event.from_status, event.to_status
-    key = f"event{event.pk}"
-    rows: list[Message] = []
-
-    def both_sides(kind: str) -> None:
-        # Both sides hold (or held) the calendar invitation of a confirmed booking.
-        rows.extend(_institution_message(booking, kind, key, calendar=True))
-        if booking.mediator_id:
-            rows.extend(_mediator_message(booking, booking.mediator, kind, key))
-
-    if to == Status.CONFIRMED:
-        both_sides(
-            MessageKind.BOOKING_CHANGED
-            if frm == Status.CONFIRMED
-            else MessageKind.BOOKING_CONFIRMED
-        )
-    elif to == Status.CANCELLED:
-        if frm == Status.CONFIRMED:
-            both_sides(MessageKind.BOOKING_CANCELLED)
-        elif not _is_recipient(event.actor_id, institution_recipient(booking)):
-            # e.g. a coordinator refused the request: the institution hears why.
-            rows.extend(_institution_message(booking, MessageKind.BOOKING_CANCELLED, key))
-    elif frm == Status.CONFIRMED and to in (Status.REQUESTED, Status.OFFERED):
-        # The mediator gave the booking back: matching re-opens.
-        rows.extend(_institution_message(booking, MessageKind.BOOKING_REOPENED, key, calendar=True))
-        former = _former_mediator(event)
-        if former is not None:
-            rows.extend(_mediator_message(booking, former, MessageKind.BOOKING_CANCELLED, key))
-    elif to == Status.COMPLETED and booking.mediator_id:
-        rows.extend(report_request_messages(booking=booking))
-    return rows
-
-
-def _is_recipient(user_id: int | None, recipient: Recipient | None) -> bool:
-    return recipient is not None and user_id is not None and recipient.user_id == user_id
-
-
-def _former_mediator(event: BookingEvent) -> Any:
-    from mediators.models import Mediator
-
-    mediator_id = (event.data or {}).get("mediator_id")
-    if not mediator_id:
-        return None
-    return Mediator.objects.select_related("user").filter(pk=mediator_id).first()
-
-
-def _institution_message(
-    booking: Booking, kind: str, key: str, *, calendar: bool = False
-) -> list[Message]:
-    recipient = institution_recipient(booking)
-    if recipient is None:
-        return []
-    return [
-        message_build(
-            kind=kind,
-            key=f"{kind}:{key}:{SIDE_INSTITUTION}",
-            recipient=recipient,
-            booking=booking,
-            context={"side": SIDE_INSTITUTION, "calendar": calendar},
-        )
-    ]
-
-
-def _mediator_message(booking: Booking, mediator: Any, kind: str, key: str) -> list[Message]:
-    recipient = mediator_recipient(mediator)
-    if recipient is None:
-        return []
-    return [
-        message_build(
-            kind=kind,
-            key=f"{kind}:{key}:{SIDE_MEDIATOR}{mediator.pk}",
-            recipient=recipient,
-            booking=booking,
-            context={"side": SIDE_MEDIATOR, "mediator_id": mediator.pk, "calendar": True},
-        )
-    ]
-
-
-def report_request_messages(*, booking: Booking) -> list[Message]:
-    """After the appointment the mediator is asked for the report (once per booking)."""
-    if booking.mediator is None:
-        return []
-    recipient = mediator_recipient(booking.mediator)
-    if recipient is None:
-        return []
-    return [
-        message_build(
-            kind=MessageKind.REPORT_REQUEST,
-            key=f"{MessageKind.REPORT_REQUEST}:b{booking.pk}:m{booking.mediator_id}",
-            recipient=recipient,
-            booking=booking,
-            context={"side": SIDE_MEDIATOR, "mediator_id": booking.mediator_id},
-        )
-    ]
-
-
-def offer_made_notify(*, offer: Offer) -> None:
-    """An offer was made to a mediator: an e-mail with accept/decline links."""
-    recipient = mediator_recipient(offer.mediator)
-    if recipient is None:
-        return
-    messages_write(
-        [
-            message_build(
-                kind=MessageKind.OFFER_MADE,
-                key=f"{MessageKind.OFFER_MADE}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
-                recipient=recipient,
-                booking=offer.booking,
-                offer=offer,
-                # One link id per e-mail: its accept and decline links answer once in all.
-                context={"side": SIDE_MEDIATOR, "link_id": uuid.uuid4().hex},
-            )
-        ]
-    )
-
-
-def offer_withdrawn_notify(*, offer: Offer) -> None:
-    """A pending offer was withdrawn (booking taken by someone else, cancelled, changed)."""
-    recipient = mediator_recipient(offer.mediator)
-    if recipient is None:
-        return
-    messages_write(
-        [
-            message_build(
-                kind=MessageKind.OFFER_WITHDRAWN,
-                key=f"{MessageKind.OFFER_WITHDRAWN}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
-                recipient=recipient,
-                booking=offer.booking,
-                offer=offer,
-                context={"side": SIDE_MEDIATOR},
-            )
-        ]
-    )
-
-
-def standby_notify(*, standby: Standby, released: bool = False) -> None:
-    """A mediator is asked to hold the time free (or released from it)."""
-    recipient = mediator_recipient(standby.mediator)
-    if recipient is None:
-        return
-    kind = MessageKind.STANDBY_RELEASE if released else MessageKind.STANDBY_REQUEST
-    messages_write(
-        [
-            message_build(
-                kind=kind,
-                key=f"{kind}:s{standby.pk}",
-                recipient=recipient,
-                booking=standby.booking,
-                context={"side": SIDE_MEDIATOR, "standby_id": standby.pk},
-            )
-        ]
-    )
-
-
-def alert_notify(*, alert: Alert) -> None:
-    """Coordinators of the alert's pool are told (e.g. a booking stayed unfilled)."""
-    messages_write(
-        [
-            message_build(
-                kind=MessageKind.ALERT,
-                key=f"{MessageKind.ALERT}:a{alert.pk}:c{coordinator_id}",
-                recipient=recipient,
-                pool=alert.pool,
-                booking=alert.booking,
-                context={"alert_id": alert.pk},
-            )
-            for coordinator_id, recipient in coordinator_recipients(alert.pool)
-        ]
-    )
+# -- the transport's own message -----------------------------------------------------------
 
 
 def account_invitation_notify(
@@ -325,8 +196,6 @@ def account_invitation_notify(
     """A new account: an e-mail with a link to set the password (valid for
     PASSWORD_RESET_TIMEOUT), in the staff's languages for ``staff``. Call it in the transaction
     that creates the account (institutions and mediators do, through core.invitations)."""
-    from .recipients import message_language
-
     email = getattr(user, "email", "")
     if not email:
         return

@@ -11,11 +11,12 @@ from collections import Counter
 
 from celery import shared_task
 
+from .constants import DELIVER_TASK
 from .delivery import messages_deliver
-from .periodic import messages_prune, outbox_sweep, reminders_write, report_requests_write
+from .periodic import messages_prune, outbox_sweep
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(name=DELIVER_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_messages(message_ids: list[int]) -> dict[str, int]:
     """Deliver the outbox rows of one change (or of one sweep) over one SMTP connection.
     Returns how many rows ended in each status (what the worker log shows)."""
@@ -32,16 +33,6 @@ def deliver_messages(message_ids: list[int]) -> dict[str, int]:
 def sweep_outbox() -> dict[str, int]:
     result = outbox_sweep()
     return {"taken_back": result.taken_back, "failed": result.failed, "requeued": result.requeued}
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_reminders() -> int:
-    return reminders_write()
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def send_report_requests() -> int:
-    return report_requests_write()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

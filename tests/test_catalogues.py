@@ -1,10 +1,12 @@
 """Every catalogue is complete where its readers need it, has no fuzzy guess, and every
 translation keeps the placeholders of its source text.
 
-- the e-mails (notifications/locale): German, Arabic, Farsi, Ukrainian and Turkish complete;
-- the pages (locale): German and English complete; Arabic, Farsi, Ukrainian and Turkish
-  complete for everything a mediator sees (their pages, the sign-in and password pages and
-  e-mail, the expense statement, the errors of offers and reports).
+- the transport's e-mails (notifications/locale: the frame, the account invitation):
+  German, Arabic, Farsi, Ukrainian and Turkish complete;
+- the pages and the bookings' e-mails (locale): German and English complete; Arabic, Farsi,
+  Ukrainian and Turkish complete for everything a mediator sees (their pages, the sign-in
+  and password pages and e-mail, the expense statement, the errors of offers and reports,
+  the bookings' e-mails and the one-click answer to an offer).
 """
 
 import re
@@ -34,6 +36,8 @@ MEDIATOR_SOURCES = (
     "web/context_processors.py",
     "bookings/services/offers.py",
     "bookings/services/reports.py",
+    "bookings/messages/",
+    "bookings/templates/bookings/offer_answer.html",
     "mediators/constants.py",
 )
 

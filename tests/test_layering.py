@@ -47,3 +47,21 @@ def test_imports_inside_functions_and_for_type_checking_count(tmp_path, monkeypa
     graph = grimp.build_graph("probe", cache_dir=None)
 
     assert graph.find_modules_directly_imported_by("probe.low") == {"probe.high", "probe.typed"}
+
+
+def test_notifications_reads_bookings_in_its_feed_module_only():
+    # The "transport" contract: bookings decide who hears what and what it says; the outbox
+    # delivers without knowing them. The feeds are the one documented reader of bookings.
+    graph = grimp.build_graph("notifications", "bookings", cache_dir=None)
+
+    readers = {
+        module
+        for module in graph.modules
+        if module.startswith("notifications.")
+        and any(
+            imported.split(".")[0] == "bookings"
+            for imported in graph.find_modules_directly_imported_by(module)
+        )
+    }
+
+    assert readers == {"notifications.feeds"}

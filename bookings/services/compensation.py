@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from core.time import local_date
 from institutions.models import CompensationRule, Pool
 from mediators.models import Mediator
-from notifications.services import alert_notify
 
 from ..constants import AlertKind, AllowanceKind, TaxFreeState
 from ..exceptions import BookingConflict, CompensationRuleMissing
 from ..locking import lock_mediator
+from ..messages.hooks import alert_notify
 from ..models import Alert, Allowance, Booking, Report
 from ..selectors.statements import mediator_tax_free_status, tax_free_state
 

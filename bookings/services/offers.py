@@ -27,7 +27,6 @@ from config.queue import enqueue_on_commit
 from core.constants import ActorRole
 from institutions.constants import OfferStrategy
 from mediators.models import Mediator
-from notifications.services import alert_notify, offer_made_notify, offer_withdrawn_notify
 
 from ..constants import ASSIGNABLE_STATUSES, AlertKind, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
@@ -35,6 +34,8 @@ from ..locking import lock_booking_or_none, lock_mediator, lock_rows
 from ..matching.eligibility import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
+from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
+from ..messages.void import booking_messages_void
 from ..models import Alert, Booking, Offer
 from ..state_machine import transition
 from . import standby as standby_service
@@ -52,11 +53,13 @@ def fill_deadline(booking: Booking) -> datetime.datetime:
     return booking.starts_at - datetime.timedelta(hours=booking.pool.fill_deadline_hours)
 
 
+# The matching task by its registered name (``bookings.tasks`` imports this module).
+BOOKING_MATCH_TASK = "bookings.tasks.booking_match_task"
+
+
 def matching_enqueue(*, booking: Booking) -> None:
     """Start (or continue) matching after the surrounding transaction commits."""
-    from ..tasks import booking_match_task
-
-    enqueue_on_commit(booking_match_task, booking.pk)
+    enqueue_on_commit(BOOKING_MATCH_TASK, booking.pk)
 
 
 def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
@@ -220,6 +223,7 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         resolved_at=now
     )
     standby_service.standby_after_confirmation(confirmed, now=now)
+    booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
     return confirmed
 
 
@@ -266,6 +270,7 @@ def offer_decline(
         locked.status = OfferStatus.DECLINED
         locked.responded_at = now
         locked.save(update_fields=["status", "responded_at"])
+        booking_messages_void(booking=booking, offer=locked)
         _match_locked(booking, now=now)
     offer.refresh_from_db()
     return locked

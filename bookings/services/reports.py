@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.time import local_date
-from notifications.services import alert_notify
 
 from ..access import require_assigned_mediator, require_coordinator_of, require_staff_of
 from ..constants import (
@@ -34,6 +33,8 @@ from ..constants import (
 )
 from ..exceptions import BookingConflict
 from ..locking import lock_booking, lock_booking_and_mediator, lock_rows
+from ..messages.hooks import alert_notify
+from ..messages.void import booking_messages_void
 from ..models import Alert, Allowance, Booking, Feedback, Report
 from ..state_machine import record_event, transition
 from .access_log import access_log_change
@@ -164,6 +165,7 @@ def report_submit(
             data={"report": _jsonable(figures)},
         )
         report = Report.objects.create(booking=completed, **figures)
+        booking_messages_void(booking=completed)  # the request for this report
         access_log_change(booking=completed, actor=actor)
     booking.refresh_from_db()
     return report
@@ -314,6 +316,7 @@ def report_resolve(
         Alert.objects.filter(
             booking=closed, kind=AlertKind.REPORT_DISPUTED, resolved_at__isnull=True
         ).update(resolved_at=timezone.now())
+        booking_messages_void(booking=closed)  # the alert about the dispute
         allowance_for_report(booking=closed, report=report)
         access_log_change(booking=closed, actor=actor)
     booking.refresh_from_db()

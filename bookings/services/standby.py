@@ -10,11 +10,10 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications.services import standby_notify
-
 from ..constants import OfferStatus, Status
 from ..matching.eligibility import is_eligible
 from ..matching.selectors import candidates_for
+from ..messages.hooks import standby_notify
 from ..models import Booking, Offer, Standby
 
 # A standby holds the time while the booking is in one of these and not over.

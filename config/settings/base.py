@@ -173,12 +173,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_DB_REUSE_MAX = 1000 if DATABASES["default"]["CONN_MAX_AGE"] else None
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
-    "notifications-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 600.0},
-    "notifications-report-requests": {
-        "task": "notifications.tasks.send_report_requests",
+    "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
+    # The bookings' periodic messages (bookings/messages/periodic.py).
+    "bookings-reminders": {"task": "bookings.tasks.send_reminders", "schedule": 600.0},
+    "bookings-report-requests": {
+        "task": "bookings.tasks.send_report_requests",
         "schedule": 3600.0,
     },
-    "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
 }
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {

@@ -13,10 +13,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.constants import ReportStatus, Status
+from bookings.messages.links import offer_link_url
 from bookings.models import AccessLog, Booking, Report
 from bookings.services import booking_cancel
 from institutions.coordination import COORDINATION_GROUP
-from notifications.links import offer_link_url
 from tests.bookings.factories import BookingFactory, OfferFactory
 from tests.bookings.lifecycle import coordinator_of, held_booking, staff_of
 from tests.bookings.matching.scenario import BERLIN, make_booking, make_mediator, make_pool

@@ -16,12 +16,14 @@ from bookings.services import (
     booking_cancel,
     late_cancellation_travel_report,
 )
+from bookings.services.offers import booking_assign
 from core.constants import ActorRole
 from core.exceptions import DomainError
-from notifications.constants import MessageKind
+from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin, coordinator_of, held_booking, staff_of
+from tests.bookings.matching.scenario import make_mediator
 from tests.institutions.factories import CompensationRuleFactory
 from tests.mediators.factories import MediatorFactory
 
@@ -366,17 +368,25 @@ def test_a_cancellation_from_a_stale_copy_sends_the_cancel_with_a_new_sequence(
     confirmed, with_address
 ):
     # Given a page that loaded the booking while the first mediator held it; they gave it
-    # back and a second mediator now holds it (how is not the subject here)
+    # back, a coordinator assigned a second mediator, and both sides got the invitation
     stale, sequence = Booking.objects.get(pk=confirmed.pk), confirmed.sequence
     give_back(confirmed)
-    second = MediatorFactory(pool=confirmed.pool)
-    Booking.objects.filter(pk=confirmed.pk).update(status=Status.CONFIRMED, mediator=second)
+    second = make_mediator(confirmed.pool, language=confirmed.language)
+    booking_assign(
+        booking=Booking.objects.get(pk=confirmed.pk),
+        mediator=second,
+        actor=coordinator_of(confirmed.pool).user,
+        now=STARTS - 47 * HOURS,
+    )
+    invitations = Message.objects.filter(kind=MessageKind.BOOKING_CONFIRMED)
+    assert {m.booking_sequence for m in invitations} == {sequence + 1}
+    invitations.update(status=MessageStatus.SENT, sent_at=STARTS - 47 * HOURS)  # delivered
     earlier = list(Message.objects.values_list("pk", flat=True))
 
     # When the institution cancels late from the copy it loaded before
     cancelled = cancel_by_institution(stale, hours_before=2)
 
-    # Then both sides get a CANCEL whose SEQUENCE is above the second mediator's invitation
+    # Then both sides get a CANCEL whose SEQUENCE is above that of the invitation they have
     assert cancelled.sequence == sequence + 2
     cancels = Message.objects.exclude(pk__in=earlier)
     assert {(m.kind, m.context["side"], m.context["calendar"]) for m in cancels} == {
@@ -385,6 +395,7 @@ def test_a_cancellation_from_a_stale_copy_sends_the_cancel_with_a_new_sequence(
     }
     assert cancels.get(context__side="mediator").context["mediator_id"] == second.pk
     for message in cancels:
+        assert message.status == MessageStatus.PENDING
         assert message.booking_sequence == sequence + 2
         assert f"SEQUENCE:{sequence + 2}".encode() in message.rendered
     # and the late fee goes to the mediator who held the booking

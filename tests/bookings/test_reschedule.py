@@ -49,7 +49,7 @@ def move(booking, *, actor=None, reason="Raum belegt", now=NOW, **changes):
 def test_a_confirmed_booking_moves_and_keeps_its_mediator_while_they_are_free(
     confirmed, monkeypatch
 ):
-    notified = spy_on(monkeypatch, "notifications.services.booking_event_notify")
+    notified = spy_on(monkeypatch, "bookings.state_machine.booking_event_notify")
     mediator = confirmed.mediator
 
     moved = move(confirmed, starts_at=LATER, duration_minutes=90)

@@ -1,4 +1,4 @@
-"""Delivery: once, after commit; retries only for transient errors; obsolete messages skipped."""
+"""Delivery: once, after commit; retries only for transient errors; stale messages skipped."""
 
 import datetime
 import smtplib
@@ -7,13 +7,18 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings.constants import OfferStatus, Status
+from bookings.constants import Status
+from bookings.messages.hooks import offer_made_notify
+from bookings.messages.periodic import reminders_write
+from bookings.services import booking_cancel, booking_reschedule
 from notifications import delivery
 from notifications.constants import MessageKind, MessageStatus
 from notifications.delivery import is_transient, message_deliver
 from notifications.models import Message
-from notifications.services import offer_made_notify
+from notifications.services import account_invitation_notify
 from tests.bookings.factories import OfferFactory
+from tests.institutions.factories import UserFactory
+from tests.mediators.factories import MediatorFactory
 
 from .conftest import confirm
 
@@ -206,19 +211,19 @@ def test_is_transient_tells_4xx_and_connection_errors_from_5xx():
     assert not is_transient(ValueError("a bug"))
 
 
-# -- obsolete at send time ------------------------------------------------------------------
+# -- stale: voided by the change, or past not_after ------------------------------------------
 
 
-def test_a_confirmation_for_a_booking_changed_meanwhile_is_skipped(confirmed):
-    message = Message.objects.filter(booking=confirmed).first()
-    confirmed.sequence += 1
-    confirmed.save(update_fields=["sequence"])
+def test_a_confirmation_for_a_booking_changed_meanwhile_is_skipped(confirmed, staff):
+    message = Message.objects.get(booking=confirmed, recipient_email="mona@example.org")
 
+    booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
     outcome = message_deliver(message_id=message.pk)
 
     message.refresh_from_db()
-    assert outcome.status == message.status == MessageStatus.SKIPPED
+    assert message.status == MessageStatus.SKIPPED  # by the change, in its transaction
     assert "changed" in message.last_error
+    assert outcome.status == "not_claimed"
     assert mail.outbox == []
 
 
@@ -226,29 +231,50 @@ def test_an_offer_for_a_booking_taken_meanwhile_is_not_sent(booking, mediator):
     offer = OfferFactory(booking=booking, mediator=mediator)
     offer_made_notify(offer=offer)
     message = Message.objects.get(kind=MessageKind.OFFER_MADE)
-    offer.status = OfferStatus.WITHDRAWN
-    offer.save()
 
+    confirm(booking, MediatorFactory(pool=booking.pool))  # someone else took it
     outcome = message_deliver(message_id=message.pk)
 
-    assert outcome.status == MessageStatus.SKIPPED
+    message.refresh_from_db()
+    assert (outcome.status, message.status) == ("not_claimed", MessageStatus.SKIPPED)
     assert mail.outbox == []
 
 
-def test_a_reminder_for_a_cancelled_booking_is_not_sent(confirmed):
-    from notifications.periodic import reminders_write
-
+def test_a_reminder_for_a_cancelled_booking_is_not_sent(confirmed, staff):
     Message.objects.all().delete()
-    Message.objects.all()
     confirmed.starts_at = timezone.now() + datetime.timedelta(hours=20)
     confirmed.ends_at = confirmed.starts_at + datetime.timedelta(hours=1)
     confirmed.confirmed_at = timezone.now() - datetime.timedelta(days=3)
     confirmed.save()
     reminders_write()
     reminder = Message.objects.filter(kind=MessageKind.REMINDER).first()
-    type(confirmed).objects.filter(pk=confirmed.pk).update(status=Status.CANCELLED)
 
+    booking_cancel(booking=confirmed, actor=staff.user, reason="Termin entfällt")
     outcome = message_deliver(message_id=reminder.pk)
+
+    reminder.refresh_from_db()
+    assert (outcome.status, reminder.status) == ("not_claimed", MessageStatus.SKIPPED)
+    assert mail.outbox == []
+
+
+def test_a_row_whose_not_after_has_passed_is_skipped_at_send_time(confirmed):
+    message = Message.objects.filter(booking=confirmed).first()
+    Message.objects.filter(pk=message.pk).update(not_after=timezone.now())
+
+    outcome = message_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert outcome.status == message.status == MessageStatus.SKIPPED
+    assert message.last_error.startswith("not sent after")
+    assert (message.attempts, mail.outbox) == (1, [])
+
+
+def test_an_invitation_for_an_account_deactivated_meanwhile_is_not_sent(staff):
+    user = UserFactory(username="neu")
+    account_invitation_notify(user=user, pool=staff.institution.pool)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    outcome = message_deliver(message_id=Message.objects.get().pk)
 
     assert outcome.status == MessageStatus.SKIPPED
     assert mail.outbox == []

@@ -10,17 +10,13 @@ from django.urls import resolve
 from django.utils import timezone
 from django.utils.http import urlsafe_base64_decode
 
+from bookings.messages.hooks import alert_notify, offer_made_notify, standby_notify
 from bookings.models import Alert, Standby
 from notifications.constants import MessageKind
 from notifications.models import Message
 from notifications.recipients import message_language
 from notifications.rendering import render_email
-from notifications.services import (
-    account_invitation_notify,
-    alert_notify,
-    offer_made_notify,
-    standby_notify,
-)
+from notifications.services import account_invitation_notify
 from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import CoordinatorFactory, UserFactory
 from tests.mediators.factories import MediatorFactory
@@ -119,7 +115,7 @@ def every_kind(booking, mediator):
 
     offer = OfferFactory(booking=booking, mediator=mediator)
     offer_made_notify(offer=offer)
-    from notifications.services import offer_withdrawn_notify
+    from bookings.messages.hooks import offer_withdrawn_notify
 
     offer_withdrawn_notify(offer=offer)
     confirmed = confirm(booking, mediator)
@@ -137,7 +133,7 @@ def every_kind(booking, mediator):
         alert=Alert.objects.create(pool=booking.pool, booking=booking, kind="x", message="m")
     )
     account_invitation_notify(user=UserFactory(), pool=booking.pool)
-    from notifications.periodic import reminders_write, report_requests_write
+    from bookings.messages.periodic import reminders_write, report_requests_write
 
     type(booking).objects.filter(pk=booking.pk).update(
         starts_at=timezone.now() + datetime.timedelta(hours=2),

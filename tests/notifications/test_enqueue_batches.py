@@ -64,3 +64,28 @@ def test_outside_a_transaction_the_task_goes_at_once():
     enqueue_ids_on_commit(task, [9], batch_size=50)
 
     assert task.sent == [[9]]
+
+
+def test_a_task_given_by_its_registered_name_is_found_when_it_is_sent(monkeypatch):
+    # The code that enqueues by name imports no tasks module (the tasks import that code).
+    from bookings import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        tasks.booking_match_task, "apply_async", lambda args, **kw: sent.append(args)
+    )
+
+    with transaction.atomic():
+        enqueue_ids_on_commit("bookings.tasks.booking_match_task", [4, 5], batch_size=50)
+        assert sent == []
+
+    assert sent == [([4, 5],)]
+
+
+def test_the_tasks_enqueued_by_name_are_registered_under_those_names():
+    from bookings.services.offers import BOOKING_MATCH_TASK
+    from bookings.tasks import booking_match_task
+    from notifications.constants import DELIVER_TASK
+    from notifications.tasks import deliver_messages
+
+    assert (booking_match_task.name, deliver_messages.name) == (BOOKING_MATCH_TASK, DELIVER_TASK)

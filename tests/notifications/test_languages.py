@@ -8,13 +8,13 @@ from urllib.parse import urlparse
 import pytest
 from django.test import Client
 
+from bookings.messages.hooks import alert_notify, offer_made_notify
 from institutions.services import staff_create
 from mediators.models import Language
 from notifications.constants import MessageKind
 from notifications.models import Message
 from notifications.recipients import message_language
 from notifications.rendering import render_email
-from notifications.services import alert_notify, offer_made_notify
 from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import MediatorFactory

@@ -10,12 +10,12 @@ import pytest
 from django.test import Client
 
 from bookings.constants import OfferStatus, Status
+from bookings.messages.hooks import offer_made_notify
+from bookings.messages.links import offer_link_token
 from bookings.models import Booking, BookingEvent
 from notifications.constants import MessageKind
-from notifications.links import offer_link_token
 from notifications.models import Message, OfferLinkUse
 from notifications.rendering import render_email
-from notifications.services import offer_made_notify
 from tests.bookings.factories import OfferFactory
 from tests.bookings.matching.scenario import make_booking, make_mediator, make_pool
 from tests.institutions.factories import UserFactory

@@ -4,19 +4,19 @@ import pytest
 from django.db import transaction
 
 from bookings.constants import OfferStatus, Status
+from bookings.messages.hooks import (
+    alert_notify,
+    offer_made_notify,
+    offer_withdrawn_notify,
+    standby_notify,
+)
 from bookings.models import Alert, Standby
 from bookings.services import booking_cancel
 from bookings.state_machine import record_event, transition
 from core.constants import ActorRole
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.services import (
-    account_invitation_notify,
-    alert_notify,
-    offer_made_notify,
-    offer_withdrawn_notify,
-    standby_notify,
-)
+from notifications.services import account_invitation_notify
 from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import CoordinatorFactory, UserFactory
 

@@ -7,16 +7,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.constants import Status
+from bookings.messages.periodic import reminders_write, report_requests_write
 from bookings.models import Report
 from notifications import tasks
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
-from notifications.periodic import (
-    messages_prune,
-    outbox_sweep,
-    reminders_write,
-    report_requests_write,
-)
+from notifications.periodic import messages_prune, outbox_sweep
 from tests.notifications.conftest import confirm
 
 pytestmark = pytest.mark.django_db
@@ -180,20 +176,24 @@ def test_no_reminder_for_a_booking_confirmed_inside_the_window(confirmed):
     assert reminders_write() == 0
 
 
-def test_a_changed_booking_gets_a_new_reminder_and_the_old_one_is_obsolete(confirmed):
+def test_a_changed_booking_gets_a_new_reminder_and_the_old_one_is_obsolete(confirmed, staff):
+    from django.core import mail
+
+    from bookings.services import booking_reschedule
     from notifications.delivery import message_deliver
 
     starting_in(confirmed, 20)
     reminders_write()
-    type(confirmed).objects.filter(pk=confirmed.pk).update(sequence=confirmed.sequence + 1)
+    booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
 
     reminders_write()
-    outcomes = [
-        message_deliver(message_id=m.pk).status
-        for m in Message.objects.filter(kind=MessageKind.REMINDER).order_by("pk")
-    ]
+    reminders_by_age = Message.objects.filter(kind=MessageKind.REMINDER).order_by("pk")
+    for message in reminders_by_age:
+        message_deliver(message_id=message.pk)
 
-    assert outcomes == [MessageStatus.SKIPPED] * 2 + [MessageStatus.SENT] * 2
+    statuses = [m.status for m in reminders_by_age.all()]
+    assert statuses == [MessageStatus.SKIPPED] * 2 + [MessageStatus.SENT] * 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["lehrerin@example.org", "mona@example.org"]
 
 
 # -- report requests -------------------------------------------------------------------------
@@ -246,12 +246,13 @@ def test_finished_messages_are_deleted_after_the_keeping_period_pending_ones_nev
 def test_beat_runs_the_sweep_reminders_and_report_requests():
     from config.celery_app import app
 
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     for name in (
         "notifications.tasks.sweep_outbox",
-        "notifications.tasks.send_reminders",
-        "notifications.tasks.send_report_requests",
+        "bookings.tasks.send_reminders",
+        "bookings.tasks.send_report_requests",
         "notifications.tasks.prune_messages",
     ):
         assert name in scheduled and name in app.tasks

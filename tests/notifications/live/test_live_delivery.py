@@ -6,12 +6,12 @@ import time
 import pytest
 from django.db import transaction
 
+from bookings.messages.hooks import alert_notify
 from bookings.models import Alert
 from notifications.constants import MessageStatus
 from notifications.ical import booking_uid
 from notifications.models import Message
 from notifications.periodic import outbox_sweep
-from notifications.services import alert_notify
 from notifications.tasks import deliver_messages
 from tests.bookings.factories import BookingFactory
 from tests.clock import last_sunday, next_year
