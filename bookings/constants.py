@@ -1,11 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Defined in core (the lower apps name them too), named here as well for the bookings modules.
-from core.constants import CASE_REFERENCE_MAX_LENGTH as CASE_REFERENCE_MAX_LENGTH
-from core.constants import ActorRole as ActorRole
-from core.constants import Topic as Topic
-
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 480
 NOTES_MAX_LENGTH = 2000

@@ -17,9 +17,10 @@ from bench import database
 from bench.__main__ import available, lines_of, select
 from bench.bench_outbox import made_models, make_bookings
 from bench.database import BenchPool, BenchUnavailable, bench_pool, require_postgres
-from bookings.constants import ActorRole, AllowanceKind, Status
+from bookings.constants import AllowanceKind, Status
 from bookings.models import Allowance, Booking
 from bookings.state_machine import transition
+from core.constants import ActorRole
 from institutions.models import Pool
 from notifications.feeds import calendar_feed_get
 from notifications.models import Message

@@ -240,8 +240,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.constants.Status",
         "AppointmentKindEnum": "bookings.constants.AppointmentKind",
-        "TopicEnum": "bookings.constants.Topic",
-        "ActorRoleEnum": "bookings.constants.ActorRole",
+        "TopicEnum": "core.constants.Topic",
+        "ActorRoleEnum": "core.constants.ActorRole",
         "InstitutionKindEnum": "institutions.constants.InstitutionKind",
         "PlanStatusEnum": "bookings.planner.models.PlanStatus",
         "PlanItemOutcomeEnum": "bookings.planner.models.PlanItemOutcome",

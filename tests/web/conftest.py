@@ -1,6 +1,5 @@
 """Fixtures for the pages and the statistics."""
 
-import datetime
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,35 +21,18 @@ from tests.mediators.factories import (
     MediatorFactory,
     MediatorLanguageFactory,
 )
+from tests.support import people
 
 from .browser import CHROMIUM, CHROMIUM_FLAGS, PASSWORD
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
-
-def local(*args) -> datetime.datetime:
-    """An aware datetime from Berlin wall-clock time."""
-    return datetime.datetime(*args, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def pool():
-    return PoolFactory()
-
-
-@pytest.fixture
-def coordinator(pool):
-    return CoordinatorFactory(pool=pool)
-
-
-@pytest.fixture
-def staff(pool):
-    return StaffFactory(institution__pool=pool)
-
-
-@pytest.fixture
-def mediator(pool):
-    return MediatorFactory(pool=pool)
+# A pool and one person of each role, shared with the statistics' tests.
+local = people.local
+pool = people.pool
+coordinator = people.coordinator
+staff = people.staff
+mediator = people.mediator
 
 
 @pytest.fixture
