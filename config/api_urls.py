@@ -46,6 +46,8 @@ from mediators.apis import (
     MediatorListCreateApi,
     MediatorMeApi,
     MediatorMeConflictListCreateApi,
+    MediatorPauseApi,
+    MediatorResumeApi,
 )
 
 urlpatterns = [
@@ -84,6 +86,8 @@ urlpatterns = [
         name="mediator-me-conflicts",
     ),
     path("mediators/<int:pk>/", MediatorDetailApi.as_view(), name="mediator-detail"),
+    path("mediators/<int:pk>/pause/", MediatorPauseApi.as_view(), name="mediator-pause"),
+    path("mediators/<int:pk>/resume/", MediatorResumeApi.as_view(), name="mediator-resume"),
     path(
         "mediators/<int:pk>/conflicts/",
         MediatorConflictListCreateApi.as_view(),

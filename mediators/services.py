@@ -1,5 +1,6 @@
 """Services that change mediators: onboarding (with the invitation), profile, languages,
-availability, absences and conflicts of interest."""
+pausing (coordinators only) and being unavailable (the mediator's own), availability,
+absences and conflicts of interest."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole
 from core.exceptions import DomainError
 from core.invitations import account_invite
-from institutions.models import Pool
+from core.roles import actor_role_of
+from core.text import case_reference_key
+from core.time import MIDNIGHT
+from institutions.models import Institution, Pool
 from institutions.selectors import coordinates_for_postal_code
 
 from .models import (
@@ -57,9 +64,13 @@ PROFILE_FIELDS = (
     "police_certificate_inspected_on",
     "police_certificate_valid_until",
     "declined_topics",
-    "active",
     "language",
 )
+# Being paused (``active``) is set by mediator_pause / mediator_resume only; a new mediator
+# may be onboarded paused.
+CREATE_FIELDS = (*PROFILE_FIELDS, "active")
+# The mediator's own "unavailable for now": theirs alone, separate from a pause.
+SELF_UNAVAILABLE_FIELDS = ("self_unavailable", "self_unavailable_until")
 USER_FIELDS = ("first_name", "last_name", "email")
 VETTING_FIELDS = (
     "training_completed_on",
@@ -67,7 +78,10 @@ VETTING_FIELDS = (
     "police_certificate_inspected_on",
     "police_certificate_valid_until",
 )
-MEDIATOR_EDITABLE = tuple(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email"))
+MEDIATOR_EDITABLE = (
+    *(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email")),
+    *SELF_UNAVAILABLE_FIELDS,
+)
 
 
 def _home_coordinates(
@@ -130,7 +144,7 @@ def mediator_create(
 ) -> Mediator:
     """Onboard a mediator: an account (without a usable password until they set one), the
     profile with home coordinates from the postal code, and their languages."""
-    unknown = set(profile) - set(PROFILE_FIELDS)
+    unknown = set(profile) - set(CREATE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     email = email.strip().lower()
@@ -212,6 +226,15 @@ def mediator_update(
         )
     if languages is not None:
         _check_skills(languages)
+    if "self_unavailable" in data and not data["self_unavailable"]:
+        data["self_unavailable_until"] = None
+    elif data.get("self_unavailable_until") and not data.get(
+        "self_unavailable", mediator.self_unavailable
+    ):
+        raise DomainError(
+            _("A date until which you are unavailable needs the mark 'unavailable'."),
+            field="self_unavailable_until",
+        )
     for name, value in data.items():
         setattr(user if name in USER_FIELDS else mediator, name, value)
     _check_vetting(mediator)
@@ -226,20 +249,72 @@ def mediator_update(
     return mediator
 
 
+def _require_coordinator(by: AbstractBaseUser | None) -> None:
+    if by is None or getattr(by, "is_superuser", False):
+        return  # the system (a management command) or the Django admin's superuser
+    if actor_role_of(by) != ActorRole.COORDINATOR:
+        raise PermissionDenied(_("Only a coordinator can pause or resume a mediator."))
+
+
+def mediator_pause(
+    *, mediator: Mediator, by: AbstractBaseUser | None, reason: str = ""
+) -> Mediator:
+    """A coordinator pauses the mediator: no offers, no matching, until a coordinator resumes
+    them. The one place a pause happens (what a pause also ends hooks in here). Pausing a
+    paused mediator changes only the reason."""
+    _require_coordinator(by)
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise DomainError(_("The reason has at most 200 characters."), field="reason")
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        if mediator.active:
+            mediator.paused_at = timezone.now()
+            mediator.paused_by = by if by is not None and by.pk else None
+        mediator.active = False
+        mediator.paused_reason = reason
+        mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
+    return mediator
+
+
+def mediator_resume(*, mediator: Mediator, by: AbstractBaseUser | None) -> Mediator:
+    """A coordinator ends the pause: the mediator is matched again."""
+    _require_coordinator(by)
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        mediator.active = True
+        mediator.paused_reason = ""
+        mediator.paused_at = None
+        mediator.paused_by = None
+        mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
+    return mediator
+
+
+def _slot_overlaps(start_time: datetime.time, end_time: datetime.time) -> Q:
+    """Slots [S, E) overlapping [start, end), where an end of 00:00 is 24:00."""
+    starts_before_end = Q() if end_time == MIDNIGHT else Q(start_time__lt=end_time)
+    ends_after_start = Q(end_time__gt=start_time) | Q(end_time=MIDNIGHT)
+    return starts_before_end & ends_after_start
+
+
 def availability_slot_create(
     *, mediator: Mediator, weekday: int, start_time: datetime.time, end_time: datetime.time
 ) -> AvailabilitySlot:
-    """A weekly slot in local time; it may not overlap another slot of the same weekday."""
+    """A weekly slot in local time; it may not overlap another slot of the same weekday, and
+    one that touches another joins it in matching (08-12 and 12-16 cover 11:30-12:30).
+    ``end_time`` 00:00 is 24:00: the slot runs to the end of the day."""
     if not 0 <= weekday <= 6:
         raise DomainError(_("The weekday runs from 0 (Monday) to 6 (Sunday)."), field="weekday")
-    if start_time >= end_time:
+    if start_time >= end_time and end_time != MIDNIGHT:
         raise DomainError(_("The slot must end after it starts."), field="end_time")
     with transaction.atomic():
         # Lock the mediator so two concurrent requests cannot both pass the overlap check.
         Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        overlapping = AvailabilitySlot.objects.filter(
-            mediator=mediator, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
-        ).first()
+        overlapping = (
+            AvailabilitySlot.objects.filter(mediator=mediator, weekday=weekday)
+            .filter(_slot_overlaps(start_time, end_time))
+            .first()
+        )
         if overlapping is not None:
             raise DomainError(
                 _("This slot overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
@@ -271,13 +346,19 @@ def absence_delete(*, absence: Absence) -> None:
 
 
 def conflict_declare(
-    *, mediator: Mediator, case_reference: str, recorded_by: AbstractBaseUser | None
+    *,
+    mediator: Mediator,
+    case_reference: str,
+    recorded_by: AbstractBaseUser | None,
+    institution: Institution,
 ) -> ConflictOfInterest:
-    """The mediator knows the family of this case: never offered that case again.
+    """The mediator knows the family of this case (the reference at that institution): never
+    offered that case again. The same reference at another institution is another case.
 
-    Declaring the same case twice keeps the first record.
+    References are compared in one normalised form (``core.text.case_reference_key``);
+    declaring the same case twice keeps the first record.
     """
-    case_reference = (case_reference or "").strip()
+    case_reference = " ".join((case_reference or "").split())
     if not case_reference:
         raise DomainError(_("Give the case reference."), field="case_reference")
     if len(case_reference) > CASE_REFERENCE_MAX_LENGTH:
@@ -286,10 +367,32 @@ def conflict_declare(
             % {"max": CASE_REFERENCE_MAX_LENGTH},
             field="case_reference",
         )
-    with transaction.atomic():
-        conflict, _created = ConflictOfInterest.objects.get_or_create(
-            mediator=mediator,
-            case_reference=case_reference,
-            defaults={"recorded_by": recorded_by},
+    key = case_reference_key(case_reference)
+    if len(key) > ConflictOfInterest._meta.get_field("reference_key").max_length:
+        raise DomainError(_("This case reference cannot be kept."), field="case_reference")
+    if institution is None or not _institution_served(mediator, institution):
+        raise DomainError(
+            _("Choose an institution whose bookings the mediator can take."), field="institution"
         )
+    with transaction.atomic():
+        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
+        conflict = ConflictOfInterest.objects.filter(
+            mediator=mediator, institution=institution, reference_key=key
+        ).first()
+        if conflict is None:
+            conflict = ConflictOfInterest.objects.create(
+                mediator=mediator,
+                institution=institution,
+                case_reference=case_reference,
+                recorded_by=recorded_by,
+            )
     return conflict
+
+
+def _institution_served(mediator: Mediator, institution: Institution) -> bool:
+    """An institution of the mediator's pool or of a pool that shares mediators with it."""
+    if institution.pool_id == mediator.pool_id:
+        return True
+    return Pool.shares_mediators_with.through.objects.filter(
+        from_pool_id=institution.pool_id, to_pool_id=mediator.pool_id
+    ).exists()

@@ -23,7 +23,7 @@ from mediators.services import (
 )
 from notifications.constants import MessageKind
 from notifications.models import Message
-from tests.institutions.factories import CoordinatorFactory, PoolFactory
+from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
     DialectFactory,
@@ -138,9 +138,18 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
     mediator = MediatorFactory()
     coordinator = CoordinatorFactory(pool=mediator.pool)
 
-    first = conflict_declare(mediator=mediator, case_reference=" JA-9 ", recorded_by=mediator.user)
+    institution = InstitutionFactory(pool=mediator.pool)
+    first = conflict_declare(
+        mediator=mediator,
+        institution=institution,
+        case_reference=" JA-9 ",
+        recorded_by=mediator.user,
+    )
     second = conflict_declare(
-        mediator=mediator, case_reference="JA-9", recorded_by=coordinator.user
+        mediator=mediator,
+        institution=institution,
+        case_reference="ja-9",
+        recorded_by=coordinator.user,
     )
 
     assert first.pk == second.pk
@@ -149,9 +158,13 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
 
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])
 def test_an_empty_or_overlong_case_reference_is_refused(case_reference):
+    mediator = MediatorFactory()
     with pytest.raises(DomainError):
         conflict_declare(
-            mediator=MediatorFactory(), case_reference=case_reference, recorded_by=None
+            mediator=mediator,
+            institution=InstitutionFactory(pool=mediator.pool),
+            case_reference=case_reference,
+            recorded_by=None,
         )
     assert not ConflictOfInterest.objects.exists()
 

@@ -246,7 +246,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
             )
             return response
-    return render(request, "web/mediator/profile.html", {"form": form, "skills": skills})
+    return render(
+        request,
+        "web/mediator/profile.html",
+        {"form": form, "skills": skills, "mediator": mediator},
+    )
 
 
 @mediator_required
