@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from bookings.apis.absences import MediatorAbsenceListCreateApi
 from bookings.apis.accounting import BudgetListApi, StatementApi
 from bookings.apis.bookings import (
     BookingApproveApi,
@@ -37,7 +38,6 @@ from institutions.apis import (
 )
 from mediators.apis import (
     AbsenceDeleteApi,
-    AbsenceListCreateApi,
     AvailabilityDeleteApi,
     AvailabilityListCreateApi,
     LanguageListApi,
@@ -74,7 +74,11 @@ urlpatterns = [
         AvailabilityDeleteApi.as_view(),
         name="mediator-availability-detail",
     ),
-    path("mediators/me/absences/", AbsenceListCreateApi.as_view(), name="mediator-absences"),
+    path(
+        "mediators/me/absences/",
+        MediatorAbsenceListCreateApi.as_view(),
+        name="mediator-absences",
+    ),
     path(
         "mediators/me/absences/<int:pk>/",
         AbsenceDeleteApi.as_view(),

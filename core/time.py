@@ -20,7 +20,6 @@ def local_datetime(day: datetime.date, time: datetime.time = datetime.time()) ->
     return datetime.datetime.combine(day, time, tzinfo=BERLIN)
 
 
-
 # Weekly availability is kept as wall-clock times of one day. A slot that runs to the end of
 # the day ends at 24:00, which ``datetime.time`` cannot hold: it is stored as an end of
 # 00:00 (``MIDNIGHT``), and an end of 00:00 always means 24:00 (a slot cannot end at the

@@ -274,9 +274,7 @@ class ConflictOfInterest(models.Model):
         verbose_name=_("institution"),
     )
     case_reference = models.CharField(_("case reference"), max_length=64)
-    reference_key = models.CharField(
-        _("compared form"), max_length=255, editable=False, default=""
-    )
+    reference_key = models.CharField(_("compared form"), max_length=255, editable=False, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -18,7 +18,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-
 import numpy as np
 
 from bookings.matching import rules
@@ -93,9 +92,7 @@ class _Group:
         self.gender = np.array([m.gender for m in mediators])
         self.special = np.array(
             [
-                bool(
-                    m.absences or m.blocked_institutions or m.conflict_cases or m.self_unavailable
-                )
+                bool(m.absences or m.blocked_institutions or m.conflict_cases or m.self_unavailable)
                 for m in mediators
             ]
         )

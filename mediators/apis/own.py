@@ -20,7 +20,6 @@ from institutions.models import Institution
 from ..models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
 from ..selectors import absences_of, availability_of, conflicts_of
 from ..services import (
-    absence_create,
     absence_delete,
     availability_slot_create,
     availability_slot_delete,
@@ -66,7 +65,9 @@ class AvailabilityListCreateApi(ListAPIView):
     class InputSerializer(serializers.Serializer):
         weekday = serializers.IntegerField(min_value=0, max_value=6)
         start_time = serializers.TimeField()
-        end_time = EndTimeField(help_text='Local wall time; "24:00" or "00:00": the end of the day.')
+        end_time = EndTimeField(
+            help_text='Local wall time; "24:00" or "00:00": the end of the day.'
+        )
 
     def get_queryset(self):
         return availability_of(self.request.user.mediator)
@@ -96,27 +97,17 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 
 class AbsenceListCreateApi(ListAPIView):
-    """GET, POST: the own absences, whole local days from ``starts_on`` to ``ends_on``
-    (both inclusive)."""
+    """GET: the own absences, whole local days from ``starts_on`` to ``ends_on`` (both
+    inclusive). POST is ``bookings.apis.absences.MediatorAbsenceListCreateApi``: a new
+    absence is checked against the appointments the mediator holds, which this app cannot
+    read."""
 
     permission_classes = [IsMediator]
     serializer_class = AbsenceSerializer
     queryset = Absence.objects.none()  # the schema's model; requests use get_queryset
 
-    class InputSerializer(serializers.Serializer):
-        starts_on = serializers.DateField()
-        ends_on = serializers.DateField()
-        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
     def get_queryset(self):
         return absences_of(self.request.user.mediator)
-
-    @extend_schema(request=InputSerializer, responses={201: AbsenceSerializer})
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        absence = absence_create(mediator=request.user.mediator, **serializer.validated_data)
-        return Response(AbsenceSerializer(absence).data, status=status.HTTP_201_CREATED)
 
 
 class AbsenceDeleteApi(APIView):

@@ -14,14 +14,13 @@ from rest_framework.views import APIView
 
 from config.api.permissions import IsCoordinator, IsMediator
 from core.constants import Topic
+from core.exceptions import DomainError
 from institutions.constants import MessageLanguage
 
 from ..constants import Gender, LanguageLevel
 from ..filters import MediatorFilter
 from ..models import Mediator
 from ..selectors import dialect_by_code, language_by_code, mediators_visible_to
-from core.exceptions import DomainError
-
 from ..services import (
     MEDIATOR_EDITABLE,
     LanguageSkill,

@@ -66,6 +66,21 @@ class AbsenceForm(forms.Form):
     ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
+    def offer_give_back(self, appointments: list[tuple[int, str]]) -> None:
+        """The confirmed appointments the absence covers: a checkbox each, to give them back
+        in the same step."""
+        self.fields["give_back"] = forms.TypedMultipleChoiceField(
+            label=_("Give these appointments back"),
+            choices=appointments,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_(
+                "Ticked appointments are given back when the absence is added, and the "
+                "coordinators look for someone else."
+            ),
+        )
+
 
 class ProfileForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

@@ -133,7 +133,9 @@ def test_a_slot_may_end_at_midnight():
     assert rules.required_slot_window(local(2027, 1, 4, 22), local(2027, 1, 5, 0)) == (
         rules.SlotWindow(0, t(22), t(0))
     )
-    assert not rules.slots_cover([Slot(0, t(20), t(23, 59))], local(2027, 1, 4, 22), local(2027, 1, 5))
+    assert not rules.slots_cover(
+        [Slot(0, t(20), t(23, 59))], local(2027, 1, 4, 22), local(2027, 1, 5)
+    )
 
 
 def test_the_slot_must_be_on_the_local_weekday():

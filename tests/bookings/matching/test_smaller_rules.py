@@ -118,9 +118,7 @@ def test_a_conflict_excludes_the_case_at_its_institution_only():
     )
 
     assert sql_ids(at_school) == planner_ids(at_school) == set()
-    assert sql_ids(same_string_elsewhere) == planner_ids(same_string_elsewhere) == {
-        knows_family.pk
-    }
+    assert sql_ids(same_string_elsewhere) == planner_ids(same_string_elsewhere) == {knows_family.pk}
 
 
 @pytest.mark.parametrize(
