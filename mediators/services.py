@@ -270,7 +270,7 @@ def mediator_pause(
         mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
         if mediator.active:
             mediator.paused_at = timezone.now()
-            mediator.paused_by = by if by is not None and by.pk else None
+            mediator.paused_by_id = by.pk if by is not None else None
         mediator.active = False
         mediator.paused_reason = reason
         mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
@@ -345,6 +345,9 @@ def absence_delete(*, absence: Absence) -> None:
     absence.delete()
 
 
+REFERENCE_KEY_MAX_LENGTH = 255  # ConflictOfInterest.reference_key
+
+
 def conflict_declare(
     *,
     mediator: Mediator,
@@ -368,7 +371,7 @@ def conflict_declare(
             field="case_reference",
         )
     key = case_reference_key(case_reference)
-    if len(key) > ConflictOfInterest._meta.get_field("reference_key").max_length:
+    if len(key) > REFERENCE_KEY_MAX_LENGTH:
         raise DomainError(_("This case reference cannot be kept."), field="case_reference")
     if institution is None or not _institution_served(mediator, institution):
         raise DomainError(
@@ -384,7 +387,7 @@ def conflict_declare(
                 mediator=mediator,
                 institution=institution,
                 case_reference=case_reference,
-                recorded_by=recorded_by,
+                recorded_by_id=recorded_by.pk if recorded_by is not None else None,
             )
     return conflict
 

@@ -18,7 +18,6 @@ from mediators.models import Mediator
 from ..constants import TaxFreeState
 from ..models import Allowance
 
-
 # The thresholds at which the mediator is told (once per year each).
 TAX_FREE_WARNING = "warning"
 TAX_FREE_LIMIT = "limit"
