@@ -315,7 +315,7 @@ def _tax_free_notice(message: Message) -> MailContent:
         "year": year,
         "total": euro(status.total_cents),
         "limit": euro(status.limit_cents),
-        "percent": status.percent,
+        "share": status.share,
     }
     if context.get("threshold") == TAX_FREE_LIMIT:
         subject = _("Your allowances for %(year)s have reached the tax-free amount") % values
@@ -331,10 +331,10 @@ def _tax_free_notice(message: Message) -> MailContent:
             ),
         ]
     else:
-        subject = _("Your allowances for %(year)s: %(percent)s %% of the tax-free amount") % values
+        subject = _("Your allowances for %(year)s: %(share)s of the tax-free amount") % values
         paragraphs = [
             _(
-                "Your expense allowances for %(year)s come to %(total)s, %(percent)s %% of the "
+                "Your expense allowances for %(year)s come to %(total)s, %(share)s of the "
                 "tax-free yearly amount for volunteers (Ehrenamtspauschale) of %(limit)s."
             )
             % values,

@@ -50,6 +50,11 @@ class TaxFreeStatus:
         """The share of the tax-free amount used, in whole percent (rounded down)."""
         return self.total_cents * 100 // self.limit_cents if self.limit_cents else 100
 
+    @property
+    def share(self) -> str:
+        """The share used as shown: "83 %"."""
+        return f"{self.percent} %"
+
 
 @dataclass(frozen=True)
 class Statement:
