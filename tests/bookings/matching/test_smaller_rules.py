@@ -6,10 +6,13 @@ is decided the same way by the SQL selector, the planner's index and the plain c
 import datetime
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
 from bookings.matching.hard_rules import HardRule
-from bookings.matching.rules import Appointment, Slot
+from bookings.matching.rules import Appointment, Slot, slots_cover
 from bookings.matching.selectors import candidates_for
 from bookings.planner.index import Index
 from bookings.planner.selectors import problem_for_pool
@@ -165,3 +168,71 @@ def test_conflicting_references_compare_in_one_normalised_form(declared, booked)
     assert conflict.reference_key
     assert hard_violations(facts_mediator, facts_request) == (HardRule.CONFLICT_OF_INTEREST,)
     assert sql_ids(booking) == planner_ids(booking) == set()
+
+
+# --- a property: the three implementations agree on joined slots and 24:00 ----------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _minute_time(minute):
+    return T(0) if minute == 24 * 60 else T(minute // 60, minute % 60)
+
+
+@st.composite
+def slots_and_window(draw):
+    """Non-overlapping slots of one weekday on a 30-minute grid (some touching, some ending
+    at 24:00) and an appointment window inside the day."""
+    cuts = sorted(draw(st.sets(st.integers(0, 48), min_size=2, max_size=10)))
+    spans = [
+        (lo * 30, hi * 30)
+        for lo, hi in zip(cuts, cuts[1:], strict=False)
+        if draw(st.booleans())  # keep this piece (pieces touch where both are kept)
+    ]
+    start = draw(st.integers(0, 47)) * 30
+    end = draw(st.integers(start // 30 + 1, min(48, start // 30 + 16))) * 30  # at most 8 h
+    return spans, start, end
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=slots_and_window())
+def test_sql_planner_and_checks_agree_on_joined_slots_and_midnight(case):
+    spans, start, end = case
+    slots_ = tuple(Slot(TUESDAY, _minute_time(lo), _minute_time(hi)) for lo, hi in spans)
+    starts_at = at(hour=0) + datetime.timedelta(minutes=start)
+    expected = any(lo <= start and end <= hi for lo, hi in _joined(spans))
+    try:
+        with transaction.atomic():
+            pool = make_pool()
+            mediator = make_mediator(pool, slots=())
+            for slot in slots_:
+                AvailabilitySlot.objects.create(
+                    mediator=mediator,
+                    weekday=slot.weekday,
+                    start_time=slot.start,
+                    end_time=slot.end,
+                )
+            booking = make_booking(pool, starts_at=starts_at, minutes=end - start)
+            covered = {mediator.pk} if expected else set()
+            assert slots_cover(slots_, booking.starts_at, booking.ends_at) == expected
+            assert sql_ids(booking) == covered
+            assert planner_ids(booking) == covered
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def _joined(spans):
+    joined = []
+    for lo, hi in sorted(spans):
+        if joined and lo <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], hi))
+        else:
+            joined.append((lo, hi))
+    return joined
