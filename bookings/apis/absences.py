@@ -5,7 +5,7 @@ checks the appointments the mediator holds and may give them back in the same st
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -14,6 +14,14 @@ from mediators.apis.own import AbsenceListCreateApi, AbsenceSerializer
 from ..services.absences import mediator_absence_create
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "boolean"},
+            {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 200},
+        ]
+    }
+)
 class GiveBackField(serializers.Field):
     """``true`` (every appointment the absence covers) or a list of booking ids."""
 

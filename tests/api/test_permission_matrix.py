@@ -54,6 +54,14 @@ PATCH  /mediators/{id}/                    own      401       200         403   
 PATCH  /mediators/{id}/                    other    401       200         403       403   403
 PATCH  /mediators/{id}/                    foreign  401       404         403       403   403
 PATCH  /mediators/{id}/                    shared   401       403         403       403   403
+POST   /mediators/{id}/pause/              own      401       200         403       403   403
+POST   /mediators/{id}/pause/              other    401       200         403       403   403
+POST   /mediators/{id}/pause/              foreign  401       404         403       403   403
+POST   /mediators/{id}/pause/              shared   401       403         403       403   403
+POST   /mediators/{id}/resume/             own      401       200         403       403   403
+POST   /mediators/{id}/resume/             other    401       200         403       403   403
+POST   /mediators/{id}/resume/             foreign  401       404         403       403   403
+POST   /mediators/{id}/resume/             shared   401       403         403       403   403
 GET    /mediators/{id}/conflicts/          own      401       200         403       403   403
 GET    /mediators/{id}/conflicts/          other    401       200         403       403   403
 GET    /mediators/{id}/conflicts/          foreign  401       404         403       403   403
@@ -247,7 +255,15 @@ ENDPOINTS = {
     ),
     ("POST", "/mediators/{id}/conflicts/"): lambda w, t: (
         f"/mediators/{_mediator(w, t).pk}/conflicts/",
-        {"case_reference": "JA-1"},
+        {"institution": w.institution.pk, "case_reference": "JA-1"},
+    ),
+    ("POST", "/mediators/{id}/pause/"): lambda w, t: (
+        f"/mediators/{_mediator(w, t).pk}/pause/",
+        {"reason": "Rückfrage"},
+    ),
+    ("POST", "/mediators/{id}/resume/"): lambda w, t: (
+        f"/mediators/{_mediator(w, t).pk}/resume/",
+        None,
     ),
     ("GET", "/mediators/me/"): lambda w, t: ("/mediators/me/", None),
     ("PATCH", "/mediators/me/"): lambda w, t: ("/mediators/me/", {"max_travel_km": 25}),
@@ -272,7 +288,7 @@ ENDPOINTS = {
     ("GET", "/mediators/me/conflicts/"): lambda w, t: ("/mediators/me/conflicts/", None),
     ("POST", "/mediators/me/conflicts/"): lambda w, t: (
         "/mediators/me/conflicts/",
-        {"case_reference": "JA-1"},
+        {"institution": w.institution.pk, "case_reference": "JA-1"},
     ),
     ("GET", "/bookings/"): lambda w, t: ("/bookings/", None),
     ("POST", "/bookings/"): lambda w, t: ("/bookings/", _booking_body(w, t)),
