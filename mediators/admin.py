@@ -175,11 +175,13 @@ class MediatorAdmin(PoolScopedAdmin):
         "home_postal_code",
         "gender",
         "active",
+        "self_unavailable",
         "vetted",
         "police_certificate_valid_until",
     )
     list_filter = (
         "active",
+        "self_unavailable",
         "gender",
         PoliceCertificateFilter,
         ("languages__language", admin.RelatedOnlyFieldListFilter),

@@ -210,6 +210,25 @@ def test_vetting_dates_are_kept(page_for, coordinator):
     assert mediator.police_certificate_valid_until == datetime.date(2031, 2, 3)
 
 
+def test_a_coordinator_pauses_and_resumes_a_mediator_on_the_page(page_for, coordinator):
+    mediator = MediatorFactory(pool=coordinator.pool)
+    unavailable = MediatorFactory(pool=coordinator.pool, self_unavailable=True)
+    page = page_for(coordinator.user)
+    url = reverse("web:coordinator-mediator", args=[mediator.pk])
+
+    page.post(url, {"active": "", "paused_reason": "Rückfrage zum Führungszeugnis"})
+    mediator.refresh_from_db()
+    listed = page.get(reverse("web:coordinator-mediators")).content.decode()
+    page.post(url, {"active": "on"})
+
+    assert mediator.active is False and mediator.paused_by == coordinator.user
+    assert mediator.paused_reason == "Rückfrage zum Führungszeugnis"
+    assert "paused" in listed and "unavailable (own choice)" in listed
+    assert unavailable.pk
+    mediator.refresh_from_db()
+    assert mediator.active is True and mediator.paused_reason == ""
+
+
 def lent_mediator(pool, **kwargs):
     """A mediator of a pool that explicitly shares its mediators with ``pool``."""
     sharing = PoolFactory(name="KI Stadt Krefeld")
