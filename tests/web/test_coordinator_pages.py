@@ -116,7 +116,9 @@ def test_a_request_awaiting_approval_is_approved_or_refused_with_a_reason(page_f
     assert (second.status, second.cancellation_reason) == (Status.CANCELLED, "Kein Budget")
 
 
-def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(page_for, coordinator):
+def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(
+    page_for, coordinator, django_capture_on_commit_callbacks
+):
     language = LanguageFactory(code="ara")
     booking = BookingFactory(
         institution__pool=coordinator.pool,
@@ -128,13 +130,14 @@ def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(page_for, coor
     page = page_for(coordinator.user)
     day = booking.starts_at.astimezone(BERLIN).date()
 
-    response = page.post(
-        reverse("web:coordinator-planner"),
-        {
-            "starts_on": day - datetime.timedelta(days=1),
-            "ends_on": day + datetime.timedelta(days=1),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the Celery task computes it
+        response = page.post(
+            reverse("web:coordinator-planner"),
+            {
+                "starts_on": day - datetime.timedelta(days=1),
+                "ends_on": day + datetime.timedelta(days=1),
+            },
+        )
     run = PlanRun.objects.get()
     assert response["Location"] == reverse("web:coordinator-plan", args=[run.pk])
     assert PlanItem.objects.get(run=run).mediator == mediator
