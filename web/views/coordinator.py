@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
-from bookings.planner.selectors import plans_visible_to
 from bookings.planner.models import PlanStatus
+from bookings.planner.selectors import plans_visible_to
 from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
