@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .messages.periodic import reminders_write, report_requests_write
+from .privacy.retention import bookings_anonymise_expired
 from .services.offers import BOOKING_MATCH_TASK, booking_match
 from .services.sweep import matching_sweep
 
@@ -33,3 +34,10 @@ def send_reminders() -> int:
 def send_report_requests() -> int:
     """From Celery beat: ask for the reports of the appointments just over."""
     return report_requests_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def anonymise_expired_bookings() -> int:
+    """Every night from Celery beat: the bookings past their pool's retention period lose
+    their personal data (``bookings.privacy.retention``); a second run finds none."""
+    return bookings_anonymise_expired().bookings
