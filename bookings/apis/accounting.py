@@ -225,14 +225,15 @@ class StatementApi(APIView):
             else request.user.mediator
         )
         statement = mediator_statement(mediator=mediator, year=year, month=month)
-        read_logged(
-            user=request.user,
-            what="api:statement",
-            action=READ,
-            user_ids=[mediator.user_id],
-            count=len(statement.rows),
-            query=request.GET.urlencode(),
-        )
+        if mediator.user_id != request.user.pk:  # one's own statement is no one else's data
+            read_logged(
+                user=request.user,
+                what="api:statement",
+                action=READ,
+                user_ids=[mediator.user_id],
+                count=len(statement.rows),
+                query=request.GET.urlencode(),
+            )
         return Response(StatementOutputSerializer(_rendered(statement, mediator)).data)
 
 

@@ -20,7 +20,6 @@ from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.offers import offer_accept, offer_decline
 from core.exceptions import DomainError
-from core.read_log import EXPORT, read_logged
 from core.time import local_date
 from mediators.models import AvailabilitySlot
 from mediators.selectors import absences_of, availability_of
@@ -279,14 +278,6 @@ def statement(request: HttpRequest) -> HttpResponse:
                 "month_value": f"{year}-{month:02d}",
             },
         )
-    read_logged(
-        user=request.user,
-        what=f"export:statement-{file_format}",
-        action=EXPORT,
-        user_ids=[mediator.user_id],
-        count=len(result.rows),
-        query=request.GET.urlencode(),
-    )
     response["Content-Disposition"] = (
         f'attachment; filename="{statement_filename(mediator, result, file_format)}"'
     )
