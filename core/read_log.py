@@ -64,14 +64,17 @@ def _ids_of(model: Any, rows: Iterable[Any]) -> dict[str, list[int]]:
     """Which id list a row of ``model`` goes to: bookings (itself, or the booking it belongs
     to), people (the account of a mediator, staff member or coordinator), or other rows."""
     rows = list(rows)
-    if model._meta.label_lower == "bookings.booking":
-        return {"booking_ids": [row.pk for row in rows]}
+    ids: dict[str, list[int]] = {"booking_ids": [], "user_ids": [], "object_ids": []}
     names = {field.name for field in model._meta.concrete_fields}
-    if "booking" in names:
-        return {"booking_ids": [row.booking_id for row in rows if row.booking_id]}
-    if "user" in names:
-        return {"user_ids": [row.user_id for row in rows if row.user_id]}
-    return {"object_ids": [row.pk for row in rows]}
+    if model._meta.label_lower == "bookings.booking":
+        ids["booking_ids"] = [row.pk for row in rows]
+    elif "booking" in names:
+        ids["booking_ids"] = [row.booking_id for row in rows if row.booking_id]
+    elif "user" in names:
+        ids["user_ids"] = [row.user_id for row in rows if row.user_id]
+    else:
+        ids["object_ids"] = [row.pk for row in rows]
+    return ids
 
 
 class ReadLoggedAdminMixin:
@@ -88,12 +91,15 @@ class ReadLoggedAdminMixin:
         response = super().changelist_view(request, extra_context)  # type: ignore[misc]
         changelist = getattr(response, "context_data", {}).get("cl") if self.read_log else None
         if changelist is not None:
+            ids = _ids_of(self.model, changelist.result_list)  # type: ignore[attr-defined]
             read_logged(
                 user=request.user,
                 what=self._what(),
+                booking_ids=ids["booking_ids"],
+                user_ids=ids["user_ids"],
+                object_ids=ids["object_ids"],
                 count=changelist.result_count,
                 query=request.GET.urlencode(),
-                **_ids_of(self.model, changelist.result_list),  # type: ignore[attr-defined]
             )
         return response
 
@@ -104,11 +110,14 @@ class ReadLoggedAdminMixin:
         context = getattr(response, "context_data", None) or {}
         original = context.get("original")
         if self.read_log and request.method == "GET" and original is not None:
+            ids = _ids_of(self.model, [original])  # type: ignore[attr-defined]
             read_logged(
                 user=request.user,
                 what=self._what(),
                 action=READ,
+                booking_ids=ids["booking_ids"],
+                user_ids=ids["user_ids"],
+                object_ids=ids["object_ids"],
                 count=1,
-                **_ids_of(self.model, [original]),  # type: ignore[attr-defined]
             )
         return response

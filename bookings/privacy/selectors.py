@@ -120,7 +120,7 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
         "languages": [
             {
                 "language": row.language.code,
-                "dialect": row.dialect.code if row.dialect_id else None,
+                "dialect": row.dialect.code if row.dialect is not None else None,
                 "level": row.level,
             }
             for row in mediator.languages.select_related("language", "dialect")
@@ -168,7 +168,7 @@ def _booking(person: Any, booking: Booking) -> dict[str, Any]:
         "status": booking.status,
         "institution": booking.institution.name,
         "language": booking.language.code,
-        "dialect": booking.dialect.code if booking.dialect_id else None,
+        "dialect": booking.dialect.code if booking.dialect is not None else None,
         "starts_at": _moment(booking.starts_at),
         "ends_at": _moment(booking.ends_at),
         "duration_minutes": booking.duration_minutes,
