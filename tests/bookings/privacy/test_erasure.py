@@ -123,7 +123,9 @@ def test_erasure_is_refused_while_the_mediator_holds_a_future_confirmed_booking(
     api = APIClient()
     api.force_authenticate(history.coordinator.user)
 
-    response = api.post(f"/api/v1/people/{history.mediator.user_id}/erase/")
+    response = api.post(
+        f"/api/v1/people/{history.mediator.user_id}/erase/", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "erasure_refused"
@@ -212,6 +214,7 @@ def test_the_erasure_page_says_why_it_refuses(history):
     response = page.post(
         reverse("web:coordinator-person-erase", args=[history.mediator.user_id]),
         {"confirm": "yes"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 409
