@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_stats_indexes'),
+        ('bookings', '0008_plans_computed_in_background'),
         ('institutions', '0004_staff_erased_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
