@@ -168,6 +168,9 @@ def person_erase(
     person = person_in_reach(actor, user.pk)
     mediator = getattr(person, "mediator", None)
     staff = getattr(person, "staff", None)
+    if (mediator is not None and mediator.erased_at) or (staff is not None and staff.erased_at):
+        # Erased before: the pseudonym the bookings show stays as it is.
+        return ErasureResult(user_id=person.pk, pseudonym=person.last_name, credentials_revoked=0)
     with transaction.atomic():
         if mediator is not None:
             # The mediator's row first: a concurrent accept (booking, then mediator) waits

@@ -112,6 +112,16 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     assert AccessLog.objects.filter(action="erase", user_ids=f",{user.pk},").count() == 1
 
 
+def test_erasing_a_person_twice_keeps_the_first_pseudonym(history):
+    first = person_erase(actor=history.coordinator.user, user=history.mediator.user)
+
+    second = person_erase(actor=history.coordinator.user, user=history.mediator.user)
+
+    assert second.pseudonym == first.pseudonym
+    assert get_user_model().objects.get(pk=history.mediator.user_id).last_name == first.pseudonym
+    assert AccessLog.objects.filter(action="erase").count() == 1
+
+
 def test_erasure_is_refused_while_the_mediator_holds_a_future_confirmed_booking(history):
     BookingFactory(
         pool=history.pool,
