@@ -393,3 +393,40 @@ def test_the_nobody_found_alert_resolves_itself_when_the_rematched_request_is_fi
     assert alert_mail.status == MessageStatus.SKIPPED
     work_list = work_list_for(coordinator, now=NOW)
     assert request not in work_list.unfilled and alert not in work_list.alerts
+
+
+def test_an_absence_entered_in_the_admin_inline_withdraws_the_offer_too(rf):
+    """The admin saves its inlines itself; a changed inline counts as an eligibility change."""
+    from django.contrib import admin
+
+    from mediators.models import Mediator
+
+    pool = make_pool()
+    request, first, second = offered_in_cascade(pool)
+
+    class Saved:
+        """A formset as the admin hands it to ``save_related``, after the user's edit."""
+
+        def __init__(self, changed: bool) -> None:
+            self.changed = changed
+
+        def has_changed(self) -> bool:
+            return self.changed
+
+        def save(self) -> None:
+            if self.changed:
+                AbsenceFactory(mediator=first, starts_on=DAY, ends_on=DAY)
+
+    class Form:
+        instance = first
+
+        def save_m2m(self) -> None:
+            pass
+
+    model_admin = admin.site._registry[Mediator]
+    model_admin.save_related(rf.post("/"), Form(), [Saved(False)], change=True)
+    assert offered_to(request) == [first.pk]  # nothing changed, nothing withdrawn
+
+    model_admin.save_related(rf.post("/"), Form(), [Saved(False), Saved(True)], change=True)
+
+    assert offered_to(request) == [second.pk]
