@@ -7,6 +7,7 @@ process, e-mails written as .eml files to var/mail/.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -182,6 +183,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
+# Privacy: every night, the bookings older than their pool's retention period lose their
+# personal data (bookings/privacy/retention.py).
+CELERY_BEAT_SCHEDULE["bookings-retention"] = {
+    "task": "bookings.tasks.anonymise_expired_bookings",
+    "schedule": crontab(hour=3, minute=17),
+}
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {
     "task": "bookings.tasks.matching_sweep_task",
@@ -199,6 +206,9 @@ NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 # New accounts (staff, mediators) are invited to choose a password by this service, which
 # writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
 ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
+# Bulk reads of personal data (lists, exports, feeds, admin pages) are written to the access
+# log by this service; every layer calls it through core.read_log.
+READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
