@@ -17,12 +17,14 @@ from django.views.decorators.http import require_POST
 from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
+from bookings.planner.models import PlanStatus
 from bookings.planner.selectors import plans_visible_to
-from bookings.planner.services import plan_apply, plan_create, plan_discard
+from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from core.exceptions import DomainError
+from core.read_log import read_logged
 from core.time import local_date
 from mediators.selectors import mediators_visible_to
 from mediators.services import (
@@ -136,7 +138,7 @@ def planner(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            run = plan_create(
+            run = plan_request(
                 pool=request.user.coordinator.pool,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
@@ -167,6 +169,20 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
+def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's status while it is computed (polled by the plan page every two seconds);
+    once it is done or failed, the page reloads to show it."""
+    run = _plan_in_reach(request, pk)
+    response = render(request, "web/coordinator/_plan_status.html", {"run": run})
+    if run.status not in RUNNING_PLAN_STATUSES:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+RUNNING_PLAN_STATUSES = (PlanStatus.QUEUED, PlanStatus.SOLVING)
+
+
+@coordinator_required
 @require_POST
 def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     run = _plan_in_reach(request, pk)
@@ -192,6 +208,13 @@ def mediators(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .prefetch_related("languages__language")
         .order_by("user__last_name", "user__first_name")
+    )
+    rows = list(rows)
+    read_logged(
+        user=request.user,
+        what="page:coordinator-mediators",
+        user_ids=[mediator.user_id for mediator in rows],
+        count=len(rows),
     )
     return render(request, "web/coordinator/mediators.html", {"mediators": rows, "today": today})
 

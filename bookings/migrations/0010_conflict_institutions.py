@@ -56,8 +56,8 @@ def derive_institutions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0007_stats_indexes"),
-        ("mediators", "0003_pause_unavailable_midnight_slots_conflict_institution"),
+        ("bookings", "0009_privacy_access_log_lists_and_anonymised_at"),
+        ("mediators", "0004_pause_unavailable_midnight_slots_conflict_institution"),
     ]
 
     operations = [migrations.RunPython(derive_institutions, migrations.RunPython.noop)]

@@ -20,7 +20,7 @@ def seed_limits(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institutions', '0003_coordination_group'),
+        ('institutions', '0004_staff_erased_at'),
     ]
 
     operations = [

@@ -33,8 +33,8 @@ def fill_reference_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('institutions', '0003_coordination_group'),
-        ('mediators', '0002_seed_languages'),
+        ('institutions', '0004_staff_erased_at'),
+        ('mediators', '0003_mediator_erased_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
