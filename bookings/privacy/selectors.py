@@ -142,7 +142,7 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
         ],
         "conflicts_of_interest": [
             {
-                "institution": c.institution.name if c.institution_id else None,
+                "institution": c.institution.name if c.institution is not None else None,
                 "case_reference": c.case_reference,
                 "created_at": _moment(c.created_at),
             }
