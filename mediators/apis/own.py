@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -39,7 +39,23 @@ class EndTimeField(serializers.TimeField):
         return super().to_internal_value(value)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$",
+        "example": "08:00:00",
+        "description": "Local wall time in Europe/Berlin (HH:MM:SS), no offset.",
+    }
+)
+class LocalTimeOutputField(serializers.TimeField):
+    """A wall-clock time as stored: local (Europe/Berlin), without an offset."""
+
+
 class AvailabilitySlotSerializer(serializers.ModelSerializer):
+    start_time = LocalTimeOutputField(read_only=True)
+    end_time = LocalTimeOutputField(
+        read_only=True, help_text="Local wall time; 00:00:00 is 24:00, the end of the day."
+    )
     ends_at_midnight = serializers.BooleanField(
         read_only=True, help_text="The slot runs to 24:00 (its end_time reads 00:00:00)."
     )
@@ -47,9 +63,6 @@ class AvailabilitySlotSerializer(serializers.ModelSerializer):
     class Meta:
         model = AvailabilitySlot
         fields = ["id", "weekday", "start_time", "end_time", "ends_at_midnight"]
-        extra_kwargs = {
-            "end_time": {"help_text": "Local wall time; 00:00:00 is 24:00, the end of the day."}
-        }
 
 
 class AvailabilityListCreateApi(ListAPIView):

@@ -35,6 +35,7 @@ from mediators.services import (
     availability_slot_create,
     availability_slot_delete,
     mediator_pause,
+    mediator_resume,
     mediator_update,
 )
 from notifications.constants import MessageKind, MessageStatus
@@ -212,7 +213,7 @@ def test_rematching_offers_the_best_candidate_and_others_who_never_answered_late
     near = make_mediator(pool, home=VIERSEN, active=False)
     far = make_mediator(pool, home=KEMPEN, slots=())
     request = unfilled(pool)
-    mediator_update(mediator=near, data={"active": True})  # rolled into the test transaction
+    mediator_resume(mediator=near, by=None)  # rolled into the test transaction
 
     with django_capture_on_commit_callbacks(execute=True):
         availability_slot_create(
