@@ -14,3 +14,12 @@ class BookingsConfig(AppConfig):
         from .messages.content import BUILDERS
 
         content_builders_register(BUILDERS)
+
+        # Offers and standbys follow a mediator's eligibility (mediators.signals).
+        from mediators.signals import mediator_eligibility_changed
+
+        from .receivers import mediator_eligibility_changed_received
+
+        mediator_eligibility_changed.connect(
+            mediator_eligibility_changed_received, dispatch_uid="bookings.eligibility_changed"
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .messages.periodic import reminders_write, report_requests_write
-from .services.offers import BOOKING_MATCH_TASK, booking_match
+from .services.offers import BOOKING_MATCH_TASK, OFFERS_RECHECK_TASK, booking_match, offers_recheck
 from .services.sweep import matching_sweep
 
 
@@ -14,6 +14,13 @@ from .services.sweep import matching_sweep
 def booking_match_task(booking_id: int) -> int:
     """Make the next offers for a booking that became requested (or lost its mediator)."""
     return len(booking_match(booking_id=booking_id))
+
+
+@shared_task(name=OFFERS_RECHECK_TASK, acks_late=True, reject_on_worker_lost=True)
+def offers_recheck_task(mediator_id: int, booking_ids: list[int]) -> int:
+    """Withdraw the mediator's offers they are no longer eligible for on bookings that a
+    change could not lock in its own transaction (``offers_withdraw_ineligible``)."""
+    return len(offers_recheck(mediator_id=mediator_id, booking_ids=booking_ids))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -9,8 +9,15 @@ next candidates; when none is left or the deadline has passed the booking become
 Accepting is safe under concurrency: the booking row and the mediator row are locked (in
 that order, everywhere: ``bookings.locking``), the offer and the mediator's eligibility are
 checked again, and only then does the state machine confirm. A second accept for the same
-booking, or one mediator's accept of an overlapping offer, finds the changed state and
-answers 409.
+booking finds the changed state and answers 409.
+
+Offers follow eligibility: a pending offer whose mediator is no longer eligible for it is
+withdrawn in the transaction of the change, and the booking goes on to the next candidate
+(``offers_withdraw_ineligible``). A confirmation does this for the confirmed mediator and
+for the new standby (both now hold the time); a change of the mediator (a conflict of
+interest, an absence, ...) through ``mediators.signals.mediator_eligibility_changed``. One
+mediator's accept of an offer that a confirmation elsewhere made ineligible meanwhile
+withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays pending.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from mediators.models import Mediator
 
 from ..constants import ASSIGNABLE_STATUSES, AlertKind, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
-from ..locking import lock_booking_or_none, lock_mediator, lock_rows
+from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
 from ..matching.eligibility import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
@@ -69,10 +76,15 @@ def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
         qs = qs.exclude(pk=keep.pk)
     pending = list(lock_rows(qs.select_related("mediator", "booking")))
     for offer in pending:
-        offer.status = OfferStatus.WITHDRAWN
-        offer.save(update_fields=["status"])
-        offer_withdrawn_notify(offer=offer)
+        _withdraw(offer)
     return len(pending)
+
+
+def _withdraw(offer: Offer) -> None:
+    """Withdraw one pending offer (its row locked under its booking's lock), tell them."""
+    offer.status = OfferStatus.WITHDRAWN
+    offer.save(update_fields=["status"])
+    offer_withdrawn_notify(offer=offer)
 
 
 def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
@@ -222,7 +234,12 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
     Alert.objects.filter(booking=confirmed, kind=AlertKind.UNFILLED, resolved_at=None).update(
         resolved_at=now
     )
-    standby_service.standby_after_confirmation(confirmed, now=now)
+    standby = standby_service.standby_after_confirmation(confirmed, now=now)
+    # The confirmed mediator, and the new standby, now hold this time: their pending offers
+    # that clash with it (or exceed their hours) are withdrawn and offered on (cascade).
+    offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=confirmed.pk)
+    if standby is not None:
+        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now)
     booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
     return confirmed
 
@@ -243,12 +260,24 @@ def offer_accept(
             raise BookingConflict(_("This offer is no longer open."), code="offer_closed")
         if booking.status not in MATCHING_STATUSES:
             raise BookingConflict(_("This booking has been taken already."), code="taken")
-        confirmed = _confirm(
-            booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR, offer=locked,
-            now=now,
-        )  # fmt: skip
-        access_log_change(booking=confirmed, actor=mediator.user)
+        try:
+            confirmed = _confirm(
+                booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR,
+                offer=locked, now=now,
+            )  # fmt: skip
+        except NotEligible as refused:
+            # Made ineligible meanwhile (e.g. confirmed elsewhere by a transaction that could
+            # not take this booking's lock): the offer is withdrawn and offered on, and the
+            # answer is 409 after the commit. Nothing was written before the check.
+            _withdraw(locked)
+            _match_locked(booking, now=now)
+            not_eligible: NotEligible | None = refused
+        else:
+            not_eligible = None
+            access_log_change(booking=confirmed, actor=mediator.user)
     offer.refresh_from_db()
+    if not_eligible is not None:
+        raise not_eligible
     return confirmed
 
 
@@ -313,3 +342,96 @@ def offers_after_cancel(*, booking: Booking) -> None:
     """A cancelled booking withdraws its pending offers and releases its standby."""
     _withdraw_pending(booking)
     standby_service.standby_release(booking)
+
+
+# The re-check of a mediator's offers on bookings a change could not lock, after its commit.
+OFFERS_RECHECK_TASK = "bookings.tasks.offers_recheck_task"
+
+
+def _withdraw_if_ineligible(
+    booking: Booking, mediator_id: int, *, now: datetime.datetime
+) -> Offer | None:
+    """Under the booking's lock: withdraw the mediator's pending offer for it if they are no
+    longer eligible, and offer the booking on (cascade). The withdrawn offer, or None."""
+    offer = lock_rows(
+        Offer.objects.filter(
+            booking=booking,
+            mediator_id=mediator_id,
+            status=OfferStatus.PENDING,
+            expires_at__gt=now,
+        ).select_related("mediator__user", "booking")
+    ).first()
+    if offer is None or is_eligible(booking, offer.mediator, now=now):
+        return None
+    _withdraw(offer)
+    _match_locked(booking, now=now)
+    return offer
+
+
+def offers_withdraw_ineligible(
+    *,
+    mediator: Mediator | int,
+    now: datetime.datetime | None = None,
+    skip_booking: int | None = None,
+) -> list[Offer]:
+    """Withdraw the mediator's pending offers they are no longer eligible for, and offer each
+    of those bookings to the next candidate (the usual matching: cascade or broadcast, the
+    standby first, unfilled when nobody is left) - in the caller's transaction.
+
+    Call it inside the transaction of any change that may make a mediator ineligible for
+    bookings they hold pending offers for. ``_confirm`` does (a confirmation elsewhere: accept,
+    direct assignment, plan apply, standby promotion; and the new standby), and so does the
+    receiver of ``mediators.signals.mediator_eligibility_changed`` (a conflict of interest, an
+    absence, a pause, a lapsed certificate, a changed range or languages: send that signal
+    from the mediators app rather than calling this). The rules are ``matching.eligibility.
+    is_eligible``'s, all of them; an offer the mediator is still eligible for stays pending,
+    as do offers already past their expiry (the sweep expires them). ``skip_booking``: a
+    booking whose offers the caller settles itself (the one just confirmed).
+
+    Locks: safe to call with any locks held - a confirmation's booking and mediator, a
+    mediator's row. Each offer's booking is locked with SKIP LOCKED (``locking.
+    lock_booking_unless_busy``), which never waits and so cannot close a circle of waits even
+    after a mediator's lock; its offer row is locked and withdrawn under it. A booking that
+    another transaction holds is left to ``offers_recheck_task`` after the commit, which does
+    the same in one transaction per booking, in lock order. Idempotent.
+
+    Returns the offers withdrawn in this transaction."""
+    now = now or timezone.now()
+    mediator_id = mediator if isinstance(mediator, int) else mediator.pk
+    booking_ids = list(
+        Offer.objects.filter(
+            mediator_id=mediator_id, status=OfferStatus.PENDING, expires_at__gt=now
+        )
+        .exclude(booking_id=skip_booking)
+        .order_by("booking_id")
+        .values_list("booking_id", flat=True)
+    )
+    withdrawn: list[Offer] = []
+    busy: list[int] = []
+    for booking_id in booking_ids:
+        booking = lock_booking_unless_busy(booking_id)
+        if booking is None:
+            busy.append(booking_id)
+            continue
+        offer = _withdraw_if_ineligible(booking, mediator_id, now=now)
+        if offer is not None:
+            withdrawn.append(offer)
+    if busy:
+        enqueue_on_commit(OFFERS_RECHECK_TASK, mediator_id, busy)
+    return withdrawn
+
+
+def offers_recheck(
+    *, mediator_id: int, booking_ids: list[int], now: datetime.datetime | None = None
+) -> list[Offer]:
+    """The task's part of ``offers_withdraw_ineligible``: each booking in a transaction of
+    its own, its lock waited for (no other lock is held). Idempotent."""
+    now = now or timezone.now()
+    withdrawn: list[Offer] = []
+    for booking_id in booking_ids:
+        with transaction.atomic():
+            booking = lock_booking_or_none(booking_id)
+            offer = _withdraw_if_ineligible(booking, mediator_id, now=now) if booking else None
+        if offer is not None:
+            withdrawn.append(offer)
+    return withdrawn
