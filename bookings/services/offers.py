@@ -248,7 +248,9 @@ def offer_accept(
     *, offer: Offer, mediator: Mediator, now: datetime.datetime | None = None
 ) -> Booking:
     """The offered mediator accepts: the booking is confirmed exactly once; every other
-    accept answers ``BookingConflict`` (409) and changes nothing."""
+    accept answers ``BookingConflict`` (409) and changes nothing - but for an accept by a
+    mediator no longer eligible (``NotEligible``, 409), which withdraws the offer and asks
+    the next candidate before it answers."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = lock_booking_or_none(offer.booking_id)
@@ -398,14 +400,12 @@ def offers_withdraw_ineligible(
     Returns the offers withdrawn in this transaction."""
     now = now or timezone.now()
     mediator_id = mediator if isinstance(mediator, int) else mediator.pk
-    booking_ids = list(
-        Offer.objects.filter(
-            mediator_id=mediator_id, status=OfferStatus.PENDING, expires_at__gt=now
-        )
-        .exclude(booking_id=skip_booking)
-        .order_by("booking_id")
-        .values_list("booking_id", flat=True)
+    offers = Offer.objects.filter(
+        mediator_id=mediator_id, status=OfferStatus.PENDING, expires_at__gt=now
     )
+    if skip_booking is not None:
+        offers = offers.exclude(booking_id=skip_booking)
+    booking_ids = list(offers.order_by("booking_id").values_list("booking_id", flat=True))
     withdrawn: list[Offer] = []
     busy: list[int] = []
     for booking_id in booking_ids:

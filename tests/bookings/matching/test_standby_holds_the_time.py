@@ -15,6 +15,7 @@ from bookings.matching.selectors import candidates_for
 from bookings.models import Alert, Offer, Standby
 from bookings.planner.index import Index
 from bookings.planner.selectors import problem_for_pool
+from bookings.selectors.work_list import work_list_for
 from bookings.services import booking_cancel
 from bookings.services.offers import booking_assign, booking_match, offer_accept
 from bookings.services.standby import ReleaseReason, standby_release_early
@@ -164,6 +165,7 @@ def test_a_standby_no_longer_eligible_is_released_explicitly_and_the_coordinator
         kind=MessageKind.ALERT, recipient_email="koordination@example.org", booking=booking
     ).exists()
     assert messages.calls["standby_notify"][-1]["released"] is True
+    assert alert in work_list_for(coordinator, now=NOW).alerts
 
 
 def test_releasing_a_standby_early_alerts_once_and_tells_the_mediator(messages):
