@@ -6,6 +6,8 @@ booking is offered to the next candidate; the mediator no longer sees it among t
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from bookings.constants import OfferStatus, Status
@@ -49,11 +51,18 @@ def pending(booking) -> list[int]:
 
 
 def open_offers_shown_to(mediator) -> set[int]:
+    """The bookings the mediator's offer page and the API show as open offers (the same)."""
     client = APIClient()
     client.force_authenticate(user=mediator.user)
     response = client.get("/api/v1/offers/", {"status": "pending"})
     assert response.status_code == 200
-    return {row["booking"] for row in response.json()["results"]}
+    from_api = {row["booking"] for row in response.json()["results"]}
+    page = Client()
+    page.force_login(mediator.user)
+    response = page.get(reverse("web:mediator-offers"))
+    assert response.status_code == 200
+    assert {o.booking_id for o in response.context["offers"]} == from_api
+    return from_api
 
 
 def test_accepting_one_offer_withdraws_the_clashing_one_and_asks_the_next(messages):
