@@ -209,7 +209,7 @@ def booking_expire_offers(
 
 
 def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, offer: Offer | None,
-             now: datetime.datetime) -> Booking:  # fmt: skip
+             now: datetime.datetime, choose_standby: bool = True) -> Booking:  # fmt: skip
     """Confirm a locked booking for a locked mediator; withdraw the other offers."""
     if not is_eligible(booking, mediator, now=now):
         raise NotEligible(_("This mediator is no longer eligible for this booking."))
@@ -234,12 +234,11 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
     Alert.objects.filter(booking=confirmed, kind=AlertKind.UNFILLED, resolved_at=None).update(
         resolved_at=now
     )
-    standby = standby_service.standby_after_confirmation(confirmed, now=now)
-    # The confirmed mediator, and the new standby, now hold this time: their pending offers
-    # that clash with it (or exceed their hours) are withdrawn and offered on (cascade).
+    # The confirmed mediator now holds this time: their pending offers that clash with it (or
+    # exceed their hours) are withdrawn and offered on (cascade).
     offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=confirmed.pk)
-    if standby is not None:
-        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now)
+    if choose_standby:
+        _standby_choose(confirmed, now=now)
     booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
     return confirmed
 
@@ -307,11 +306,35 @@ def offer_decline(
     return locked
 
 
+def _standby_choose(booking: Booking, *, now: datetime.datetime) -> None:
+    """Ask the next-best mediator of a locked, confirmed booking to stand by; the standby
+    holds the time from now on, so their clashing pending offers are withdrawn too."""
+    standby = standby_service.standby_after_confirmation(booking, now=now)
+    if standby is not None:
+        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now)
+
+
+def standby_choose(*, booking_id: int, now: datetime.datetime | None = None) -> None:
+    """Choose the standby of a booking confirmed without one (``booking_assign`` with
+    ``choose_standby=False``: a plan chooses its standbys after all its assignments, so that
+    no standby takes the time of a mediator the plan assigns later). Idempotent: nothing
+    for a booking no longer confirmed or with an open standby."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = lock_booking_or_none(booking_id)
+        if booking is None or booking.status != Status.CONFIRMED:
+            return
+        if booking.ends_at <= now or standby_service.has_open_standby(booking):
+            return
+        _standby_choose(booking, now=now)
+
+
 def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseUser | None,
-                   now: datetime.datetime | None = None) -> Booking:  # fmt: skip
+                   now: datetime.datetime | None = None,
+                   choose_standby: bool = True) -> Booking:  # fmt: skip
     """A coordinator (or the planner's command, without a user) assigns a mediator directly
     (409 ``NotEligible`` when the mediator is no longer eligible, 409 when the booking is
-    not open any more)."""
+    not open any more). ``choose_standby=False`` leaves the standby to ``standby_choose``."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = lock_booking_or_none(booking)
@@ -319,8 +342,9 @@ def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseU
         if locked is None or locked.status not in ASSIGNABLE_STATUSES:
             raise BookingConflict(_("This booking is not open for assignment."), code="not_open")
         confirmed = _confirm(
-            locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now
-        )
+            locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now,
+            choose_standby=choose_standby,
+        )  # fmt: skip
         access_log_change(booking=confirmed, actor=actor)
     booking.refresh_from_db()
     return confirmed

@@ -51,6 +51,10 @@ def _open_standby(booking: Booking) -> Standby | None:
     )
 
 
+def has_open_standby(booking: Booking) -> bool:
+    return Standby.objects.filter(booking=booking, released_at__isnull=True).exists()
+
+
 def _release(booking: Booking, *, now: datetime.datetime) -> Standby | None:
     """Release the booking's open standby and tell their mediator: the released row, or
     None when there was none (or another transaction released it first)."""

@@ -20,7 +20,7 @@ from bookings.planner.index import Index
 from bookings.planner.selectors import problem_for_pool
 from bookings.selectors.work_list import work_list_for
 from bookings.services import booking_cancel
-from bookings.services.offers import booking_assign, booking_match, offer_accept
+from bookings.services.offers import booking_assign, booking_match, offer_accept, standby_choose
 from bookings.services.standby import ReleaseReason, standby_release_early
 from mediators.services import conflict_declare
 from notifications.constants import MessageKind
@@ -208,3 +208,19 @@ def test_a_conflict_of_interest_releases_the_standby_of_that_case_with_an_alert(
     assert Standby.objects.get(booking=booking).released_at is not None
     assert Alert.objects.filter(booking=booking, kind=AlertKind.STANDBY_RELEASED).exists()
     assert not Offer.objects.filter(mediator=second, status=OfferStatus.PENDING).exists()
+
+
+def test_a_standby_can_be_chosen_after_the_assignment_once(messages):
+    pool = standby_pool()
+    best, second, third = (make_mediator(pool, home=h) for h in (VIERSEN, NETTETAL, KEMPEN))
+    booking = make_booking(pool)
+    coordinator = CoordinatorFactory(pool=pool)
+    booking_assign(booking=booking, mediator=best, actor=coordinator.user, now=NOW,
+                   choose_standby=False)  # fmt: skip
+    assert not Standby.objects.exists()
+
+    standby_choose(booking_id=booking.pk, now=NOW)
+    standby_choose(booking_id=booking.pk, now=NOW)
+
+    assert Standby.objects.get(booking=booking, released_at=None).mediator == second
+    assert Standby.objects.count() == 1
