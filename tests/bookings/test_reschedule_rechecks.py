@@ -10,6 +10,8 @@ import datetime
 import email
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from bookings.constants import OfferStatus, ReleaseReason, RescheduleOutcome, Status
@@ -472,3 +474,30 @@ def test_each_outcome_has_a_sentence_in_every_language():
                 for outcome in RescheduleOutcome.values
             }
         assert len(sentences) == len(RescheduleOutcome.values)
+
+
+# --- what the pages show -------------------------------------------------------------------------
+
+
+def page_of(user, name, booking):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    response = client.get(reverse(name, args=[booking.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_booking_pages_say_why_the_mediator_was_released():
+    mediator = mediator_with(PoolFactory(), slots=[(0, 8, 12)])
+    booking = confirmed(mediator)
+    move(booking, starts_at=TUESDAY)
+
+    html = page_of(staff_user(booking), "web:institution-booking", booking)
+    with translation.override("en"):
+        explanation = reschedule_explanation(RescheduleOutcome.MEDIATOR_RELEASED, ["time"])
+    assert 'id="reschedule-outcome"' in html
+    assert explanation.replace("'", "&#x27;") in html
+    assert "availability" not in html  # the exact rule is for coordinators
+
+    coordinator_html = page_of(coordinator(booking.pool).user, "web:coordinator-booking", booking)
+    assert "hard rules broken: availability" in coordinator_html
