@@ -233,9 +233,7 @@ def test_the_institution_is_told_why_with_a_tentative_invitation_of_a_new_sequen
     assert (str(vevent["STATUS"]), int(vevent["SEQUENCE"])) == ("TENTATIVE", 1)
     assert vevent.decoded("DTSTART") == TUESDAY
     # the invitations of the old time are no longer sent to anyone
-    assert not Message.objects.filter(
-        booking=booking, kind=MessageKind.BOOKING_CHANGED
-    ).exists()
+    assert not Message.objects.filter(booking=booking, kind=MessageKind.BOOKING_CHANGED).exists()
 
 
 # --- each family of hard rules that a change can break ------------------------------------------
