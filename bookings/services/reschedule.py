@@ -33,7 +33,7 @@ from institutions.models import Location
 from ..access import require_can_reschedule
 from ..constants import RESCHEDULABLE_STATUSES, ReleaseReason, RescheduleOutcome, Status
 from ..exceptions import BookingConflict
-from ..locking import conflict_on_integrity_error, lock_booking, lock_mediator
+from ..locking import conflict_on_integrity_error, lock_booking_and_mediator
 from ..matching.eligibility import is_eligible
 from ..matching.facts import broken_rules
 from ..matching.hard_rules import HardRule
@@ -71,7 +71,9 @@ def booking_reschedule(
     if not reason:
         raise DomainError(_("Say why the appointment changes."), field="reason")
     with transaction.atomic():
-        locked = lock_booking(booking)
+        # The booking, then the mediator it names (nobody confirms them elsewhere while
+        # their eligibility is decided), the budget last (bookings.locking).
+        locked, mediator = lock_booking_and_mediator(booking)
         if locked.status not in RESCHEDULABLE_STATUSES:
             raise BookingConflict(
                 _("A booking in status '%(status)s' cannot be changed.")
@@ -150,10 +152,7 @@ def booking_reschedule(
         # The booking as it will be, in memory, for the hard rules of matching.
         for name, value in values.items():
             setattr(locked, name, value)
-        if locked.status == Status.CONFIRMED and locked.mediator_id is not None:
-            # Lock order: the booking, then its mediator (nobody confirms them elsewhere
-            # while their eligibility is decided).
-            mediator = lock_mediator(locked.mediator_id)
+        if locked.status == Status.CONFIRMED and mediator is not None:
             data["mediator_id"] = mediator.pk
             if is_eligible(locked, mediator, now=now):
                 data["outcome"] = RescheduleOutcome.MEDIATOR_KEPT
