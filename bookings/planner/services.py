@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from institutions.models import Pool
 
@@ -39,6 +40,8 @@ def plan_create(
 ) -> PlanRun:
     """Plan the pool's open requests of a period (local days, both inclusive) and store the
     plan as a draft. Nothing about the bookings changes until it is applied."""
+    require_day_in_range(starts_on, field="from")
+    require_day_in_range(ends_on, field="to")
     if starts_on > ends_on:
         raise DomainError(_("The period ends before it starts."), field="to")
     if (ends_on - starts_on).days >= MAX_PERIOD_DAYS:
