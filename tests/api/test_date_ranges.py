@@ -110,9 +110,7 @@ def test_no_offset_python_reads_makes_postgresql_fail(world, offset):
     world.booking()
 
     for name in ("starts_after", "starts_before"):
-        response = world.client("coordinator").get(
-            BOOKINGS, {name: f"2026-01-01T00:00:00{offset}"}
-        )
+        response = world.client("coordinator").get(BOOKINGS, {name: f"2026-01-01T00:00:00{offset}"})
 
         assert response.status_code == 200, response.content[:300]
 
