@@ -84,12 +84,12 @@ def instant_in_range(moment: datetime.datetime) -> bool:
 def require_day_in_range(day: datetime.date, *, field: str) -> None:
     """``DomainError`` (400, naming ``field``) for a day outside the range."""
     if not day_in_range(day):
-        raise DomainError(OUT_OF_RANGE, field=field)
+        raise DomainError(str(OUT_OF_RANGE), field=field)
 
 
 def require_instant_in_range(moment: datetime.datetime, *, field: str) -> None:
     if not instant_in_range(moment):
-        raise DomainError(OUT_OF_RANGE, field=field)
+        raise DomainError(str(OUT_OF_RANGE), field=field)
 
 
 def wall_time_exists(value: datetime.datetime) -> bool:
@@ -122,7 +122,8 @@ def local_wall_time(
     require_day_in_range(day, field=field)
     naive = datetime.datetime.combine(day, time)
     if not wall_time_exists(naive):
-        raise DomainError(NONEXISTENT, field=field)
+        raise DomainError(str(NONEXISTENT), field=field)
     if wall_time_is_ambiguous(naive):
-        raise DomainError(AMBIGUOUS if offset_possible else AMBIGUOUS_WITHOUT_OFFSET, field=field)
+        message = AMBIGUOUS if offset_possible else AMBIGUOUS_WITHOUT_OFFSET
+        raise DomainError(str(message), field=field)
     return naive.replace(tzinfo=BERLIN)

@@ -146,7 +146,7 @@ def booking_request_validate(
         raise DomainError(_("Give the start with a time zone offset."), field="starts_at")
     require_instant_in_range(starts_at, field="starts_at")
     if not wall_time_exists_in_its_zone(starts_at):
-        raise DomainError(NONEXISTENT, field="starts_at")
+        raise DomainError(str(NONEXISTENT), field="starts_at")
     if starts_at <= now:
         raise DomainError(_("The start lies in the past."), field="starts_at")
     if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:

@@ -12,10 +12,15 @@ from django.urls import reverse
 from bookings.models import Booking
 from bookings.planner.models import PlanRun
 from mediators.models import Absence
+from tests.clock import last_sunday, next_year
 from tests.institutions.factories import LocationFactory
 from tests.mediators.factories import LanguageFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
+
+# The daylight-saving changes of next year: always ahead of the clock.
+SPRING = last_sunday(next_year(), 3)  # 02:00 → 03:00: 02:30 does not exist
+AUTUMN = last_sunday(next_year(), 10)  # 03:00 → 02:00: 02:30 happens twice
 
 OUT_OF_RANGE = "Give a date between the years 2000 and 2100."
 OUT_OF_RANGE_DE = "Geben Sie ein Datum zwischen den Jahren 2000 und 2100 an."
@@ -79,7 +84,7 @@ def test_the_date_picker_offers_only_days_of_the_range(request_form, staff):
 
 
 def test_a_request_at_02_30_on_a_spring_forward_day_gets_the_apis_message(request_form):
-    response = request_form("2027-03-28", "02:30")
+    response = request_form(SPRING.isoformat(), "02:30")
 
     assert response.status_code == 200
     assert error_of(response.content.decode(), "time") == SPRING_GAP
@@ -87,7 +92,7 @@ def test_a_request_at_02_30_on_a_spring_forward_day_gets_the_apis_message(reques
 
 
 def test_a_request_at_02_30_on_an_autumn_day_is_refused_as_ambiguous(request_form):
-    response = request_form("2027-10-31", "02:30")
+    response = request_form(AUTUMN.isoformat(), "02:30")
 
     assert response.status_code == 200
     assert "occurs twice in Europe/Berlin" in error_of(response.content.decode(), "time")
@@ -95,11 +100,14 @@ def test_a_request_at_02_30_on_an_autumn_day_is_refused_as_ambiguous(request_for
 
 
 def test_the_hours_around_the_change_are_requested_as_given(request_form):
-    response = request_form("2027-03-28", "03:00")
+    spring = request_form(SPRING.isoformat(), "03:00")
+    autumn = request_form(AUTUMN.isoformat(), "03:00")
 
-    booking = Booking.objects.get()
-    assert response.status_code == 302
-    assert booking.starts_at == datetime.datetime(2027, 3, 28, 1, tzinfo=datetime.UTC)
+    assert (spring.status_code, autumn.status_code) == (302, 302)
+    assert sorted(Booking.objects.values_list("starts_at", flat=True)) == [
+        datetime.datetime.combine(SPRING, datetime.time(1), tzinfo=datetime.UTC),
+        datetime.datetime.combine(AUTUMN, datetime.time(2), tzinfo=datetime.UTC),
+    ]
 
 
 @pytest.mark.parametrize(
