@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
-from core.dates import OUT_OF_RANGE, RANGE_TEXT, instant_in_range
+from core.dates import OUT_OF_RANGE, RANGE_TEXT, bound_in_range
 
 from .constants import Status
 from .models import Booking
@@ -25,7 +25,7 @@ class InstantField(IsoDateTimeField):
         moment = super().to_python(value)
         if moment is None:
             return None
-        if not instant_in_range(moment):
+        if not bound_in_range(moment):
             raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         return moment.astimezone(datetime.UTC)
 

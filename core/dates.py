@@ -75,10 +75,17 @@ def day_in_range(day: datetime.date) -> bool:
 
 
 def instant_in_range(moment: datetime.datetime) -> bool:
-    """An aware instant whose local day lies within the range (any offset, no overflow)."""
-    if not year_in_range(moment.year):
+    """An aware instant (any offset) whose local day in Berlin lies within the range. The
+    year is checked first, so nothing overflows."""
+    if not FIRST_YEAR - 1 <= moment.year <= LAST_YEAR + 1:
         return False
     return FIRST_INSTANT <= moment < END_INSTANT
+
+
+def bound_in_range(moment: datetime.datetime) -> bool:
+    """An instant that bounds a search: within the range, or the first instant after it
+    (an exclusive upper bound: "starts before the day after 2100-12-31")."""
+    return instant_in_range(moment) or (moment.year == LAST_YEAR + 1 and moment == END_INSTANT)
 
 
 def require_day_in_range(day: datetime.date, *, field: str) -> None:

@@ -237,3 +237,18 @@ def test_the_schema_names_the_range_of_every_date_parameter(schema):
     assert "2000-01-01" in absence["starts_on"]["description"]
     booking = components["BookingListCreateInputRequest"]["properties"]
     assert "2100-12-31" in booking["starts_at"]["description"]
+
+
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ({"starts_after": "2000-01-01T00:00:00+01:00"}, 200),
+        ({"starts_after": "1999-12-31T23:59:59+01:00"}, 400),
+        ({"starts_before": "2101-01-01T00:00:00+01:00"}, 200),  # the day after the last
+        ({"starts_before": "2101-01-01T00:00:01+01:00"}, 400),
+    ],
+)
+def test_a_booking_filter_may_bound_the_whole_range(world, query, status):
+    response = world.client("coordinator").get(BOOKINGS, query)
+
+    assert response.status_code == status

@@ -12,6 +12,7 @@ from django.urls import reverse
 from bookings.models import Booking
 from bookings.planner.models import PlanRun
 from mediators.models import Absence
+from tests.bookings.factories import BookingFactory
 from tests.clock import last_sunday, next_year
 from tests.institutions.factories import LocationFactory
 from tests.mediators.factories import LanguageFactory, MediatorFactory
@@ -190,3 +191,17 @@ def test_a_statement_of_a_month_outside_the_range_shows_this_month(mediator, mon
     )
 
     assert response.status_code == 200
+
+
+def test_the_booking_list_takes_the_whole_range(staff):
+    booking = BookingFactory(institution=staff.institution)
+
+    response = page(staff.user).get(
+        reverse("web:institution-bookings"),
+        {"starts_after": "2000-01-01", "starts_before": "2100-12-31"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "_error" not in html
+    assert reverse("web:institution-booking", args=[booking.pk]) in html
