@@ -3,11 +3,22 @@ Each is idempotent; the periodic sweep picks up whatever a lost task left behind
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+
+from mediators.models import Mediator
 
 from .messages.periodic import reminders_write, report_requests_write
 from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
-from .services.offers import BOOKING_MATCH_TASK, booking_match
+from .privacy.retention import bookings_anonymise_expired
+from .services.offers import (
+    BOOKING_MATCH_TASK,
+    OFFERS_WITHDRAW_TASK,
+    booking_match,
+    offers_withdraw_ineligible,
+)
+from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
 from .services.sweep import matching_sweep
 
 
@@ -15,6 +26,19 @@ from .services.sweep import matching_sweep
 def booking_match_task(booking_id: int) -> int:
     """Make the next offers for a booking that became requested (or lost its mediator)."""
     return len(booking_match(booking_id=booking_id))
+
+
+@shared_task(name=UNFILLED_REMATCH_TASK, acks_late=True, reject_on_worker_lost=True)
+def unfilled_rematch_task(mediator_id: int, scope: dict[str, Any] | None = None) -> int:
+    """A change may let the mediator serve unfilled requests: try those again."""
+    return unfilled_rematch_for_mediator(mediator_id=mediator_id, scope=Scope.from_json(scope))
+
+
+@shared_task(name=OFFERS_WITHDRAW_TASK, acks_late=True, reject_on_worker_lost=True)
+def offers_withdraw_ineligible_task(mediator_id: int) -> int:
+    """The mediator's offers a change made ineligible whose bookings were busy then."""
+    mediator = Mediator.objects.filter(pk=mediator_id).first()
+    return offers_withdraw_ineligible(mediator=mediator) if mediator is not None else 0
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -48,3 +72,10 @@ def send_reminders() -> int:
 def send_report_requests() -> int:
     """From Celery beat: ask for the reports of the appointments just over."""
     return report_requests_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def anonymise_expired_bookings() -> int:
+    """Every night from Celery beat: the bookings past their pool's retention period lose
+    their personal data (``bookings.privacy.retention``); a second run finds none."""
+    return bookings_anonymise_expired().bookings
