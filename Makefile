@@ -62,7 +62,8 @@ test-future: system-packages-ci install
 # imports.
 TYPED = $(shell git ls-files '*services.py' '*selectors.py' \
 	'*/services/*.py' '*/selectors/*.py' 'bookings/messages/*.py' 'bookings/locking.py' \
-	'bookings/access.py' 'core/*.py' | grep -v '^tests/')
+	'bookings/access.py' 'bookings/receivers.py' 'mediators/signals.py' 'core/*.py' \
+	| grep -v '^tests/')
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.invitations import account_invite
 from core.roles import actor_role_of
@@ -141,6 +142,9 @@ def _home_coordinates(
 
 
 def _check_vetting(mediator: Mediator) -> None:
+    for field in VETTING_FIELDS:
+        if (day := getattr(mediator, field)) is not None:
+            require_day_in_range(day, field=field)
     inspected = mediator.police_certificate_inspected_on
     valid_until = mediator.police_certificate_valid_until
     if inspected and valid_until and valid_until < inspected:
@@ -405,6 +409,8 @@ def absence_create(
     *, mediator: Mediator, starts_on: datetime.date, ends_on: datetime.date, note: str = ""
 ) -> Absence:
     """Whole local days, both inclusive."""
+    require_day_in_range(starts_on, field="starts_on")
+    require_day_in_range(ends_on, field="ends_on")
     if starts_on > ends_on:
         raise DomainError(_("The absence must end on or after its first day."), field="ends_on")
     absence = Absence(mediator=mediator, starts_on=starts_on, ends_on=ends_on, note=note.strip())
@@ -472,6 +478,8 @@ def conflict_declare(
                 case_reference=case_reference,
                 recorded_by_id=recorded_by.pk if recorded_by is not None else None,
             )
+            # The bookings app withdraws the pending offers for that case (and offers on).
+            eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT)
     return conflict
 
 

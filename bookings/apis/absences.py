@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from config.api.fields import DayField
 from mediators.apis.own import AbsenceListCreateApi, AbsenceSerializer
 
 from ..services.absences import mediator_absence_create
@@ -38,8 +39,8 @@ class GiveBackField(serializers.Field):
 
 
 class AbsenceInputSerializer(serializers.Serializer):
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = DayField()
+    ends_on = DayField()
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     give_back = GiveBackField(
         required=False,

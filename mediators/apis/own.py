@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import LocalTimeField
 from config.api.permissions import IsCoordinator, IsMediator
 from core.constants import CASE_REFERENCE_MAX_LENGTH
 from core.exceptions import DomainError
@@ -30,7 +31,7 @@ from .profiles import mediator_kept_by_caller
 # --- availability and absences ----------------------------------------------------------------
 
 
-class EndTimeField(serializers.TimeField):
+class EndTimeField(LocalTimeField):
     """A slot's end in local time: "24:00" (or "00:00") is the end of the day, kept as 00:00."""
 
     def to_internal_value(self, value):
@@ -39,21 +40,9 @@ class EndTimeField(serializers.TimeField):
         return super().to_internal_value(value)
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$",
-        "example": "08:00:00",
-        "description": "Local wall time in Europe/Berlin (HH:MM:SS), no offset.",
-    }
-)
-class LocalTimeOutputField(serializers.TimeField):
-    """A wall-clock time as stored: local (Europe/Berlin), without an offset."""
-
-
 class AvailabilitySlotSerializer(serializers.ModelSerializer):
-    start_time = LocalTimeOutputField(read_only=True)
-    end_time = LocalTimeOutputField(
+    start_time = LocalTimeField(read_only=True)
+    end_time = LocalTimeField(
         read_only=True, help_text="Local wall time; 00:00:00 is 24:00, the end of the day."
     )
     ends_at_midnight = serializers.BooleanField(
@@ -66,10 +55,12 @@ class AvailabilitySlotSerializer(serializers.ModelSerializer):
 
 
 class AvailabilityListCreateApi(ListAPIView):
-    """GET, POST: the own weekly slots in local time (weekday 0 = Monday). A slot may not
-    overlap another of the same weekday; slots that touch join (08:00-12:00 and 12:00-16:00
-    cover an appointment 11:30-12:30). ``end_time`` "24:00" or "00:00" ends the slot at
-    midnight (the end of the day); it reads back as 00:00:00 with ``ends_at_midnight``."""
+    """GET, POST: the own weekly slots in local wall time, Europe/Berlin, without an offset
+    (weekday 0 = Monday; ``09:00`` means 09:00 in Berlin in summer and in winter; a time with
+    an offset is refused). A slot may not overlap another of the same weekday; slots that
+    touch join (08:00-12:00 and 12:00-16:00 cover an appointment 11:30-12:30). ``end_time``
+    "24:00" or "00:00" ends the slot at midnight (the end of the day); it reads back as
+    00:00:00 with ``ends_at_midnight``."""
 
     permission_classes = [IsMediator]
     serializer_class = AvailabilitySlotSerializer
@@ -77,7 +68,7 @@ class AvailabilityListCreateApi(ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         weekday = serializers.IntegerField(min_value=0, max_value=6)
-        start_time = serializers.TimeField()
+        start_time = LocalTimeField()
         end_time = EndTimeField(
             help_text='Local wall time; "24:00" or "00:00": the end of the day.'
         )

@@ -12,6 +12,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField
 from config.api.permissions import IsCoordinator, IsMediator
 from config.api.read_log import ReadLoggedListMixin
 from core.constants import Topic
@@ -140,10 +141,10 @@ class MediatorInputSerializer(serializers.Serializer):
     max_travel_km = serializers.IntegerField(required=False, min_value=0, max_value=300)
     max_hours_per_week = serializers.IntegerField(required=False, min_value=1, max_value=60)
     max_hours_per_month = serializers.IntegerField(required=False, min_value=1, max_value=240)
-    training_completed_on = serializers.DateField(required=False, allow_null=True)
-    pledge_signed_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_inspected_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_valid_until = serializers.DateField(required=False, allow_null=True)
+    training_completed_on = DayField(required=False, allow_null=True)
+    pledge_signed_on = DayField(required=False, allow_null=True)
+    police_certificate_inspected_on = DayField(required=False, allow_null=True)
+    police_certificate_valid_until = DayField(required=False, allow_null=True)
     declined_topics = serializers.ListField(
         child=serializers.ChoiceField(choices=Topic.choices),
         required=False,
@@ -178,7 +179,7 @@ class MediatorMeInputSerializer(MediatorInputSerializer):
         help_text="Mark yourself unavailable: you are offered nothing until you clear it, or "
         "until self_unavailable_until (inclusive). Coordinators see it.",
     )
-    self_unavailable_until = serializers.DateField(required=False, allow_null=True)
+    self_unavailable_until = DayField(required=False, allow_null=True)
 
 
 class PauseInputSerializer(serializers.Serializer):

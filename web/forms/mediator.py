@@ -7,12 +7,13 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import OUT_OF_RANGE, year_in_range
 from core.time import MIDNIGHT
 from institutions.constants import MessageLanguage
 from mediators.constants import LanguageLevel
 from mediators.models import AvailabilitySlot, Dialect, Language
 
-from . import DateInput, TimeInput
+from . import DayField, TimeInput
 from .institution import DialectChoiceField, LanguageChoiceField
 
 
@@ -62,8 +63,8 @@ class SlotForm(forms.Form):
 
 
 class AbsenceForm(forms.Form):
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    starts_on = DayField(label=_("First day"))
+    ends_on = DayField(label=_("Last day"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def offer_give_back(self, appointments: list[tuple[int, str]]) -> None:
@@ -107,8 +108,8 @@ class ProfileForm(forms.Form):
             "For whole days away, add an absence instead."
         ),
     )
-    self_unavailable_until = forms.DateField(
-        label=_("Unavailable until (inclusive, optional)"), required=False, widget=DateInput()
+    self_unavailable_until = DayField(
+        label=_("Unavailable until (inclusive, optional)"), required=False
     )
 
 
@@ -139,6 +140,12 @@ class StatementMonthForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "month"}),
         required=False,
     )
+
+    def clean_month(self) -> str:
+        value = self.cleaned_data["month"]
+        if value and not year_in_range(int(value[:4])):
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return value
 
     def chosen(self, *, today: datetime.date) -> tuple[int, int]:
         value = self.cleaned_data.get("month") if self.is_valid() else None
