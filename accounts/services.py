@@ -32,9 +32,7 @@ def totp_enrolment_start(user: Any) -> TOTPDevice:
 def totp_enrolment_confirm(user: Any, code: str) -> list[str] | None:
     """Confirm the authenticator being set up with a code from it. Returns the new recovery
     codes (shown once), or None when the code is wrong."""
-    device = (
-        TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=False).first()
-    )
+    device = TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=False).first()
     if device is None or not device.verify_token(_digits(code)):
         return None
     TOTPDevice.objects.filter(user_id=user.pk).exclude(pk=device.pk).delete()

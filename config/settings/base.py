@@ -173,11 +173,17 @@ AXES_VERBOSE = False
 # production.py pins it off.
 MFA_DEMO_EXEMPTION = env.bool("MFA_DEMO_EXEMPTION", default=False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Sprachmittlerpool")
-SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"
+SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"  # noqa: S105
 # What axes never writes into its records of a failed attempt (it keeps the form's fields).
 AXES_SENSITIVE_PARAMETERS = [
-    "username", "ip_address", "email", "otp", "code",
-    "new_password1", "new_password2", "old_password",
+    "username",
+    "ip_address",
+    "email",
+    "otp",
+    "code",
+    "new_password1",
+    "new_password2",
+    "old_password",
 ]
 
 LANGUAGE_CODE = "de"

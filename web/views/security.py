@@ -50,7 +50,7 @@ from .access import coordinator_required
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Code"),
+        label=gettext_lazy("Security code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
@@ -206,7 +206,8 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         if not attempt_allowed(self.request, key):
             return lockout_response(self.request, None, {"username": key})
         response = super().dispatch(*args, **kwargs)
-        if not self.validlink:
+        # A valid link first redirects to itself with the token kept in the session.
+        if not self.validlink and response.status_code != 302:
             attempt_failed(self.request, key)
         return response
 
