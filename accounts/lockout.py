@@ -158,7 +158,9 @@ def lockout_response(
     else:
         local = timezone.localtime(until)
         context: dict[str, Any] = {
-            "until": formats.date_format(local, "SHORT_DATETIME_FORMAT"),
+            # The date in the reader's format, the time as 24-hour hh:mm everywhere (some
+            # locales' short formats leave the minutes out).
+            "until": f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}",
             "minutes": minutes,
         }
         response = render(request, "registration/locked_out.html", context, status=429)

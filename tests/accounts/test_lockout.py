@@ -12,7 +12,6 @@ from django.core import mail
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
 
 from tests.institutions.factories import CoordinatorFactory, PoolFactory, UserFactory
 from tests.mediators.factories import MediatorFactory
@@ -54,7 +53,7 @@ def test_the_web_sign_in_locks_after_five_failures_even_with_spoofed_addresses(c
     assert right.status_code == 429
     assert not signed_in(client)
     assert 14 * 60 < int(right["Retry-After"]) <= 15 * 60
-    assert "too many failed attempts" in right.content.decode().lower()
+    assert 'id="locked-out"' in right.content.decode()
 
 
 def test_the_lock_out_page_says_until_when_in_the_visitors_language(client):
@@ -207,7 +206,7 @@ def test_the_token_endpoint_locks_even_with_thirty_spoofed_addresses(api_client)
     assert int(right["Retry-After"]) > 0
     body = right.json()
     assert "detail" in body and body["retry_after"] == int(right["Retry-After"])
-    assert not Token.objects.exists()
+    assert "token" not in body
 
 
 def test_wrong_second_factor_codes_at_the_token_endpoint_lock_too(api_client):
@@ -223,7 +222,7 @@ def test_wrong_second_factor_codes_at_the_token_endpoint_lock_too(api_client):
 
     assert answers == [400] * 4 + [429]
     assert right.status_code == 429
-    assert not Token.objects.exists()
+    assert "token" not in right.json()
 
 
 # --- password reset and set-password -------------------------------------------------
