@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .messages.periodic import reminders_write, report_requests_write
+from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
 from .services.offers import BOOKING_MATCH_TASK, booking_match
 from .services.sweep import matching_sweep
 
@@ -20,7 +21,21 @@ def booking_match_task(booking_id: int) -> int:
 def matching_sweep_task() -> dict[str, int]:
     """Every minute from Celery beat: expiry, deadlines, stranded bookings, standbys."""
     result = matching_sweep()
-    return {"expired": result.expired, "offers": result.offers, "released": result.released}
+    requeued = plans_requeue_stranded()
+    return {
+        "expired": result.expired,
+        "offers": result.offers,
+        "released": result.released,
+        "plans_requeued": requeued,
+    }
+
+
+# One plan at a time per worker process; a worker that dies mid-solve leaves the task to be
+# delivered again (acks_late), and plan_compute takes over a plan gone silent.
+@shared_task(name=PLAN_COMPUTE_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def plan_compute_task(run_id: int) -> str:
+    """Compute a queued plan (``POST /api/v1/plans/`` answers 202 and queues it)."""
+    return str(plan_compute(run_id=run_id).status)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
