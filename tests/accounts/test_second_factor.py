@@ -146,6 +146,18 @@ def test_a_coordinator_cannot_turn_it_off(client, coordinator):
     assert client.post("/accounts/two-factor/turn-off/").status_code == 403
 
 
+def test_a_password_alone_neither_turns_the_second_factor_off_nor_renews_its_codes(client):
+    mediator = MediatorFactory(user__username="amira")
+    authenticator(mediator.user)
+    sign_in(client, "amira")
+
+    off = client.post("/accounts/two-factor/turn-off/")
+    codes = client.post("/accounts/two-factor/recovery-codes/")
+
+    assert off.status_code == 403 and codes.status_code == 403
+    assert TOTPDevice.objects.filter(user=mediator.user, confirmed=True).exists()
+
+
 # --- optional for staff and mediators ------------------------------------------------
 
 
@@ -155,15 +167,15 @@ def test_a_mediator_needs_none_but_may_set_it_up_from_the_profile_and_turn_it_of
     assert client.get("/mediator/profile/").status_code == 200
     assert 'href="/accounts/two-factor/"' in client.get("/mediator/profile/").content.decode()
 
-    enrol(client)
+    codes = enrol(client)
     client.logout()
     sign_in(client, "amira")
     asked = client.get("/mediator/offers/")
-    device = TOTPDevice.objects.get(user=mediator.user)
-    client.post("/accounts/two-factor/verify/", {"code": code_of(device)})
+    verified = client.post("/accounts/two-factor/verify/", {"code": codes[0]})
     off = client.post("/accounts/two-factor/turn-off/")
 
     assert asked["Location"].startswith("/accounts/two-factor/verify/")
+    assert verified.status_code == 302
     assert off.status_code == 302
     assert not TOTPDevice.objects.filter(user=mediator.user).exists()
     client.logout()

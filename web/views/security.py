@@ -162,6 +162,8 @@ def second_factor_verify_page(request: HttpRequest) -> HttpResponse:
 def second_factor_new_codes(request: HttpRequest) -> HttpResponse:
     if not has_second_factor(request.user):
         return redirect("two-factor")
+    if not request.user.is_verified():
+        raise PermissionDenied
     return render(
         request,
         "registration/two_factor_codes.html",
@@ -172,8 +174,11 @@ def second_factor_new_codes(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def second_factor_turn_off(request: HttpRequest) -> HttpResponse:
-    """Only where it is optional (mediators, institution staff)."""
-    if second_factor_required(request.user):
+    """Only where it is optional (mediators, institution staff), and only after the code
+    was given in this session (a password alone never removes the second factor)."""
+    if second_factor_required(request.user) or (
+        has_second_factor(request.user) and not request.user.is_verified()
+    ):
         raise PermissionDenied
     second_factor_remove(request.user)
     messages.success(request, _("Two-factor sign-in is turned off."))
