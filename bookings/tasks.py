@@ -3,11 +3,20 @@ Each is idempotent; the periodic sweep picks up whatever a lost task left behind
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from .messages.periodic import reminders_write, report_requests_write
 from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
-from .services.offers import BOOKING_MATCH_TASK, booking_match
+from .privacy.retention import bookings_anonymise_expired
+from .services.offers import (
+    BOOKING_MATCH_TASK,
+    OFFERS_RECHECK_TASK,
+    booking_match,
+    offers_recheck,
+)
+from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
 from .services.sweep import matching_sweep
 
 
@@ -15,6 +24,19 @@ from .services.sweep import matching_sweep
 def booking_match_task(booking_id: int) -> int:
     """Make the next offers for a booking that became requested (or lost its mediator)."""
     return len(booking_match(booking_id=booking_id))
+
+
+@shared_task(name=UNFILLED_REMATCH_TASK, acks_late=True, reject_on_worker_lost=True)
+def unfilled_rematch_task(mediator_id: int, scope: dict[str, Any] | None = None) -> int:
+    """A change may let the mediator serve unfilled requests: try those again."""
+    return unfilled_rematch_for_mediator(mediator_id=mediator_id, scope=Scope.from_json(scope))
+
+
+@shared_task(name=OFFERS_RECHECK_TASK, acks_late=True, reject_on_worker_lost=True)
+def offers_recheck_task(mediator_id: int, booking_ids: list[int]) -> int:
+    """Withdraw the mediator's offers they are no longer eligible for on bookings that a
+    change could not lock in its own transaction (``offers_withdraw_ineligible``)."""
+    return len(offers_recheck(mediator_id=mediator_id, booking_ids=booking_ids))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -48,3 +70,10 @@ def send_reminders() -> int:
 def send_report_requests() -> int:
     """From Celery beat: ask for the reports of the appointments just over."""
     return report_requests_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def anonymise_expired_bookings() -> int:
+    """Every night from Celery beat: the bookings past their pool's retention period lose
+    their personal data (``bookings.privacy.retention``); a second run finds none."""
+    return bookings_anonymise_expired().bookings

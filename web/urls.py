@@ -2,13 +2,14 @@
 
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, security, stats
+from .views import coordinator, home, institution, mediator, privacy, security, stats
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    path("account/data/", privacy.my_data, name="my-data"),
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),
     path("institution/bookings/", institution.bookings, name="institution-bookings"),
@@ -86,6 +87,16 @@ urlpatterns = [
         "coordinator/security/<int:user_id>/reset-second-factor/",
         security.coordinator_reset_second_factor,
         name="coordinator-reset-second-factor",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/data/",
+        privacy.person_export,
+        name="coordinator-person-export",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/erase/",
+        privacy.person_erase_page,
+        name="coordinator-person-erase",
     ),
 ]
 
