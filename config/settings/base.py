@@ -4,6 +4,7 @@ Defaults give the embedded first-look set-up: SQLite, Celery tasks executed eage
 process, e-mails written as .eml files to var/mail/.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -35,12 +36,17 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "institutions",
     "mediators",
     "bookings",
     "notifications",
     "web",
+    "accounts",
     "demo",
 ]
 
@@ -54,8 +60,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in (any view that called authenticate()) into the
+    # lock-out answer (accounts.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,9 +130,62 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sign-in security (README, "Security"). django-axes checks every authenticate() call (the
+# pages' and the admin's sign-in, the API token) and counts failures per account and per
+# client address; accounts/lockout.py adds the back-off and answers a locked-out attempt.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many reverse proxies we run in front of the app: only their X-Forwarded-For entries
+# are believed (core/client_address.py). 0: the TCP peer is the client. DRF's NUM_PROXIES
+# (the API throttles) follows it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lock-out: LOCKOUT_ACCOUNT_FAILURES failed attempts for one account (from anywhere), or
+# LOCKOUT_ADDRESS_FAILURES from one client address (for any accounts), lock for
+# LOCKOUT_MINUTES; every further failure after that doubles the time, up to
+# LOCKOUT_MAX_HOURS. Failures are forgotten LOCKOUT_MEMORY_HOURS after the last one, when a
+# coordinator lifts the lock-out, or (for the account) after a successful sign-in from the
+# same address or a password reset.
+LOCKOUT_ACCOUNT_FAILURES = env.int("LOCKOUT_ACCOUNT_FAILURES", default=5)
+LOCKOUT_ADDRESS_FAILURES = env.int("LOCKOUT_ADDRESS_FAILURES", default=20)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=15)
+LOCKOUT_MAX_HOURS = env.int("LOCKOUT_MAX_HOURS", default=24)
+LOCKOUT_MEMORY_HOURS = env.int("LOCKOUT_MEMORY_HOURS", default=24)
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOCKOUT_ACCOUNT_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(hours=LOCKOUT_MEMORY_HOURS)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Two-factor sign-in (django-otp, TOTP with recovery codes): required for coordinators and
+# anyone with admin access, optional for everyone else (accounts/second_factor.py). The
+# accounts load_demo creates are exempt only where this is on (config.settings.local);
+# production.py pins it off.
+MFA_DEMO_EXEMPTION = env.bool("MFA_DEMO_EXEMPTION", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Sprachmittlerpool")
+SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"  # noqa: S105
+# What axes never writes into its records of a failed attempt (it keeps the form's fields).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "email",
+    "otp",
+    "code",
+    "new_password1",
+    "new_password2",
+    "old_password",
 ]
 
 LANGUAGE_CODE = "de"
@@ -223,6 +287,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
+    # The client address of the throttles: the same trusted proxies as the lock-out's.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",

@@ -93,13 +93,17 @@ def _rest_framework_settings():
 
 
 def test_the_browser_session_authenticates_and_changes_need_the_csrf_token(client):
+    from django.http import HttpRequest
     from rest_framework.test import APIClient
 
     from tests.institutions.factories import CoordinatorFactory
+    from tests.support.two_factor import mark_verified
 
     coordinator = CoordinatorFactory(user__username="koordination")
     browser = APIClient(enforce_csrf_checks=True)
-    assert browser.login(username="koordination", password="secret-pass-123")
+    # authenticate() goes through the lock-out, which needs the request.
+    assert browser.login(request=HttpRequest(), username="koordination", password="secret-pass-123")
+    mark_verified(browser, coordinator.user)
 
     read = browser.get("/api/v1/institutions/")
     change = browser.post(
