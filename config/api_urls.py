@@ -29,7 +29,7 @@ from bookings.planner.apis import (
     PlanDiscardApi,
     PlanListCreateApi,
 )
-from config.api.auth import TokenObtainApi
+from config.api.auth import TokenApi, TokenListApi, TokenRevokeApi
 from institutions.apis import (
     InstitutionDetailApi,
     InstitutionListCreateApi,
@@ -49,7 +49,9 @@ from mediators.apis import (
 )
 
 urlpatterns = [
-    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<str:key>/", TokenRevokeApi.as_view(), name="auth-token-detail"),
     path("languages/", LanguageListApi.as_view(), name="language-list"),
     # institutions
     path("institutions/", InstitutionListCreateApi.as_view(), name="institution-list"),

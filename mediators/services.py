@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH
 from core.exceptions import DomainError
+from core.credentials import credentials_revoke_all
 from core.invitations import account_invite
 from institutions.models import Pool
 from institutions.selectors import coordinates_for_postal_code
@@ -212,6 +213,7 @@ def mediator_update(
         )
     if languages is not None:
         _check_skills(languages)
+    paused = data.get("active") is False and mediator.active
     for name, value in data.items():
         setattr(user if name in USER_FIELDS else mediator, name, value)
     _check_vetting(mediator)
@@ -223,6 +225,9 @@ def mediator_update(
         mediator.save()
         if languages is not None:
             _replace_languages(mediator, languages)
+        if paused:
+            # A pause shuts the mediator out at once: API tokens and sessions are revoked.
+            credentials_revoke_all(user)
     return mediator
 
 

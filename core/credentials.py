@@ -1,0 +1,59 @@
+"""A person's credentials: the API tokens (django-rest-knox, stored as SHA-512 hashes, each
+with its expiry) and the signed-in browser sessions.
+
+``credentials_revoke_all`` takes all of them back at once. It runs when the password is
+changed or reset (any way: the pages, the admin, ``set_password`` anywhere: see
+``CoreConfig.ready``) and when a coordinator pauses a mediator (``mediators.services``). Any
+other service that must shut a person out (erasure, a lock) calls it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def tokens_of(user: AbstractBaseUser, *, now: datetime.datetime | None = None):
+    """The person's API tokens that still work, newest first."""
+    now = now or timezone.now()
+    return (
+        AuthToken.objects.filter(user=user)
+        .exclude(expiry__lte=now)
+        .order_by("-created", "token_key")
+    )
+
+
+def token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
+    """Revoke one of the person's own tokens, named by its ``token_key`` (the first
+    characters of the token, the one part the list shows). False when there is none."""
+    deleted, _kinds = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return bool(deleted)
+
+
+def credentials_revoke_all(
+    user: AbstractBaseUser, *, keep_session_key: str | None = None
+) -> dict[str, int]:
+    """Delete every API token and end every browser session of ``user`` (but the session
+    ``keep_session_key``, the one a person changing the own password goes on in).
+    Answers how many of each were taken back."""
+    with transaction.atomic():
+        tokens, _kinds = AuthToken.objects.filter(user=user).delete()
+        user_id = str(user.pk)
+        # Sessions store the user inside the signed data: only the live ones are read, and
+        # with the 30-minute idle limit those are few.
+        sessions = [
+            session.session_key
+            for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+            if session.session_key != keep_session_key
+            and session.get_decoded().get("_auth_user_id") == user_id
+        ]
+        Session.objects.filter(session_key__in=sessions).delete()
+    return {"tokens": tokens, "sessions": len(sessions)}
