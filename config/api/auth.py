@@ -44,20 +44,23 @@ class TokenApi(APIView):
 
     serializer_class = InputSerializer
 
+    def _signing_in(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
+
     def get_permissions(self):
-        if self.request.method == "POST":
+        if self._signing_in():
             return [AllowAny()]
         return [IsAuthenticated()]
 
     def get_authenticators(self):
         # Signing in with a password needs no other credentials (and a stale token in the
         # client's header must not answer 401 before the password is read).
-        if self.request.method == "POST":
+        if self._signing_in():
             return []
         return super().get_authenticators()
 
     def get_throttles(self):
-        if self.request.method == "POST":
+        if self._signing_in():
             return [TokenObtainThrottle()]
         return super().get_throttles()
 
@@ -94,7 +97,7 @@ class TokenApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class TokenOutputSerializer(serializers.Serializer):
+class TokenInfoSerializer(serializers.Serializer):
     id = serializers.CharField(source="token_key", help_text="The token's first characters.")
     created = serializers.DateTimeField()
     expiry = serializers.DateTimeField(allow_null=True)
@@ -109,7 +112,7 @@ class TokenListApi(ListAPIView):
     """The caller's own API tokens that still work, newest first (never the tokens
     themselves: only their first characters, as ``id``)."""
 
-    serializer_class = TokenOutputSerializer
+    serializer_class = TokenInfoSerializer
     filter_backends: list = []
 
     def get_queryset(self):
