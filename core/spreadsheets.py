@@ -25,9 +25,10 @@ def safe_cell(value: Any) -> Any:
 
 
 def csv_text(rows: Iterable[Iterable[Any]]) -> str:
-    """The rows as CSV (``\\n`` line ends), every cell of every row through ``safe_cell``."""
+    """The rows as CSV (RFC 4180: CRLF line ends, so a cell holding a line break or a
+    carriage return is quoted and stays one cell), every cell through ``safe_cell``."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
