@@ -360,3 +360,42 @@ def test_revoking_all_leaves_other_people_alone(api_client):
     assert works(bens_token)
     assert signed_in(bens_browser)
     assert Session.objects.filter(expire_date__gt=timezone.now()).count() == 1
+
+
+# The profile page's section -----------------------------------------------------------------
+
+
+def test_the_mediator_sees_and_revokes_tokens_on_the_profile_page(api_client):
+    mediator = MediatorFactory(user__username="amal")
+    first, second = sign_in(api_client, "amal")["token"], sign_in(api_client, "amal")["token"]
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(mediator.user)
+
+    page = browser.get("/mediator/profile/").content.decode()
+    assert first[:8] in page and second[:8] in page
+    assert first not in page and second not in page
+
+    answer = browser.post(
+        "/account/api-tokens/", {"revoke": first[:15], "next": "/mediator/profile/"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/mediator/profile/"
+    assert not works(first) and works(second)
+
+    browser.post("/account/api-tokens/", {"revoke_all": "1", "next": "https://evil.example/"})
+    assert not works(second)
+
+
+def test_the_token_page_shows_only_the_own_tokens_and_refuses_others(api_client):
+    UserFactory(username="anna")
+    ben = UserFactory(username="ben")
+    annas = sign_in(api_client)["token"]
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(ben)
+
+    page = browser.get("/account/api-tokens/")
+    browser.post("/account/api-tokens/", {"revoke": annas[:15]})
+
+    assert page.status_code == 200
+    assert annas[:8] not in page.content.decode()
+    assert works(annas)
+    assert Client().get("/account/api-tokens/").status_code == 302

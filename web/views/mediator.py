@@ -34,6 +34,7 @@ from mediators.services import (
 )
 
 from ..forms import show_domain_error
+from .tokens import tokens_context
 from ..forms.institution import CancelForm
 from ..forms.mediator import (
     AbsenceForm,
@@ -246,7 +247,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
             )
             return response
-    return render(request, "web/mediator/profile.html", {"form": form, "skills": skills})
+    return render(
+        request,
+        "web/mediator/profile.html",
+        {"form": form, "skills": skills, **tokens_context(request)},
+    )
 
 
 @mediator_required
