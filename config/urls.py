@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
 from django.http import HttpResponse
+from django.urls import include, path
 
 import config.security  # noqa: F401  (the sign-in stamp of the sessions' absolute lifetime)
 from config.api.docs import RedocPage, SchemaApi, SwaggerPage, docs_page
-
 from web.urls import auth_urlpatterns
 
 urlpatterns = [

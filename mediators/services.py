@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH
-from core.exceptions import DomainError
 from core.credentials import credentials_revoke_all
+from core.exceptions import DomainError
 from core.invitations import account_invite
 from institutions.models import Pool
 from institutions.selectors import coordinates_for_postal_code

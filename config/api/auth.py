@@ -135,4 +135,3 @@ class TokenRevokeApi(APIView):
         if not token_revoke(user=request.user, token_key=key):
             raise NotFound
         return Response(status=status.HTTP_204_NO_CONTENT)
-

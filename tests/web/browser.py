@@ -90,9 +90,11 @@ class Visitor:
         self.console_csp: list[str] = []
         self.page.on(
             "console",
-            lambda message: self.console_csp.append(f"{self.page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                self.console_csp.append(f"{self.page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         self.seen_violations: list[str] = []
 

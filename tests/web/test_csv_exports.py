@@ -53,7 +53,16 @@ def test_no_module_writes_csv_but_the_shared_helper():
     root = Path(settings.BASE_DIR)
     writers = {
         str(path.relative_to(root))
-        for app in ("core", "config", "institutions", "mediators", "bookings", "notifications", "web", "demo")
+        for app in (
+            "core",
+            "config",
+            "institutions",
+            "mediators",
+            "bookings",
+            "notifications",
+            "web",
+            "demo",
+        )
         for path in (root / app).rglob("*.py")
         if re.search(r"csv\.(writer|DictWriter)\(", path.read_text())
     }
@@ -93,7 +102,11 @@ def test_the_mediator_statement_cleans_every_column(page_for, mediator):
     )
     day = booking.starts_at.astimezone(BERLIN).date()
     Allowance.objects.create(
-        mediator=mediator, booking=booking, kind=AllowanceKind.APPOINTMENT, day=day, amount_cents=2250
+        mediator=mediator,
+        booking=booking,
+        kind=AllowanceKind.APPOINTMENT,
+        day=day,
+        amount_cents=2250,
     )
 
     response = page_for(mediator.user).get(

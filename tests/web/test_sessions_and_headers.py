@@ -24,7 +24,8 @@ def signed_in(browser: Client) -> bool:
 
 
 @pytest.mark.parametrize(
-    "path", ["/accounts/login/", "/", "/accounts/password_reset/", "/healthz/", "/api/v1/languages/"]
+    "path",
+    ["/accounts/login/", "/", "/accounts/password_reset/", "/healthz/", "/api/v1/languages/"],
 )
 def test_every_response_carries_the_strict_policy_and_the_permissions_policy(client, path):
     response = client.get(path)

@@ -34,7 +34,6 @@ from mediators.services import (
 )
 
 from ..forms import show_domain_error
-from .tokens import tokens_context
 from ..forms.institution import CancelForm
 from ..forms.mediator import (
     AbsenceForm,
@@ -54,6 +53,7 @@ from .common import (
     booking_read,
     feed_context,
 )
+from .tokens import tokens_context
 
 
 @mediator_required
