@@ -147,3 +147,19 @@ def test_load_demo_refuses_to_run_with_debug_off():
     with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
         call_command("load_demo", stdout=StringIO())
     assert not Pool.objects.exists()
+
+
+def test_the_image_build_gives_the_production_settings_what_they_require():
+    """The Dockerfile runs compilemessages and collectstatic with the production settings:
+    its build-only values must let them load."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    exported = re.search(r"RUN export ((?:\w+=\S+\s*(?:\\\s*)?)+)", dockerfile).group(1)
+    values = dict(re.findall(r"(\w+)=(\S+)", exported))
+    assert {"DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "SITE_URL"} <= set(values)
+
+    result = run(
+        ["-c", "import django; django.setup(); print('loaded')"],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        **values,
+    )
+    assert result.stdout.strip() == "loaded", result.stderr
