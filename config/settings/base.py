@@ -287,7 +287,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sprachmittlerpool API",
     "DESCRIPTION": "REST API v1 for institutions, mediators and coordinators of a pool of "
-    "volunteer language mediators.",
+    "volunteer language mediators. Sign in with POST /api/v1/auth/token/ (a new token each "
+    "time) and send `Authorization: Token <token>`. Tokens expire after API_TOKEN_TTL_DAYS "
+    "(30) days; DELETE /api/v1/auth/token/ revokes the current one, /api/v1/auth/tokens/ "
+    "lists and revokes the caller's own. A password change or reset, or a pause, revokes "
+    "them all.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
