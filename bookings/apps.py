@@ -14,3 +14,13 @@ class BookingsConfig(AppConfig):
         from .messages.content import BUILDERS
 
         content_builders_register(BUILDERS)
+
+        # A mediator's change withdraws the offers it made ineligible and tries unfilled
+        # requests again (mediators cannot import bookings: a signal).
+        from mediators.signals import mediator_eligibility_changed
+
+        from .receivers import on_mediator_eligibility_changed
+
+        mediator_eligibility_changed.connect(
+            on_mediator_eligibility_changed, dispatch_uid="bookings.mediator_eligibility"
+        )

@@ -78,6 +78,16 @@ class OfferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn")
 
 
+# A mediator with an offer row in one of these is not offered the booking again (withdrawn
+# offers may be made again when the booking re-opens; a give-back is recorded as declined).
+ANSWERED_OFFER_STATUSES = (
+    OfferStatus.PENDING,
+    OfferStatus.ACCEPTED,
+    OfferStatus.DECLINED,
+    OfferStatus.EXPIRED,
+)
+
+
 class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     CONFIRMED = "confirmed", _("confirmed")

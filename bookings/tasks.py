@@ -3,10 +3,21 @@ Each is idempotent; the periodic sweep picks up whatever a lost task left behind
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
+from mediators.models import Mediator
+
 from .messages.periodic import reminders_write, report_requests_write
-from .services.offers import BOOKING_MATCH_TASK, booking_match
+from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
+from .services.offers import (
+    BOOKING_MATCH_TASK,
+    OFFERS_WITHDRAW_TASK,
+    booking_match,
+    offers_withdraw_ineligible,
+)
+from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
 from .services.sweep import matching_sweep
 
 
@@ -16,11 +27,38 @@ def booking_match_task(booking_id: int) -> int:
     return len(booking_match(booking_id=booking_id))
 
 
+@shared_task(name=UNFILLED_REMATCH_TASK, acks_late=True, reject_on_worker_lost=True)
+def unfilled_rematch_task(mediator_id: int, scope: dict[str, Any] | None = None) -> int:
+    """A change may let the mediator serve unfilled requests: try those again."""
+    return unfilled_rematch_for_mediator(mediator_id=mediator_id, scope=Scope.from_json(scope))
+
+
+@shared_task(name=OFFERS_WITHDRAW_TASK, acks_late=True, reject_on_worker_lost=True)
+def offers_withdraw_ineligible_task(mediator_id: int) -> int:
+    """The mediator's offers a change made ineligible whose bookings were busy then."""
+    mediator = Mediator.objects.filter(pk=mediator_id).first()
+    return offers_withdraw_ineligible(mediator=mediator) if mediator is not None else 0
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def matching_sweep_task() -> dict[str, int]:
     """Every minute from Celery beat: expiry, deadlines, stranded bookings, standbys."""
     result = matching_sweep()
-    return {"expired": result.expired, "offers": result.offers, "released": result.released}
+    requeued = plans_requeue_stranded()
+    return {
+        "expired": result.expired,
+        "offers": result.offers,
+        "released": result.released,
+        "plans_requeued": requeued,
+    }
+
+
+# One plan at a time per worker process; a worker that dies mid-solve leaves the task to be
+# delivered again (acks_late), and plan_compute takes over a plan gone silent.
+@shared_task(name=PLAN_COMPUTE_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def plan_compute_task(run_id: int) -> str:
+    """Compute a queued plan (``POST /api/v1/plans/`` answers 202 and queues it)."""
+    return str(plan_compute(run_id=run_id).status)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -29,7 +29,8 @@ from .models import (
     Mediator,
     MediatorLanguage,
 )
-from .services import PROFILE_FIELDS, mediator_onboard, mediator_update
+from .services import PROFILE_FIELDS, eligibility_changed, mediator_onboard, mediator_update
+from .signals import EligibilityChange
 
 
 class DialectInline(admin.TabularInline):
@@ -253,6 +254,14 @@ class MediatorAdmin(PoolScopedAdmin):
         # The admin saves the inlines and the preferred towns against ``obj``.
         obj.pk, obj.user, obj.pool = created.pk, created.user, created.pool
         obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The inlines (languages, availability, absences, conflicts, blocks) are saved by
+        the admin itself: a changed one is an eligibility change like the services' own
+        (offers withdrawn, unfilled requests tried again; ``mediators.signals``)."""
+        super().save_related(request, form, formsets, change)
+        if change and any(formset.has_changed() for formset in formsets):
+            eligibility_changed(mediator=form.instance, reason=EligibilityChange.PROFILE)
 
     @admin.action(description=_("Pause the selected mediators"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Mediator]) -> None:

@@ -29,6 +29,7 @@ from .models import (
     Mediator,
     MediatorLanguage,
 )
+from .signals import EligibilityChange, mediator_eligibility_changed
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,38 @@ VETTING_FIELDS = (
     "police_certificate_valid_until",
 )
 MEDIATOR_EDITABLE = tuple(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email"))
+# Profile fields the hard rules of matching read, by the kind of change they make.
+RANGE_FIELDS = ("home_postal_code", "home_latitude", "home_longitude", "max_travel_km")
+RULE_FIELDS = ("max_hours_per_week", "max_hours_per_month", "declined_topics")
+
+
+def eligibility_changed(*, mediator: Mediator, reason: str, **scope: Any) -> None:
+    """Tell the listeners (the bookings app) that the mediator's eligibility may have
+    changed; call it inside the change's transaction, after the change is written: the
+    offers it made ineligible are withdrawn in that same transaction
+    (``mediators.signals``)."""
+    mediator_eligibility_changed.send(sender=Mediator, mediator=mediator, reason=reason, **scope)
+
+
+def _update_reason(
+    mediator: Mediator, before: dict[str, Any], *, languages_changed: bool
+) -> str | None:
+    """The kind of change ``mediator_update`` made to what matching reads, or None."""
+    changed = {name for name, value in before.items() if getattr(mediator, name) != value}
+    kinds: set[str] = set()
+    if "active" in changed:
+        kinds.add(EligibilityChange.RESUME if mediator.active else EligibilityChange.PAUSE)
+    if changed & set(VETTING_FIELDS):
+        kinds.add(EligibilityChange.VETTING)
+    if changed & set(RANGE_FIELDS):
+        kinds.add(EligibilityChange.RANGE)
+    if changed & set(RULE_FIELDS):
+        kinds.add(EligibilityChange.PROFILE)
+    if languages_changed:
+        kinds.add(EligibilityChange.LANGUAGES)
+    if not kinds:
+        return None
+    return kinds.pop() if len(kinds) == 1 else EligibilityChange.PROFILE
 
 
 def _home_coordinates(
@@ -213,7 +246,10 @@ def mediator_update(
         )
     if languages is not None:
         _check_skills(languages)
-    paused = data.get("active") is False and mediator.active
+    before = {
+        name: getattr(mediator, name)
+        for name in ("active", *VETTING_FIELDS, *RANGE_FIELDS, *RULE_FIELDS)
+    }
     for name, value in data.items():
         setattr(user if name in USER_FIELDS else mediator, name, value)
     _check_vetting(mediator)
@@ -223,9 +259,17 @@ def mediator_update(
             user.full_clean(exclude=["password"])
             user.save(update_fields=[f for f in USER_FIELDS if f in data])
         mediator.save()
+        languages_changed = False
         if languages is not None:
+            spoken = MediatorLanguage.objects.filter(mediator=mediator)
+            old = set(spoken.values_list("language_id", "dialect_id", "level"))
+            new = {(s.language.pk, s.dialect.pk if s.dialect else None, s.level) for s in languages}
+            languages_changed = old != new
             _replace_languages(mediator, languages)
-        if paused:
+        reason = _update_reason(mediator, before, languages_changed=languages_changed)
+        if reason is not None:
+            eligibility_changed(mediator=mediator, reason=reason)
+        if before["active"] and not mediator.active:
             # A pause shuts the mediator out at once: API tokens and sessions are revoked.
             credentials_revoke_all(user)
     return mediator
@@ -249,13 +293,22 @@ def availability_slot_create(
             raise DomainError(
                 _("This slot overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
             )
-        return AvailabilitySlot.objects.create(
+        slot = AvailabilitySlot.objects.create(
             mediator=mediator, weekday=weekday, start_time=start_time, end_time=end_time
         )
+        eligibility_changed(
+            mediator=mediator, reason=EligibilityChange.AVAILABILITY_ADDED, slot=slot
+        )
+        return slot
 
 
 def availability_slot_delete(*, slot: AvailabilitySlot) -> None:
-    slot.delete()
+    """Remove a weekly slot; offers it was needed for are withdrawn in the same step."""
+    with transaction.atomic():
+        slot.delete()
+        eligibility_changed(
+            mediator=slot.mediator, reason=EligibilityChange.AVAILABILITY_REMOVED, slot=slot
+        )
 
 
 def absence_create(
@@ -268,11 +321,21 @@ def absence_create(
     absence.full_clean()
     with transaction.atomic():
         absence.save()
+        eligibility_changed(
+            mediator=mediator, reason=EligibilityChange.ABSENCE_ADDED, absence=absence
+        )
     return absence
 
 
 def absence_delete(*, absence: Absence) -> None:
-    absence.delete()
+    """Remove an absence: the unfilled requests of its days are tried again after the
+    commit. (An absence that simply ends needs nothing: it only ever blocked its own days,
+    which lie in the past by then.)"""
+    with transaction.atomic():
+        absence.delete()
+        eligibility_changed(
+            mediator=absence.mediator, reason=EligibilityChange.ABSENCE_REMOVED, absence=absence
+        )
 
 
 def conflict_declare(

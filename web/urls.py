@@ -62,6 +62,11 @@ urlpatterns = [
     path("coordinator/planner/", coordinator.planner, name="coordinator-planner"),
     path("coordinator/plans/<int:pk>/", coordinator.plan_detail, name="coordinator-plan"),
     path(
+        "coordinator/plans/<int:pk>/status/",
+        coordinator.plan_status,
+        name="coordinator-plan-status",
+    ),
+    path(
         "coordinator/plans/<int:pk>/<str:action>/",
         coordinator.plan_decide,
         name="coordinator-plan-decide",

@@ -146,8 +146,10 @@ def _home_coordinates() -> tuple[Coalesce, Coalesce]:
     return lat, lon
 
 
-def _road_km_sql(home_lat: Any, home_lon: Any, lat: float, lon: float) -> Any:
-    """Haversine in SQL from the mediator's home to (lat, lon), times the road factor."""
+def road_km_sql(home_lat: Any, home_lon: Any, lat: float, lon: float) -> Any:
+    """Haversine in SQL from the mediator's home to (lat, lon), times the road factor (the
+    distance is symmetric: ``unfilled_requests_for`` passes a booking's place as the first
+    two and a mediator's home as the last two)."""
     lat_r, lon_r = math.radians(lat), math.radians(lon)
     h_lat, h_lon = Radians(home_lat), Radians(home_lon)
     a = Power(Sin((Value(lat_r) - h_lat) / 2), 2) + Cos(h_lat) * Value(math.cos(lat_r)) * Power(
@@ -226,7 +228,7 @@ def eligible_mediators(
         # Elsewhere (SQLite) the topic is checked in Python in eligible_rows.
         conditions.append(~Q(declined_topics__contains=[booking.topic]))
     if place.on_site and place.latitude is not None and place.longitude is not None:
-        aliases["sql_km"] = _road_km_sql(home_lat, home_lon, place.latitude, place.longitude)
+        aliases["sql_km"] = road_km_sql(home_lat, home_lon, place.latitude, place.longitude)
         # A home without coordinates gives NULL here, which no range admits.
         conditions.append(Q(sql_km__lte=F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
     return (

@@ -6,13 +6,22 @@ import datetime
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from mediators.models import Mediator
+from institutions.models import Pool
+from institutions.selectors import coordinates_for_postal_code
+from mediators.constants import USABLE_LEVEL
+from mediators.models import Mediator, MediatorLanguage
 
+from ..constants import ANSWERED_OFFER_STATUSES, Mode, Status
 from ..models import Booking, Offer
-from .eligibility import eligible_rows, pools_served_by_mediators_of
+from .eligibility import (
+    SQL_DISTANCE_SLACK_KM,
+    eligible_rows,
+    pools_served_by_mediators_of,
+    road_km_sql,
+)
 from .ranking import Candidate, pool_figures, rank
 
 
@@ -49,3 +58,63 @@ def mediators_assignable_by(user: AbstractBaseUser, booking: Booking) -> QuerySe
     if getattr(user, "coordinator", None) is None:
         return Mediator.objects.none()
     return Mediator.objects.filter(pools_served_by_mediators_of(booking.pool_id))
+
+
+# The most unfilled requests one change of a mediator tries again (the soonest first).
+REMATCH_LIMIT = 50
+
+
+def unfilled_requests_for(
+    mediator: Mediator,
+    *,
+    now: datetime.datetime,
+    between: tuple[datetime.datetime, datetime.datetime] | None = None,
+    slot: tuple[int, datetime.time, datetime.time] | None = None,
+    limit: int = REMATCH_LIMIT,
+) -> list[int]:
+    """The unfilled requests a change of the mediator may let them serve, soonest first, at
+    most ``limit``: ahead of their pool's fill deadline, in a pool the mediator serves, in
+    one of their languages, on site within their travel range (or not on site), not
+    answered by them before (declined, expired, given back), and, where the change was in
+    time, touching ``between`` (an absence's days, a freed appointment) or on the weekday
+    of ``slot`` and overlapping its hours (local time). Two queries; a pre-filter, the
+    exact rules are checked for each request again (``offers.unfilled_rematch``)."""
+    if not (mediator.active and mediator.is_vetted):
+        return []
+    languages = MediatorLanguage.objects.filter(mediator=mediator, level__gte=USABLE_LEVEL)
+    sharing = Pool.shares_mediators_with.through.objects.filter(to_pool_id=mediator.pool_id)
+    pools = Pool.objects.filter(
+        Q(pk=mediator.pool_id) | Q(pk__in=sharing.values("from_pool_id"))
+    ).values_list("pk", "fill_deadline_hours")
+    ahead = Q(pk__in=[])
+    for pool_id, hours in pools:
+        ahead |= Q(pool_id=pool_id, starts_at__gt=now + datetime.timedelta(hours=hours))
+    answered = Offer.objects.filter(
+        booking_id=OuterRef("pk"), mediator_id=mediator.pk, status__in=ANSWERED_OFFER_STATUSES
+    )
+    requests = Booking.objects.filter(
+        ahead,
+        status=Status.UNFILLED,
+        language_id__in=languages.values("language_id"),
+    ).filter(~Exists(answered))
+    if between is not None:
+        requests = requests.filter(starts_at__lt=between[1], ends_at__gt=between[0])
+    if slot is not None:
+        weekday, start, end = slot
+        requests = requests.filter(
+            starts_at__iso_week_day=weekday + 1, starts_at__time__lt=end, ends_at__time__gt=start
+        )
+    home: tuple[float, float] | None = None
+    if mediator.home_latitude is not None and mediator.home_longitude is not None:
+        home = (mediator.home_latitude, mediator.home_longitude)
+    else:
+        home = coordinates_for_postal_code(mediator.home_postal_code)
+    elsewhere = ~Q(mode=Mode.ON_SITE)
+    if home is None:
+        requests = requests.filter(elsewhere)
+    else:
+        km = road_km_sql(F("location__latitude"), F("location__longitude"), *home)
+        requests = requests.alias(km=km).filter(
+            elsewhere | Q(km__lte=mediator.max_travel_km + SQL_DISTANCE_SLACK_KM)
+        )
+    return list(requests.order_by("starts_at", "pk").values_list("pk", flat=True)[:limit])

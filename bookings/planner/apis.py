@@ -1,13 +1,17 @@
 """REST API of the batch planner (coordinators of the pool only).
 
-``POST /api/v1/plans/`` with ``from``/``to`` (local dates, inclusive) computes and stores a
-draft; ``GET /api/v1/plans/{id}/`` reviews it; ``POST .../apply/`` assigns through the
-matching services; ``POST .../discard/`` drops it. Plans of another pool answer 404.
+``POST /api/v1/plans/`` with ``from``/``to`` (local dates, inclusive) queues a plan and
+answers **202** with the plan's URL (``Location``); a Celery worker computes it. ``GET
+/api/v1/plans/{id}/`` shows its status (``queued``, ``solving``, ``draft`` = done, to
+review, ``failed``) and, while solving, the solver's progress (the best fill so far and the
+bound); ``POST .../apply/`` assigns through the matching services (each assignment checked
+again); ``POST .../discard/`` drops it. Plans of another pool answer 404.
 """
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -20,9 +24,7 @@ from config.api.permissions import IsCoordinator
 
 from .models import PlanItem, PlanRun
 from .selectors import plans_visible_to
-from .services import DEFAULT_SECONDS, plan_apply, plan_create, plan_discard
-
-MAX_SECONDS = 60.0
+from .services import DEFAULT_SECONDS, MAX_SECONDS, plan_apply, plan_discard, plan_request
 
 
 class PlanItemOutputSerializer(serializers.ModelSerializer):
@@ -44,8 +46,21 @@ class PlanItemOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class PlanProgressSerializer(serializers.Serializer):
+    filled = serializers.IntegerField(
+        source="progress_filled", allow_null=True, help_text="The best fill found so far."
+    )
+    bound = serializers.IntegerField(
+        source="progress_bound",
+        allow_null=True,
+        help_text="The most that can be filled, as far as the solver has proved it.",
+    )
+    at = BerlinDateTimeField(source="progress_at", allow_null=True)
+
+
 class PlanOutputSerializer(serializers.ModelSerializer):
     fill_rate = serializers.SerializerMethodField()
+    progress = PlanProgressSerializer(source="*")
 
     class Meta:
         model = PlanRun
@@ -62,7 +77,11 @@ class PlanOutputSerializer(serializers.ModelSerializer):
             "travel_km",
             "hours_gini",
             "seconds",
+            "seconds_limit",
+            "progress",
+            "error",
             "created_at",
+            "started_at",
             "applied_at",
         ]
 
@@ -109,14 +128,19 @@ class PlanListCreateApi(ListAPIView):
     def get_queryset(self):
         return plans_visible_to(self.request.user)
 
-    @extend_schema(request=InputSerializer, responses={201: PlanDetailOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={202: PlanDetailOutputSerializer})
     def post(self, request):
+        """Queue a plan: 202 with the plan (``queued``) and its URL in ``Location``; poll
+        it until its status is ``draft`` (done, to review) or ``failed``."""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        run = plan_create(
+        run = plan_request(
             pool=request.user.coordinator.pool, actor=request.user, **serializer.validated_data
         )
-        return Response(_detail(run.pk), status=status.HTTP_201_CREATED)
+        location = request.build_absolute_uri(reverse("api:plan-detail", args=[run.pk]))
+        return Response(
+            _detail(run.pk), status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
 
 
 class PlanDetailApi(APIView):

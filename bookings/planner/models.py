@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PlanStatus(models.TextChoices):
+    """queued → solving → draft (done, to review) → applied or discarded; failed if the
+    computation broke off."""
+
+    QUEUED = "queued", _("queued")
+    SOLVING = "solving", _("solving")
+    FAILED = "failed", _("failed")
     DRAFT = "draft", _("draft, to review")
     APPLIED = "applied", _("applied")
     DISCARDED = "discarded", _("discarded")
@@ -63,6 +69,15 @@ class PlanRun(models.Model):
     greedy_filled = models.PositiveIntegerField(_("filled one after another"), default=0)
     travel_km = models.FloatField(_("travel (km)"), default=0)
     hours_gini = models.FloatField(_("unequal spread of hours (Gini)"), default=0)
+    # The computation runs in a Celery task (plan_compute); the page and the API poll these.
+    seconds_limit = models.FloatField(_("time limit of the solver (seconds)"), default=10)
+    started_at = models.DateTimeField(_("solving since"), null=True, blank=True)
+    progress_filled = models.PositiveIntegerField(_("best fill so far"), null=True, blank=True)
+    progress_bound = models.PositiveIntegerField(
+        _("most that can be filled"), null=True, blank=True
+    )
+    progress_at = models.DateTimeField(_("progress reported at"), null=True, blank=True)
+    error = models.TextField(_("why the computation failed"), blank=True)
 
     class Meta:
         verbose_name = _("plan")

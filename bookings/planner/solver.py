@@ -23,8 +23,10 @@ falls back to greedy if anything is off (or if it fills fewer).
 from __future__ import annotations
 
 import datetime
+import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -50,6 +52,13 @@ class Outcome:
     unproven: int = 0
     fell_back: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+# Told after each subproblem: the best fill so far (the components solved so far plus
+# greedy's choices for the rest, a plan that holds) and the most that can be filled (the
+# solver's proven bound for the components solved, every request with a candidate for the
+# rest).
+Progress = Callable[[int, int], None]
 
 
 def _components(
@@ -193,8 +202,11 @@ def plan(
     workers: int = 2,
     block_pairs: int = BLOCK_PAIRS,
     keep: int = KEEP_CANDIDATES,
+    progress: Progress | None = None,
 ) -> Outcome:
-    """Assign the problem's requests: never fewer filled than ``start`` (greedy by default)."""
+    """Assign the problem's requests: never fewer filled than ``start`` (greedy by default).
+
+    ``progress(filled, bound)`` is called after each subproblem (see ``Progress``)."""
     deadline = time.monotonic() + seconds
     index = index or Index(problem)
     start = greedy(problem, index) if start is None else start
@@ -215,6 +227,12 @@ def plan(
         sum(len(c) for c in candidates.values()) or 1
     )
 
+    # What is left to solve: greedy's fill and every request with a candidate.
+    left_filled = len(start)
+    left_bound = sum(1 for cands in candidates.values() if cands)
+    bound = 0
+    if progress is not None:
+        progress(left_filled, left_bound)
     for block in _blocks(problem.requests, candidates, block_pairs):
         day = max(r.day for r in block)
         budgets.at(day)
@@ -222,7 +240,8 @@ def plan(
         for group in _components(block, candidates):
             outcome.subproblems += 1
             share = per_pair * sum(len(candidates[r.id]) for r in group)
-            chosen = _solve_group(
+            group_bound = sum(1 for r in group if candidates[r.id])
+            chosen, proven = _solve_group(
                 group,
                 candidates,
                 budgets,
@@ -241,6 +260,11 @@ def plan(
                 load[m_id] += r.duration_minutes
                 fixed[m_id].append(r)
             outcome.assignment.update(chosen)
+            left_filled -= sum(1 for r in group if r.id in start)
+            left_bound -= group_bound
+            bound += min(group_bound, proven) if proven is not None else group_bound
+            if progress is not None:
+                progress(len(outcome.assignment) + left_filled, bound + left_bound)
 
     broken = violations(problem, outcome.assignment)
     if broken or len(outcome.assignment) < len(start):
@@ -253,9 +277,11 @@ def plan(
 def _solve_group(
     group, candidates, budgets, blocked, start, share, workers, problem, load, mean, outcome
 ):  # type: ignore[no-untyped-def]
+    """The group's assignment, and the most it can fill as far as the solver proved it
+    (None when it did not run)."""
     fallback = {r.id: start[r.id] for r in group if r.id in start}
     if not any(candidates[r.id] for r in group):
-        return fallback
+        return fallback, None
     built = build(
         group,
         candidates,
@@ -267,9 +293,18 @@ def _solve_group(
     began = time.monotonic()
     # Phase 1: the most requests filled (urgent as the tie-break), from greedy's answer.
     built.model.maximize(built.lexicographic())
-    first, _, status = solve(built, seconds=max(0.1, share * 0.5), hint=fallback, workers=workers)
+    first, first_solver, status = solve(
+        built, seconds=max(0.1, share * 0.5), hint=fallback, workers=workers
+    )
     if status != cp_model.OPTIMAL:
         outcome.unproven += 1
+    # Each filled request weighs ``weight`` (plus one if urgent) in the lexicographic sum.
+    weight = sum(1 for r in group if r.urgent) + 1
+    proven = (
+        math.floor(first_solver.best_objective_bound / weight + 1e-9)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        else None
+    )
     best = fallback
     if first is not None and _score(first, group) > _score(fallback, group):
         best = first
@@ -279,10 +314,10 @@ def _solve_group(
     left = share - (time.monotonic() - began)
     second, _, _ = solve(built, seconds=max(0.1, left), hint=best, workers=workers)
     if second is not None and _score(second, group) >= _score(best, group):
-        return second
+        return second, proven
     if best is fallback:
         outcome.kept_greedy += 1
-    return best
+    return best, proven
 
 
 @dataclass

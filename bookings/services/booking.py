@@ -269,9 +269,13 @@ def _after_cancel(*, booking: Booking, role: str | None, late: bool) -> None:
     """Effects of a cancellation beyond the status: pay for a late cancellation by the
     institution; offers and standby are released by the matching engine."""
     from .offers import offers_after_cancel
+    from .rematch import booking_freed_rematch
     from .reports import allowance_for_late_cancellation
 
     offers_after_cancel(booking=booking)
+    if booking.mediator_id:
+        # The mediator's time is free again: unfilled requests around it are tried again.
+        booking_freed_rematch(booking=booking, mediator_id=booking.mediator_id)
     if late and role == ActorRole.INSTITUTION and booking.mediator_id:
         allowance_for_late_cancellation(booking=booking)
 
@@ -279,5 +283,7 @@ def _after_cancel(*, booking: Booking, role: str | None, late: bool) -> None:
 def _after_mediator_withdrawal(*, booking: Booking, mediator_id: int) -> None:
     """Matching re-opens at once (the standby first); the mediator is not asked again."""
     from .offers import matching_reopened
+    from .rematch import booking_freed_rematch
 
     matching_reopened(booking=booking, mediator_id=mediator_id)
+    booking_freed_rematch(booking=booking, mediator_id=mediator_id)

@@ -28,10 +28,16 @@ from core.constants import ActorRole
 from institutions.constants import OfferStrategy
 from mediators.models import Mediator
 
-from ..constants import ASSIGNABLE_STATUSES, AlertKind, OfferStatus, Status
+from ..constants import (
+    ANSWERED_OFFER_STATUSES,
+    ASSIGNABLE_STATUSES,
+    AlertKind,
+    OfferStatus,
+    Status,
+)
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_mediator, lock_rows
-from ..matching.eligibility import is_eligible
+from ..matching.eligibility import eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
@@ -43,9 +49,8 @@ from .access_log import access_log_change
 
 # A booking in one of these is looking for a mediator.
 MATCHING_STATUSES = (Status.REQUESTED, Status.OFFERED)
-# A mediator with an offer row in one of these is not offered the booking again
-# (withdrawn offers may be made again when the booking re-opens).
-ANSWERED = (OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.EXPIRED)
+# A mediator with an offer row in one of these is not offered the booking again.
+ANSWERED = ANSWERED_OFFER_STATUSES
 
 
 def fill_deadline(booking: Booking) -> datetime.datetime:
@@ -55,6 +60,7 @@ def fill_deadline(booking: Booking) -> datetime.datetime:
 
 # The matching task by its registered name (``bookings.tasks`` imports this module).
 BOOKING_MATCH_TASK = "bookings.tasks.booking_match_task"
+OFFERS_WITHDRAW_TASK = "bookings.tasks.offers_withdraw_ineligible_task"
 
 
 def matching_enqueue(*, booking: Booking) -> None:
@@ -313,3 +319,89 @@ def offers_after_cancel(*, booking: Booking) -> None:
     """A cancelled booking withdraws its pending offers and releases its standby."""
     _withdraw_pending(booking)
     standby_service.standby_release(booking)
+
+
+def offers_withdraw_ineligible(*, mediator: Mediator, now: datetime.datetime | None = None) -> int:
+    """A change made the mediator ineligible for some of their pending offers (an absence,
+    a pause, a lapsed certificate, a narrower range, a language less, ...): withdraw those,
+    tell the mediator, and offer each booking to its next candidate (cascade; unfilled
+    with an alert when nobody is left). Runs in the caller's transaction, the change's.
+
+    Each booking is locked before its offer, as everywhere. The caller may hold the
+    mediator's row (it just changed it), which in the lock order comes after the booking:
+    inside a transaction, a booking another transaction holds is therefore skipped, never
+    waited for, and this runs again for them after the commit (``OFFERS_WITHDRAW_TASK``).
+    An accept that held that booking meanwhile checks the mediator's eligibility under
+    the mediator's lock, after this change committed, and is refused. Returns how many
+    offers were withdrawn."""
+    now = now or timezone.now()
+    inside = transaction.get_connection().in_atomic_block
+    booking_ids = list(
+        Offer.objects.filter(mediator=mediator, status=OfferStatus.PENDING, expires_at__gt=now)
+        .order_by("booking_id")
+        .values_list("booking_id", flat=True)
+    )
+    withdrawn, left_behind = 0, False
+    for booking_id in booking_ids:
+        with transaction.atomic():
+            booking = lock_booking_or_none(booking_id, skip_locked=inside)
+            if booking is None:
+                left_behind = inside
+                continue
+            offer = lock_rows(
+                Offer.objects.filter(booking=booking, mediator=mediator, status=OfferStatus.PENDING)
+            ).first()
+            if (
+                offer is None
+                or booking.status not in MATCHING_STATUSES
+                or is_eligible(booking, mediator, now=now)
+            ):
+                continue
+            offer.status = OfferStatus.WITHDRAWN
+            offer.save(update_fields=["status"])
+            offer_withdrawn_notify(offer=offer)
+            _match_locked(booking, now=now)
+            withdrawn += 1
+    if left_behind:
+        enqueue_on_commit(OFFERS_WITHDRAW_TASK, mediator.pk)
+    return withdrawn
+
+
+def unfilled_rematch(
+    *,
+    booking_id: int,
+    mediator_id: int | None = None,
+    now: datetime.datetime | None = None,
+    skip_locked: bool = False,
+) -> list[Offer]:
+    """Try an unfilled request again after a change that may let ``mediator_id`` (without
+    one: anybody) serve it: when that mediator is now eligible and has not answered it
+    before (declined, let the offer expire, gave it back), the request goes back to
+    ``requested`` and matching makes the next offers, the best candidate first (not
+    necessarily that mediator). Its "nobody found" alert stays open until the request is
+    filled (``_confirm`` resolves it and voids its e-mail); if nobody accepts in time, the
+    request becomes unfilled again under the same alert. Idempotent: a request no longer
+    unfilled, past its fill deadline or with nobody new is left as it is."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = lock_booking_or_none(booking_id, skip_locked=skip_locked)
+        if booking is None or booking.status != Status.UNFILLED or now >= fill_deadline(booking):
+            return []
+        answered = list(
+            Offer.objects.filter(booking=booking, status__in=ANSWERED).values_list(
+                "mediator_id", flat=True
+            )
+        )
+        if mediator_id is not None and mediator_id in answered:
+            return []
+        only = None if mediator_id is None else [mediator_id]
+        _, rows = eligible_rows(booking, now=now, only=only, exclude=answered)
+        if not rows:
+            return []
+        requested = transition(
+            booking,
+            to=Status.REQUESTED,
+            actor_role=ActorRole.SYSTEM,
+            data={"rematch_for_mediator_id": mediator_id},
+        )
+        return _match_locked(requested, now=now)

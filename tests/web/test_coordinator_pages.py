@@ -116,7 +116,9 @@ def test_a_request_awaiting_approval_is_approved_or_refused_with_a_reason(page_f
     assert (second.status, second.cancellation_reason) == (Status.CANCELLED, "Kein Budget")
 
 
-def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(page_for, coordinator):
+def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(
+    page_for, coordinator, django_capture_on_commit_callbacks
+):
     language = LanguageFactory(code="ara")
     booking = BookingFactory(
         institution__pool=coordinator.pool,
@@ -128,13 +130,14 @@ def test_the_planner_proposes_a_plan_that_is_reviewed_and_applied(page_for, coor
     page = page_for(coordinator.user)
     day = booking.starts_at.astimezone(BERLIN).date()
 
-    response = page.post(
-        reverse("web:coordinator-planner"),
-        {
-            "starts_on": day - datetime.timedelta(days=1),
-            "ends_on": day + datetime.timedelta(days=1),
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the Celery task computes it
+        response = page.post(
+            reverse("web:coordinator-planner"),
+            {
+                "starts_on": day - datetime.timedelta(days=1),
+                "ends_on": day + datetime.timedelta(days=1),
+            },
+        )
     run = PlanRun.objects.get()
     assert response["Location"] == reverse("web:coordinator-plan", args=[run.pk])
     assert PlanItem.objects.get(run=run).mediator == mediator
@@ -293,3 +296,33 @@ def test_another_pools_booking_and_mediator_answer_404(page_for, coordinator):
 def test_other_roles_may_not_open_coordinator_pages(page_for, staff, mediator):
     for user in (staff.user, mediator.user):
         assert page_for(user).get(reverse("web:coordinator-worklist")).status_code == 403
+
+
+def test_the_plan_page_updates_itself_in_the_browser_until_the_plan_is_ready(
+    browser, live_server, pool_with_people
+):
+    """htmx polls the plan's status; when the worker is done, the page reloads by itself and
+    offers to apply. Nothing is clicked in between."""
+    from bookings.planner.models import PlanStatus
+    from bookings.planner.services import plan_compute
+
+    from .browser import Visitor
+
+    today = timezone.now().astimezone(BERLIN).date()
+    run = PlanRun.objects.create(
+        pool=pool_with_people["coordinator"].pool,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=6),
+        status=PlanStatus.QUEUED,
+        seconds_limit=1,
+    )
+    ki = Visitor(browser, live_server, "coordinator")
+    ki.sign_in("ki")
+    ki.go(reverse("web:coordinator-plan", args=[run.pk]))
+    assert "This page updates itself" in ki.page.inner_text("#plan-status")
+    assert ki.axe_violations("plan-queued") == []
+
+    plan_compute(run_id=run.pk)  # what the Celery worker does
+
+    ki.page.wait_for_selector("text=The plan is ready", timeout=15_000)
+    assert ki.page.locator("form[action$='/apply/'] button").count() == 1

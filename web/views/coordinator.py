@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
+from bookings.planner.models import PlanStatus
 from bookings.planner.selectors import plans_visible_to
-from bookings.planner.services import plan_apply, plan_create, plan_discard
+from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
@@ -128,7 +129,7 @@ def planner(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            run = plan_create(
+            run = plan_request(
                 pool=request.user.coordinator.pool,
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
@@ -156,6 +157,20 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "booking__language", "booking__institution", "booking__location__town", "mediator__user"
     )
     return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+
+
+@coordinator_required
+def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's status while it is computed (polled by the plan page every two seconds);
+    once it is done or failed, the page reloads to show it."""
+    run = _plan_in_reach(request, pk)
+    response = render(request, "web/coordinator/_plan_status.html", {"run": run})
+    if run.status not in RUNNING_PLAN_STATUSES:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+RUNNING_PLAN_STATUSES = (PlanStatus.QUEUED, PlanStatus.SOLVING)
 
 
 @coordinator_required
