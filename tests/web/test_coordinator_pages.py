@@ -326,3 +326,4 @@ def test_the_plan_page_updates_itself_in_the_browser_until_the_plan_is_ready(
 
     ki.page.wait_for_selector("text=The plan is ready", timeout=15_000)
     assert ki.page.locator("form[action$='/apply/'] button").count() == 1
+    assert ki.csp_violations() == []  # htmx runs under the strict policy
