@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench.database import BenchPool
+from bench.database import BenchPool, expect
 from core.time import BERLIN
 
 INSTITUTIONS = 100
@@ -128,7 +128,7 @@ def run() -> Iterator[dict[str, Any]]:
         vacuum_analyze(*_filled_models())
         pool, mediator = world["pool"], world["mediator"]
         uses = budget_use_for_pool(pool=pool, year=2027)
-        assert len(uses) == 2 * INSTITUTIONS
+        expect(len(uses) == 2 * INSTITUTIONS, "two budget uses per institution")
         yield {
             "bench": "accounting.budget_use_for_pool",
             "budgets": len(uses),

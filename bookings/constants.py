@@ -20,6 +20,10 @@ class Status(models.TextChoices):
 
 # Statuses in which a mediator holds the booking's time.
 HOLDING_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.CLOSED)
+# An open standby holds the time of its booking while the booking is in one of these (and
+# not over): for eligibility and planning like a confirmed booking, travel time included
+# (not for the hour limits: standing by is not serving).
+STANDBY_HOLDING_STATUSES = (Status.CONFIRMED, Status.REQUESTED, Status.OFFERED)
 OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
 FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
 # A coordinator may assign a mediator directly to a booking in one of these.
@@ -122,3 +126,4 @@ class AlertKind(models.TextChoices):
     TAX_FREE_EXCEEDED = "tax_free_exceeded", _("mediator is above the tax-free amount")
     ALLOWANCE_MISSING = "allowance_missing", _("allowance could not be computed")
     UNFILLED = "unfilled", _("nobody found for a booking")
+    STANDBY_RELEASED = "standby_released", _("standby released before the appointment")

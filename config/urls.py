@@ -21,3 +21,9 @@ urlpatterns = [
     # The containers' health check (plain HTTP from inside, exempt from the HTTPS redirect).
     path("healthz/", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
 ]
+
+# Under /api/ every error is JSON (config/errors.py); the pages keep Django's.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

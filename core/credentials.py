@@ -3,8 +3,9 @@ with its expiry) and the signed-in browser sessions.
 
 ``credentials_revoke_all`` takes all of them back at once. It runs when the password is
 changed or reset (any way: the pages, the admin, ``set_password`` anywhere: see
-``CoreConfig.ready``) and when a coordinator pauses a mediator (``mediators.services``). Any
-other service that must shut a person out (erasure, a lock) calls it too.
+``CoreConfig.ready``), when a coordinator pauses a mediator (``mediators.services``) and
+when a person is erased (``bookings.privacy.erasure``). Any other service that must shut a
+person out calls it too, in the transaction of the change that makes them invalid.
 """
 
 from __future__ import annotations
@@ -38,12 +39,9 @@ def token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
     return bool(deleted)
 
 
-def credentials_revoke_all(
-    user: AbstractBaseUser, *, keep_session_key: str | None = None
-) -> dict[str, int]:
+def credentials_revoke_all(user: AbstractBaseUser, *, keep_session_key: str | None = None) -> int:
     """Delete every API token and end every browser session of ``user`` (but the session
-    ``keep_session_key``, the one a person changing the own password goes on in).
-    Answers how many of each were taken back."""
+    ``keep_session_key``). Answers how many tokens and sessions were taken back."""
     with transaction.atomic():
         tokens, _kinds = AuthToken.objects.filter(user=user).delete()
         user_id = str(user.pk)
@@ -56,4 +54,4 @@ def credentials_revoke_all(
             and session.get_decoded().get("_auth_user_id") == user_id
         ]
         Session.objects.filter(session_key__in=sessions).delete()
-    return {"tokens": tokens, "sessions": len(sessions)}
+    return tokens + len(sessions)

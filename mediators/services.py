@@ -341,7 +341,8 @@ def absence_delete(*, absence: Absence) -> None:
 def conflict_declare(
     *, mediator: Mediator, case_reference: str, recorded_by: AbstractBaseUser | None
 ) -> ConflictOfInterest:
-    """The mediator knows the family of this case: never offered that case again.
+    """The mediator knows the family of this case: never offered that case again, and their
+    pending offers for it are withdrawn (``signals.mediator_eligibility_changed``).
 
     Declaring the same case twice keeps the first record.
     """
@@ -355,9 +356,12 @@ def conflict_declare(
             field="case_reference",
         )
     with transaction.atomic():
-        conflict, _created = ConflictOfInterest.objects.get_or_create(
+        conflict, created = ConflictOfInterest.objects.get_or_create(
             mediator=mediator,
             case_reference=case_reference,
             defaults={"recorded_by": recorded_by},
         )
+        if created:
+            # The bookings app withdraws the pending offers for that case (and offers on).
+            mediator_eligibility_changed.send(sender=Mediator, mediator=mediator, reason="conflict")
     return conflict

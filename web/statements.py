@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import html
 import io
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -15,6 +15,11 @@ from bookings.selectors.statements import Statement
 from core.spreadsheets import csv_text
 from core.time import BERLIN
 from mediators.models import Mediator
+
+
+def _escape(text: str) -> str:
+    """ReportLab's paragraph markup escaped: &, < and >."""
+    return html.escape(text, quote=False)
 
 
 def _euro(cents: int) -> str:
@@ -117,7 +122,7 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
             % {"month": statement.month, "year": statement.year},
             styles["Title"],
         ),
-        Paragraph(escape(f"{mediator} · {mediator.pool}"), styles["Normal"]),
+        Paragraph(_escape(f"{mediator} · {mediator.pool}"), styles["Normal"]),
         Spacer(1, 6 * mm),
     ]
     data = [
@@ -129,9 +134,9 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
                 formats.date_format(row["day"], "SHORT_DATE_FORMAT"),
                 row["time"],
                 f"#{row['booking']}",
-                Paragraph(escape(row["institution"]), styles["BodyText"]),
+                Paragraph(_escape(row["institution"]), styles["BodyText"]),
                 row["language"],
-                Paragraph(escape(row["kind"]), styles["BodyText"]),
+                Paragraph(_escape(row["kind"]), styles["BodyText"]),
                 _euro(row["amount_cents"]),
             ]
         )

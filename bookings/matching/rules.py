@@ -187,7 +187,7 @@ def required_slot_window(
     hi: datetime.datetime | None = None
     for piece_start, piece_end in zip(bounds, bounds[1:], strict=False):
         offset = piece_start.astimezone(BERLIN).utcoffset()
-        assert offset is not None  # noqa: S101 - zoneinfo always answers for aware datetimes
+        assert offset is not None  # noqa: S101  # zoneinfo always answers for aware datetimes; narrows the type  # nosec B101
         wall_start = (piece_start.astimezone(datetime.UTC) + offset).replace(tzinfo=None)
         wall_end = (piece_end.astimezone(datetime.UTC) + offset).replace(tzinfo=None)
         if day is None:
@@ -196,7 +196,7 @@ def required_slot_window(
             return None  # spans midnight (or ends exactly at 24:00): no slot contains it
         lo = wall_start if lo is None else min(lo, wall_start)
         hi = wall_end if hi is None else max(hi, wall_end)
-    assert day is not None and lo is not None and hi is not None  # noqa: S101
+    assert day is not None and lo is not None and hi is not None  # noqa: S101  # the loop ran at least once; narrows the type  # nosec B101
     return SlotWindow(weekday=day.weekday(), start=lo.time(), end=hi.time())
 
 

@@ -96,6 +96,9 @@ class Mediator:
     blocked_institutions: frozenset[int] = frozenset()
     conflict_cases: frozenset[str] = frozenset()
     held: list[Held] = field(default_factory=list)
+    # Bookings the mediator stands by for (open standbys): their time is held like ``held``
+    # (overlap, travel time), but they do not count towards the hour limits.
+    standing_by: list[Held] = field(default_factory=list)
     # Minutes held per local week / month (all held bookings, also outside the period).
     held_minutes_week: dict[WeekKey, int] = field(default_factory=dict)
     held_minutes_month: dict[MonthKey, int] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.i18n import reader_language
+from core.read_log import EXPORT, LIST, read_logged
 from core.time import local_date
 
 from .selectors import StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
@@ -80,7 +81,21 @@ class StatsSummaryApi(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         summary, _period, _query = _summary(StatsQuerySerializer, request)
+        stats_read_logged(request, summary, what="api:stats-summary", action=LIST)
         return Response(summary)
+
+
+def stats_read_logged(request, summary: dict, *, what: str, action: str) -> None:
+    """The figures name the mediators with assignments: one access-log row per request."""
+    mediators = summary.get("mediator_activity", {}).get("mediators", [])
+    read_logged(
+        user=request.user,
+        what=what,
+        action=action,
+        mediator_ids=[row["id"] for row in mediators if row.get("id")],
+        count=len(mediators),
+        query=request.GET.urlencode(),
+    )
 
 
 def export_response(summary: dict, *, period: StatsPeriod, file_format: str) -> HttpResponse:
@@ -111,4 +126,5 @@ class StatsExportApi(APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         summary, period, query = _summary(ExportQuerySerializer, request)
+        stats_read_logged(request, summary, what="api:stats-export", action=EXPORT)
         return export_response(summary, period=period, file_format=query["format"])

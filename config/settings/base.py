@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "web.middleware.PageLanguageMiddleware",
+    "config.middleware.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -187,6 +189,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
+# Privacy: every night, the bookings older than their pool's retention period lose their
+# personal data (bookings/privacy/retention.py).
+CELERY_BEAT_SCHEDULE["bookings-retention"] = {
+    "task": "bookings.tasks.anonymise_expired_bookings",
+    "schedule": crontab(hour=3, minute=17),
+}
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {
     "task": "bookings.tasks.matching_sweep_task",
@@ -204,6 +212,9 @@ NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 # New accounts (staff, mediators) are invited to choose a password by this service, which
 # writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
 ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
+# Bulk reads of personal data (lists, exports, feeds, admin pages) are written to the access
+# log by this service; every layer calls it through core.read_log.
+READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
 # Sessions: 30 minutes without a request end them (the expiry moves on with every request),
 # 12 hours after sign-in at the latest, whatever the activity (config.security).
@@ -295,6 +306,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (400, 401, 403, 404, 409, 429, ...).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_errors",
+    ],
     # Swagger UI and Redoc are served locally (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

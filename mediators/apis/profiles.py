@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.permissions import IsCoordinator, IsMediator
+from config.api.read_log import ReadLoggedListMixin
 from core.constants import Topic
+from core.read_log import READ, read_logged
 from institutions.constants import MessageLanguage
 
 from ..constants import Gender, LanguageLevel
@@ -163,7 +165,7 @@ def mediator_kept_by_caller(request, pk: int) -> Mediator:
     return mediator
 
 
-class MediatorListCreateApi(ListAPIView):
+class MediatorListCreateApi(ReadLoggedListMixin, ListAPIView):
     """GET: the pool's mediators and those of the pools sharing mediators with it (marked
     ``shared``). POST: a coordinator onboards a mediator; home coordinates
     follow from the postal code (an unknown code needs latitude and longitude)."""
@@ -171,6 +173,8 @@ class MediatorListCreateApi(ListAPIView):
     permission_classes = [IsCoordinator]
     serializer_class = MediatorOutputSerializer
     filterset_class = MediatorFilter
+    read_log_what = "api:mediator-list"
+    read_log_ids = "mediator_ids"
 
     def get_queryset(self):
         return mediators_visible_to(self.request.user).order_by("user__last_name", "pk")
@@ -196,7 +200,11 @@ class MediatorDetailApi(APIView):
 
     @extend_schema(responses=MediatorOutputSerializer)
     def get(self, request, pk: int):
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+        mediator = mediator_in_reach(request, pk)
+        read_logged(
+            user=request.user, what="api:mediator-detail", action=READ, user_ids=[mediator.user_id]
+        )
+        return Response(MediatorOutputSerializer(mediator).data)
 
     @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request, pk: int):

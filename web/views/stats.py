@@ -14,6 +14,7 @@ from bookings.stats.selectors import stats_pools_visible_to, stats_scope, stats_
 from bookings.stats.tables import summary_tables
 from core.exceptions import DomainError
 from core.i18n import reader_language
+from core.read_log import read_logged
 from core.time import local_date
 
 from .access import role_required
@@ -151,6 +152,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         tables = summary_tables(summary)
         charts = chart_specs(summary)
+        mediators = summary["mediator_activity"]["mediators"]
+        read_logged(
+            user=request.user,
+            what="page:stats-dashboard",
+            mediator_ids=[row["id"] for row in mediators],
+            count=len(mediators),
+            query=request.GET.urlencode(),
+        )
         query = {"from": summary["from"], "to": summary["to"]}
         if data.get("pool"):
             query["pool"] = data["pool"].pk
