@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench.database import BenchPool, expect
-from core.time import BERLIN
+from core.time import BERLIN, add_minutes
 
 INSTITUTIONS = 100
 MEDIATORS = 200
@@ -88,7 +88,7 @@ def _instance(bench: BenchPool) -> dict[str, Any]:
                 language=language,
                 starts_at=starts_at,
                 duration_minutes=60,
-                ends_at=starts_at + datetime.timedelta(hours=1),
+                ends_at=add_minutes(starts_at, 60),
                 mode=Mode.PHONE,
                 field=Field.SCHOOL,
                 funding_source=sources[(i // (INSTITUTIONS * len(statuses))) % 2],

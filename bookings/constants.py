@@ -39,6 +39,28 @@ RESCHEDULABLE_STATUSES = (
 )
 
 
+class RescheduleOutcome(models.TextChoices):
+    """What a change of time, duration or place did to the search for a mediator."""
+
+    # Confirmed, and the mediator meets every hard rule at the new time and place.
+    MEDIATOR_KEPT = "mediator_kept", _("mediator kept")
+    # Confirmed, but the mediator breaks a hard rule now: released, matching again.
+    MEDIATOR_RELEASED = "mediator_released", _("mediator released")
+    # Nobody held it (requested or unfilled): matching again for the new values.
+    MATCHING_AGAIN = "matching_again", _("matching again")
+    # The request still waits for a coordinator's approval.
+    AWAITING_APPROVAL = "awaiting_approval", _("still awaiting approval")
+
+
+class ReleaseReason(models.TextChoices):
+    """Why a mediator was released after a change, as the institution is told; which hard
+    rules they break (``matching.hard_rules``) only coordinators see."""
+
+    TIME = "time", _("they are not available at the new time")
+    PLACE = "place", _("the new place is outside their travel range")
+    RULES = "rules", _("they no longer meet the pool's rules for this appointment")
+
+
 class Mode(models.TextChoices):
     ON_SITE = "on_site", _("on site")
     PHONE = "phone", _("phone")

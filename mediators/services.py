@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH
 from core.credentials import credentials_revoke_all
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.invitations import account_invite
 from institutions.models import Pool
@@ -121,6 +122,9 @@ def _home_coordinates(
 
 
 def _check_vetting(mediator: Mediator) -> None:
+    for field in VETTING_FIELDS:
+        if (day := getattr(mediator, field)) is not None:
+            require_day_in_range(day, field=field)
     inspected = mediator.police_certificate_inspected_on
     valid_until = mediator.police_certificate_valid_until
     if inspected and valid_until and valid_until < inspected:
@@ -315,6 +319,8 @@ def absence_create(
     *, mediator: Mediator, starts_on: datetime.date, ends_on: datetime.date, note: str = ""
 ) -> Absence:
     """Whole local days, both inclusive."""
+    require_day_in_range(starts_on, field="starts_on")
+    require_day_in_range(ends_on, field="ends_on")
     if starts_on > ends_on:
         raise DomainError(_("The absence must end on or after its first day."), field="ends_on")
     absence = Absence(mediator=mediator, starts_on=starts_on, ends_on=ends_on, note=note.strip())

@@ -18,10 +18,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import BerlinDateTimeField
+from config.api.fields import BerlinDateTimeField, year_field
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
 from core.constants import ActorRole
+from core.dates import FIRST_YEAR, LAST_YEAR
 from core.read_log import READ, read_logged
 from core.roles import actor_role_of
 from core.time import local_date
@@ -36,17 +37,14 @@ from ..selectors.statements import (
     pool_statement_totals,
 )
 
-MIN_YEAR = 2000
-MAX_YEAR = 2100
-
 
 def _today() -> datetime.date:
     return local_date(timezone.now())
 
 
 def _year_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=MIN_YEAR, max_value=MAX_YEAR, required=False, help_text="Default: this year."
+    return year_field(
+        required=False, help_text=f"Default: this year. From {FIRST_YEAR} to {LAST_YEAR}."
     )
 
 

@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
+from core.time import add_duration
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import (
@@ -313,8 +314,8 @@ def _held_nearby(
             mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
-            starts_at__lt=booking.ends_at + MAX_TRAVEL_GAP,
-            ends_at__gt=booking.starts_at - MAX_TRAVEL_GAP,
+            starts_at__lt=add_duration(booking.ends_at, MAX_TRAVEL_GAP),
+            ends_at__gt=add_duration(booking.starts_at, -MAX_TRAVEL_GAP),
         )
         .exclude(pk=booking.pk)
         .values_list(

@@ -56,6 +56,12 @@ class Appointment:
     longitude: float | None = None
     booking_id: int | None = None
 
+    def __post_init__(self) -> None:
+        # In UTC, so that the travel gap and the minutes are elapsed time (a datetime with
+        # Europe/Berlin would add and subtract on the wall clock across a DST switch).
+        object.__setattr__(self, "starts_at", self.starts_at.astimezone(datetime.UTC))
+        object.__setattr__(self, "ends_at", self.ends_at.astimezone(datetime.UTC))
+
     @property
     def on_site(self) -> bool:
         return self.mode == ON_SITE
@@ -181,6 +187,8 @@ def required_slot_window(
     """
     if ends_at <= starts_at:
         return None
+    # Elapsed time between the bounds (see ``core.time.add_duration``).
+    starts_at, ends_at = starts_at.astimezone(datetime.UTC), ends_at.astimezone(datetime.UTC)
     bounds = [starts_at, *_offset_changes(starts_at, ends_at), ends_at]
     day: datetime.date | None = None
     lo: datetime.datetime | None = None

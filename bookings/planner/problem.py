@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bookings.matching.checks import normalise_case_reference
 from bookings.matching.rules import Absence, Slot, SlotWindow, required_slot_window
-from core.time import local_date
+from core.time import add_minutes, local_date
 
 WeekKey = tuple[int, int]
 MonthKey = tuple[int, int]
@@ -67,7 +67,9 @@ class Request:
     case_key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ends_at = self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+        # Elapsed time: the end of 01:30 + 2 h on the night the clocks go back is 02:30.
+        self.starts_at = self.starts_at.astimezone(datetime.UTC)
+        self.ends_at = add_minutes(self.starts_at, self.duration_minutes)
         self.day, self.week, self.month = local_keys(self.starts_at)
         self.window = required_slot_window(self.starts_at, self.ends_at)
         self.case_key = normalise_case_reference(self.case_reference)

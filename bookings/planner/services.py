@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from institutions.models import Pool
 
@@ -46,6 +47,8 @@ STALE_AFTER = datetime.timedelta(seconds=300)
 
 
 def _validate_period(starts_on: datetime.date, ends_on: datetime.date) -> None:
+    require_day_in_range(starts_on, field="from")
+    require_day_in_range(ends_on, field="to")
     if starts_on > ends_on:
         raise DomainError(_("The period ends before it starts."), field="to")
     if (ends_on - starts_on).days >= MAX_PERIOD_DAYS:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
 from core.constants import ActorRole
+from core.time import add_duration, add_minutes
 from institutions.constants import OfferStrategy
 from mediators.models import Mediator
 
@@ -62,7 +63,8 @@ ANSWERED = ANSWERED_OFFER_STATUSES
 
 def fill_deadline(booking: Booking) -> datetime.datetime:
     """The moment after which no new offers are made: the pool's hours before the start."""
-    return booking.starts_at - datetime.timedelta(hours=booking.pool.fill_deadline_hours)
+    before = datetime.timedelta(hours=booking.pool.fill_deadline_hours)
+    return add_duration(booking.starts_at, -before)
 
 
 # The matching task by its registered name (``bookings.tasks`` imports this module).
@@ -152,7 +154,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         ttl = datetime.timedelta(minutes=pool.offer_ttl_minutes)
         made = [
             _offer(booking, standby.mediator, rank=1, score=0, round_=round_,
-                   expires_at=min(now + ttl, booking.starts_at))
+                   expires_at=min(add_duration(now, ttl), booking.starts_at))
         ]  # fmt: skip
         _mark_offered(booking)
         return made
@@ -171,7 +173,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
                 reason = _("No eligible mediator is left to ask.")
             _make_unfilled(booking, reason=reason)
         return []
-    expires_at = min(now + datetime.timedelta(minutes=pool.offer_ttl_minutes), deadline)
+    expires_at = min(add_minutes(now, pool.offer_ttl_minutes), deadline)
     made = [
         _offer(booking, c.mediator, rank=i, score=c.score, round_=round_, expires_at=expires_at)
         for i, c in enumerate(chosen, start=1)
@@ -366,6 +368,21 @@ def matching_reopened(
         mediator_id=mediator_id,
         defaults={"status": OfferStatus.DECLINED, "responded_at": now, "expires_at": now},
     )
+    matching_enqueue(booking=booking)
+
+
+def matching_after_reschedule(*, booking: Booking, now: datetime.datetime | None = None) -> None:
+    """A locked booking looks for a mediator again after a change of time, duration or place
+    (its mediator released, or nobody found yet): the answers given to the old appointment -
+    declines, expiries, the released mediator's acceptance - do not answer the new one, so
+    their offers are withdrawn and everyone eligible now may be asked. Matching runs after
+    the commit, the standby first (if they are eligible for the new time)."""
+    _withdraw_pending(booking)
+    answered = Offer.objects.filter(booking=booking).exclude(
+        status__in=[OfferStatus.PENDING, OfferStatus.WITHDRAWN]
+    )
+    ids = list(lock_rows(answered).values_list("pk", flat=True))
+    Offer.objects.filter(pk__in=ids).update(status=OfferStatus.WITHDRAWN)
     matching_enqueue(booking=booking)
 
 

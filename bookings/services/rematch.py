@@ -139,5 +139,16 @@ def booking_freed_rematch(*, booking: Booking, mediator_id: int) -> None:
     """The mediator no longer holds ``booking`` (cancelled, given back): after the commit,
     the unfilled requests around its time (with the longest travel between two places)
     are tried again for them."""
-    scope = Scope(between=(booking.starts_at - MAX_TRAVEL_GAP, booking.ends_at + MAX_TRAVEL_GAP))
+    time_freed_rematch(
+        mediator_id=mediator_id, starts_at=booking.starts_at, ends_at=booking.ends_at
+    )
+
+
+def time_freed_rematch(
+    *, mediator_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> None:
+    """The mediator's time ``starts_at``–``ends_at`` became free (a booking cancelled, given
+    back, or moved away from it): after the commit, the unfilled requests around it are
+    tried again for them."""
+    scope = Scope(between=(starts_at - MAX_TRAVEL_GAP, ends_at + MAX_TRAVEL_GAP))
     rematch_enqueue(mediator_id=mediator_id, scope=scope)

@@ -168,6 +168,16 @@ def standby_after_confirmation(booking: Booking, *, now: datetime.datetime) -> S
     return standby
 
 
+def standby_after_reschedule(booking: Booking, *, now: datetime.datetime) -> Standby | None:
+    """A confirmed booking moved and kept its mediator: the standby held the old time. They
+    are released (and told), and the next-best eligible mediator is asked to hold the new
+    time - the same person again if they still fit best, with the new time."""
+    if _open_standby(booking) is None:
+        return None
+    standby_release(booking, now=now)
+    return standby_after_confirmation(booking, now=now)
+
+
 def standby_to_offer(booking: Booking, *, now: datetime.datetime) -> Standby | None:
     """The standby who must get the next offer of a re-opened booking (or whose offer is
     still open); releases a standby who already had their turn or is no longer eligible."""

@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField
+from core.dates import RANGE_TEXT
 from core.i18n import reader_language
 from core.read_log import EXPORT, LIST, read_logged
 from core.time import local_date
@@ -39,12 +41,12 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 class StatsQuerySerializer(serializers.Serializer):
     """Only validates the query's shape; ``stats_scope`` checks the period and the reach."""
 
-    to = serializers.DateField(required=False)
+    to = DayField(required=False)
     pool = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)
+        fields["from"] = DayField(required=False)
         return fields
 
 
@@ -53,8 +55,18 @@ class ExportQuerySerializer(StatsQuerySerializer):
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (inclusive)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day (inclusive)"),
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATE,
+        description="First local day (inclusive; default: the first of the month eleven "
+        f"months ago). {RANGE_TEXT}",
+    ),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="Last local day (inclusive; default: today). At most ten years after "
+        f"`from`. {RANGE_TEXT}",
+    ),
     OpenApiParameter("pool", OpenApiTypes.INT, description="One pool (superusers)"),
 ]
 

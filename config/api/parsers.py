@@ -6,8 +6,9 @@ import json
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
+from rest_framework.settings import api_settings
 
 
 def _holds_nul(data: object) -> bool:
@@ -18,6 +19,15 @@ def _holds_nul(data: object) -> bool:
     if isinstance(data, list):
         return any(_holds_nul(v) for v in data)
     return False
+
+
+def _field_with_nul(data: object) -> str:
+    """The top-level field whose value holds a NUL character (for the field error)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if _holds_nul(key) or _holds_nul(value):
+                return str(key).replace("\x00", "")
+    return api_settings.NON_FIELD_ERRORS_KEY
 
 
 class StrictJSONParser(JSONParser):
@@ -36,5 +46,6 @@ class StrictJSONParser(JSONParser):
         except (UnicodeEncodeError, RecursionError) as exc:
             raise ParseError(_("JSON parse error - the text is not valid Unicode.")) from exc
         if _holds_nul(data):
-            raise ParseError(_("JSON parse error - the text contains a NUL character."))
+            # A field error, as DRF's own fields give it (ProhibitNullCharactersValidator).
+            raise ValidationError({_field_with_nul(data): [_("Null characters are not allowed.")]})
         return data

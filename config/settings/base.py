@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "PlanItemOutcomeEnum": "bookings.planner.models.PlanItemOutcome",
         "AllowanceKindEnum": "bookings.constants.AllowanceKind",
         "TaxFreeStateEnum": "bookings.constants.TaxFreeState",
+        "RescheduleOutcomeEnum": "bookings.constants.RescheduleOutcome",
+        "ReleaseReasonEnum": "bookings.constants.ReleaseReason",
     },
 }
 

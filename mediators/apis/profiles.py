@@ -12,6 +12,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField
 from config.api.permissions import IsCoordinator, IsMediator
 from config.api.read_log import ReadLoggedListMixin
 from core.constants import Topic
@@ -118,10 +119,10 @@ class MediatorInputSerializer(serializers.Serializer):
     max_travel_km = serializers.IntegerField(required=False, min_value=0, max_value=300)
     max_hours_per_week = serializers.IntegerField(required=False, min_value=1, max_value=60)
     max_hours_per_month = serializers.IntegerField(required=False, min_value=1, max_value=240)
-    training_completed_on = serializers.DateField(required=False, allow_null=True)
-    pledge_signed_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_inspected_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_valid_until = serializers.DateField(required=False, allow_null=True)
+    training_completed_on = DayField(required=False, allow_null=True)
+    pledge_signed_on = DayField(required=False, allow_null=True)
+    police_certificate_inspected_on = DayField(required=False, allow_null=True)
+    police_certificate_valid_until = DayField(required=False, allow_null=True)
     declined_topics = serializers.ListField(
         child=serializers.ChoiceField(choices=Topic.choices),
         required=False,

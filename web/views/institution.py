@@ -57,7 +57,7 @@ def request_booking(request: HttpRequest) -> HttpResponse:
                 institution=staff.institution,
                 language=data["language"],
                 dialect=data["dialect"],
-                starts_at=local_datetime(data["date"], data["time"]),
+                starts_at=data["starts_at"],
                 duration_minutes=data["duration_minutes"],
                 mode=data["mode"],
                 location=data["location"],

@@ -17,23 +17,18 @@ from core.i18n import reader_language
 from core.read_log import read_logged
 from core.time import local_date
 
+from ..forms import DayField
 from .access import role_required
 
 
 class StatsFilterForm(forms.Form):
-    to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    to = DayField(label=gettext_lazy("To"), required=False)
     pool = forms.ModelChoiceField(label=gettext_lazy("Pool"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {
-            "from": forms.DateField(
-                label=gettext_lazy("From"),
-                required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
-            ),
+            "from": DayField(label=gettext_lazy("From"), required=False),
             **self.fields,
         }
         pools = stats_pools_visible_to(user)
