@@ -40,8 +40,8 @@ from django.utils.translation import gettext as _
 # Namespaces of the account key for the ways in that are not a password check: their
 # failures lock that way for the account (and count for the client address), not the
 # account's sign-in, so someone guessing links cannot keep the owner from resetting.
-PASSWORD_RESET = "password-reset:"  # noqa: S105 (a key prefix, no password)
-SET_PASSWORD = "set-password:"  # noqa: S105 (a key prefix, no password)
+PASSWORD_RESET = "password-reset:"  # noqa: S105  # a key prefix, no password  # nosec B105
+SET_PASSWORD = "set-password:"  # noqa: S105  # a key prefix, no password  # nosec B105
 MAX_DOUBLINGS = 16
 
 

@@ -36,7 +36,7 @@ from bookings.privacy.apis import (
     PersonEraseApi,
     PersonExportApi,
 )
-from config.api.auth import TokenObtainApi
+from config.api.auth import TokenApi, TokenListApi, TokenRevokeApi
 from institutions.apis import (
     InstitutionDetailApi,
     InstitutionListCreateApi,
@@ -57,7 +57,9 @@ from mediators.apis import (
 )
 
 urlpatterns = [
-    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<str:key>/", TokenRevokeApi.as_view(), name="auth-token-detail"),
     path("languages/", LanguageListApi.as_view(), name="language-list"),
     # institutions
     path("institutions/", InstitutionListCreateApi.as_view(), name="institution-list"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole
+from core.credentials import credentials_revoke_all
 from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.invitations import account_invite
@@ -308,6 +309,9 @@ def mediator_update(
         reason = _update_reason(mediator, before, languages_changed=languages_changed)
         if reason is not None:
             eligibility_changed(mediator=mediator, reason=reason)
+        if before["active"] and not mediator.active:
+            # A pause shuts the mediator out at once: API tokens and sessions are revoked.
+            credentials_revoke_all(user)
     return mediator
 
 
@@ -339,6 +343,8 @@ def mediator_pause(
         mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
         if was_active:
             eligibility_changed(mediator=mediator, reason=EligibilityChange.PAUSE)
+            # A pause shuts the mediator out at once: API tokens and sessions are revoked.
+            credentials_revoke_all(mediator.user)
     return mediator
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, privacy, security, stats
+from .views import coordinator, home, institution, mediator, privacy, security, stats, tokens
 
 app_name = "web"
 
@@ -45,6 +45,7 @@ urlpatterns = [
         name="mediator-absence-delete",
     ),
     path("mediator/profile/", mediator.profile, name="mediator-profile"),
+    path("account/api-tokens/", tokens.api_tokens, name="api-tokens"),
     path("mediator/statement/", mediator.statement, name="mediator-statement"),
     path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),
     # coordinators

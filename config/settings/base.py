@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,7 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.security.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -175,7 +180,7 @@ AXES_VERBOSE = False
 # production.py pins it off.
 MFA_DEMO_EXEMPTION = env.bool("MFA_DEMO_EXEMPTION", default=False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Sprachmittlerpool")
-SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"  # noqa: S105
+SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"  # noqa: S105  # a dotted path  # nosec B105
 # What axes never writes into its records of a failed attempt (it keeps the form's fields).
 AXES_SENSITIVE_PARAMETERS = [
     "username",
@@ -274,9 +279,61 @@ ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
 # log by this service; every layer calls it through core.read_log.
 READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
+# Sessions: 30 minutes without a request end them (the expiry moves on with every request),
+# 12 hours after sign-in at the latest, whatever the activity (config.security).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp) in every environment, the demo and the tests included:
+# scripts and styles only from files of this site, no inline <script>, no style="" and no
+# <style> (chart data travels in a json_script block, which is data, not script). The API
+# docs pages (Swagger UI, Redoc) get what they need on those pages alone (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features the pages never use are switched off (config.security).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": ["self"],
+    "usb": [],
+}
+
+# API tokens (django-rest-knox): only a hash (SHA-512) of each token is stored; a token
+# expires API_TOKEN_TTL_DAYS after it was issued; every POST /api/v1/auth/token/ issues a
+# new one; a password change or reset and a pause revoke them all (core.credentials).
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# The OpenAPI schema and its docs pages need a signed-in user unless this is on.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -306,7 +363,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sprachmittlerpool API",
     "DESCRIPTION": "REST API v1 for institutions, mediators and coordinators of a pool of "
-    "volunteer language mediators.",
+    "volunteer language mediators. Sign in with POST /api/v1/auth/token/ (a new token each "
+    "time) and send `Authorization: Token <token>`. Tokens expire after API_TOKEN_TTL_DAYS "
+    "(30) days; DELETE /api/v1/auth/token/ revokes the current one, /api/v1/auth/tokens/ "
+    "lists and revokes the caller's own. A password change or reset, or a pause, revokes "
+    "them all.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

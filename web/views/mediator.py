@@ -58,6 +58,7 @@ from .common import (
     booking_read,
     feed_context,
 )
+from .tokens import tokens_context
 
 
 @mediator_required
@@ -279,7 +280,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/mediator/profile.html",
-        {"form": form, "skills": skills, "mediator": mediator},
+        {"form": form, "skills": skills, "mediator": mediator, **tokens_context(request)},
     )
 
 
