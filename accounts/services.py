@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -116,3 +116,16 @@ def password_reset_key(email: str) -> str:
 
 def _digits(code: str) -> str:
     return "".join(ch for ch in (code or "") if not ch.isspace())
+
+
+def sign_in_records_forget(user: Any, *, username: str) -> int:
+    """Erasure (Art. 17): the person's second factor and what the lock-out recorded about
+    their sign-ins (failed attempts, the log of sign-ins with address and browser) are
+    removed. ``username``: the one they signed in with (the account may be renamed to a
+    pseudonym already). Returns the number of rows removed."""
+    second_factor_remove(user)
+    keys = [username, SET_PASSWORD + username]
+    removed = AccessAttempt.objects.filter(username__in=keys).delete()[0]
+    removed += AccessLog.objects.filter(username__in=keys).delete()[0]
+    removed += AccessFailureLog.objects.filter(username__in=keys).delete()[0]
+    return removed

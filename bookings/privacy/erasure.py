@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
+from accounts.services import sign_in_records_forget
 from core.credentials import credentials_revoke_all
 from core.exceptions import Conflict
 from core.time import BERLIN
@@ -193,7 +194,9 @@ def person_erase(
             _erase_mediator(mediator, now=now)
         if staff is not None:
             _erase_staff(staff, now=now)
+        signed_in_as = person.get_username()
         _erase_account(person, pseudonym=pseudonym)
+        sign_in_records_forget(person, username=signed_in_as)
         _erase_messages(person, now=now)
         revoked = credentials_revoke_all(person)
         access_log_list(

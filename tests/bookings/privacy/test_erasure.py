@@ -244,3 +244,25 @@ def test_credentials_revoke_all_deletes_the_persons_tokens_and_sessions_only():
     assert not AuthToken.objects.filter(user=mine).exists()
     assert AuthToken.objects.filter(user=other).exists()
     assert list(Session.objects.values_list("pk", flat=True)) == [theirs]
+
+
+def test_an_erased_person_leaves_no_second_factor_and_no_sign_in_records(history):
+    from axes.models import AccessAttempt, AccessLog as SignInLog
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = history.mediator.user
+    username = user.get_username()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=user, name="recovery")
+    AccessAttempt.objects.create(username=username, ip_address="192.0.2.7", failures_since_start=2)
+    SignInLog.objects.create(username=username, ip_address="192.0.2.7", user_agent="Firefox")
+    someone_else = SignInLog.objects.create(username="schule", ip_address="192.0.2.8")
+
+    person_erase(actor=history.coordinator.user, user=user)
+
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not StaticDevice.objects.filter(user=user).exists()
+    assert not AccessAttempt.objects.filter(username=username).exists()
+    assert not SignInLog.objects.filter(username=username).exists()
+    assert SignInLog.objects.filter(pk=someone_else.pk).exists()
