@@ -4,7 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from web.urls import auth_urlpatterns
 
+# An outage raised outside a view answers 503; everything else goes on to the 500 handler.
+handler500 = "ops.outages.server_error"
+
 urlpatterns = [
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("bookings.messages.urls")),

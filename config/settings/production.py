@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -10,3 +10,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_ACCESS = env.bool("LOG_ACCESS", default=True)
+LOGGING = logging_config(LOG_FORMAT, LOG_ACCESS)
