@@ -29,4 +29,5 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py compilemessages --ignore=/opt/
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+ENV WEB_BIND=0.0.0.0:8000
+CMD ["scripts/serve", "web"]
