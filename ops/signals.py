@@ -22,12 +22,9 @@ def carry_request_id(sender=None, headers=None, **kwargs) -> None:
             headers["request_id"] = rid
     if sender == HEARTBEAT_TASK:
         # Only beat's schedule publishes the heartbeat task: this is beat saying it is alive.
-        from core.heartbeat import BEAT, beat
+        from core.heartbeat import BEAT
 
-        try:
-            beat(BEAT)
-        except Exception:  # a database outage must not stop beat's schedule
-            log.exception("could not stamp beat's heartbeat")
+        _stamp(BEAT)  # a database outage must not stop beat's schedule
 
 
 @signals.task_prerun.connect
@@ -46,3 +43,27 @@ def forget_request_id(task=None, **kwargs) -> None:
             request_id_var.reset(token)
         except ValueError:  # set in another context: nothing to undo here
             request_id_var.set(None)
+
+
+def _stamp(name: str) -> None:
+    from core.heartbeat import beat
+
+    try:
+        beat(name)
+    except Exception:  # the database may not be up yet: the next heartbeat will tell
+        log.exception("could not stamp the %s heartbeat", name)
+
+
+@signals.beat_init.connect
+def beat_started(sender=None, **kwargs) -> None:
+    """Beat sends its first heartbeat task only a minute after it starts: stamp it now."""
+    from core.heartbeat import BEAT
+
+    _stamp(BEAT)
+
+
+@signals.worker_ready.connect
+def worker_started(sender=None, **kwargs) -> None:
+    from core.heartbeat import WORKER
+
+    _stamp(WORKER)

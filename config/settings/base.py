@@ -183,6 +183,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Queueing a task waits at most about a second for a broker that is down (then the request
 # carries on, see config/queue.py; the sweeps below send what was not queued).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Workers and beat log through LOGGING below (JSON lines with the request id in production),
+# not through a handler of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
