@@ -14,6 +14,7 @@ set -euo pipefail
 
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database to back up}"
 source_url="${DATABASE_URL/#postgres:\/\//postgresql://}"
+source_url="${source_url%%\?*}"  # Django's options (?conn_max_age=) mean nothing to psql
 base="${source_url%/*}"
 source_db="${source_url##*/}"
 source_db="${source_db%%\?*}"
