@@ -30,20 +30,58 @@ PROJECT = "sprachmittlerpool"
 
 # The EUPL-1.2 Appendix's compatible licences, as SPDX ids and as packages name them.
 EUPL_COMPATIBLE = {
-    "GPL-2.0", "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0", "GPL-3.0-only",
-    "GPL-3.0-or-later", "AGPL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "OSL-2.1", "OSL-3.0",
-    "EPL-1.0", "CECILL-2.0", "CECILL-2.1", "MPL-2.0", "LGPL-2.1", "LGPL-2.1-only",
-    "LGPL-2.1-or-later", "LGPL-3.0", "LGPL-3.0-only", "LGPL-3.0-or-later", "EUPL-1.1",
-    "EUPL-1.2", "LILIQ-R-1.1", "LILIQ-RPLUS-1.1",
+    "GPL-2.0",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "AGPL-3.0",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "OSL-2.1",
+    "OSL-3.0",
+    "EPL-1.0",
+    "CECILL-2.0",
+    "CECILL-2.1",
+    "MPL-2.0",
+    "LGPL-2.1",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "EUPL-1.1",
+    "EUPL-1.2",
+    "LILIQ-R-1.1",
+    "LILIQ-RPLUS-1.1",
     "MOZILLA PUBLIC LICENSE 2.0 (MPL 2.0)",
     "GNU LESSER GENERAL PUBLIC LICENSE V3 (LGPLV3)",
     "GNU LESSER GENERAL PUBLIC LICENSE V2 OR LATER (LGPLV2+)",
 }
 PERMISSIVE = {
-    "MIT", "MIT LICENSE", "MIT-CMU", "MIT-0", "BSD", "BSD LICENSE", "BSD-2-CLAUSE",
-    "BSD-3-CLAUSE", "3-CLAUSE BSD LICENSE", "BSD 3-CLAUSE", "0BSD", "APACHE-2.0",
-    "APACHE SOFTWARE LICENSE", "APACHE LICENSE 2.0", "ISC", "ISC LICENSE (ISCL)", "PSF-2.0",
-    "PYTHON SOFTWARE FOUNDATION LICENSE", "ZLIB", "CC0-1.0", "UNLICENSE", "HPND",
+    "MIT",
+    "MIT LICENSE",
+    "MIT-CMU",
+    "MIT-0",
+    "BSD",
+    "BSD LICENSE",
+    "BSD-2-CLAUSE",
+    "BSD-3-CLAUSE",
+    "3-CLAUSE BSD LICENSE",
+    "BSD 3-CLAUSE",
+    "0BSD",
+    "APACHE-2.0",
+    "APACHE SOFTWARE LICENSE",
+    "APACHE LICENSE 2.0",
+    "ISC",
+    "ISC LICENSE (ISCL)",
+    "PSF-2.0",
+    "PYTHON SOFTWARE FOUNDATION LICENSE",
+    "ZLIB",
+    "CC0-1.0",
+    "UNLICENSE",
+    "HPND",
     "DFSG APPROVED",
 }
 ACCEPTED = {name.upper() for name in EUPL_COMPATIBLE | PERMISSIVE}
@@ -127,8 +165,9 @@ def report() -> tuple[list[tuple[str, str, str, str, bool]], list[str]]:
         ok = accepted(licence)
         rows.append((name, versions[name], use, licence, ok))
         if not ok:
-            problems.append(f"{name} {versions[name]}: licence {licence!r} is not known to be "
-                            "EUPL-compatible")
+            problems.append(
+                f"{name} {versions[name]}: licence {licence!r} is not known to be EUPL-compatible"
+            )
     return rows, problems
 
 

@@ -27,8 +27,14 @@ def test_every_locked_dependency_has_an_eupl_compatible_licence_and_the_list_is_
 
 
 def test_the_check_accepts_the_eupl_list_and_permissive_licences_and_nothing_else():
-    for ok in ("MIT", "LGPL-3.0-only", "MPL-2.0", "Apache-2.0 OR BSD-2-Clause",
-               "BSD-3-Clause AND 0BSD AND MIT", "Apache Software License; BSD License"):
+    for ok in (
+        "MIT",
+        "LGPL-3.0-only",
+        "MPL-2.0",
+        "Apache-2.0 OR BSD-2-Clause",
+        "BSD-3-Clause AND 0BSD AND MIT",
+        "Apache Software License; BSD License",
+    ):
         assert licences.accepted(ok), ok
     for bad in ("", "UNKNOWN", "SSPL-1.0", "Proprietary", "MIT AND BUSL-1.1", "CC-BY-NC-4.0"):
         assert not licences.accepted(bad), bad

@@ -8,7 +8,10 @@ from django.db import connection
 
 from tests.support.live import ROOT, database_url
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_backup_of_the_test_database_restores_with_every_row():

@@ -54,8 +54,17 @@ def background(settings, tmp_path):
 def start_beat(worker: CeleryWorker, tmp_path) -> subprocess.Popen:
     log = (tmp_path / "beat.log").open("ab")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO",
-         "--schedule", str(tmp_path / "beat-schedule")],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
         cwd=ROOT,
         env=worker.env,
         stdout=log,

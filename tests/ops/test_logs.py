@@ -11,7 +11,6 @@ from django.conf import settings
 
 from config.settings.base import logging_config
 from ops.requestid import request_id_var
-from tests.support.people import coordinator, pool  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +58,7 @@ def test_the_access_line_is_json_with_request_id_and_user_number_and_no_personal
 ):
     client.force_login(coordinator.user)
 
-    response = client.get(
-        "/coordinator/work/?q=Fatima", headers={"X-Request-ID": "req-1"}
-    )
+    response = client.get("/coordinator/work/?q=Fatima", headers={"X-Request-ID": "req-1"})
 
     (line,) = [entry for entry in json_lines() if entry["logger"] == "ops.access"]
     assert response.status_code == 200

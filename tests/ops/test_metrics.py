@@ -89,12 +89,14 @@ def test_the_figures_parse_and_match_the_database(client, token):
     assert seen[("spm_offers_pending", ())] == 2
     assert seen[("spm_offers_expiring", ())] == 1
     assert seen[("spm_requests_unfilled", ())] == 1
-    assert seen[("spm_heartbeat_timestamp_seconds", (("process", "beat"),))] == (
-        NOW - 2 * MINUTE
-    ).timestamp()
-    assert seen[("spm_heartbeat_timestamp_seconds", (("process", "worker"),))] == (
-        NOW - MINUTE
-    ).timestamp()
+    assert (
+        seen[("spm_heartbeat_timestamp_seconds", (("process", "beat"),))]
+        == (NOW - 2 * MINUTE).timestamp()
+    )
+    assert (
+        seen[("spm_heartbeat_timestamp_seconds", (("process", "worker"),))]
+        == (NOW - MINUTE).timestamp()
+    )
     healthz = (("method", "GET"), ("route", "healthz"), ("status", "2xx"))
     assert seen[("spm_http_request_duration_seconds_count", healthz)] >= 1
 

@@ -11,7 +11,6 @@ from django.test import Client, RequestFactory
 from config.queue import enqueue_on_commit
 from ops.outages import RETRY_AFTER_SECONDS, server_error
 from tests.support.live import use_broker
-from tests.support.people import pool, staff  # noqa: F401 (fixtures)
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 
@@ -104,7 +103,10 @@ def test_the_token_endpoint_still_limits_attempts_while_redis_is_down(settings, 
     }
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/minute"},
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "auth": "2/minute",
+        },
     }
     from config.api.throttles import LOCAL_COUNTERS
 
