@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: prod licences install demo run test test-future lint format bench migrate messages clean
+.PHONY: prod licences install demo run test test-future lint format bench migrate messages clean audit
 
 # The Debian packages of a group (demo, test, ci): scripts/system_packages.py holds the one
 # list and says why each is there. As root it installs what is missing; otherwise it says how
@@ -77,13 +77,22 @@ test-future: system-packages-ci install
 # imports.
 TYPED = $(shell git ls-files '*services.py' '*selectors.py' \
 	'*/services/*.py' '*/selectors/*.py' 'bookings/messages/*.py' 'bookings/locking.py' \
-	'bookings/access.py' 'core/*.py' | grep -v '^tests/')
+	'bookings/access.py' 'bookings/receivers.py' 'mediators/signals.py' 'core/*.py' \
+	| grep -v '^tests/')
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/mypy --follow-imports=silent $(TYPED)
+	$(VENV)/bin/bandit -c pyproject.toml -q -r .
+
+# Known vulnerabilities of the locked dependencies (pip-audit against PyPI's advisory data).
+# It needs pypi.org's per-release JSON API or api.osv.dev; the CI machine reaches neither
+# (only the package index), so this is for a machine with network access, not part of CI.
+audit: install
+	$(UV) export --frozen --format requirements-txt --no-hashes --all-groups -q > var/audit-requirements.txt
+	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r var/audit-requirements.txt
 
 format: install
 	$(VENV)/bin/ruff format .

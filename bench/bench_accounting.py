@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from bench.database import BenchPool
-from core.time import BERLIN
+from bench.database import BenchPool, expect
+from core.time import BERLIN, add_minutes
 
 INSTITUTIONS = 100
 MEDIATORS = 200
@@ -88,7 +88,7 @@ def _instance(bench: BenchPool) -> dict[str, Any]:
                 language=language,
                 starts_at=starts_at,
                 duration_minutes=60,
-                ends_at=starts_at + datetime.timedelta(hours=1),
+                ends_at=add_minutes(starts_at, 60),
                 mode=Mode.PHONE,
                 field=Field.SCHOOL,
                 funding_source=sources[(i // (INSTITUTIONS * len(statuses))) % 2],
@@ -128,7 +128,7 @@ def run() -> Iterator[dict[str, Any]]:
         vacuum_analyze(*_filled_models())
         pool, mediator = world["pool"], world["mediator"]
         uses = budget_use_for_pool(pool=pool, year=2027)
-        assert len(uses) == 2 * INSTITUTIONS
+        expect(len(uses) == 2 * INSTITUTIONS, "two budget uses per institution")
         yield {
             "bench": "accounting.budget_use_for_pool",
             "budgets": len(uses),

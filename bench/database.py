@@ -26,6 +26,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+
+def expect(condition: bool, what: object) -> None:
+    """A bench's check of its own data or answers (not an ``assert``: it holds under
+    ``python -O`` too, and bandit has nothing to say)."""
+    if not condition:
+        raise RuntimeError(f"bench check failed: {what}")
+
+
 NEEDS_POSTGRES = (
     "make bench needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME to a "
     "database of the benches' own (created if missing), e.g. "

@@ -9,13 +9,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
-from institutions.admin_scoping import PoolScopedAdmin, ReadOnlyInline
+from institutions.admin_scoping import PoolScopedAdmin, ReadOnlyInline, coordinator_pool_id
 
 from .exceptions import BookingConflict
 from .models import (
@@ -223,12 +223,73 @@ class AllowanceAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
 
 
+class IdInputFilter(admin.SimpleListFilter):
+    """A list filter with a text field for an id (rendered by admin/id_input_filter.html)."""
+
+    template = "admin/id_input_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return ((None, None),)  # one dummy choice, so that the filter is shown
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "others": [
+                (key, value)
+                for key, values in changelist.get_filters_params().items()
+                if key != self.parameter_name
+                for value in (values if isinstance(values, list) else [values])
+            ],
+        }
+
+    def id_value(self) -> int | None:
+        value = self.value()
+        return int(value) if value and value.isdigit() else None
+
+
+class PersonFilter(IdInputFilter):
+    title = _("person (user id)")
+    parameter_name = "person"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        person = self.id_value()
+        if person is None:
+            return queryset
+        return queryset.filter(Q(user_id=person) | Q(user_ids__contains=f",{person},"))
+
+
+class BookingIdFilter(IdInputFilter):
+    title = _("booking (id)")
+    parameter_name = "booking"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        booking = self.id_value()
+        if booking is None:
+            return queryset
+        return queryset.filter(Q(booking_id=booking) | Q(booking_ids__contains=f",{booking},"))
+
+
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    pool_lookup = "booking__pool"
-    list_display = ("at", "user", "action", "booking")
-    list_filter = ("action",)
-    search_fields = ("=booking__id", "user__username")
+    """The pool's access log: filter by person (a user id: rows by them or naming them),
+    booking (its reads, changes and the lists that showed it), action and time (the date
+    hierarchy). The API has the same filters (``GET /api/v1/access-log/``)."""
+
+    read_log = False  # reading the log is not logged again
+    list_display = ("at", "user", "action", "booking", "what", "count")
+    list_filter = (PersonFilter, BookingIdFilter, "action")
+    search_fields = ("user__username", "what")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = AccessLog.objects.select_related("user")
+        if request.user.is_superuser:
+            return qs
+        pool_id = coordinator_pool_id(request)
+        if pool_id is None:
+            return qs.none()
+        return qs.filter(Q(pool_id=pool_id) | Q(booking__pool_id=pool_id))
 
 
 # The batch planner's stored plans register themselves.

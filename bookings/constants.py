@@ -20,6 +20,10 @@ class Status(models.TextChoices):
 
 # Statuses in which a mediator holds the booking's time.
 HOLDING_STATUSES = (Status.CONFIRMED, Status.COMPLETED, Status.CLOSED)
+# An open standby holds the time of its booking while the booking is in one of these (and
+# not over): for eligibility and planning like a confirmed booking, travel time included
+# (not for the hour limits: standing by is not serving).
+STANDBY_HOLDING_STATUSES = (Status.CONFIRMED, Status.REQUESTED, Status.OFFERED)
 OPEN_STATUSES = (Status.AWAITING_APPROVAL, Status.REQUESTED, Status.OFFERED, Status.UNFILLED)
 FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.NO_SHOW)
 # A coordinator may assign a mediator directly to a booking in one of these.
@@ -33,6 +37,28 @@ RESCHEDULABLE_STATUSES = (
     Status.UNFILLED,
     Status.CONFIRMED,
 )
+
+
+class RescheduleOutcome(models.TextChoices):
+    """What a change of time, duration or place did to the search for a mediator."""
+
+    # Confirmed, and the mediator meets every hard rule at the new time and place.
+    MEDIATOR_KEPT = "mediator_kept", _("mediator kept")
+    # Confirmed, but the mediator breaks a hard rule now: released, matching again.
+    MEDIATOR_RELEASED = "mediator_released", _("mediator released")
+    # Nobody held it (requested or unfilled): matching again for the new values.
+    MATCHING_AGAIN = "matching_again", _("matching again")
+    # The request still waits for a coordinator's approval.
+    AWAITING_APPROVAL = "awaiting_approval", _("still awaiting approval")
+
+
+class ReleaseReason(models.TextChoices):
+    """Why a mediator was released after a change, as the institution is told; which hard
+    rules they break (``matching.hard_rules``) only coordinators see."""
+
+    TIME = "time", _("they are not available at the new time")
+    PLACE = "place", _("the new place is outside their travel range")
+    RULES = "rules", _("they no longer meet the pool's rules for this appointment")
 
 
 class Mode(models.TextChoices):
@@ -122,3 +148,4 @@ class AlertKind(models.TextChoices):
     TAX_FREE_EXCEEDED = "tax_free_exceeded", _("mediator is above the tax-free amount")
     ALLOWANCE_MISSING = "allowance_missing", _("allowance could not be computed")
     UNFILLED = "unfilled", _("nobody found for a booking")
+    STANDBY_RELEASED = "standby_released", _("standby released before the appointment")

@@ -12,9 +12,13 @@ this order, so that two transactions never wait for each other in a circle (a de
    booking's lock;
 4. the institution's budget of the year (``budget_exceeded_by(lock=True)``), last.
 
-No transaction locks two bookings or two mediators: the planner and the sweep take one
-booking per transaction. A level may be skipped, never taken out of turn: nothing locks a
-mediator and then a booking.
+No transaction waits for two bookings or two mediators: the planner and the sweep take one
+booking per transaction. A level may be skipped, never taken out of turn: nothing waits for
+a booking after a mediator. The one exception never waits: ``lock_booking_unless_busy``
+(SKIP LOCKED) takes another booking when it is free and answers None when it is not, so it
+cannot close a circle of waits; ``services.offers.offers_withdraw_ineligible`` uses it to
+withdraw a just confirmed mediator's clashing offers in the same transaction, and leaves the
+busy bookings to a task after the commit.
 
 What a service decides - the status it starts from, whether a cancellation is late, the next
 calendar ``sequence``, who holds the booking - it reads from the row these helpers return,
@@ -64,6 +68,12 @@ def lock_booking_or_none(booking: Booking | int, *, skip_locked: bool = False) -
     """As ``lock_booking``, or None when the row is gone; with ``skip_locked`` also None when
     another transaction holds it (the sweep moves on and comes back)."""
     return _bookings(skip_locked=skip_locked).filter(pk=_pk(booking)).first()
+
+
+def lock_booking_unless_busy(booking: Booking | int) -> Booking | None:
+    """Another booking, locked only if no other transaction holds it (SKIP LOCKED): None when
+    it is busy or gone. Never waits, so it may be taken after any lock (see the module)."""
+    return lock_booking_or_none(booking, skip_locked=True)
 
 
 def lock_mediator(mediator: Mediator | int) -> Mediator:

@@ -105,6 +105,9 @@ class Booking(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the retention job (bookings/privacy/retention.py) when it removed the booking's
+    # personal data; the facts the statistics and the accounting need stay.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("booking")
@@ -362,22 +365,43 @@ class Allowance(models.Model):
 
 
 class AccessLog(models.Model):
-    """Who read or changed a booking."""
+    """Who read or changed a booking or a person's data (PRODUCT.md, "Privacy and trust").
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="access_log")
+    One row per read of one booking's details (``booking``), per change a person makes, and
+    per request that shows personal data in bulk (a list, an export, a calendar feed, an
+    admin page): that row names what was listed (``what``, the ids of the bookings, people
+    and other rows shown, how many there were and the filter), so logging a list costs one
+    INSERT whatever its length. The id lists are stored as ``,1,2,3,`` so that
+    ``booking_ids__contains=",2,"`` finds a booking on every database.
+    """
+
+    pool = models.ForeignKey(
+        "institutions.Pool", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="access_log"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    action = models.CharField(max_length=10)  # "read" or "change"
+    action = models.CharField(max_length=10)  # "read", "change", "list", "export", "erase"
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    what = models.CharField(_("what was read"), max_length=80, blank=True)
+    booking_ids = models.TextField(_("bookings listed"), blank=True, default="")
+    user_ids = models.TextField(_("people listed"), blank=True, default="")
+    object_ids = models.TextField(_("other rows listed"), blank=True, default="")
+    count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    query = models.CharField(_("filter"), max_length=500, blank=True, default="")
 
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         ordering = ["-at"]
+        indexes = [models.Index(fields=["pool", "at"], name="accesslog_pool_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.booking_id}"
+        target = self.booking_id or self.what
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {target}"
 
 
 # The batch planner's stored plans live in their own module; imported so Django finds them.

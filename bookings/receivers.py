@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from mediators.models import Absence, AvailabilitySlot, Mediator
@@ -17,8 +18,11 @@ def on_mediator_eligibility_changed(
     reason: str,
     slot: AvailabilitySlot | None = None,
     absence: Absence | None = None,
+    now: datetime.datetime | None = None,
     **kwargs: Any,
 ) -> None:
-    """``mediators.signals.mediator_eligibility_changed``: offers follow eligibility, and
-    unfilled requests are tried again (``services.rematch``)."""
-    mediator_eligibility_apply(mediator=mediator, reason=reason, slot=slot, absence=absence)
+    """``mediators.signals.mediator_eligibility_changed``: offers and standbys follow
+    eligibility, and unfilled requests are tried again (``services.rematch``)."""
+    mediator_eligibility_apply(
+        mediator=mediator, reason=reason, slot=slot, absence=absence, now=now
+    )

@@ -7,15 +7,14 @@ from typing import Any
 
 from celery import shared_task
 
-from mediators.models import Mediator
-
 from .messages.periodic import reminders_write, report_requests_write
 from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
+from .privacy.retention import bookings_anonymise_expired
 from .services.offers import (
     BOOKING_MATCH_TASK,
-    OFFERS_WITHDRAW_TASK,
+    OFFERS_RECHECK_TASK,
     booking_match,
-    offers_withdraw_ineligible,
+    offers_recheck,
 )
 from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
 from .services.sweep import matching_sweep
@@ -33,11 +32,11 @@ def unfilled_rematch_task(mediator_id: int, scope: dict[str, Any] | None = None)
     return unfilled_rematch_for_mediator(mediator_id=mediator_id, scope=Scope.from_json(scope))
 
 
-@shared_task(name=OFFERS_WITHDRAW_TASK, acks_late=True, reject_on_worker_lost=True)
-def offers_withdraw_ineligible_task(mediator_id: int) -> int:
-    """The mediator's offers a change made ineligible whose bookings were busy then."""
-    mediator = Mediator.objects.filter(pk=mediator_id).first()
-    return offers_withdraw_ineligible(mediator=mediator) if mediator is not None else 0
+@shared_task(name=OFFERS_RECHECK_TASK, acks_late=True, reject_on_worker_lost=True)
+def offers_recheck_task(mediator_id: int, booking_ids: list[int]) -> int:
+    """Withdraw the mediator's offers they are no longer eligible for on bookings that a
+    change could not lock in its own transaction (``offers_withdraw_ineligible``)."""
+    return len(offers_recheck(mediator_id=mediator_id, booking_ids=booking_ids))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -71,3 +70,10 @@ def send_reminders() -> int:
 def send_report_requests() -> int:
     """From Celery beat: ask for the reports of the appointments just over."""
     return report_requests_write()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def anonymise_expired_bookings() -> int:
+    """Every night from Celery beat: the bookings past their pool's retention period lose
+    their personal data (``bookings.privacy.retention``); a second run finds none."""
+    return bookings_anonymise_expired().bookings

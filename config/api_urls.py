@@ -29,6 +29,12 @@ from bookings.planner.apis import (
     PlanDiscardApi,
     PlanListCreateApi,
 )
+from bookings.privacy.apis import (
+    AccessLogListApi,
+    MeExportApi,
+    PersonEraseApi,
+    PersonExportApi,
+)
 from config.api.auth import TokenObtainApi
 from institutions.apis import (
     InstitutionDetailApi,
@@ -131,6 +137,11 @@ urlpatterns = [
     path("offers/", OfferListApi.as_view(), name="offer-list"),
     path("offers/<int:pk>/accept/", OfferAcceptApi.as_view(), name="offer-accept"),
     path("offers/<int:pk>/decline/", OfferDeclineApi.as_view(), name="offer-decline"),
+    # privacy (docs/privacy.md)
+    path("me/export/", MeExportApi.as_view(), name="me-export"),
+    path("people/<int:user_id>/export/", PersonExportApi.as_view(), name="person-export"),
+    path("people/<int:user_id>/erase/", PersonEraseApi.as_view(), name="person-erase"),
+    path("access-log/", AccessLogListApi.as_view(), name="access-log"),
     # batch planner
     path("plans/", PlanListCreateApi.as_view(), name="plan-list"),
     path("plans/<int:pk>/", PlanDetailApi.as_view(), name="plan-detail"),

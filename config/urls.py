@@ -4,9 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from web.urls import auth_urlpatterns
 
-# An outage raised outside a view answers 503; everything else goes on to the 500 handler.
-handler500 = "ops.outages.server_error"
-
 urlpatterns = [
     path("", include("ops.urls")),
     path("admin/", admin.site.urls),
@@ -21,3 +18,11 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
+
+# Under /api/ every error is JSON (config/errors.py); the pages keep Django's.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.not_found"
+# An outage (database or broker unreachable) raised outside a view answers 503 with
+# Retry-After (ops/outages.py); every other error goes on to config.errors.server_error.
+handler500 = "ops.outages.server_error"

@@ -18,3 +18,20 @@ def local_date(moment: datetime.datetime) -> datetime.date:
 def local_datetime(day: datetime.date, time: datetime.time = datetime.time()) -> datetime.datetime:
     """Wall-clock time in Europe/Berlin (midnight by default) as an aware datetime."""
     return datetime.datetime.combine(day, time, tzinfo=BERLIN)
+
+
+def add_duration(moment: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+    """The instant ``duration`` of real (elapsed) time after ``moment``, aware, in UTC.
+
+    Python adds a timedelta to a datetime with a ``ZoneInfo`` on the wall clock:
+    ``01:30 Europe/Berlin + 2 h`` on the night the clocks go back gives 03:30 local, which is
+    three hours later. Every end, deadline and window computed from a start goes through
+    here (or ``add_minutes``), so it is the same on every day of the year."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("add_duration needs an aware datetime")
+    return moment.astimezone(datetime.UTC) + duration
+
+
+def add_minutes(start: datetime.datetime, minutes: int) -> datetime.datetime:
+    """The instant ``minutes`` real minutes after ``start`` (e.g. a booking's end), in UTC."""
+    return add_duration(start, datetime.timedelta(minutes=minutes))

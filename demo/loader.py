@@ -25,7 +25,7 @@ from .people import (
 )
 
 # The one documented password of every demo account (README.md); never used outside the demo.
-DEMO_PASSWORD = "sprachmittler-demo"  # noqa: S105
+DEMO_PASSWORD = "sprachmittler-demo"  # noqa: S105  # published in the README on purpose; load_demo is for demo machines  # nosec B105
 SEED = 20260330
 
 
@@ -59,7 +59,7 @@ def load_demo(
 
 @transaction.atomic
 def _create(*, now: datetime.datetime, seed: int) -> None:
-    rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not security)
+    rng = random.Random(seed)  # noqa: S311  # reproducible demo data, not security  # nosec B311
     today = now.astimezone(BERLIN).date()
     people = People(rng, make_password(DEMO_PASSWORD))
     pool = create_pool(today=today)

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from core.read_log import ReadLoggedAdminMixin
+
 # How a model reaches its pool, for the models that belong to one.
 POOL_LOOKUPS: dict[str, str] = {
     "institutions.pool": "pk",
@@ -66,8 +68,9 @@ class PoolScopedMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 
-class PoolScopedAdmin(PoolScopedMixin, admin.ModelAdmin):
-    """A coordinator does not choose the pool: new rows belong to the own pool."""
+class PoolScopedAdmin(ReadLoggedAdminMixin, PoolScopedMixin, admin.ModelAdmin):
+    """A coordinator does not choose the pool: new rows belong to the own pool. Its list and
+    change pages are access-logged (``core.read_log``)."""
 
     def get_exclude(self, request: HttpRequest, obj: Model | None = None) -> Any:
         exclude = list(super().get_exclude(request, obj) or [])

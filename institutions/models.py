@@ -254,6 +254,8 @@ class Staff(models.Model):
         choices=MessageLanguage.choices,
         default=MessageLanguage.GERMAN,
     )
+    # Set when a coordinator erased the person (Art. 17 GDPR); the row stays as a pseudonym.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("institution staff")

@@ -109,6 +109,9 @@ class Mediator(models.Model):
         default=MessageLanguage.GERMAN,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a coordinator erased the person (Art. 17 GDPR): the row stays as a pseudonym
+    # for the bookings and allowances of past years, without personal data.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("mediator")

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.invitations import account_invite
 from institutions.models import Pool
@@ -120,6 +121,9 @@ def _home_coordinates(
 
 
 def _check_vetting(mediator: Mediator) -> None:
+    for field in VETTING_FIELDS:
+        if (day := getattr(mediator, field)) is not None:
+            require_day_in_range(day, field=field)
     inspected = mediator.police_certificate_inspected_on
     valid_until = mediator.police_certificate_valid_until
     if inspected and valid_until and valid_until < inspected:
@@ -311,6 +315,8 @@ def absence_create(
     *, mediator: Mediator, starts_on: datetime.date, ends_on: datetime.date, note: str = ""
 ) -> Absence:
     """Whole local days, both inclusive."""
+    require_day_in_range(starts_on, field="starts_on")
+    require_day_in_range(ends_on, field="ends_on")
     if starts_on > ends_on:
         raise DomainError(_("The absence must end on or after its first day."), field="ends_on")
     absence = Absence(mediator=mediator, starts_on=starts_on, ends_on=ends_on, note=note.strip())
@@ -337,7 +343,8 @@ def absence_delete(*, absence: Absence) -> None:
 def conflict_declare(
     *, mediator: Mediator, case_reference: str, recorded_by: AbstractBaseUser | None
 ) -> ConflictOfInterest:
-    """The mediator knows the family of this case: never offered that case again.
+    """The mediator knows the family of this case: never offered that case again, and their
+    pending offers for it are withdrawn (``signals.mediator_eligibility_changed``).
 
     Declaring the same case twice keeps the first record.
     """
@@ -351,9 +358,12 @@ def conflict_declare(
             field="case_reference",
         )
     with transaction.atomic():
-        conflict, _created = ConflictOfInterest.objects.get_or_create(
+        conflict, created = ConflictOfInterest.objects.get_or_create(
             mediator=mediator,
             case_reference=case_reference,
             defaults={"recorded_by": recorded_by},
         )
+        if created:
+            # The bookings app withdraws the pending offers for that case (and offers on).
+            mediator_eligibility_changed.send(sender=Mediator, mediator=mediator, reason="conflict")
     return conflict

@@ -144,7 +144,7 @@ def _finish_sql() -> str:
     qn = connection.ops.quote_name
     column = {f.name: qn(f.column) for f in Message._meta.concrete_fields}
     return (
-        f"UPDATE {qn(Message._meta.db_table)} SET {column['status']} = %s,"  # noqa: S608
+        f"UPDATE {qn(Message._meta.db_table)} SET {column['status']} = %s,"  # noqa: S608  # quoted column names; values are parameters  # nosec B608
         f" {column['last_error']} = %s, {column['lease_until']} = NULL,"
         f" {column['updated_at']} = %s,"
         f" {column['sent_at']} = COALESCE(%s, {column['sent_at']}),"

@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from core.read_log import read_logged
+
 from .feeds import calendar_feed_by_token, feed_build, feed_content
 
 
@@ -29,4 +31,15 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if conditional is not response:
         return conditional
     response.content = feed_build(content)
+    # A feed shows the owner's appointments in bulk: one access-log row per fetch (a 304
+    # shows nothing and writes none). Who fetched it is unknown: whoever holds the URL.
+    owner = feed_row.mediator or feed_row.institution
+    read_logged(
+        user=None,
+        what="feed:mediator" if feed_row.mediator_id else "feed:institution",
+        pool_id=owner.pool_id,
+        user_ids=[feed_row.mediator.user_id] if feed_row.mediator is not None else [],
+        object_ids=[feed_row.institution_id] if feed_row.institution_id else [],
+        count=len(content.rows),
+    )
     return response

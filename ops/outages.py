@@ -85,8 +85,6 @@ def server_error(request, *args, **kwargs):
     exc = sys.exc_info()[1]
     if is_outage(exc):
         return outage_response(request, exc)
-    try:
-        from config.errors import server_error as project_server_error  # type: ignore
-    except ImportError:
-        from django.views.defaults import server_error as project_server_error
+    from config.errors import server_error as project_server_error
+
     return project_server_error(request, *args, **kwargs)

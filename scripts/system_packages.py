@@ -25,7 +25,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
+import subprocess  # runs apt-get with a fixed argument list, never a shell  # nosec B404
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

@@ -81,7 +81,18 @@ def test_make_bench_on_sqlite_stops_at_once_on_stderr_and_touches_nothing(tmp_pa
 
 
 def test_no_name_runs_every_bench_in_order():
-    assert select([]) == available() == ["accounting", "feed", "matching", "outbox", "stats"]
+    assert (
+        select([])
+        == available()
+        == [
+            "accounting",
+            "feed",
+            "matching",
+            "outbox",
+            "retention",
+            "stats",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
-from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -14,6 +14,11 @@ from bookings.constants import AllowanceKind
 from bookings.selectors.statements import Statement
 from core.time import BERLIN
 from mediators.models import Mediator
+
+
+def _escape(text: str) -> str:
+    """ReportLab's paragraph markup escaped: &, < and >."""
+    return html.escape(text, quote=False)
 
 
 def _euro(cents: int) -> str:
@@ -110,7 +115,7 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
             % {"month": statement.month, "year": statement.year},
             styles["Title"],
         ),
-        Paragraph(escape(f"{mediator} · {mediator.pool}"), styles["Normal"]),
+        Paragraph(_escape(f"{mediator} · {mediator.pool}"), styles["Normal"]),
         Spacer(1, 6 * mm),
     ]
     data = [
@@ -122,9 +127,9 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
                 formats.date_format(row["day"], "SHORT_DATE_FORMAT"),
                 row["time"],
                 f"#{row['booking']}",
-                Paragraph(escape(row["institution"]), styles["BodyText"]),
+                Paragraph(_escape(row["institution"]), styles["BodyText"]),
                 row["language"],
-                Paragraph(escape(row["kind"]), styles["BodyText"]),
+                Paragraph(_escape(row["kind"]), styles["BodyText"]),
                 _euro(row["amount_cents"]),
             ]
         )

@@ -3,13 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, stats
+from .views import coordinator, home, institution, mediator, privacy, stats
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    path("account/data/", privacy.my_data, name="my-data"),
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),
     path("institution/bookings/", institution.bookings, name="institution-bookings"),
@@ -76,6 +77,16 @@ urlpatterns = [
         "coordinator/mediators/<int:pk>/",
         coordinator.mediator_detail,
         name="coordinator-mediator",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/data/",
+        privacy.person_export,
+        name="coordinator-person-export",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/erase/",
+        privacy.person_erase_page,
+        name="coordinator-person-erase",
     ),
 ]
 

@@ -18,10 +18,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import BerlinDateTimeField
+from config.api.fields import BerlinDateTimeField, year_field
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator, IsInstitutionStaff, IsMediator
 from core.constants import ActorRole
+from core.dates import FIRST_YEAR, LAST_YEAR
+from core.read_log import READ, read_logged
 from core.roles import actor_role_of
 from core.time import local_date
 from mediators.selectors import mediators_kept_by
@@ -35,17 +37,14 @@ from ..selectors.statements import (
     pool_statement_totals,
 )
 
-MIN_YEAR = 2000
-MAX_YEAR = 2100
-
 
 def _today() -> datetime.date:
     return local_date(timezone.now())
 
 
 def _year_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=MIN_YEAR, max_value=MAX_YEAR, required=False, help_text="Default: this year."
+    return year_field(
+        required=False, help_text=f"Default: this year. From {FIRST_YEAR} to {LAST_YEAR}."
     )
 
 
@@ -209,6 +208,13 @@ class StatementApi(APIView):
             paginator = self.pagination_class()
             page = paginator.paginate_queryset(totals, request, view=self)
             data = StatementTotalOutputSerializer(page, many=True).data
+            read_logged(
+                user=request.user,
+                what="api:statement-totals",
+                mediator_ids=[row["mediator"] for row in data],
+                count=paginator.page.paginator.count,
+                query=request.GET.urlencode(),
+            )
             return paginator.get_paginated_response(data)
         mediators = mediators_kept_by(request.user)
         mediator = (
@@ -217,6 +223,15 @@ class StatementApi(APIView):
             else request.user.mediator
         )
         statement = mediator_statement(mediator=mediator, year=year, month=month)
+        if mediator.user_id != request.user.pk:  # one's own statement is no one else's data
+            read_logged(
+                user=request.user,
+                what="api:statement",
+                action=READ,
+                user_ids=[mediator.user_id],
+                count=len(statement.rows),
+                query=request.GET.urlencode(),
+            )
         return Response(StatementOutputSerializer(_rendered(statement, mediator)).data)
 
 

@@ -22,6 +22,7 @@ from config.api.permissions import (
     IsMediator,
     MethodPermissionsMixin,
 )
+from config.api.read_log import ReadLoggedListMixin
 from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole, Topic
 from core.roles import actor_role_of
 from institutions.models import FundingSource, Institution, Location
@@ -75,9 +76,10 @@ def booking_change(request, pk: int, *, input_serializer, service) -> Response:
     return booking_response(request, booking.pk, changed=True)
 
 
-class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
+class BookingListCreateApi(ReadLoggedListMixin, MethodPermissionsMixin, ListAPIView):
     """GET: bookings within reach (coordinators: the pool; staff: their institution;
-    mediators: assigned or offered to them). POST: institution staff request an appointment
+    mediators: assigned or offered to them); each page read writes one access-log row
+    naming the bookings on it. POST: institution staff request an appointment
     (coordinators choose the institution) → 201 with ``id`` and ``status``."""
 
     method_permissions = {
@@ -86,6 +88,7 @@ class BookingListCreateApi(MethodPermissionsMixin, ListAPIView):
     }
     serializer_class = BookingOutputSerializer
     filterset_class = BookingFilter
+    read_log_what = "api:booking-list"
     queryset = Booking.objects.none()  # the schema's model; requests use get_queryset
 
     class InputSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from config.api.pagination import Pagination
 from config.api.permissions import IsCoordinator
+from core.read_log import read_logged
 
 from ..matching.selectors import candidates_for, mediators_assignable_by
 from ..selectors import bookings_visible_to
@@ -44,7 +45,17 @@ class BookingCandidatesApi(APIView):
         paginator = self.pagination_class()
         candidates = candidates_for(booking)
         page: list[Any] | None = paginator.paginate_queryset(candidates, request, view=self)  # type: ignore[arg-type]
-        return paginator.get_paginated_response(CandidateOutputSerializer(page, many=True).data)
+        rows = page or []
+        read_logged(
+            user=request.user,
+            what="api:booking-candidates",
+            pool_id=booking.pool_id,
+            booking_ids=[booking.pk],
+            mediator_ids=[candidate.mediator_id for candidate in rows],
+            count=len(candidates),
+            query=request.GET.urlencode(),
+        )
+        return paginator.get_paginated_response(CandidateOutputSerializer(rows, many=True).data)
 
 
 class BookingAssignApi(APIView):

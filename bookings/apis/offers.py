@@ -77,7 +77,11 @@ class _OfferAnswerApi(APIView):
 
 class OfferAcceptApi(_OfferAnswerApi):
     """Accept: the booking is confirmed for the caller, exactly once; an accept for a booking
-    that is taken, or an offer no longer open, answers 409 and changes nothing."""
+    that is taken, or an offer no longer open, answers 409 and changes nothing. An accept by
+    a mediator who is no longer eligible (e.g. confirmed meanwhile for an overlapping
+    appointment) answers 409 ``not_eligible``; the offer is then withdrawn and the booking
+    offered to the next candidate. Confirming withdraws the caller's other pending offers
+    that now clash with this appointment."""
 
     answer = staticmethod(offer_accept)
 

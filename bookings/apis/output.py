@@ -14,12 +14,14 @@ from rest_framework.response import Response
 from config.api.fields import BerlinDateTimeField
 from core.constants import ActorRole
 
-from ..constants import Status
+from ..constants import ReleaseReason, RescheduleOutcome, Status
+from ..matching.hard_rules import HardRule
 from ..selectors import (
     BookingView,
     booking_after_change,
     booking_detail_queryset,
     booking_view_for,
+    last_reschedule_for,
 )
 
 
@@ -69,6 +71,26 @@ class BookingFeedbackSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
     comment = serializers.CharField()
     created_at = BerlinDateTimeField()
+
+
+class RescheduleOutcomeSerializer(serializers.Serializer):
+    at = BerlinDateTimeField()
+    outcome = serializers.ChoiceField(
+        choices=RescheduleOutcome.choices,
+        help_text="mediator_kept: still eligible at the new time and place; mediator_released: "
+        "no longer eligible, released, matching again (standby first); matching_again: "
+        "nobody held the booking, matching runs for the new values; awaiting_approval.",
+    )
+    explanation = serializers.CharField(help_text="One sentence in the caller's language.")
+    release_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReleaseReason.choices),
+        help_text="Why the mediator was released (mediator_released only).",
+    )
+    broken_rules = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(r.value, r.value) for r in HardRule]),
+        allow_null=True,
+        help_text="The hard rules the released mediator breaks; shown to coordinators only.",
+    )
 
 
 class BookingOutputSerializer(serializers.Serializer):
@@ -136,8 +158,24 @@ class BookingDetailOutputSerializer(BookingOutputSerializer):
     """The booking with its events, the report and (for coordinators) the feedback."""
 
     events = serializers.SerializerMethodField()
+    reschedule_outcome = serializers.SerializerMethodField()
     report = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
+
+    @extend_schema_field(RescheduleOutcomeSerializer(allow_null=True))
+    def get_reschedule_outcome(self, booking):
+        """The latest change of time, duration or place and what it did (null: none)."""
+        request = self.context.get("request")
+        note = last_reschedule_for(request.user if request else None, booking)
+        if note is None:
+            return None
+        return {
+            "at": BerlinDateTimeField().to_representation(note.at),
+            "outcome": note.outcome,
+            "explanation": note.explanation,
+            "release_reasons": list(note.release_reasons),
+            "broken_rules": None if note.broken_rules is None else list(note.broken_rules),
+        }
 
     @extend_schema_field(BookingEventSerializer(many=True))
     def get_events(self, booking):

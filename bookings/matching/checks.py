@@ -60,6 +60,9 @@ class MediatorFacts:
     conflict_case_references: frozenset[str] = frozenset()
     # Bookings the mediator holds (confirmed, completed, closed).
     held: tuple[Appointment, ...] = field(default=())
+    # Bookings the mediator stands by for (an open standby): their time is held as well,
+    # travel time included, but standing by does not count towards the hour limits.
+    standing_by: tuple[Appointment, ...] = field(default=())
     # Pools whose bookings this mediator may take (own pool and pools sharing with it).
     serves_pool_ids: frozenset[int] = frozenset()
 
@@ -129,8 +132,9 @@ def not_absent(mediator: MediatorFacts, request: RequestFacts) -> bool:
 
 
 def free(mediator: MediatorFacts, request: RequestFacts) -> bool:
-    """No clash with a held booking (overlap, or too little travel time between them)."""
-    return not rules.clashes_with_any(request.appointment, mediator.held)
+    """No clash with a held or stood-by booking (overlap, or too little travel time between
+    them)."""
+    return not rules.clashes_with_any(request.appointment, (*mediator.held, *mediator.standing_by))
 
 
 def within_travel_range(mediator: MediatorFacts, request: RequestFacts) -> bool:

@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
+from core.time import add_duration
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import (
@@ -44,8 +45,8 @@ from mediators.models import (
     MediatorLanguage,
 )
 
-from ..constants import HOLDING_STATUSES, Mode, Status
-from ..models import Booking
+from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
+from ..models import Booking, Standby
 from . import rules
 from .hard_rules import HardRule
 
@@ -71,7 +72,7 @@ IMPLEMENTS = frozenset(
         HardRule.TOPIC_DECLINED,  # ~declined_topics__contains (or in eligible_rows)
         HardRule.AVAILABILITY,  # Exists(AvailabilitySlot) containing the local window
         HardRule.ABSENCE,  # ~Exists(Absence) on the local days
-        HardRule.OVERLAP,  # ~Exists(overlapping held), eligible_rows: the travel gap
+        HardRule.OVERLAP,  # ~Exists(overlapping held or stood by), eligible_rows: travel gap
         HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
         HardRule.HOUR_LIMIT,  # week_minutes, month_minutes
         HardRule.GENDER,  # Q(gender=...)
@@ -125,6 +126,16 @@ def _held(booking: Booking) -> QuerySet[Booking]:
     return Booking.objects.filter(mediator_id=OuterRef("pk"), status__in=HOLDING_STATUSES).exclude(
         pk=booking.pk
     )
+
+
+def _standing_by(booking: Booking) -> QuerySet[Standby]:
+    """The open standbys of the mediator for other bookings: a standby holds the time like a
+    confirmed booking (overlap and travel time; not the hour limits)."""
+    return Standby.objects.filter(
+        mediator_id=OuterRef("pk"),
+        released_at__isnull=True,
+        booking__status__in=STANDBY_HOLDING_STATUSES,
+    ).exclude(booking_id=booking.pk)
 
 
 def _minutes_between(booking: Booking, lo: datetime.datetime, hi: datetime.datetime) -> Coalesce:
@@ -205,6 +216,9 @@ def eligible_mediators(
         overlapping = _held(booking).filter(
             starts_at__lt=booking.ends_at, ends_at__gt=booking.starts_at
         )
+        standing_by = _standing_by(booking).filter(
+            booking__starts_at__lt=booking.ends_at, booking__ends_at__gt=booking.starts_at
+        )
         blocks = InstitutionBlock.objects.filter(
             mediator_id=OuterRef("pk"), institution_id=booking.institution_id
         )
@@ -213,6 +227,7 @@ def eligible_mediators(
             Exists(slots),
             ~Exists(absences),
             ~Exists(overlapping),
+            ~Exists(standing_by),
             ~Exists(blocks),
         ]
     if booking.case_reference:
@@ -291,22 +306,45 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
 def _held_nearby(
     booking: Booking, mediator_ids: Iterable[int]
 ) -> dict[int, list[rules.Appointment]]:
-    """On-site bookings the given mediators hold near the booking's time (one query)."""
+    """On-site bookings the given mediators hold, or stand by for, near the booking's time
+    (one query)."""
+    ids = list(mediator_ids)
     rows = (
         Booking.objects.filter(
-            mediator_id__in=list(mediator_ids),
+            mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
-            starts_at__lt=booking.ends_at + MAX_TRAVEL_GAP,
-            ends_at__gt=booking.starts_at - MAX_TRAVEL_GAP,
+            starts_at__lt=add_duration(booking.ends_at, MAX_TRAVEL_GAP),
+            ends_at__gt=add_duration(booking.starts_at, -MAX_TRAVEL_GAP),
         )
         .exclude(pk=booking.pk)
         .values_list(
             "pk", "mediator_id", "starts_at", "ends_at", "location__latitude", "location__longitude"
         )
     )
+    standby_rows = (
+        Standby.objects.filter(
+            mediator_id__in=ids,
+            released_at__isnull=True,
+            booking__status__in=STANDBY_HOLDING_STATUSES,
+            booking__mode=Mode.ON_SITE,
+            booking__starts_at__lt=booking.ends_at + MAX_TRAVEL_GAP,
+            booking__ends_at__gt=booking.starts_at - MAX_TRAVEL_GAP,
+        )
+        .exclude(booking_id=booking.pk)
+        .values_list(
+            "booking_id",
+            "mediator_id",
+            "booking__starts_at",
+            "booking__ends_at",
+            "booking__location__latitude",
+            "booking__location__longitude",
+        )
+    )
     held: dict[int, list[rules.Appointment]] = defaultdict(list)
-    for pk, mediator_id, starts_at, ends_at, lat, lon in rows:
+    for pk, mediator_id, starts_at, ends_at, lat, lon in rows.order_by().union(
+        standby_rows.order_by(), all=True
+    ):
         held[mediator_id].append(
             rules.Appointment(starts_at, ends_at, Mode.ON_SITE, lat, lon, booking_id=pk)
         )

@@ -25,6 +25,7 @@ from notifications.rendering import sender_address
 
 from ..constants import AlertKind
 from ..models import Alert
+from ..selectors.reschedule import release_reasons_text
 from .calendar import appointment_event, appointment_of, contact_facts, place_of
 from .links import ACCEPT, DECLINE, offer_link_url
 
@@ -187,6 +188,14 @@ def _cancelled(message: Message) -> MailContent:
         message.context.get("mediator_id")
     ):
         paragraphs = [_("You are no longer booked for this appointment.")]
+        if message.context.get("rescheduled"):
+            paragraphs.append(
+                _(
+                    "It was moved, and at the new time or place it no longer fits your "
+                    "availability, travel range or other settings. The details below are the "
+                    "new ones. Thank you for your readiness!"
+                )
+            )
     event = None
     if message.context.get("calendar"):
         event = calendar_event(message, cancelled=True, stamp=message.created_at)
@@ -201,14 +210,19 @@ def _cancelled(message: Message) -> MailContent:
 
 def _reopened(message: Message) -> MailContent:
     booking = _booking_of(message)
+    text = _(
+        "The language mediator had to give this appointment back. We are looking for "
+        "someone else and will write to you as soon as someone is found."
+    )
+    if message.context.get("rescheduled"):
+        text = _(
+            "The appointment was changed. The language mediator cannot take it at the new "
+            "time or place (%(why)s), so they were released. We are looking for someone else "
+            "and will write to you as soon as someone is found."
+        ) % {"why": release_reasons_text(message.context.get("release_reasons", []))}
     content = MailContent(
         subject=_("New mediator needed: %(when)s") % {"when": short_when(booking)},
-        paragraphs=[
-            _(
-                "The language mediator had to give this appointment back. We are looking for "
-                "someone else and will write to you as soon as someone is found."
-            )
-        ],
+        paragraphs=[text],
         facts=booking_facts(booking),
     )
     if message.context.get("calendar"):

@@ -19,7 +19,7 @@ from notifications.models import Message
 from notifications.recipients import Recipient
 from notifications.services import message_build, messages_write
 
-from ..constants import Status
+from ..constants import RescheduleOutcome, Status
 from .recipients import coordinator_recipients, institution_recipient, mediator_recipient
 from .void import booking_messages_void, follow_ups_settled
 
@@ -64,11 +64,33 @@ def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Me
             # e.g. a coordinator refused the request: the institution hears why.
             rows.extend(_institution_message(booking, MessageKind.BOOKING_CANCELLED, key))
     elif frm == Status.CONFIRMED and to in (Status.REQUESTED, Status.OFFERED):
-        # The mediator gave the booking back: matching re-opens.
-        rows.extend(_institution_message(booking, MessageKind.BOOKING_REOPENED, key, calendar=True))
+        # The mediator gave the booking back, or a change of time or place released them:
+        # matching re-opens. The institution hears why (the reasons it may be given), the
+        # mediator that they are no longer booked; both with the calendar's update.
+        data = event.data or {}
+        released = data.get("outcome") == RescheduleOutcome.MEDIATOR_RELEASED
+        rows.extend(
+            _institution_message(
+                booking,
+                MessageKind.BOOKING_REOPENED,
+                key,
+                calendar=True,
+                extra={"rescheduled": True, "release_reasons": data.get("release_reasons", [])}
+                if released
+                else None,
+            )
+        )
         former = _former_mediator(event)
         if former is not None:
-            rows.extend(_mediator_message(booking, former, MessageKind.BOOKING_CANCELLED, key))
+            rows.extend(
+                _mediator_message(
+                    booking,
+                    former,
+                    MessageKind.BOOKING_CANCELLED,
+                    key,
+                    extra={"rescheduled": True} if released else None,
+                )
+            )
     elif to == Status.COMPLETED and booking.mediator_id:
         rows.extend(report_request_messages(booking=booking))
     return rows
@@ -86,7 +108,12 @@ def _former_mediator(event: BookingEvent) -> Mediator | None:
 
 
 def _institution_message(
-    booking: Booking, kind: str, key: str, *, calendar: bool = False
+    booking: Booking,
+    kind: str,
+    key: str,
+    *,
+    calendar: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> list[Message]:
     recipient = institution_recipient(booking)
     if recipient is None:
@@ -97,12 +124,14 @@ def _institution_message(
             key=f"{kind}:{key}:{SIDE_INSTITUTION}",
             recipient=recipient,
             booking=booking,
-            context={"side": SIDE_INSTITUTION, "calendar": calendar},
+            context={"side": SIDE_INSTITUTION, "calendar": calendar, **(extra or {})},
         )
     ]
 
 
-def _mediator_message(booking: Booking, mediator: Any, kind: str, key: str) -> list[Message]:
+def _mediator_message(
+    booking: Booking, mediator: Any, kind: str, key: str, *, extra: dict[str, Any] | None = None
+) -> list[Message]:
     recipient = mediator_recipient(mediator)
     if recipient is None:
         return []
@@ -112,7 +141,12 @@ def _mediator_message(booking: Booking, mediator: Any, kind: str, key: str) -> l
             key=f"{kind}:{key}:{SIDE_MEDIATOR}{mediator.pk}",
             recipient=recipient,
             booking=booking,
-            context={"side": SIDE_MEDIATOR, "mediator_id": mediator.pk, "calendar": True},
+            context={
+                "side": SIDE_MEDIATOR,
+                "mediator_id": mediator.pk,
+                "calendar": True,
+                **(extra or {}),
+            },
         )
     ]
 

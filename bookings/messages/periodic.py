@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.time import add_duration
 from institutions.models import Pool
 from notifications.constants import SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind
 from notifications.models import Message
@@ -36,7 +37,7 @@ def reminders_write(*, now: datetime.datetime | None = None) -> int:
     bookings = Booking.objects.filter(
         status=Status.CONFIRMED,
         starts_at__gt=now,
-        starts_at__lte=now + datetime.timedelta(hours=longest),
+        starts_at__lte=add_duration(now, datetime.timedelta(hours=longest)),
     ).select_related(*BOOKING_RELATIONS, "requested_by__staff")
     rows: list[Message] = []
     for booking in bookings:

@@ -21,7 +21,7 @@ from notifications.models import OfferLinkUse
 from notifications.recipients import message_language
 
 from ..constants import OfferStatus
-from ..exceptions import BookingConflict
+from ..exceptions import BookingConflict, NotEligible
 from ..models import Offer
 from ..services.offers import offer_accept, offer_decline
 from .content import booking_facts
@@ -93,7 +93,11 @@ class OfferAnswerView(View):
         try:
             with transaction.atomic():
                 OfferLinkUse.objects.create(link_id=link.link_id, offer=offer, action=link.action)
-                perform(offer=offer, mediator=offer.mediator)
+                try:
+                    perform(offer=offer, mediator=offer.mediator)
+                except NotEligible:
+                    # Kept: the offer was withdrawn and the booking offered on (the link used).
+                    answer.problem = TAKEN
         except IntegrityError:
             answer.problem = USED
         except BookingConflict:

@@ -19,12 +19,20 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import BerlinDateTimeField
+from config.api.fields import BerlinDateTimeField, DayField
 from config.api.permissions import IsCoordinator
+from core.dates import RANGE_TEXT
 
 from .models import PlanItem, PlanRun
 from .selectors import plans_visible_to
-from .services import DEFAULT_SECONDS, MAX_SECONDS, plan_apply, plan_discard, plan_request
+from .services import (
+    DEFAULT_SECONDS,
+    MAX_PERIOD_DAYS,
+    MAX_SECONDS,
+    plan_apply,
+    plan_discard,
+    plan_request,
+)
 
 
 class PlanItemOutputSerializer(serializers.ModelSerializer):
@@ -113,8 +121,12 @@ class PlanListCreateApi(ListAPIView):
         def get_fields(self):
             # "from" is a Python keyword, so the fields are declared here.
             return {
-                "from": serializers.DateField(source="starts_on"),
-                "to": serializers.DateField(source="ends_on"),
+                "from": DayField(source="starts_on", help_text=f"First local day. {RANGE_TEXT}"),
+                "to": DayField(
+                    source="ends_on",
+                    help_text=f"Last local day (inclusive); at most {MAX_PERIOD_DAYS} days "
+                    f"in all. {RANGE_TEXT}",
+                ),
                 "seconds": serializers.FloatField(
                     required=False, default=DEFAULT_SECONDS, min_value=0.5, max_value=MAX_SECONDS
                 ),

@@ -58,7 +58,8 @@ def month_left(mediator: Mediator, month: tuple[int, int]) -> int:
 
 
 class HeldIndex:
-    """A mediator's held bookings sorted by start, for clash look-ups near one time."""
+    """A mediator's held (and stood-by) bookings sorted by start, for clash look-ups near
+    one time."""
 
     def __init__(self, held: list[Held]) -> None:
         self.items = sorted(held, key=lambda h: h.starts_at)
@@ -68,7 +69,12 @@ class HeldIndex:
         reach = datetime.timedelta(minutes=LONGEST_MINUTES + MAX_GAP_MINUTES)
         lo = bisect.bisect_left(self.starts, request.starts_at - reach)
         hi = bisect.bisect_right(self.starts, request.ends_at + reach)
-        return any(clash(h, request) for h in self.items[lo:hi])  # type: ignore[arg-type]
+        # A request's own standby (a booking given back) does not clash with the request.
+        return any(
+            clash(h, request)  # type: ignore[arg-type]
+            for h in self.items[lo:hi]
+            if h.booking_id is None or h.booking_id != request.id
+        )
 
 
 @dataclass(slots=True)
@@ -156,6 +162,7 @@ class Facts:
             blocked_institution_ids=m.blocked_institutions,
             conflict_case_references=m.conflict_cases,
             held=tuple(appointment_of(h) for h in m.held) + tuple(appointment_of(r) for r in given),
+            standing_by=tuple(appointment_of(h) for h in m.standing_by),
         )
 
     def request(self, r: Request) -> RequestFacts:

@@ -38,7 +38,7 @@ IMPLEMENTS = frozenset(
         HardRule.TOPIC_DECLINED,  # _Group.mask: topic
         HardRule.AVAILABILITY,  # _Group.mask: slot_day, slot_lo, slot_hi
         HardRule.ABSENCE,  # _special_ok: rules.absent_during
-        HardRule.OVERLAP,  # HeldIndex.clashes (travel time included)
+        HardRule.OVERLAP,  # HeldIndex.clashes, held and stood by (travel time included)
         HardRule.TRAVEL_RANGE,  # _road_km_many, feasibility.request_km near the limit
         HardRule.HOUR_LIMIT,  # _Group.mask: feasibility.week_left, month_left
         HardRule.GENDER,  # _Group.mask: gender
@@ -169,7 +169,11 @@ class Index:
             for code in {code for code, _ in m.languages}:
                 by_language[code].append(m)
         groups = {code: _Group(ms) for code, ms in by_language.items()}
-        held = {m.id: HeldIndex(m.held) for m in problem.mediators if m.held}
+        held = {
+            m.id: HeldIndex([*m.held, *m.standing_by])
+            for m in problem.mediators
+            if m.held or m.standing_by
+        }
         self.candidates: dict[int, list[Candidate]] = {}
         for r in problem.requests:
             group = groups.get(r.language)

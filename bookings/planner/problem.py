@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bookings.matching.checks import normalise_case_reference
 from bookings.matching.rules import Absence, Slot, SlotWindow, required_slot_window
-from core.time import local_date
+from core.time import add_minutes, local_date
 
 WeekKey = tuple[int, int]
 MonthKey = tuple[int, int]
@@ -67,7 +67,9 @@ class Request:
     case_key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ends_at = self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+        # Elapsed time: the end of 01:30 + 2 h on the night the clocks go back is 02:30.
+        self.starts_at = self.starts_at.astimezone(datetime.UTC)
+        self.ends_at = add_minutes(self.starts_at, self.duration_minutes)
         self.day, self.week, self.month = local_keys(self.starts_at)
         self.window = required_slot_window(self.starts_at, self.ends_at)
         self.case_key = normalise_case_reference(self.case_reference)
@@ -96,6 +98,9 @@ class Mediator:
     blocked_institutions: frozenset[int] = frozenset()
     conflict_cases: frozenset[str] = frozenset()
     held: list[Held] = field(default_factory=list)
+    # Bookings the mediator stands by for (open standbys): their time is held like ``held``
+    # (overlap, travel time), but they do not count towards the hour limits.
+    standing_by: list[Held] = field(default_factory=list)
     # Minutes held per local week / month (all held bookings, also outside the period).
     held_minutes_week: dict[WeekKey, int] = field(default_factory=dict)
     held_minutes_month: dict[MonthKey, int] = field(default_factory=dict)

@@ -6,7 +6,9 @@ the period's local days. Urgent are those already ``unfilled`` and those that st
 ``URGENT_DAYS`` days. Mediators are the active ones of the pool and of pools sharing theirs.
 Held bookings are loaded from the first local day of the month before the period (hour
 limits per month, the last 30 days for fair spread) to the end of the period's last month
-and week.
+and week. Open standbys of the period's days (and the travel time around them) are loaded
+as ``standing_by``: a standby holds the time like a confirmed booking, outside the hour
+limits.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import Mediator, MediatorLanguage
 
-from ..constants import HOLDING_STATUSES, Mode, Status
-from ..models import Booking
+from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
+from ..models import Booking, Standby
 from .models import PlanRun
 from .problem import Held, Problem, Request, Weights, local_keys
 from .problem import Mediator as MediatorData
@@ -140,11 +142,44 @@ def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> 
         )
         if recent_since <= b.starts_at < local_midnight(starts_on):
             recent[mediator_id] += b.duration_minutes
-    return [_mediator_data(m, held[m.pk], recent[m.pk], postal) for m in rows]
+    standing_by = _standing_by([m.pk for m in rows], starts_on, ends_on)
+    return [_mediator_data(m, held[m.pk], recent[m.pk], postal, standing_by[m.pk]) for m in rows]
+
+
+def _standing_by(
+    mediator_ids: list[int], starts_on: datetime.date, ends_on: datetime.date
+) -> dict[int, list[Held]]:
+    """The bookings the mediators stand by for around the period (one query)."""
+    gap = datetime.timedelta(days=1)  # longer than any travel time between two places
+    found: dict[int, list[Held]] = defaultdict(list)
+    for s in Standby.objects.filter(
+        mediator__in=mediator_ids,
+        released_at__isnull=True,
+        booking__status__in=STANDBY_HOLDING_STATUSES,
+        booking__starts_at__lt=local_midnight(ends_on + datetime.timedelta(days=1)) + gap,
+        booking__ends_at__gt=local_midnight(starts_on) - gap,
+    ).select_related("booking__location"):
+        b = s.booking
+        place = b.location if b.mode == Mode.ON_SITE else None
+        found[s.mediator_id].append(
+            Held(
+                b.starts_at,
+                b.ends_at,
+                b.mode == Mode.ON_SITE,
+                place.latitude if place is not None else None,
+                place.longitude if place is not None else None,
+                b.pk,
+            )
+        )
+    return found
 
 
 def _mediator_data(
-    m: Mediator, held: list[Held], recent: int, postal: dict[str, tuple[float, float]]
+    m: Mediator,
+    held: list[Held],
+    recent: int,
+    postal: dict[str, tuple[float, float]],
+    standing_by: list[Held] | None = None,
 ) -> MediatorData:
     home = (
         (m.home_latitude, m.home_longitude)
@@ -178,6 +213,7 @@ def _mediator_data(
         blocked_institutions=frozenset(b.institution_id for b in m.blocks.all()),
         conflict_cases=frozenset(c.case_reference for c in m.conflicts.all()),
         held=held,
+        standing_by=standing_by or [],
         held_minutes_week=dict(week),
         held_minutes_month=dict(month),
         recent_minutes=recent,

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from institutions.models import Pool
 
 from ..exceptions import BookingConflict
-from ..services.offers import booking_assign
+from ..services.offers import booking_assign, standby_choose
 from .engines import Index, figures, greedy
 from .models import PlanEngine, PlanItem, PlanItemOutcome, PlanRun, PlanStatus
 from .selectors import problem_for_pool
@@ -46,6 +47,8 @@ STALE_AFTER = datetime.timedelta(seconds=300)
 
 
 def _validate_period(starts_on: datetime.date, ends_on: datetime.date) -> None:
+    require_day_in_range(starts_on, field="from")
+    require_day_in_range(ends_on, field="to")
     if starts_on > ends_on:
         raise DomainError(_("The period ends before it starts."), field="to")
     if (ends_on - starts_on).days >= MAX_PERIOD_DAYS:
@@ -224,7 +227,9 @@ def plan_apply(
 ) -> PlanRun:
     """Assign each planned booking through ``booking_assign`` (state machine, eligibility,
     events, messages). An item whose booking was taken or whose mediator is no longer
-    eligible is skipped with the reason; the rest is applied. 409 unless a draft."""
+    eligible is skipped with the reason; the rest is applied. Then each assigned booking's
+    standby is chosen (``standby_choose``): a standby holds the time, so choosing it after
+    each assignment could take a mediator the plan assigns later. 409 unless a draft."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = PlanRun.objects.select_for_update().get(pk=run.pk)
@@ -247,14 +252,21 @@ def plan_apply(
         locked.applied_by = _signed_in(actor)
         locked.save(update_fields=["status", "applied_at", "applied_by"])
     items = locked.items.select_related("booking", "mediator").order_by("booking__starts_at", "pk")
+    assigned: list[int] = []
     for item in items:
         try:
-            booking_assign(booking=item.booking, mediator=item.mediator, actor=actor, now=now)
+            # Standbys are chosen after every assignment: a standby holds the time, and must
+            # not take it from a mediator the plan assigns later.
+            booking_assign(booking=item.booking, mediator=item.mediator, actor=actor, now=now,
+                           choose_standby=False)  # fmt: skip
         except BookingConflict as exc:  # NotEligible is a BookingConflict too
             item.outcome, item.detail = PlanItemOutcome.SKIPPED, str(exc)
         else:
             item.outcome = PlanItemOutcome.ASSIGNED
+            assigned.append(item.booking_id)
         item.save(update_fields=["outcome", "detail"])
+    for booking_id in assigned:
+        standby_choose(booking_id=booking_id, now=now)
     run.refresh_from_db()
     return run
 

@@ -3,7 +3,8 @@ here: ``from bookings.selectors import bookings_visible_to``.
 
 ``bookings`` decides what a user may see of which booking and what they may do to it;
 ``budgets`` the use of the yearly budgets; ``statements`` the allowances of a month and the
-tax-free status of the year; ``work_list`` what waits for a pool's coordinators.
+tax-free status of the year; ``work_list`` what waits for a pool's coordinators;
+``reschedule`` what a change of time or place did to the search for a mediator.
 """
 
 from .bookings import (
@@ -25,6 +26,12 @@ from .budgets import (
     budget_use_for_pool,
     budget_use_visible_to,
 )
+from .reschedule import (
+    RescheduleNote,
+    last_reschedule_for,
+    reschedule_explanation,
+    timeline_for,
+)
 from .statements import (
     Statement,
     TaxFreeStatus,
@@ -42,6 +49,7 @@ __all__ = [
     "BookingActions",
     "BookingView",
     "BudgetUse",
+    "RescheduleNote",
     "Statement",
     "TaxFreeStatus",
     "WorkList",
@@ -54,9 +62,12 @@ __all__ = [
     "budget_hours_used",
     "budget_use_for_pool",
     "budget_use_visible_to",
+    "last_reschedule_for",
     "mediator_statement",
     "mediator_tax_free_status",
     "pool_statement_totals",
+    "reschedule_explanation",
     "tax_free_state",
+    "timeline_for",
     "work_list_for",
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.roles import actor_role_of
+from core.time import add_duration, add_minutes
 from institutions.models import FundingSource, Institution, Location
 from mediators.models import Dialect, Language
 
@@ -108,7 +109,7 @@ def booking_create(
             dialect=dialect,
             starts_at=starts_at,
             duration_minutes=duration_minutes,
-            ends_at=starts_at + datetime.timedelta(minutes=duration_minutes),
+            ends_at=add_minutes(starts_at, duration_minutes),
             mode=mode,
             location=location if mode == Mode.ON_SITE or location else None,
             field=field,
@@ -188,7 +189,7 @@ def booking_refuse(*, booking: Booking, actor: AbstractBaseUser, reason: str) ->
 
 def is_late_cancellation(booking: Booking, *, now: datetime.datetime) -> bool:
     notice = datetime.timedelta(hours=booking.pool.late_cancellation_hours)
-    return booking.starts_at - now < notice
+    return add_duration(booking.starts_at, -notice) < now
 
 
 def booking_cancel(

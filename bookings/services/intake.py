@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.dates import NONEXISTENT, require_instant_in_range, wall_time_exists_in_its_zone
 from core.exceptions import DomainError
 from core.time import local_date
 from institutions.constants import FederalState
@@ -143,6 +144,9 @@ def booking_request_validate(
     funding source of the institution's own."""
     if timezone.is_naive(starts_at):
         raise DomainError(_("Give the start with a time zone offset."), field="starts_at")
+    require_instant_in_range(starts_at, field="starts_at")
+    if not wall_time_exists_in_its_zone(starts_at):
+        raise DomainError(str(NONEXISTENT), field="starts_at")
     if starts_at <= now:
         raise DomainError(_("The start lies in the past."), field="starts_at")
     if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:

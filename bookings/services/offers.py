@@ -9,8 +9,15 @@ next candidates; when none is left or the deadline has passed the booking become
 Accepting is safe under concurrency: the booking row and the mediator row are locked (in
 that order, everywhere: ``bookings.locking``), the offer and the mediator's eligibility are
 checked again, and only then does the state machine confirm. A second accept for the same
-booking, or one mediator's accept of an overlapping offer, finds the changed state and
-answers 409.
+booking finds the changed state and answers 409.
+
+Offers follow eligibility: a pending offer whose mediator is no longer eligible for it is
+withdrawn in the transaction of the change, and the booking goes on to the next candidate
+(``offers_withdraw_ineligible``). A confirmation does this for the confirmed mediator and
+for the new standby (both now hold the time); a change of the mediator (a conflict of
+interest, an absence, ...) through ``mediators.signals.mediator_eligibility_changed``. One
+mediator's accept of an offer that a confirmation elsewhere made ineligible meanwhile
+withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays pending.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from config.queue import enqueue_on_commit
 from core.constants import ActorRole
+from core.time import add_duration, add_minutes
 from institutions.constants import OfferStrategy
 from mediators.models import Mediator
 
@@ -36,7 +44,7 @@ from ..constants import (
     Status,
 )
 from ..exceptions import BookingConflict, NotEligible
-from ..locking import lock_booking_or_none, lock_mediator, lock_rows
+from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
 from ..matching.eligibility import eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
@@ -55,12 +63,12 @@ ANSWERED = ANSWERED_OFFER_STATUSES
 
 def fill_deadline(booking: Booking) -> datetime.datetime:
     """The moment after which no new offers are made: the pool's hours before the start."""
-    return booking.starts_at - datetime.timedelta(hours=booking.pool.fill_deadline_hours)
+    before = datetime.timedelta(hours=booking.pool.fill_deadline_hours)
+    return add_duration(booking.starts_at, -before)
 
 
 # The matching task by its registered name (``bookings.tasks`` imports this module).
 BOOKING_MATCH_TASK = "bookings.tasks.booking_match_task"
-OFFERS_WITHDRAW_TASK = "bookings.tasks.offers_withdraw_ineligible_task"
 
 
 def matching_enqueue(*, booking: Booking) -> None:
@@ -75,10 +83,15 @@ def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
         qs = qs.exclude(pk=keep.pk)
     pending = list(lock_rows(qs.select_related("mediator", "booking")))
     for offer in pending:
-        offer.status = OfferStatus.WITHDRAWN
-        offer.save(update_fields=["status"])
-        offer_withdrawn_notify(offer=offer)
+        _withdraw(offer)
     return len(pending)
+
+
+def _withdraw(offer: Offer) -> None:
+    """Withdraw one pending offer (its row locked under its booking's lock), tell them."""
+    offer.status = OfferStatus.WITHDRAWN
+    offer.save(update_fields=["status"])
+    offer_withdrawn_notify(offer=offer)
 
 
 def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
@@ -141,7 +154,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         ttl = datetime.timedelta(minutes=pool.offer_ttl_minutes)
         made = [
             _offer(booking, standby.mediator, rank=1, score=0, round_=round_,
-                   expires_at=min(now + ttl, booking.starts_at))
+                   expires_at=min(add_duration(now, ttl), booking.starts_at))
         ]  # fmt: skip
         _mark_offered(booking)
         return made
@@ -160,7 +173,7 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
                 reason = _("No eligible mediator is left to ask.")
             _make_unfilled(booking, reason=reason)
         return []
-    expires_at = min(now + datetime.timedelta(minutes=pool.offer_ttl_minutes), deadline)
+    expires_at = min(add_minutes(now, pool.offer_ttl_minutes), deadline)
     made = [
         _offer(booking, c.mediator, rank=i, score=c.score, round_=round_, expires_at=expires_at)
         for i, c in enumerate(chosen, start=1)
@@ -203,7 +216,7 @@ def booking_expire_offers(
 
 
 def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, offer: Offer | None,
-             now: datetime.datetime) -> Booking:  # fmt: skip
+             now: datetime.datetime, choose_standby: bool = True) -> Booking:  # fmt: skip
     """Confirm a locked booking for a locked mediator; withdraw the other offers."""
     if not is_eligible(booking, mediator, now=now):
         raise NotEligible(_("This mediator is no longer eligible for this booking."))
@@ -228,7 +241,11 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
     Alert.objects.filter(booking=confirmed, kind=AlertKind.UNFILLED, resolved_at=None).update(
         resolved_at=now
     )
-    standby_service.standby_after_confirmation(confirmed, now=now)
+    # The confirmed mediator now holds this time: their pending offers that clash with it (or
+    # exceed their hours) are withdrawn and offered on (cascade).
+    offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=confirmed.pk)
+    if choose_standby:
+        _standby_choose(confirmed, now=now)
     booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
     return confirmed
 
@@ -237,7 +254,9 @@ def offer_accept(
     *, offer: Offer, mediator: Mediator, now: datetime.datetime | None = None
 ) -> Booking:
     """The offered mediator accepts: the booking is confirmed exactly once; every other
-    accept answers ``BookingConflict`` (409) and changes nothing."""
+    accept answers ``BookingConflict`` (409) and changes nothing - but for an accept by a
+    mediator no longer eligible (``NotEligible``, 409), which withdraws the offer and asks
+    the next candidate before it answers."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = lock_booking_or_none(offer.booking_id)
@@ -249,12 +268,24 @@ def offer_accept(
             raise BookingConflict(_("This offer is no longer open."), code="offer_closed")
         if booking.status not in MATCHING_STATUSES:
             raise BookingConflict(_("This booking has been taken already."), code="taken")
-        confirmed = _confirm(
-            booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR, offer=locked,
-            now=now,
-        )  # fmt: skip
-        access_log_change(booking=confirmed, actor=mediator.user)
+        try:
+            confirmed = _confirm(
+                booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR,
+                offer=locked, now=now,
+            )  # fmt: skip
+        except NotEligible as refused:
+            # Made ineligible meanwhile (e.g. confirmed elsewhere by a transaction that could
+            # not take this booking's lock): the offer is withdrawn and offered on, and the
+            # answer is 409 after the commit. Nothing was written before the check.
+            _withdraw(locked)
+            _match_locked(booking, now=now)
+            not_eligible: NotEligible | None = refused
+        else:
+            not_eligible = None
+            access_log_change(booking=confirmed, actor=mediator.user)
     offer.refresh_from_db()
+    if not_eligible is not None:
+        raise not_eligible
     return confirmed
 
 
@@ -282,11 +313,35 @@ def offer_decline(
     return locked
 
 
+def _standby_choose(booking: Booking, *, now: datetime.datetime) -> None:
+    """Ask the next-best mediator of a locked, confirmed booking to stand by; the standby
+    holds the time from now on, so their clashing pending offers are withdrawn too."""
+    standby = standby_service.standby_after_confirmation(booking, now=now)
+    if standby is not None:
+        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now)
+
+
+def standby_choose(*, booking_id: int, now: datetime.datetime | None = None) -> None:
+    """Choose the standby of a booking confirmed without one (``booking_assign`` with
+    ``choose_standby=False``: a plan chooses its standbys after all its assignments, so that
+    no standby takes the time of a mediator the plan assigns later). Idempotent: nothing
+    for a booking no longer confirmed or with an open standby."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = lock_booking_or_none(booking_id)
+        if booking is None or booking.status != Status.CONFIRMED:
+            return
+        if booking.ends_at <= now or standby_service.has_open_standby(booking):
+            return
+        _standby_choose(booking, now=now)
+
+
 def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseUser | None,
-                   now: datetime.datetime | None = None) -> Booking:  # fmt: skip
+                   now: datetime.datetime | None = None,
+                   choose_standby: bool = True) -> Booking:  # fmt: skip
     """A coordinator (or the planner's command, without a user) assigns a mediator directly
     (409 ``NotEligible`` when the mediator is no longer eligible, 409 when the booking is
-    not open any more)."""
+    not open any more). ``choose_standby=False`` leaves the standby to ``standby_choose``."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = lock_booking_or_none(booking)
@@ -294,8 +349,9 @@ def booking_assign(*, booking: Booking, mediator: Mediator, actor: AbstractBaseU
         if locked is None or locked.status not in ASSIGNABLE_STATUSES:
             raise BookingConflict(_("This booking is not open for assignment."), code="not_open")
         confirmed = _confirm(
-            locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now
-        )
+            locked, mediator, actor=actor, actor_role=ActorRole.COORDINATOR, offer=None, now=now,
+            choose_standby=choose_standby,
+        )  # fmt: skip
         access_log_change(booking=confirmed, actor=actor)
     booking.refresh_from_db()
     return confirmed
@@ -315,55 +371,115 @@ def matching_reopened(
     matching_enqueue(booking=booking)
 
 
+def matching_after_reschedule(*, booking: Booking, now: datetime.datetime | None = None) -> None:
+    """A locked booking looks for a mediator again after a change of time, duration or place
+    (its mediator released, or nobody found yet): the answers given to the old appointment -
+    declines, expiries, the released mediator's acceptance - do not answer the new one, so
+    their offers are withdrawn and everyone eligible now may be asked. Matching runs after
+    the commit, the standby first (if they are eligible for the new time)."""
+    _withdraw_pending(booking)
+    answered = Offer.objects.filter(booking=booking).exclude(
+        status__in=[OfferStatus.PENDING, OfferStatus.WITHDRAWN]
+    )
+    ids = list(lock_rows(answered).values_list("pk", flat=True))
+    Offer.objects.filter(pk__in=ids).update(status=OfferStatus.WITHDRAWN)
+    matching_enqueue(booking=booking)
+
+
 def offers_after_cancel(*, booking: Booking) -> None:
     """A cancelled booking withdraws its pending offers and releases its standby."""
     _withdraw_pending(booking)
     standby_service.standby_release(booking)
 
 
-def offers_withdraw_ineligible(*, mediator: Mediator, now: datetime.datetime | None = None) -> int:
-    """A change made the mediator ineligible for some of their pending offers (an absence,
-    a pause, a lapsed certificate, a narrower range, a language less, ...): withdraw those,
-    tell the mediator, and offer each booking to its next candidate (cascade; unfilled
-    with an alert when nobody is left). Runs in the caller's transaction, the change's.
+# The re-check of a mediator's offers on bookings a change could not lock, after its commit.
+OFFERS_RECHECK_TASK = "bookings.tasks.offers_recheck_task"
 
-    Each booking is locked before its offer, as everywhere. The caller may hold the
-    mediator's row (it just changed it), which in the lock order comes after the booking:
-    inside a transaction, a booking another transaction holds is therefore skipped, never
-    waited for, and this runs again for them after the commit (``OFFERS_WITHDRAW_TASK``).
-    An accept that held that booking meanwhile checks the mediator's eligibility under
-    the mediator's lock, after this change committed, and is refused. Returns how many
-    offers were withdrawn."""
+
+def _withdraw_if_ineligible(
+    booking: Booking, mediator_id: int, *, now: datetime.datetime
+) -> Offer | None:
+    """Under the booking's lock: withdraw the mediator's pending offer for it if they are no
+    longer eligible, and offer the booking on (cascade). The withdrawn offer, or None."""
+    offer = lock_rows(
+        Offer.objects.filter(
+            booking=booking,
+            mediator_id=mediator_id,
+            status=OfferStatus.PENDING,
+            expires_at__gt=now,
+        ).select_related("mediator__user", "booking")
+    ).first()
+    if offer is None or is_eligible(booking, offer.mediator, now=now):
+        return None
+    _withdraw(offer)
+    _match_locked(booking, now=now)
+    return offer
+
+
+def offers_withdraw_ineligible(
+    *,
+    mediator: Mediator | int,
+    now: datetime.datetime | None = None,
+    skip_booking: int | None = None,
+) -> list[Offer]:
+    """Withdraw the mediator's pending offers they are no longer eligible for, and offer each
+    of those bookings to the next candidate (the usual matching: cascade or broadcast, the
+    standby first, unfilled when nobody is left) - in the caller's transaction.
+
+    Call it inside the transaction of any change that may make a mediator ineligible for
+    bookings they hold pending offers for. ``_confirm`` does (a confirmation elsewhere: accept,
+    direct assignment, plan apply, standby promotion; and the new standby), and so does the
+    receiver of ``mediators.signals.mediator_eligibility_changed`` (a conflict of interest, an
+    absence, a pause, a lapsed certificate, a changed range or languages: send that signal
+    from the mediators app rather than calling this). The rules are ``matching.eligibility.
+    is_eligible``'s, all of them; an offer the mediator is still eligible for stays pending,
+    as do offers already past their expiry (the sweep expires them). ``skip_booking``: a
+    booking whose offers the caller settles itself (the one just confirmed).
+
+    Locks: safe to call with any locks held - a confirmation's booking and mediator, a
+    mediator's row. Each offer's booking is locked with SKIP LOCKED (``locking.
+    lock_booking_unless_busy``), which never waits and so cannot close a circle of waits even
+    after a mediator's lock; its offer row is locked and withdrawn under it. A booking that
+    another transaction holds is left to ``offers_recheck_task`` after the commit, which does
+    the same in one transaction per booking, in lock order. Idempotent.
+
+    Returns the offers withdrawn in this transaction."""
     now = now or timezone.now()
-    inside = transaction.get_connection().in_atomic_block
-    booking_ids = list(
-        Offer.objects.filter(mediator=mediator, status=OfferStatus.PENDING, expires_at__gt=now)
-        .order_by("booking_id")
-        .values_list("booking_id", flat=True)
+    mediator_id = mediator if isinstance(mediator, int) else mediator.pk
+    offers = Offer.objects.filter(
+        mediator_id=mediator_id, status=OfferStatus.PENDING, expires_at__gt=now
     )
-    withdrawn, left_behind = 0, False
+    if skip_booking is not None:
+        offers = offers.exclude(booking_id=skip_booking)
+    booking_ids = list(offers.order_by("booking_id").values_list("booking_id", flat=True))
+    withdrawn: list[Offer] = []
+    busy: list[int] = []
+    for booking_id in booking_ids:
+        booking = lock_booking_unless_busy(booking_id)
+        if booking is None:
+            busy.append(booking_id)
+            continue
+        offer = _withdraw_if_ineligible(booking, mediator_id, now=now)
+        if offer is not None:
+            withdrawn.append(offer)
+    if busy:
+        enqueue_on_commit(OFFERS_RECHECK_TASK, mediator_id, busy)
+    return withdrawn
+
+
+def offers_recheck(
+    *, mediator_id: int, booking_ids: list[int], now: datetime.datetime | None = None
+) -> list[Offer]:
+    """The task's part of ``offers_withdraw_ineligible``: each booking in a transaction of
+    its own, its lock waited for (no other lock is held). Idempotent."""
+    now = now or timezone.now()
+    withdrawn: list[Offer] = []
     for booking_id in booking_ids:
         with transaction.atomic():
-            booking = lock_booking_or_none(booking_id, skip_locked=inside)
-            if booking is None:
-                left_behind = inside
-                continue
-            offer = lock_rows(
-                Offer.objects.filter(booking=booking, mediator=mediator, status=OfferStatus.PENDING)
-            ).first()
-            if (
-                offer is None
-                or booking.status not in MATCHING_STATUSES
-                or is_eligible(booking, mediator, now=now)
-            ):
-                continue
-            offer.status = OfferStatus.WITHDRAWN
-            offer.save(update_fields=["status"])
-            offer_withdrawn_notify(offer=offer)
-            _match_locked(booking, now=now)
-            withdrawn += 1
-    if left_behind:
-        enqueue_on_commit(OFFERS_WITHDRAW_TASK, mediator.pk)
+            booking = lock_booking_or_none(booking_id)
+            offer = _withdraw_if_ineligible(booking, mediator_id, now=now) if booking else None
+        if offer is not None:
+            withdrawn.append(offer)
     return withdrawn
 
 

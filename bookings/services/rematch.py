@@ -43,6 +43,7 @@ from ..matching.eligibility import MAX_TRAVEL_GAP
 from ..matching.selectors import REMATCH_LIMIT, unfilled_requests_for
 from ..models import Booking
 from .offers import offers_withdraw_ineligible, unfilled_rematch
+from .standby import standbys_release_ineligible
 
 UNFILLED_REMATCH_TASK = "bookings.tasks.unfilled_rematch_task"
 
@@ -120,12 +121,15 @@ def mediator_eligibility_apply(
     now: datetime.datetime | None = None,
 ) -> int:
     """A change of the mediator (``reason``: a ``mediators.signals.EligibilityChange``):
-    withdraw the pending offers it made ineligible now, in the change's transaction, and
-    queue the unfilled requests it may serve for after the commit. Returns how many
+    withdraw the pending offers it made ineligible now, in the change's transaction (and
+    release, telling the coordinators, the standbys it made ineligible), and queue the
+    unfilled requests it may serve for after the commit. Returns how many
     offers were withdrawn."""
     withdrawn = 0
     if reason not in WIDENING:
-        withdrawn = offers_withdraw_ineligible(mediator=mediator, now=now or timezone.now())
+        now = now or timezone.now()
+        withdrawn = len(offers_withdraw_ineligible(mediator=mediator, now=now))
+        standbys_release_ineligible(mediator=mediator, now=now)
     if reason not in NARROWING:
         rematch_enqueue(mediator_id=mediator.pk, scope=Scope.of_change(slot=slot, absence=absence))
     return withdrawn
@@ -135,5 +139,16 @@ def booking_freed_rematch(*, booking: Booking, mediator_id: int) -> None:
     """The mediator no longer holds ``booking`` (cancelled, given back): after the commit,
     the unfilled requests around its time (with the longest travel between two places)
     are tried again for them."""
-    scope = Scope(between=(booking.starts_at - MAX_TRAVEL_GAP, booking.ends_at + MAX_TRAVEL_GAP))
+    time_freed_rematch(
+        mediator_id=mediator_id, starts_at=booking.starts_at, ends_at=booking.ends_at
+    )
+
+
+def time_freed_rematch(
+    *, mediator_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> None:
+    """The mediator's time ``starts_at``–``ends_at`` became free (a booking cancelled, given
+    back, or moved away from it): after the commit, the unfilled requests around it are
+    tried again for them."""
+    scope = Scope(between=(starts_at - MAX_TRAVEL_GAP, ends_at + MAX_TRAVEL_GAP))
     rematch_enqueue(mediator_id=mediator_id, scope=scope)

@@ -1,9 +1,18 @@
 """Changes of time, duration or place of a booking, before or after confirmation.
 
-The request rules are checked again for the new values; a confirmed booking keeps its
-mediator when they are still free at the new time, otherwise the change answers 409 and
-nothing changes. Every change raises the calendar ``sequence`` and is recorded as an event
-(same status, old and new values), which sends the updated invitations.
+The request rules are checked again for the new values. A confirmed booking keeps its
+mediator only when they still meet every hard rule of matching at the new time and place
+(``matching.eligibility.is_eligible``, the booking itself left out of what they hold):
+availability, absences, travel range, travel time between appointments, hour limits,
+vetting for the setting, conflicts of interest and the rest. Otherwise the mediator is
+released in the same step: the booking goes back to ``requested`` through the state
+machine, the mediator is told (with the calendar cancellation), the institution is told why
+(a tentative invitation with a new SEQUENCE) and matching starts again, the standby first.
+A booking nobody holds (``requested``, ``unfilled``) is matched again for the new values.
+
+Every change raises the calendar ``sequence`` and is recorded as one event with the old and
+new values and the outcome (``constants.RescheduleOutcome``; for a release the broken hard
+rules and the reasons the institution is given), which sends the messages.
 """
 
 from __future__ import annotations
@@ -18,19 +27,24 @@ from django.utils.translation import gettext as _
 
 from core.constants import ActorRole
 from core.exceptions import DomainError
-from core.time import BERLIN
+from core.time import BERLIN, add_minutes
 from institutions.models import Location
 
 from ..access import require_can_reschedule
-from ..constants import RESCHEDULABLE_STATUSES, Status
+from ..constants import RESCHEDULABLE_STATUSES, ReleaseReason, RescheduleOutcome, Status
 from ..exceptions import BookingConflict
-from ..locking import conflict_on_integrity_error, lock_booking
+from ..locking import conflict_on_integrity_error, lock_booking_and_mediator
+from ..matching.eligibility import is_eligible
+from ..matching.facts import broken_rules
+from ..matching.hard_rules import HardRule
 from ..models import Booking
-from ..state_machine import record_event
+from ..state_machine import record_event, transition
 from .access_log import access_log_change
 from .budgets import budget_exceeded_by
 from .intake import booking_request_validate, check_intake_rules
-from .overlap import mediator_holds_overlap
+from .offers import matching_after_reschedule, offers_withdraw_ineligible
+from .rematch import time_freed_rematch
+from .standby import standby_after_reschedule
 
 
 def _as_data(value: Any) -> Any:
@@ -58,7 +72,9 @@ def booking_reschedule(
     if not reason:
         raise DomainError(_("Say why the appointment changes."), field="reason")
     with transaction.atomic():
-        locked = lock_booking(booking)
+        # The booking, then the mediator it names (nobody confirms them elsewhere while
+        # their eligibility is decided), the budget last (bookings.locking).
+        locked, mediator = lock_booking_and_mediator(booking)
         if locked.status not in RESCHEDULABLE_STATUSES:
             raise BookingConflict(
                 _("A booking in status '%(status)s' cannot be changed.")
@@ -122,45 +138,119 @@ def booking_reschedule(
                 _("The change exceeds what is left of the budget; ask the integration centre."),
                 field="duration_minutes",
             )
-        ends_at = new_start + datetime.timedelta(minutes=new_duration)
-        if (
-            locked.status == Status.CONFIRMED
-            and locked.mediator_id is not None
-            and ({"starts_at", "duration_minutes"} & changed.keys())
-            and mediator_holds_overlap(
-                mediator=locked.mediator_id,
-                starts_at=new_start,
-                ends_at=ends_at,
-                exclude_booking_id=locked.pk,
+        values = {
+            "starts_at": new_start,
+            "duration_minutes": new_duration,
+            "ends_at": add_minutes(new_start, new_duration),
+            "location": new_location,
+            "sequence": locked.sequence + 1,
+        }
+        data: dict[str, Any] = {
+            "rescheduled": True,
+            "changes": changed,
+            "sequence": values["sequence"],
+        }
+        old_start, old_end = locked.starts_at, locked.ends_at
+        # The booking as it will be, in memory, for the hard rules of matching.
+        for name, value in values.items():
+            setattr(locked, name, value)
+        if locked.status == Status.CONFIRMED and mediator is not None:
+            data["mediator_id"] = mediator.pk
+            if is_eligible(locked, mediator, now=now):
+                data["outcome"] = RescheduleOutcome.MEDIATOR_KEPT
+                changed_booking = _save_in_place(locked, actor=actor, role=role, reason=reason,
+                                                 data=data)  # fmt: skip
+                standby_after_reschedule(changed_booking, now=now)
+                # Offers follow eligibility: the mediator's pending offers that clash with
+                # the new time are withdrawn and offered on.
+                offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=locked.pk)
+            else:
+                broken = broken_rules(locked, mediator)
+                data["outcome"] = RescheduleOutcome.MEDIATOR_RELEASED
+                data["broken_rules"] = list(broken)
+                data["release_reasons"] = release_reasons(broken)
+                changed_booking = transition(
+                    locked,
+                    to=Status.REQUESTED,
+                    actor=actor,
+                    actor_role=role,
+                    reason=reason,
+                    allowed_from={Status.CONFIRMED},
+                    changes={**values, "mediator": None, "confirmed_at": None},
+                    data=data,
+                )
+                matching_after_reschedule(booking=changed_booking, now=now)
+            # The old time is free for the mediator now: unfilled requests around it may fit.
+            time_freed_rematch(mediator_id=mediator.pk, starts_at=old_start, ends_at=old_end)
+        elif locked.status == Status.UNFILLED:
+            data["outcome"] = RescheduleOutcome.MATCHING_AGAIN
+            changed_booking = transition(
+                locked,
+                to=Status.REQUESTED,
+                actor=actor,
+                actor_role=role,
+                reason=reason,
+                allowed_from={Status.UNFILLED},
+                changes=values,
+                data=data,
             )
-        ):
-            raise BookingConflict(_("The mediator is not free at the new time."), code="overlap")
-        locked.starts_at = new_start
-        locked.duration_minutes = new_duration
-        locked.location = new_location
-        locked.ends_at = ends_at
-        locked.sequence += 1
-        # PostgreSQL's exclusion constraint: someone confirmed an overlap meanwhile.
-        with conflict_on_integrity_error(_("The mediator is not free at the new time.")):
-            locked.save(
-                update_fields=[
-                    "starts_at",
-                    "duration_minutes",
-                    "ends_at",
-                    "location",
-                    "sequence",
-                    "updated_at",
-                ]
-            )
-        record_event(
-            booking=locked,
-            from_status=locked.status,
-            to_status=locked.status,
-            actor=actor,
-            actor_role=role,
-            reason=reason,
-            data={"rescheduled": True, "changes": changed, "sequence": locked.sequence},
-        )
-        access_log_change(booking=locked, actor=actor)
+            matching_after_reschedule(booking=changed_booking, now=now)
+        elif locked.status == Status.REQUESTED:
+            data["outcome"] = RescheduleOutcome.MATCHING_AGAIN
+            changed_booking = _save_in_place(locked, actor=actor, role=role, reason=reason,
+                                             data=data)  # fmt: skip
+            matching_after_reschedule(booking=changed_booking, now=now)
+        else:
+            data["outcome"] = RescheduleOutcome.AWAITING_APPROVAL
+            changed_booking = _save_in_place(locked, actor=actor, role=role, reason=reason,
+                                             data=data)  # fmt: skip
+        access_log_change(booking=changed_booking, actor=actor)
     booking.refresh_from_db()
+    return changed_booking
+
+
+# The reason the institution is given for each broken hard rule (RULES for the rest): the
+# exact rules, some of them personal (an absence, a conflict of interest), are for
+# coordinators.
+RELEASE_REASON_OF: dict[str, ReleaseReason] = {
+    HardRule.AVAILABILITY: ReleaseReason.TIME,
+    HardRule.ABSENCE: ReleaseReason.TIME,
+    HardRule.OVERLAP: ReleaseReason.TIME,
+    HardRule.HOUR_LIMIT: ReleaseReason.TIME,
+    HardRule.TRAVEL_RANGE: ReleaseReason.PLACE,
+}
+
+
+def release_reasons(broken: tuple[str, ...] | list[str]) -> list[str]:
+    """The reasons the institution is given for the broken rules, each once, in the order of
+    ``ReleaseReason``; RULES when no rule could be named."""
+    given = {RELEASE_REASON_OF.get(rule, ReleaseReason.RULES) for rule in broken}
+    return [reason.value for reason in ReleaseReason if reason in given] or [ReleaseReason.RULES]
+
+
+def _save_in_place(
+    locked: Booking, *, actor: AbstractBaseUser, role: str, reason: str, data: dict[str, Any]
+) -> Booking:
+    """Write the new values of a booking whose status stays, and its event."""
+    # PostgreSQL's exclusion constraint: someone confirmed an overlap meanwhile.
+    with conflict_on_integrity_error(_("The mediator is not free at the new time.")):
+        locked.save(
+            update_fields=[
+                "starts_at",
+                "duration_minutes",
+                "ends_at",
+                "location",
+                "sequence",
+                "updated_at",
+            ]
+        )
+    record_event(
+        booking=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        actor=actor,
+        actor_role=role,
+        reason=reason,
+        data=data,
+    )
     return locked

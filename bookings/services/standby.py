@@ -1,23 +1,39 @@
 """Standby (a pool setting): once a booking is confirmed, the next-best eligible mediator is
 asked to hold the time free; if the confirmed mediator gives the booking back, the standby
-gets the offer first. A standby is released when the appointment is over or cancelled, when
-they decline or let the offer expire, or when they are no longer eligible."""
+gets the offer first.
+
+An open standby holds the booking's time like a confirmed booking, travel time included
+(``matching.eligibility``, the planner's loader): the standby is not offered, assigned or
+planned anything that clashes with it, so they are still eligible when the booking comes
+back (``constants.STANDBY_HOLDING_STATUSES``).
+
+A standby is released in the usual course (``standby_release``: the mediator is told) when
+the appointment is over or cancelled, when they had their turn (declined or let the offer
+expire, or took the booking) or when another standby replaces them. Released while the
+booking still needs them - no longer eligible (an absence, a pause, ...) or at their own or
+a coordinator's wish - is an explicit step (``standby_release_early``): the coordinators get
+a ``standby_released`` alert on their work list (and by e-mail), the mediator is told.
+"""
 
 from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from ..constants import OfferStatus, Status
+from mediators.models import Mediator
+
+from ..constants import STANDBY_HOLDING_STATUSES, AlertKind, OfferStatus
 from ..matching.eligibility import is_eligible
 from ..matching.selectors import candidates_for
-from ..messages.hooks import standby_notify
-from ..models import Booking, Offer, Standby
+from ..messages.hooks import alert_notify, standby_notify
+from ..models import Alert, Booking, Offer, Standby
 
 # A standby holds the time while the booking is in one of these and not over.
-STILL_NEEDED = (Status.CONFIRMED, Status.REQUESTED, Status.OFFERED)
+STILL_NEEDED = STANDBY_HOLDING_STATUSES
 # Offers in these statuses mean the mediator had their turn (withdrawn ones did not).
 HAD_THEIR_TURN = (
     OfferStatus.PENDING,
@@ -35,19 +51,98 @@ def _open_standby(booking: Booking) -> Standby | None:
     )
 
 
-def standby_release(booking: Booking, *, now: datetime.datetime | None = None) -> bool:
-    """Release the booking's standby (if any) and tell them. Idempotent."""
-    now = now or timezone.now()
+def has_open_standby(booking: Booking) -> bool:
+    return Standby.objects.filter(booking=booking, released_at__isnull=True).exists()
+
+
+def _release(booking: Booking, *, now: datetime.datetime) -> Standby | None:
+    """Release the booking's open standby and tell their mediator: the released row, or
+    None when there was none (or another transaction released it first)."""
     standby = _open_standby(booking)
     if standby is None:
-        return False
+        return None
     released = Standby.objects.filter(pk=standby.pk, released_at__isnull=True).update(
         released_at=now
     )
-    if released:
-        standby.released_at = now
-        standby_notify(standby=standby, released=True)
-    return bool(released)
+    if not released:
+        return None
+    standby.released_at = now
+    standby_notify(standby=standby, released=True)
+    return standby
+
+
+def standby_release(booking: Booking, *, now: datetime.datetime | None = None) -> bool:
+    """Release the booking's standby (if any) in the usual course - the appointment is over
+    or cancelled, the standby had their turn or is replaced - and tell them. Idempotent."""
+    return _release(booking, now=now or timezone.now()) is not None
+
+
+class ReleaseReason:
+    """Why a standby is released while the booking still needs them."""
+
+    NOT_ELIGIBLE = "not_eligible"
+    ON_REQUEST = "on_request"
+
+
+def _reason_text(reason: str) -> str:
+    if reason == ReleaseReason.NOT_ELIGIBLE:
+        return _("The standby is no longer eligible for this appointment.")
+    return _("The standby was released on request.")
+
+
+def standby_release_early(
+    *, booking: Booking, reason: str, now: datetime.datetime | None = None
+) -> Standby | None:
+    """Release the booking's standby while the booking still needs one: the explicit step.
+
+    ``reason`` is a ``ReleaseReason``. The standby's mediator is told (the standby release
+    e-mail) and the pool's coordinators get one open ``standby_released`` alert for the
+    booking - on their work list and by e-mail - naming the mediator and the reason, so
+    that nobody learns only when the booking is given back that no standby is left.
+    Returns the released standby, or None when there was no open one (idempotent)."""
+    now = now or timezone.now()
+    standby = _release(booking, now=now)
+    if standby is None:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("%(mediator)s no longer stands by for this appointment. %(reason)s") % {
+            "mediator": str(standby.mediator),
+            "reason": _reason_text(reason),
+        }
+    alert, created = Alert.objects.get_or_create(
+        booking=booking,
+        kind=AlertKind.STANDBY_RELEASED,
+        resolved_at=None,
+        defaults={"pool_id": booking.pool_id, "mediator": standby.mediator, "message": message},
+    )
+    if created:
+        alert_notify(alert=alert)
+    return standby
+
+
+def standbys_release_ineligible(
+    *, mediator: Mediator, now: datetime.datetime | None = None
+) -> list[Standby]:
+    """Release, explicitly (``standby_release_early``), the mediator's open standbys for
+    appointments still ahead that they are no longer eligible for (after a change of the
+    mediator: an absence, a pause, a conflict of interest, ...). Idempotent."""
+    now = now or timezone.now()
+    open_standbys = Standby.objects.filter(
+        mediator=mediator,
+        released_at__isnull=True,
+        booking__status__in=STILL_NEEDED,
+        booking__ends_at__gt=now,
+    ).select_related("booking__pool", "booking__location", "booking__institution")
+    released = []
+    for standby in list(open_standbys):
+        if is_eligible(standby.booking, mediator, now=now):
+            continue
+        done = standby_release_early(
+            booking=standby.booking, reason=ReleaseReason.NOT_ELIGIBLE, now=now
+        )
+        if done is not None:
+            released.append(done)
+    return released
 
 
 def standby_after_confirmation(booking: Booking, *, now: datetime.datetime) -> Standby | None:
@@ -73,6 +168,16 @@ def standby_after_confirmation(booking: Booking, *, now: datetime.datetime) -> S
     return standby
 
 
+def standby_after_reschedule(booking: Booking, *, now: datetime.datetime) -> Standby | None:
+    """A confirmed booking moved and kept its mediator: the standby held the old time. They
+    are released (and told), and the next-best eligible mediator is asked to hold the new
+    time - the same person again if they still fit best, with the new time."""
+    if _open_standby(booking) is None:
+        return None
+    standby_release(booking, now=now)
+    return standby_after_confirmation(booking, now=now)
+
+
 def standby_to_offer(booking: Booking, *, now: datetime.datetime) -> Standby | None:
     """The standby who must get the next offer of a re-opened booking (or whose offer is
     still open); releases a standby who already had their turn or is no longer eligible."""
@@ -86,8 +191,11 @@ def standby_to_offer(booking: Booking, *, now: datetime.datetime) -> Standby | N
     )
     if status == OfferStatus.PENDING:
         return standby
-    if status in HAD_THEIR_TURN or not is_eligible(booking, standby.mediator, now=now):
+    if status in HAD_THEIR_TURN:
         standby_release(booking, now=now)
+        return None
+    if not is_eligible(booking, standby.mediator, now=now):
+        standby_release_early(booking=booking, reason=ReleaseReason.NOT_ELIGIBLE, now=now)
         return None
     return standby
 

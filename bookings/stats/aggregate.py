@@ -197,7 +197,7 @@ def _groups_postgresql(rows: str) -> str:
     )
     sets = ", ".join(f"(outcome, {', '.join(keys)})" for keys in PARTS.values())
     return (
-        f"SELECT {part} AS part, outcome, {', '.join(KEYS)}, {SUMS} "  # noqa: S608 - constants
+        f"SELECT {part} AS part, outcome, {', '.join(KEYS)}, {SUMS} "  # noqa: S608  # constants  # nosec B608
         f"FROM ({rows}) AS r GROUP BY GROUPING SETS ({sets})"
     )
 
@@ -208,7 +208,7 @@ def _groups_portable(rows: str) -> tuple[str, str]:
     for name, keys in PARTS.items():
         columns = ", ".join(key if key in keys else f"NULL AS {key}" for key in KEYS)
         parts.append(
-            f"SELECT '{name}' AS part, outcome, {columns}, {SUMS} "  # noqa: S608 - constants
+            f"SELECT '{name}' AS part, outcome, {columns}, {SUMS} "  # noqa: S608  # constants  # nosec B608
             f"FROM rows GROUP BY outcome, {', '.join(keys)}"
         )
     return f"rows AS ({rows}), ", " UNION ALL ".join(parts)
@@ -242,7 +242,7 @@ def _statement(rows: str) -> str:
         key_sql = f"CAST({key} AS TEXT)" if key else "NULL"
         group_by = f" GROUP BY {key}" if key else ""
         parts.append(
-            f"SELECT '{name}' AS dim, {key_sql} AS k, {figures} "  # noqa: S608 - constants
+            f"SELECT '{name}' AS dim, {key_sql} AS k, {figures} "  # noqa: S608  # constants  # nosec B608
             f"FROM {source} WHERE {where}{group_by}"
         )
     return f"WITH {prefix}groups AS ({groups}) " + " UNION ALL ".join(parts)

@@ -14,7 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField
+from core.dates import RANGE_TEXT
 from core.i18n import reader_language
+from core.read_log import EXPORT, LIST, read_logged
 from core.time import local_date
 
 from .selectors import StatsPeriod, stats_pools_visible_to, stats_scope, stats_summary
@@ -38,12 +41,12 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 class StatsQuerySerializer(serializers.Serializer):
     """Only validates the query's shape; ``stats_scope`` checks the period and the reach."""
 
-    to = serializers.DateField(required=False)
+    to = DayField(required=False)
     pool = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)
+        fields["from"] = DayField(required=False)
         return fields
 
 
@@ -52,8 +55,18 @@ class ExportQuerySerializer(StatsQuerySerializer):
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (inclusive)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day (inclusive)"),
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATE,
+        description="First local day (inclusive; default: the first of the month eleven "
+        f"months ago). {RANGE_TEXT}",
+    ),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="Last local day (inclusive; default: today). At most ten years after "
+        f"`from`. {RANGE_TEXT}",
+    ),
     OpenApiParameter("pool", OpenApiTypes.INT, description="One pool (superusers)"),
 ]
 
@@ -80,7 +93,21 @@ class StatsSummaryApi(APIView):
     @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         summary, _period, _query = _summary(StatsQuerySerializer, request)
+        stats_read_logged(request, summary, what="api:stats-summary", action=LIST)
         return Response(summary)
+
+
+def stats_read_logged(request, summary: dict, *, what: str, action: str) -> None:
+    """The figures name the mediators with assignments: one access-log row per request."""
+    mediators = summary.get("mediator_activity", {}).get("mediators", [])
+    read_logged(
+        user=request.user,
+        what=what,
+        action=action,
+        mediator_ids=[row["id"] for row in mediators if row.get("id")],
+        count=len(mediators),
+        query=request.GET.urlencode(),
+    )
 
 
 def export_response(summary: dict, *, period: StatsPeriod, file_format: str) -> HttpResponse:
@@ -111,4 +138,5 @@ class StatsExportApi(APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         summary, period, query = _summary(ExportQuerySerializer, request)
+        stats_read_logged(request, summary, what="api:stats-export", action=EXPORT)
         return export_response(summary, period=period, file_format=query["format"])

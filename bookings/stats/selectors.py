@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.constants import ActorRole
+from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.time import local_datetime
 from institutions.constants import InstitutionKind
@@ -91,6 +92,10 @@ def stats_scope(
 ) -> tuple[StatsPeriod, QuerySet[Pool]]:
     """The period (default: the last twelve months) and the pools within the user's reach;
     ``DomainError`` (400) for an impossible period or a pool outside the user's reach."""
+    if start is not None:
+        require_day_in_range(start, field="from")
+    if end is not None:
+        require_day_in_range(end, field="to")
     default = StatsPeriod.default(today=today)
     start = start or default.start
     end = end or max(default.end, start)

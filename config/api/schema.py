@@ -18,3 +18,42 @@ def component_name_for(serializer_class: type) -> str:
 class AutoSchema(SpectacularAutoSchema):
     def get_serializer_name(self, serializer, direction):
         return component_name_for(type(serializer))
+
+
+# Every answer an operation can give is in the schema, errors included: one JSON object with
+# ``detail`` (and ``code`` for conflicts), or field errors ({"field": ["message", ...]}).
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: `detail` (and `code` for a conflict), or the field errors, "
+    "each field with a list of messages.",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Bad input: the field errors, or `detail`. Nothing was changed.",
+    "401": "Not signed in, or the token is invalid or expired.",
+    "403": "Signed in, but this role may not do this.",
+    "404": "Not found, or outside the caller's reach.",
+    "405": "This method is not allowed here.",
+    "409": "The state does not allow it now (`code` says why). Nothing was changed.",
+    "415": "The body is not JSON.",
+    "429": "Too many requests: try again after the `Retry-After` seconds.",
+}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+def document_errors(result: dict, generator, request, public) -> dict:  # type: ignore[no-untyped-def]
+    """drf-spectacular post-processing hook: add the error answers every operation may give
+    (the schema's ``Error`` component) where the view did not declare its own."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if method not in {"get", "head", *WRITES}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in ERRORS.items():
+                if code in {"409", "415"} and method not in WRITES:
+                    continue
+                responses.setdefault(code, {"description": description, "content": error})
+    return result

@@ -7,6 +7,7 @@ process, e-mails written as .eml files to var/mail/.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "web.middleware.PageLanguageMiddleware",
+    "config.middleware.NulCharacterGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,6 +217,12 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # The heartbeat of beat and a worker (core/heartbeat.py), read by /healthz and the work list.
 CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "ops.tasks.heartbeat", "schedule": 60.0}
+# Privacy: every night, the bookings older than their pool's retention period lose their
+# personal data (bookings/privacy/retention.py).
+CELERY_BEAT_SCHEDULE["bookings-retention"] = {
+    "task": "bookings.tasks.anonymise_expired_bookings",
+    "schedule": crontab(hour=3, minute=17),
+}
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {
     "task": "bookings.tasks.matching_sweep_task",
@@ -232,6 +240,9 @@ NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 # New accounts (staff, mediators) are invited to choose a password by this service, which
 # writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
 ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
+# Bulk reads of personal data (lists, exports, feeds, admin pages) are written to the access
+# log by this service; every layer calls it through core.read_log.
+READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -267,6 +278,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents its error answers too (400, 401, 403, 404, 409, 429, ...).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_errors",
+    ],
     # Swagger UI and Redoc are served locally (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -281,6 +297,8 @@ SPECTACULAR_SETTINGS = {
         "PlanItemOutcomeEnum": "bookings.planner.models.PlanItemOutcome",
         "AllowanceKindEnum": "bookings.constants.AllowanceKind",
         "TaxFreeStateEnum": "bookings.constants.TaxFreeState",
+        "RescheduleOutcomeEnum": "bookings.constants.RescheduleOutcome",
+        "ReleaseReasonEnum": "bookings.constants.ReleaseReason",
     },
 }
 

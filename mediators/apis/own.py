@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField, LocalTimeField
 from config.api.permissions import IsCoordinator, IsMediator
 from core.constants import CASE_REFERENCE_MAX_LENGTH
 
@@ -28,14 +29,18 @@ from .profiles import mediator_kept_by_caller
 
 
 class AvailabilitySlotSerializer(serializers.ModelSerializer):
+    start_time = LocalTimeField()
+    end_time = LocalTimeField()
+
     class Meta:
         model = AvailabilitySlot
         fields = ["id", "weekday", "start_time", "end_time"]
 
 
 class AvailabilityListCreateApi(ListAPIView):
-    """GET, POST: the own weekly slots in local time (weekday 0 = Monday). A slot may not
-    overlap another of the same weekday."""
+    """GET, POST: the own weekly slots in local wall time, Europe/Berlin, without an offset
+    (weekday 0 = Monday; ``09:00`` means 09:00 in Berlin in summer and in winter; a time with
+    an offset is refused). A slot may not overlap another of the same weekday."""
 
     permission_classes = [IsMediator]
     serializer_class = AvailabilitySlotSerializer
@@ -43,8 +48,8 @@ class AvailabilityListCreateApi(ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         weekday = serializers.IntegerField(min_value=0, max_value=6)
-        start_time = serializers.TimeField()
-        end_time = serializers.TimeField()
+        start_time = LocalTimeField()
+        end_time = LocalTimeField()
 
     def get_queryset(self):
         return availability_of(self.request.user.mediator)
@@ -75,15 +80,15 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 class AbsenceListCreateApi(ListAPIView):
     """GET, POST: the own absences, whole local days from ``starts_on`` to ``ends_on``
-    (both inclusive)."""
+    (both inclusive, each between 2000-01-01 and 2100-12-31)."""
 
     permission_classes = [IsMediator]
     serializer_class = AbsenceSerializer
     queryset = Absence.objects.none()  # the schema's model; requests use get_queryset
 
     class InputSerializer(serializers.Serializer):
-        starts_on = serializers.DateField()
-        ends_on = serializers.DateField()
+        starts_on = DayField()
+        ends_on = DayField()
         note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def get_queryset(self):

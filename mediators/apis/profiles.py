@@ -12,8 +12,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import DayField
 from config.api.permissions import IsCoordinator, IsMediator
+from config.api.read_log import ReadLoggedListMixin
 from core.constants import Topic
+from core.read_log import READ, read_logged
 from institutions.constants import MessageLanguage
 
 from ..constants import Gender, LanguageLevel
@@ -116,10 +119,10 @@ class MediatorInputSerializer(serializers.Serializer):
     max_travel_km = serializers.IntegerField(required=False, min_value=0, max_value=300)
     max_hours_per_week = serializers.IntegerField(required=False, min_value=1, max_value=60)
     max_hours_per_month = serializers.IntegerField(required=False, min_value=1, max_value=240)
-    training_completed_on = serializers.DateField(required=False, allow_null=True)
-    pledge_signed_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_inspected_on = serializers.DateField(required=False, allow_null=True)
-    police_certificate_valid_until = serializers.DateField(required=False, allow_null=True)
+    training_completed_on = DayField(required=False, allow_null=True)
+    pledge_signed_on = DayField(required=False, allow_null=True)
+    police_certificate_inspected_on = DayField(required=False, allow_null=True)
+    police_certificate_valid_until = DayField(required=False, allow_null=True)
     declined_topics = serializers.ListField(
         child=serializers.ChoiceField(choices=Topic.choices),
         required=False,
@@ -163,7 +166,7 @@ def mediator_kept_by_caller(request, pk: int) -> Mediator:
     return mediator
 
 
-class MediatorListCreateApi(ListAPIView):
+class MediatorListCreateApi(ReadLoggedListMixin, ListAPIView):
     """GET: the pool's mediators and those of the pools sharing mediators with it (marked
     ``shared``). POST: a coordinator onboards a mediator; home coordinates
     follow from the postal code (an unknown code needs latitude and longitude)."""
@@ -171,6 +174,8 @@ class MediatorListCreateApi(ListAPIView):
     permission_classes = [IsCoordinator]
     serializer_class = MediatorOutputSerializer
     filterset_class = MediatorFilter
+    read_log_what = "api:mediator-list"
+    read_log_ids = "mediator_ids"
 
     def get_queryset(self):
         return mediators_visible_to(self.request.user).order_by("user__last_name", "pk")
@@ -196,7 +201,11 @@ class MediatorDetailApi(APIView):
 
     @extend_schema(responses=MediatorOutputSerializer)
     def get(self, request, pk: int):
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+        mediator = mediator_in_reach(request, pk)
+        read_logged(
+            user=request.user, what="api:mediator-detail", action=READ, user_ids=[mediator.user_id]
+        )
+        return Response(MediatorOutputSerializer(mediator).data)
 
     @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request, pk: int):

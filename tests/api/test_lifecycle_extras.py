@@ -30,6 +30,11 @@ from tests.api.lifecycle import (
     url,
 )
 from tests.institutions.factories import LocationFactory
+from tests.mediators.factories import (
+    AvailabilitySlotFactory,
+    LanguageFactory,
+    MediatorLanguageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +42,21 @@ pytestmark = pytest.mark.django_db
 # --- reschedule ---------------------------------------------------------------------------
 
 
+def free_every_day(mediator):
+    """The mediator speaks Arabic and is free every day 06-22 (near the world's places)."""
+    MediatorLanguageFactory(mediator=mediator, language=LanguageFactory(code="ara"))
+    for weekday in range(7):
+        AvailabilitySlotFactory(
+            mediator=mediator,
+            weekday=weekday,
+            start_time=datetime.time(6),
+            end_time=datetime.time(22),
+        )
+    return mediator
+
+
 def test_staff_move_a_confirmed_booking_and_both_sides_get_the_updated_invitation(world):
+    free_every_day(world.mediator)
     booking = world.confirmed_booking("own", requested_by=world.requester.user)
     new_start = berlin(in_days(20), 9, 30)
 
@@ -52,6 +71,9 @@ def test_staff_move_a_confirmed_booking_and_both_sides_get_the_updated_invitatio
     assert body["starts_at"] == new_start
     assert body["status"] == "confirmed"
     assert body["mediator"]["id"] == world.mediator.pk
+    assert body["reschedule_outcome"]["outcome"] == "mediator_kept"
+    assert body["reschedule_outcome"]["at"] == body["events"][-1]["at"]
+    assert body["reschedule_outcome"]["broken_rules"] is None  # coordinators only
     booking.refresh_from_db()
     assert booking.starts_at == datetime.datetime.fromisoformat(new_start)
     assert booking.ends_at == booking.starts_at + datetime.timedelta(minutes=60)
@@ -193,22 +215,47 @@ def test_a_coordinator_cannot_move_a_booking_to_a_place_of_another_institution(w
     assert (counts(), snapshot(booking)) == (before, state)
 
 
-def test_moving_onto_another_appointment_of_the_mediator_answers_409_and_changes_nothing(world):
-    booking = world.confirmed_booking("own")
+def test_moving_onto_another_appointment_of_the_mediator_releases_them_and_says_why(world):
+    free_every_day(world.mediator)
+    booking = world.confirmed_booking("own", requested_by=world.requester.user)
     busy = world.confirmed_booking(
         "other", starts_at=booking.starts_at + datetime.timedelta(days=1)
     )
-    before, state = counts(), snapshot(booking)
 
     response = world.client("requester").post(
         url(booking, "reschedule"),
         {"starts_at": busy.starts_at.isoformat(), "reason": "verschoben"},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
-    assert response.status_code == 409
-    assert response.json()["code"] == "overlap"
-    assert (counts(), snapshot(booking)) == (before, state)
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["mediator"]) == ("requested", None)
+    assert body["reschedule_outcome"] == {
+        "at": body["events"][-1]["at"],
+        "outcome": "mediator_released",
+        "explanation": "The language mediator cannot take the new time or place (they are "
+        "not available at the new time) and was released; the search for someone else has "
+        "started.",
+        "release_reasons": ["time"],
+        "broken_rules": None,
+    }
+    # the coordinator sees which hard rule the mediator breaks
+    seen = world.client("coordinator").get(f"/api/v1/bookings/{booking.pk}/").json()
+    assert seen["reschedule_outcome"]["broken_rules"] == ["overlap"]
+    # the institution's e-mail says why; the mediator's cancels their calendar entry
+    kinds = set(Message.objects.filter(booking=booking).values_list("kind", "recipient_user_id"))
+    assert ("booking_reopened", world.requester.user.pk) in kinds
+    assert ("booking_cancelled", world.mediator.user.pk) in kinds
+
+
+def test_a_booking_never_moved_has_no_reschedule_outcome(world):
+    booking = world.booking("own")
+
+    body = world.client("requester").get(f"/api/v1/bookings/{booking.pk}/").json()
+
+    assert body["reschedule_outcome"] is None
 
 
 @pytest.mark.parametrize(

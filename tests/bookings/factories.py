@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from bookings.constants import Field, Mode, OfferStatus, Status
 from bookings.models import Booking, Offer
+from core.time import add_minutes
 from tests.institutions.factories import InstitutionFactory, LocationFactory
 from tests.mediators.factories import LanguageFactory
 
@@ -23,9 +24,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     language = factory.SubFactory(LanguageFactory)
     starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
     duration_minutes = 60
-    ends_at = factory.LazyAttribute(
-        lambda b: b.starts_at + datetime.timedelta(minutes=b.duration_minutes)
-    )
+    ends_at = factory.LazyAttribute(lambda b: add_minutes(b.starts_at, b.duration_minutes))
     mode = Mode.ON_SITE
     location = factory.SubFactory(
         LocationFactory, institution=factory.SelfAttribute("..institution")

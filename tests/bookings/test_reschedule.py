@@ -1,6 +1,7 @@
 """Changes of time, duration or place: the request rules are checked again, a confirmed
-booking keeps its mediator while they are free (otherwise 409 and nothing changes), the
-calendar sequence rises by one and an event with the old and new values is recorded."""
+booking keeps its mediator while they meet every hard rule (otherwise they are released:
+tests/bookings/test_reschedule_rechecks.py has each rule), the calendar sequence rises by one
+and an event with the old and new values is recorded."""
 
 import datetime
 from decimal import Decimal
@@ -22,6 +23,12 @@ from tests.institutions.factories import (
     LocationFactory,
     PoolFactory,
 )
+from tests.mediators.factories import (
+    AvailabilitySlotFactory,
+    LanguageFactory,
+    MediatorFactory,
+    MediatorLanguageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,15 +37,35 @@ STARTS = berlin(2027, 3, 15, 9, 0)
 LATER = berlin(2027, 3, 16, 14, 0)
 
 
+def eligible_mediator(pool):
+    """A mediator who speaks Arabic and is free every day 06-22 near the default place."""
+    mediator = MediatorFactory(pool=pool)
+    MediatorLanguageFactory(mediator=mediator, language=LanguageFactory(code="ara"))
+    for weekday in range(7):
+        AvailabilitySlotFactory(
+            mediator=mediator,
+            weekday=weekday,
+            start_time=datetime.time(6),
+            end_time=datetime.time(22),
+        )
+    return mediator
+
+
 @pytest.fixture
 def confirmed():
-    return held_booking(starts_at=STARTS, duration_minutes=60, sequence=1)
+    institution = InstitutionFactory()
+    mediator = eligible_mediator(institution.pool)
+    return held_booking(
+        institution=institution, mediator=mediator, starts_at=STARTS, duration_minutes=60,
+        sequence=1,
+    )  # fmt: skip
 
 
 def with_notice(**fields):
     """A confirmed booking in a pool asking for five working days' notice."""
     institution = InstitutionFactory(pool=PoolFactory(min_notice_working_days=5))
-    return held_booking(institution=institution, starts_at=STARTS, **fields)
+    mediator = eligible_mediator(institution.pool)
+    return held_booking(institution=institution, mediator=mediator, starts_at=STARTS, **fields)
 
 
 def move(booking, *, actor=None, reason="Raum belegt", now=NOW, **changes):
@@ -72,30 +99,27 @@ def test_a_confirmed_booking_moves_and_keeps_its_mediator_while_they_are_free(
     assert notified == [{"booking": moved, "event": event}]
 
 
-def test_a_move_onto_another_booking_of_the_mediator_answers_409_and_changes_nothing(confirmed):
-    held_booking(mediator=confirmed.mediator, starts_at=LATER, duration_minutes=60)
+def test_a_move_onto_another_booking_of_the_mediator_releases_them(confirmed):
+    mediator = confirmed.mediator
+    held_booking(mediator=mediator, starts_at=LATER, duration_minutes=60)
 
-    with pytest.raises(BookingConflict) as conflict:
-        move(confirmed, starts_at=LATER - datetime.timedelta(minutes=30))
+    moved = move(confirmed, starts_at=LATER - datetime.timedelta(minutes=30))
 
-    assert conflict.value.code == "overlap"
-    confirmed.refresh_from_db()
-    assert (confirmed.starts_at, confirmed.sequence, confirmed.status) == (
-        STARTS,
-        1,
-        Status.CONFIRMED,
-    )
-    assert not BookingEvent.objects.exists()
+    assert (moved.status, moved.mediator, moved.sequence) == (Status.REQUESTED, None, 2)
+    assert moved.starts_at == LATER - datetime.timedelta(minutes=30)
+    event = confirmed.events.get()
+    assert (event.from_status, event.to_status) == (Status.CONFIRMED, Status.REQUESTED)
+    assert (event.data["outcome"], event.data["mediator_id"]) == ("mediator_released", mediator.pk)
+    assert event.data["broken_rules"] == ["overlap"]
 
 
-def test_a_longer_duration_that_runs_into_the_next_booking_answers_409(confirmed):
+def test_a_longer_duration_that_runs_into_the_next_booking_releases_the_mediator(confirmed):
     held_booking(mediator=confirmed.mediator, starts_at=STARTS + datetime.timedelta(hours=1))
 
-    with pytest.raises(BookingConflict):
-        move(confirmed, duration_minutes=61)
+    moved = move(confirmed, duration_minutes=61)
 
-    confirmed.refresh_from_db()
-    assert confirmed.duration_minutes == 60
+    assert (moved.status, moved.duration_minutes) == (Status.REQUESTED, 61)
+    assert confirmed.events.get().data["broken_rules"] == ["overlap"]
 
 
 def test_a_move_beside_the_mediators_other_booking_is_fine(confirmed):

@@ -60,3 +60,25 @@ def confirm(booking, mediator):
 @pytest.fixture
 def confirmed(booking, mediator):
     return confirm(booking, mediator)
+
+
+def able_to_take(booking):
+    """The booking's mediator speaks its language and is free on its local day (the
+    appointment kept clear of midnight), so that a change of duration keeps them: a change
+    keeps the mediator only while every hard rule holds (bookings.services.reschedule)."""
+    from core.time import BERLIN, add_minutes
+    from tests.mediators.factories import AvailabilitySlotFactory, MediatorLanguageFactory
+
+    booking.refresh_from_db()
+    if booking.starts_at.astimezone(BERLIN).hour >= 22:
+        booking.starts_at -= datetime.timedelta(hours=3)
+        booking.ends_at = add_minutes(booking.starts_at, booking.duration_minutes)
+        booking.save(update_fields=["starts_at", "ends_at"])
+    MediatorLanguageFactory(mediator=booking.mediator, language=booking.language)
+    AvailabilitySlotFactory(
+        mediator=booking.mediator,
+        weekday=booking.starts_at.astimezone(BERLIN).weekday(),
+        start_time=datetime.time(0),
+        end_time=datetime.time(23, 59),
+    )
+    return booking

@@ -20,7 +20,7 @@ from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import UserFactory
 from tests.mediators.factories import MediatorFactory
 
-from .conftest import confirm
+from .conftest import able_to_take, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +216,7 @@ def test_is_transient_tells_4xx_and_connection_errors_from_5xx():
 
 def test_a_confirmation_for_a_booking_changed_meanwhile_is_skipped(confirmed, staff):
     message = Message.objects.get(booking=confirmed, recipient_email="mona@example.org")
+    able_to_take(confirmed)
 
     booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
     outcome = message_deliver(message_id=message.pk)

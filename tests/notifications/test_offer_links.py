@@ -13,12 +13,14 @@ from bookings.constants import OfferStatus, Status
 from bookings.messages.hooks import offer_made_notify
 from bookings.messages.links import offer_link_token
 from bookings.models import Booking, BookingEvent
+from core.time import local_date
 from notifications.constants import MessageKind
 from notifications.models import Message, OfferLinkUse
 from notifications.rendering import render_email
 from tests.bookings.factories import OfferFactory
 from tests.bookings.matching.scenario import make_booking, make_mediator, make_pool
 from tests.institutions.factories import UserFactory
+from tests.mediators.factories import AbsenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,22 @@ def test_a_link_of_a_german_speaking_mediator_answers_in_german(offer):
     response = browser().get(links(offer)["decline"])
 
     assert "Diesen Termin absagen?" in response.content.decode()
+
+
+def test_an_accept_by_a_mediator_no_longer_eligible_withdraws_the_offer(offer):
+    # Offers follow eligibility: the answer is 409, and the offer does not stay pending.
+    booking = Booking.objects.get(pk=offer.booking_id)
+    AbsenceFactory(
+        mediator=offer.mediator,
+        starts_on=local_date(booking.starts_at),
+        ends_on=local_date(booking.starts_at),
+    )
+
+    response = post_from_page(browser(), links(offer)["accept"])
+
+    assert response.status_code == 409
+    offer.refresh_from_db()
+    booking.refresh_from_db()
+    assert offer.status == OfferStatus.WITHDRAWN
+    assert booking.status != Status.CONFIRMED and booking.mediator is None
+    assert OfferLinkUse.objects.filter(offer=offer).exists()  # the link is used up

@@ -13,7 +13,7 @@ from notifications import tasks
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
 from notifications.periodic import messages_prune, outbox_sweep
-from tests.notifications.conftest import confirm
+from tests.notifications.conftest import able_to_take, confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +183,7 @@ def test_a_changed_booking_gets_a_new_reminder_and_the_old_one_is_obsolete(confi
     from notifications.delivery import message_deliver
 
     starting_in(confirmed, 20)
+    able_to_take(confirmed)
     reminders_write()
     booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
 

@@ -68,7 +68,7 @@ def test_an_outage_outside_a_view_is_a_503_too_and_other_errors_stay_500():
         bug = server_error(request)
 
     assert outage.status_code == 503 and outage["Retry-After"]
-    assert bug.status_code == 500
+    assert bug.status_code == 500 and bug["Content-Type"] == "application/json"  # config/errors.py
 
 
 @pytest.mark.django_db

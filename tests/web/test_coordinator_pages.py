@@ -316,7 +316,7 @@ def test_the_plan_page_updates_itself_in_the_browser_until_the_plan_is_ready(
         status=PlanStatus.QUEUED,
         seconds_limit=1,
     )
-    ki = Visitor(browser, live_server, "coordinator")
+    ki = Visitor(browser, live_server, "coordinator", language="en")
     ki.sign_in("ki")
     ki.go(reverse("web:coordinator-plan", args=[run.pk]))
     assert "This page updates itself" in ki.page.inner_text("#plan-status")

@@ -9,7 +9,7 @@ from institutions.constants import MessageLanguage
 from mediators.constants import Gender, LanguageLevel
 from mediators.models import Language
 
-from . import DateInput
+from . import DayField
 
 
 class ReasonForm(forms.Form):
@@ -23,22 +23,18 @@ class AssignForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Until (inclusive)"), widget=DateInput())
+    starts_on = DayField(label=_("From"))
+    ends_on = DayField(label=_("Until (inclusive)"))
 
 
 class VettingForm(forms.Form):
-    training_completed_on = forms.DateField(
-        label=_("Training completed on"), required=False, widget=DateInput()
+    training_completed_on = DayField(label=_("Training completed on"), required=False)
+    pledge_signed_on = DayField(label=_("Confidentiality pledge signed on"), required=False)
+    police_certificate_inspected_on = DayField(
+        label=_("Extended police certificate inspected on"), required=False
     )
-    pledge_signed_on = forms.DateField(
-        label=_("Confidentiality pledge signed on"), required=False, widget=DateInput()
-    )
-    police_certificate_inspected_on = forms.DateField(
-        label=_("Extended police certificate inspected on"), required=False, widget=DateInput()
-    )
-    police_certificate_valid_until = forms.DateField(
-        label=_("Extended police certificate valid until"), required=False, widget=DateInput()
+    police_certificate_valid_until = DayField(
+        label=_("Extended police certificate valid until"), required=False
     )
     active = forms.BooleanField(label=_("Active"), required=False)
 

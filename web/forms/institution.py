@@ -16,11 +16,13 @@ from bookings.constants import (
     Status,
 )
 from core.constants import Topic
+from core.dates import local_wall_time
+from core.exceptions import DomainError
 from core.i18n import reader_language
 from institutions.models import FundingSource, Institution, Location
 from mediators.models import Dialect, Language
 
-from . import DateInput, TimeInput
+from . import DayField, TimeInput
 
 DURATIONS = (30, 45, 60, 90, 120, 180, 240)
 
@@ -61,7 +63,7 @@ class BookingRequestForm(forms.Form):
         empty_label=_("Any dialect"),
         help_text=_("Only if the family needs a particular dialect."),
     )
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DayField(label=_("Date"))
     time = forms.TimeField(
         label=_("Start (local time)"), widget=TimeInput(), help_text=_("German time (Berlin).")
     )
@@ -137,6 +139,17 @@ class BookingRequestForm(forms.Form):
             "max": MAX_DURATION_MINUTES,
         }
 
+    def clean(self):
+        """The start as an aware Berlin time: a wall time the clocks skip (spring) or pass
+        twice (autumn) is refused next to the time, with the API's words."""
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            try:
+                data["starts_at"] = local_wall_time(data["date"], data["time"], field="time")
+            except DomainError as error:
+                self.add_error(error.field, str(error.message))
+        return data
+
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
@@ -183,8 +196,8 @@ class BookingFilterForm(forms.Form):
         label=_("Status"), choices=[("", _("All")), *Status.choices], required=False
     )
     language = forms.ChoiceField(label=_("Language"), required=False)
-    starts_after = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    starts_before = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    starts_after = DayField(label=_("From"), required=False)
+    starts_before = DayField(label=_("Until"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

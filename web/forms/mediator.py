@@ -7,11 +7,12 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import OUT_OF_RANGE, year_in_range
 from institutions.constants import MessageLanguage
 from mediators.constants import LanguageLevel
 from mediators.models import AvailabilitySlot, Dialect, Language
 
-from . import DateInput, TimeInput
+from . import DayField, TimeInput
 from .institution import DialectChoiceField, LanguageChoiceField
 
 
@@ -48,8 +49,8 @@ class SlotForm(forms.Form):
 
 
 class AbsenceForm(forms.Form):
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    starts_on = DayField(label=_("First day"))
+    ends_on = DayField(label=_("Last day"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
@@ -104,6 +105,12 @@ class StatementMonthForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "month"}),
         required=False,
     )
+
+    def clean_month(self) -> str:
+        value = self.cleaned_data["month"]
+        if value and not year_in_range(int(value[:4])):
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return value
 
     def chosen(self, *, today: datetime.date) -> tuple[int, int]:
         value = self.cleaned_data.get("month") if self.is_valid() else None

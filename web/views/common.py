@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking
-from bookings.selectors import booking_actions_for, booking_detail_queryset, booking_view_for
+from bookings.selectors import (
+    booking_actions_for,
+    booking_detail_queryset,
+    booking_view_for,
+    timeline_for,
+)
 from bookings.services import access_log_record, booking_cancel
 from bookings.services.access_log import READ
 from core.exceptions import DomainError
@@ -74,10 +79,14 @@ def booking_cancel_change(request: HttpRequest, booking: Booking, form: forms.Fo
 
 def booking_context(request: HttpRequest, booking: Booking) -> dict:
     """The booking, what the user may see of it and what they may do to it now."""
+    timeline = timeline_for(request.user, booking)
+    notes = [note for _event, note in timeline if note is not None]
     return {
         "booking": booking,
         "view": booking_view_for(request.user, booking),
         "actions": booking_actions_for(request.user, booking),
+        "timeline": timeline,
+        "last_reschedule": notes[-1] if notes else None,
     }
 
 

@@ -23,6 +23,7 @@ from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from core.exceptions import DomainError
+from core.read_log import read_logged
 from core.time import local_date
 from mediators.selectors import mediators_visible_to
 from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
@@ -199,6 +200,13 @@ def mediators(request: HttpRequest) -> HttpResponse:
         .select_related("user")
         .prefetch_related("languages__language")
         .order_by("user__last_name", "user__first_name")
+    )
+    rows = list(rows)
+    read_logged(
+        user=request.user,
+        what="page:coordinator-mediators",
+        user_ids=[mediator.user_id for mediator in rows],
+        count=len(rows),
     )
     return render(request, "web/coordinator/mediators.html", {"mediators": rows, "today": today})
 

@@ -20,6 +20,7 @@ from bookings.services import (
     report_dispute,
 )
 from core.exceptions import DomainError
+from core.read_log import read_logged
 from core.time import local_datetime
 
 from ..forms import show_domain_error
@@ -56,7 +57,7 @@ def request_booking(request: HttpRequest) -> HttpResponse:
                 institution=staff.institution,
                 language=data["language"],
                 dialect=data["dialect"],
-                starts_at=local_datetime(data["date"], data["time"]),
+                starts_at=data["starts_at"],
                 duration_minutes=data["duration_minutes"],
                 mode=data["mode"],
                 location=data["location"],
@@ -102,6 +103,15 @@ def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
     form = BookingFilterForm(request.GET)
     page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
         request.GET.get("page")
+    )
+    # The page's rows, read once here and shown by the template; one access-log row.
+    page.object_list = list(page.object_list)
+    read_logged(
+        user=request.user,
+        what=f"page:{request.resolver_match.url_name}",
+        booking_ids=[booking.pk for booking in page.object_list],
+        count=page.paginator.count,
+        query=request.GET.urlencode(),
     )
     return render(request, template, {"form": form, "page": page})
 

@@ -14,25 +14,21 @@ from bookings.stats.selectors import stats_pools_visible_to, stats_scope, stats_
 from bookings.stats.tables import summary_tables
 from core.exceptions import DomainError
 from core.i18n import reader_language
+from core.read_log import read_logged
 from core.time import local_date
 
+from ..forms import DayField
 from .access import role_required
 
 
 class StatsFilterForm(forms.Form):
-    to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    to = DayField(label=gettext_lazy("To"), required=False)
     pool = forms.ModelChoiceField(label=gettext_lazy("Pool"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {
-            "from": forms.DateField(
-                label=gettext_lazy("From"),
-                required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
-            ),
+            "from": DayField(label=gettext_lazy("From"), required=False),
             **self.fields,
         }
         pools = stats_pools_visible_to(user)
@@ -151,6 +147,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         tables = summary_tables(summary)
         charts = chart_specs(summary)
+        mediators = summary["mediator_activity"]["mediators"]
+        read_logged(
+            user=request.user,
+            what="page:stats-dashboard",
+            mediator_ids=[row["id"] for row in mediators],
+            count=len(mediators),
+            query=request.GET.urlencode(),
+        )
         query = {"from": summary["from"], "to": summary["to"]}
         if data.get("pool"):
             query["pool"] = data["pool"].pk

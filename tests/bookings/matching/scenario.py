@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from bookings.constants import Field, Mode, Status
 from bookings.models import Booking
+from core.time import add_minutes
 from mediators.constants import Gender, LanguageLevel
 from mediators.models import AvailabilitySlot, Language, Mediator, MediatorLanguage
 from tests.bookings.factories import BookingFactory
@@ -80,7 +81,7 @@ def make_booking(pool=None, *, institution=None, starts_at=None, minutes=60, pla
         language=kwargs.pop("language", None) or arabic(),
         starts_at=starts_at,
         duration_minutes=minutes,
-        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        ends_at=add_minutes(starts_at, minutes),
         mode=mode,
         location=location,
         status=status,

@@ -225,9 +225,9 @@ def test_accepting_an_expired_offer_answers_409(messages):
     assert booking.status == Status.OFFERED and booking.mediator is None
 
 
-def test_accepting_when_no_longer_eligible_answers_409_and_changes_nothing(messages):
+def test_accepting_when_no_longer_eligible_answers_409_and_the_offer_moves_on(messages):
     pool = make_pool()
-    best, *_ = three_by_distance(pool)
+    best, second, _ = three_by_distance(pool)
     booking = make_booking(pool)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
     AbsenceFactory(mediator=best, starts_on=DAY, ends_on=DAY)
@@ -235,9 +235,12 @@ def test_accepting_when_no_longer_eligible_answers_409_and_changes_nothing(messa
     with pytest.raises(NotEligible):
         offer_accept(offer=offer, mediator=best, now=NOW)
 
+    # Offers follow eligibility: the offer is not left pending, the next candidate is asked.
     offer.refresh_from_db()
     booking.refresh_from_db()
-    assert offer.status == OfferStatus.PENDING and booking.status == Status.OFFERED
+    assert offer.status == OfferStatus.WITHDRAWN
+    assert booking.status == Status.OFFERED and booking.mediator is None
+    assert Offer.objects.get(booking=booking, status=OfferStatus.PENDING).mediator == second
 
 
 def test_someone_elses_offer_cannot_be_accepted_or_declined(messages):

@@ -1,6 +1,6 @@
-"""Property-based: over generated small pools and requests, the database's eligibility is
-exactly the pure rules' eligibility — no candidate and no offer ever breaks a hard
-constraint, and nobody who meets them all is left out."""
+"""Property-based: over generated small pools and requests (with held and stood-by
+bookings), the database's eligibility is exactly the pure rules' eligibility — no candidate
+and no offer ever breaks a hard constraint, and nobody who meets them all is left out."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bookings.constants import Mode, OfferStatus, Status
 from bookings.matching import rules
 from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
 from bookings.matching.selectors import candidates_for
-from bookings.models import Offer
+from bookings.models import Offer, Standby
 from bookings.services.offers import booking_match
 from mediators.models import (
     Absence,
@@ -37,6 +37,7 @@ NOW = datetime.datetime(2026, 10, 1, 9, tzinfo=datetime.UTC)
 DAYS = [datetime.date(2027, 1, 12), datetime.date(2027, 3, 28), datetime.date(2026, 10, 25)]
 TOPICS = ["", "housing", "domestic_violence"]
 MODES = [Mode.ON_SITE, Mode.PHONE, Mode.VIDEO]
+STANDBY = "standby"
 
 coordinate = st.tuples(st.integers(-250, 250), st.integers(-350, 350)).map(
     lambda d: (VIERSEN[0] + d[0] / 1000, VIERSEN[1] + d[1] / 1000)
@@ -80,7 +81,8 @@ held = st.builds(
     minutes=st.sampled_from([30, 60, 120]),
     mode=st.sampled_from(MODES),
     place=coordinate,
-    status=st.sampled_from([Status.CONFIRMED, Status.CONFIRMED, Status.CANCELLED]),
+    # STANDBY: the mediator stands by for the booking (it was given back: offered).
+    status=st.sampled_from([Status.CONFIRMED, Status.CONFIRMED, Status.CANCELLED, STANDBY]),
 )
 slot = st.tuples(st.sampled_from([0, 0, 0, 1]), st.integers(0, 22), st.integers(1, 23)).filter(
     lambda s: s[1] < s[2]
@@ -244,11 +246,23 @@ def build(req: RequestSpec, specs: list[MediatorSpec]):
             InstitutionBlock.objects.create(mediator=m, institution=blocked_at)
         if spec.conflict:
             ConflictOfInterest.objects.create(mediator=m, case_reference="fall-1")
-        holds = []
+        holds, standing_by = [], []
         for h in spec.held:
             at = start + datetime.timedelta(minutes=h.offset_minutes)
             until = at + datetime.timedelta(minutes=h.minutes)
             status = h.status
+            if status == STANDBY:
+                b = make_booking(
+                    pools[spec.pool],
+                    starts_at=at,
+                    minutes=h.minutes,
+                    mode=h.mode,
+                    place=h.place,
+                    status=Status.OFFERED,
+                )
+                Standby.objects.create(booking=b, mediator=m)
+                standing_by.append(appointment(at, h.minutes, h.mode, h.place, b.pk))
+                continue
             if any(o.starts_at < until and at < o.ends_at for o in holds):
                 status = Status.CANCELLED  # a mediator never holds two overlapping bookings
             b = make_booking(
@@ -280,6 +294,7 @@ def build(req: RequestSpec, specs: list[MediatorSpec]):
             blocked_institution_ids=frozenset({blocked_at.pk} if spec.blocked else ()),
             conflict_case_references=frozenset({"fall-1"} if spec.conflict else ()),
             held=tuple(holds),
+            standing_by=tuple(standing_by),
             serves_pool_ids=frozenset(serves[spec.pool]),
         )
     booking.refresh_from_db()

@@ -33,7 +33,11 @@ from notifications.services import message_resend
 from tests.bookings.factories import OfferFactory
 from tests.bookings.matching.scenario import KEMPEN, VIERSEN, make_booking, make_mediator, make_pool
 from tests.institutions.factories import CompensationRuleFactory, CoordinatorFactory
-from tests.mediators.factories import MediatorFactory
+from tests.mediators.factories import (
+    AvailabilitySlotFactory,
+    MediatorFactory,
+    MediatorLanguageFactory,
+)
 from tests.notifications.conftest import confirm
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +171,22 @@ def test_a_sent_confirmation_is_followed_by_its_cancellation(confirmed, staff):
 
 
 def test_a_confirmation_of_a_rescheduled_booking_is_not_sent_its_change_is(confirmed, staff):
-    booking_reschedule(booking=confirmed, actor=staff.user, duration_minutes=45, reason="kürzer")
+    # The mediator can take the new time (they stay booked: their invitation is updated)
+    mediator = confirmed.mediator
+    MediatorLanguageFactory(mediator=mediator, language=confirmed.language)
+    AvailabilitySlotFactory(mediator=mediator, weekday=6, start_time=datetime.time(6))
+    next_sunday = timezone.localdate() + datetime.timedelta(
+        days=13 - timezone.localdate().weekday()
+    )
+    booking_reschedule(
+        booking=confirmed,
+        actor=staff.user,
+        starts_at=datetime.datetime.combine(next_sunday, datetime.time(10), tzinfo=BERLIN),
+        duration_minutes=45,
+        reason="kürzer, am Sonntag",
+    )
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.mediator) == (Status.CONFIRMED, mediator)
     deliver_everything()
 
     assert {skipped_because(m) for m in Message.objects.filter(kind=K.BOOKING_CONFIRMED)} == {

@@ -1,0 +1,118 @@
+"""One booking and one mediator read from the database as the snapshots of ``checks``
+(``RequestFacts``, ``MediatorFacts``), to name the hard rules the mediator breaks for the
+booking: ``broken_rules``.
+
+``eligibility.is_eligible`` decides (in SQL, as matching does); this only names the reasons,
+with the very checks the property tests hold the SQL to (``checks.hard_violations``). The
+booking may carry values not saved yet (a new time or place being checked); what the
+mediator holds is read without the booking itself.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from core.time import add_duration
+from institutions.models import PostalCode
+from mediators.models import Mediator
+
+from ..constants import HOLDING_STATUSES, Mode
+from ..models import Booking
+from . import rules
+from .checks import MediatorFacts, RequestFacts, hard_violations
+from .eligibility import MAX_TRAVEL_GAP, Request, pools_served_by_mediators_of
+
+
+def request_facts(booking: Booking, *, request: Request | None = None) -> RequestFacts:
+    request = request or Request.of(booking)
+    return RequestFacts(
+        booking_id=booking.pk,
+        pool_id=booking.pool_id,
+        institution_id=booking.institution_id,
+        language_id=booking.language_id,
+        dialect_id=booking.dialect_id,
+        appointment=request.appointment,
+        with_children=booking.with_children,
+        topic=booking.topic,
+        gender_preference=booking.gender_preference,
+        case_reference=booking.case_reference,
+    )
+
+
+def _home(mediator: Mediator) -> tuple[float, float] | None:
+    if mediator.home_latitude is not None and mediator.home_longitude is not None:
+        return (mediator.home_latitude, mediator.home_longitude)
+    place = PostalCode.objects.filter(code=mediator.home_postal_code).first()
+    return (place.latitude, place.longitude) if place is not None else None
+
+
+def mediator_facts(
+    mediator: Mediator, booking: Booking, *, request: Request | None = None
+) -> MediatorFacts:
+    """What the hard rules need of the mediator around the booking's time: the bookings they
+    hold in the booking's local week and month (hour limits) and within the longest travel
+    time of it (travel gaps), the booking itself left out."""
+    request = request or Request.of(booking)
+    lo = min(request.week[0], request.month[0], add_duration(booking.starts_at, -MAX_TRAVEL_GAP))
+    hi = max(request.week[1], request.month[1], add_duration(booking.ends_at, MAX_TRAVEL_GAP))
+    held = (
+        Booking.objects.filter(
+            mediator_id=mediator.pk,
+            status__in=HOLDING_STATUSES,
+            starts_at__lt=hi,
+            ends_at__gt=lo,
+        )
+        .exclude(pk=booking.pk)
+        .select_related("location")
+    )
+    serves = {mediator.pool_id}
+    if Mediator.objects.filter(
+        Q(pk=mediator.pk) & pools_served_by_mediators_of(booking.pool_id)
+    ).exists():
+        serves.add(booking.pool_id)
+    return MediatorFacts(
+        mediator_id=mediator.pk,
+        pool_id=mediator.pool_id,
+        active=mediator.active,
+        vetted=mediator.is_vetted,
+        gender=mediator.gender,
+        languages=frozenset(
+            mediator.languages.values_list("language_id", "dialect_id", "level")  # type: ignore[arg-type]
+        ),
+        home=_home(mediator),
+        max_travel_km=mediator.max_travel_km,
+        max_hours_per_week=mediator.max_hours_per_week,
+        max_hours_per_month=mediator.max_hours_per_month,
+        police_certificate_valid_until=mediator.police_certificate_valid_until,
+        declined_topics=frozenset(mediator.declined_topics or ()),
+        slots=tuple(
+            rules.Slot(s.weekday, s.start_time, s.end_time) for s in mediator.availability.all()
+        ),
+        absences=tuple(rules.Absence(a.starts_on, a.ends_on) for a in mediator.absences.all()),
+        blocked_institution_ids=frozenset(mediator.blocks.values_list("institution_id", flat=True)),
+        conflict_case_references=frozenset(
+            mediator.conflicts.values_list("case_reference", flat=True)
+        ),
+        held=tuple(
+            rules.Appointment(
+                b.starts_at,
+                b.ends_at,
+                b.mode,
+                b.location.latitude if b.mode == Mode.ON_SITE and b.location else None,
+                b.location.longitude if b.mode == Mode.ON_SITE and b.location else None,
+                booking_id=b.pk,
+            )
+            for b in held
+        ),
+        serves_pool_ids=frozenset(serves),
+    )
+
+
+def broken_rules(booking: Booking, mediator: Mediator) -> tuple[str, ...]:
+    """The names of the hard rules (``hard_rules.HardRule``) the mediator breaks for the
+    booking as it is in memory; empty when they break none."""
+    request = Request.of(booking)
+    return hard_violations(
+        mediator_facts(mediator, booking, request=request),
+        request_facts(booking, request=request),
+    )
