@@ -40,7 +40,10 @@ def task_named(task: Task | str) -> Task:
 def send(task: Task | str, *args: Any, **kwargs: Any) -> bool:
     """``apply_async`` of the task; False (and logged) when the broker cannot be reached."""
     try:
-        task_named(task).apply_async(args=args, kwargs=kwargs)
+        if kwargs:
+            task_named(task).apply_async(args=args, kwargs=kwargs)
+        else:
+            task_named(task).apply_async(args=args)
     except BrokerUnreachable as exc:
         log.error("task %s not queued: the broker is unreachable (%s)", _name(task), exc)
         return False
