@@ -21,8 +21,12 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
-RUN DJANGO_SECRET_KEY=build-only python manage.py compilemessages --ignore=/opt/venv --verbosity=0 \
-    && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity=0 \
+# Build-only values: the production settings refuse to load without them (the real ones come
+# from the environment at run time).
+RUN export DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build.invalid \
+        SITE_URL=https://build.invalid \
+    && python manage.py compilemessages --ignore=/opt/venv --verbosity=0 \
+    && python manage.py collectstatic --noinput --verbosity=0 \
     && useradd --create-home --uid 1000 app \
     && mkdir -p /app/var \
     && chown -R app /app/var

@@ -11,6 +11,7 @@ import datetime
 
 from bench.database import BenchPool
 from bookings.planner.problem import Problem
+from core.text import case_reference_key
 
 
 def loaded_models() -> list:
@@ -170,9 +171,14 @@ def load(problem: Problem, *, bench: BenchPool, period_start: datetime.date) -> 
             for a in m.absences
         )
         ConflictOfInterest.objects.bulk_create(
-            ConflictOfInterest(mediator=row, case_reference=c)
+            ConflictOfInterest(
+                mediator=row,
+                institution_id=institution_id,
+                case_reference=c,
+                reference_key=case_reference_key(c),
+            )
             for m, row in zip(problem.mediators, mediators, strict=True)
-            for c in m.conflict_cases
+            for institution_id, c in m.conflict_cases
         )
         period = datetime.datetime.combine(period_start, datetime.time(0), tzinfo=datetime.UTC)
         held = []

@@ -161,7 +161,7 @@ def _generate(size: Size, seed: int) -> Problem:
                 ),
                 declined_topics=frozenset(rng.sample(TOPICS, rng.choice([0, 0, 1, 2]))),
                 conflict_cases=frozenset(
-                    f"FALL-{rng.randint(1, max(1, size.requests // 4))}"
+                    (None, f"FALL-{rng.randint(1, max(1, size.requests // 4))}")
                     for _ in range(rng.choice([0, 0, 1]))
                 ),
             )

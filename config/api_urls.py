@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from bookings.apis.absences import MediatorAbsenceListCreateApi
 from bookings.apis.accounting import BudgetListApi, StatementApi
 from bookings.apis.bookings import (
     BookingApproveApi,
@@ -35,7 +36,7 @@ from bookings.privacy.apis import (
     PersonEraseApi,
     PersonExportApi,
 )
-from config.api.auth import TokenObtainApi
+from config.api.auth import TokenApi, TokenListApi, TokenRevokeApi
 from institutions.apis import (
     InstitutionDetailApi,
     InstitutionListCreateApi,
@@ -43,7 +44,6 @@ from institutions.apis import (
 )
 from mediators.apis import (
     AbsenceDeleteApi,
-    AbsenceListCreateApi,
     AvailabilityDeleteApi,
     AvailabilityListCreateApi,
     LanguageListApi,
@@ -52,10 +52,14 @@ from mediators.apis import (
     MediatorListCreateApi,
     MediatorMeApi,
     MediatorMeConflictListCreateApi,
+    MediatorPauseApi,
+    MediatorResumeApi,
 )
 
 urlpatterns = [
-    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<str:key>/", TokenRevokeApi.as_view(), name="auth-token-detail"),
     path("languages/", LanguageListApi.as_view(), name="language-list"),
     # institutions
     path("institutions/", InstitutionListCreateApi.as_view(), name="institution-list"),
@@ -78,7 +82,11 @@ urlpatterns = [
         AvailabilityDeleteApi.as_view(),
         name="mediator-availability-detail",
     ),
-    path("mediators/me/absences/", AbsenceListCreateApi.as_view(), name="mediator-absences"),
+    path(
+        "mediators/me/absences/",
+        MediatorAbsenceListCreateApi.as_view(),
+        name="mediator-absences",
+    ),
     path(
         "mediators/me/absences/<int:pk>/",
         AbsenceDeleteApi.as_view(),
@@ -90,6 +98,8 @@ urlpatterns = [
         name="mediator-me-conflicts",
     ),
     path("mediators/<int:pk>/", MediatorDetailApi.as_view(), name="mediator-detail"),
+    path("mediators/<int:pk>/pause/", MediatorPauseApi.as_view(), name="mediator-pause"),
+    path("mediators/<int:pk>/resume/", MediatorResumeApi.as_view(), name="mediator-resume"),
     path(
         "mediators/<int:pk>/conflicts/",
         MediatorConflictListCreateApi.as_view(),

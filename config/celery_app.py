@@ -4,7 +4,9 @@ import os
 
 from celery import Celery, signals
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Without a settings module named, a worker or beat runs with the production settings (as
+# config/wsgi.py does), never with the development ones.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("sprachmittlerpool")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,33 +1,57 @@
-"""Taking back everything a person signs in with: API tokens and web sessions.
+"""A person's credentials: the API tokens (django-rest-knox, stored as SHA-512 hashes, each
+with its expiry) and the signed-in browser sessions.
 
-``credentials_revoke_all`` is the one place that does it; erasure calls it (and so will a
-password change, a password reset and a coordinator's pause). When the API tokens move to
-hashed, expiring tokens, this function deletes those instead of DRF's plain tokens.
+``credentials_revoke_all`` takes all of them back at once. It runs when the password is
+changed or reset (any way: the pages, the admin, ``set_password`` anywhere: see
+``CoreConfig.ready``), when a coordinator pauses a mediator (``mediators.services``) and
+when a person is erased (``bookings.privacy.erasure``). Any other service that must shut a
+person out calls it too, in the transaction of the change that makes them invalid.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 
-def credentials_revoke_all(user: AbstractBaseUser) -> int:
-    """Delete every API token and every web session of ``user``; returns how many. Call it
-    in the transaction of the change that makes them invalid."""
-    tokens, _ = Token.objects.filter(user_id=user.pk).delete()
-    # The database session store keeps the user's id inside the encoded session data: read
-    # the sessions that have not expired (few: one per signed-in browser) and delete theirs.
-    mine = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
-    ]
-    sessions, _ = Session.objects.filter(pk__in=mine).delete()
-    return tokens + sessions
+def tokens_of(user: AbstractBaseUser, *, now: datetime.datetime | None = None):
+    """The person's API tokens that still work, newest first."""
+    now = now or timezone.now()
+    return (
+        AuthToken.objects.filter(user=user)
+        .exclude(expiry__lte=now)
+        .order_by("-created", "token_key")
+    )
+
+
+def token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:
+    """Revoke one of the person's own tokens, named by its ``token_key`` (the first
+    characters of the token, the one part the list shows). False when there is none."""
+    deleted, _kinds = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return bool(deleted)
+
+
+def credentials_revoke_all(user: AbstractBaseUser, *, keep_session_key: str | None = None) -> int:
+    """Delete every API token and end every browser session of ``user`` (but the session
+    ``keep_session_key``). Answers how many tokens and sessions were taken back."""
+    with transaction.atomic():
+        tokens, _kinds = AuthToken.objects.filter(user=user).delete()
+        user_id = str(user.pk)
+        # Sessions store the user inside the signed data: only the live ones are read, and
+        # with the 30-minute idle limit those are few.
+        sessions = [
+            session.session_key
+            for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+            if session.session_key != keep_session_key
+            and session.get_decoded().get("_auth_user_id") == user_id
+        ]
+        Session.objects.filter(session_key__in=sessions).delete()
+    return tokens + len(sessions)

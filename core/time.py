@@ -35,3 +35,27 @@ def add_duration(moment: datetime.datetime, duration: datetime.timedelta) -> dat
 def add_minutes(start: datetime.datetime, minutes: int) -> datetime.datetime:
     """The instant ``minutes`` real minutes after ``start`` (e.g. a booking's end), in UTC."""
     return add_duration(start, datetime.timedelta(minutes=minutes))
+
+
+# Weekly availability is kept as wall-clock times of one day. A slot that runs to the end of
+# the day ends at 24:00, which ``datetime.time`` cannot hold: it is stored as an end of
+# 00:00 (``MIDNIGHT``), and an end of 00:00 always means 24:00 (a slot cannot end at the
+# start of its own day).
+MIDNIGHT = datetime.time(0)
+END_OF_DAY = datetime.timedelta(days=1)
+
+
+def time_of_day(value: datetime.time, *, end: bool = False) -> datetime.timedelta:
+    """The wall-clock time as the span since local midnight; an end of 00:00 is 24:00."""
+    if end and value == MIDNIGHT:
+        return END_OF_DAY
+    return datetime.timedelta(
+        hours=value.hour, minutes=value.minute, seconds=value.second, microseconds=value.microsecond
+    )
+
+
+def time_label(value: datetime.time, *, end: bool = False) -> str:
+    """HH:MM, and 24:00 for an end at midnight."""
+    if end and value == MIDNIGHT:
+        return "24:00"
+    return f"{value:%H:%M}"

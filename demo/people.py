@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.utils.text import slugify
 
+from accounts.models import DemoAccount
 from institutions.constants import StaffRole
 from institutions.coordination import coordination_group_sync
 from institutions.data.kreis_viersen import DISTRICT
@@ -80,11 +81,13 @@ class People:
             username=name,
             first_name=first,
             last_name=last,
-            email=f"{name}@demo.sprachmittlerpool.invalid",
+            email=f"{name}@demo.kreis-viersen.invalid",
             is_staff=is_staff,
             password=self.password_hash,
         )
         user.save()
+        # Exempt from the second factor where settings.MFA_DEMO_EXEMPTION allows (local only).
+        DemoAccount.objects.create(user=user)
         return user
 
     def name(self, book: NameBook, gender: str | None = None) -> tuple[str, str, str]:
@@ -144,7 +147,7 @@ def create_institutions(cast: Cast, people: People, *, today: datetime.date) -> 
             name=data.name,
             kind=data.kind,
             town=towns[data.town],
-            email=f"{slugify(data.name)[:40]}@demo.sprachmittlerpool.invalid",
+            email=f"{slugify(data.name)[:40]}@demo.kreis-viersen.invalid",
             phone=f"0{rng.choice(['2162', '2153', '2156', '2152', '2163'])} {rng.randint(100, 999)}"
             f"-{rng.randint(10, 99)}",
         )

@@ -22,9 +22,27 @@ from .models import (
     Pool,
     PostalCode,
     Staff,
+    TaxFreeLimit,
     Town,
 )
 from .services import staff_create
+
+
+@admin.register(TaxFreeLimit)
+class TaxFreeLimitAdmin(admin.ModelAdmin):
+    """The law's tax-free yearly amount (not a pool's setting): superusers keep it when the
+    law changes; coordinators read it."""
+
+    list_display = ("valid_from", "yearly_cents")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
 
 
 class CompensationRuleInline(PoolScopedMixin, admin.TabularInline):
@@ -64,7 +82,7 @@ class PoolAdmin(PoolScopedAdmin):
                 )
             },
         ),
-        (_("Compensation"), {"fields": ("tax_free_yearly_cents", "tax_free_warning_ratio")}),
+        (_("Compensation"), {"fields": ("tax_free_warning_ratio",)}),
         (
             _("Matching weights"),
             {

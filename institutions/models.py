@@ -64,10 +64,8 @@ class Pool(models.Model):
         _("notice period for cancellation (hours)"), default=24
     )
 
-    # Compensation: the yearly tax-free amount (Ehrenamtspauschale, § 3 Nr. 26a EStG)
-    tax_free_yearly_cents = models.PositiveIntegerField(
-        _("tax-free yearly amount (cents)"), default=96000
-    )
+    # Compensation: when to warn about the yearly tax-free amount (Ehrenamtspauschale, § 3
+    # Nr. 26a EStG). The amount is the law's, per calendar year: ``TaxFreeLimit``.
     tax_free_warning_ratio = models.DecimalField(
         _("warn at this share of the tax-free amount"),
         max_digits=3,
@@ -100,6 +98,30 @@ class Pool(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaxFreeLimit(models.Model):
+    """The tax-free yearly amount for volunteers (Ehrenamtspauschale, § 3 Nr. 26a EStG), by
+    the law in force: each row holds from 1 January of its year on, until the next row. A
+    year's allowances are judged against the row of that year (720 € 2013-2020, 840 €
+    2021-2025, 960 € from 2026; seeded by a migration)."""
+
+    valid_from = models.DateField(_("valid from (1 January)"), unique=True)
+    yearly_cents = models.PositiveIntegerField(_("tax-free yearly amount (cents)"))
+
+    class Meta:
+        verbose_name = _("tax-free yearly amount")
+        verbose_name_plural = _("tax-free yearly amounts")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_from__month=1, valid_from__day=1),
+                name="tax_free_limit_from_january_1",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.yearly_cents / 100:.2f} € ab {self.valid_from:%Y}"
 
 
 class CompensationRule(models.Model):

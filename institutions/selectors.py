@@ -9,7 +9,17 @@ from django.db.models import Prefetch, QuerySet
 from core.constants import ActorRole
 from core.roles import acting_as
 
-from .models import Coordinator, FundingSource, Institution, Location, Pool, PostalCode, Staff, Town
+from .models import (
+    Coordinator,
+    FundingSource,
+    Institution,
+    Location,
+    Pool,
+    PostalCode,
+    Staff,
+    TaxFreeLimit,
+    Town,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -84,3 +94,13 @@ def funding_sources_visible_to(user: AbstractBaseUser | AnonymousUser) -> QueryS
     if pool is None:
         return FundingSource.objects.none()
     return FundingSource.objects.filter(pool=pool)
+
+
+def tax_free_limit_cents(year: int) -> int:
+    """The tax-free yearly amount of ``year`` (Ehrenamtspauschale): the row in force on 1
+    January of that year; before the first row, the first row's amount."""
+    limits = TaxFreeLimit.objects.order_by("-valid_from")
+    row = limits.filter(valid_from__year__lte=year).first() or limits.last()
+    if row is None:
+        raise TaxFreeLimit.DoesNotExist("No tax-free yearly amount is kept (see the migration).")
+    return row.yearly_cents

@@ -29,7 +29,14 @@ from .models import (
     Mediator,
     MediatorLanguage,
 )
-from .services import PROFILE_FIELDS, eligibility_changed, mediator_onboard, mediator_update
+from .services import (
+    PROFILE_FIELDS,
+    eligibility_changed,
+    mediator_onboard,
+    mediator_pause,
+    mediator_resume,
+    mediator_update,
+)
 from .signals import EligibilityChange
 
 
@@ -72,7 +79,7 @@ class AbsenceInline(PoolScopedMixin, admin.TabularInline):
 class ConflictOfInterestInline(PoolScopedMixin, admin.TabularInline):
     model = ConflictOfInterest
     extra = 0
-    fields = ("case_reference", "recorded_by", "created_at")
+    fields = ("institution", "case_reference", "recorded_by", "created_at")
     readonly_fields = ("recorded_by", "created_at")
 
 
@@ -170,11 +177,13 @@ class MediatorAdmin(PoolScopedAdmin):
         "home_postal_code",
         "gender",
         "active",
+        "self_unavailable",
         "vetted",
         "police_certificate_valid_until",
     )
     list_filter = (
         "active",
+        "self_unavailable",
         "gender",
         PoliceCertificateFilter,
         ("languages__language", admin.RelatedOnlyFieldListFilter),
@@ -217,7 +226,8 @@ class MediatorAdmin(PoolScopedAdmin):
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ("user",) if obj is not None else ()
+        paused = ("paused_reason", "paused_at", "paused_by")
+        return ("user", *paused) if obj is not None else paused
 
     @admin.display(description=_("languages"))
     def languages_spoken(self, obj: Mediator) -> str:
@@ -232,7 +242,12 @@ class MediatorAdmin(PoolScopedAdmin):
         data = form.cleaned_data
         if change:
             changed = {k: data[k] for k in form.changed_data if k in PROFILE_FIELDS}
+            pausing = "active" in form.changed_data
+            if pausing:
+                obj.active = form.initial.get("active", not data["active"])
             mediator_update(mediator=obj, data=changed)  # saves the other fields as well
+            if pausing:
+                self._pause_or_resume(request, obj, active=data["active"])
             return
         profile = {
             k: v
@@ -276,7 +291,7 @@ class MediatorAdmin(PoolScopedAdmin):
     ) -> None:
         count = 0
         for mediator in queryset:
-            mediator_update(mediator=mediator, data={"active": active})
+            self._pause_or_resume(request, mediator, active=active)
             count += 1
         self.message_user(
             request,
@@ -284,3 +299,11 @@ class MediatorAdmin(PoolScopedAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+    @staticmethod
+    def _pause_or_resume(request: HttpRequest, mediator: Mediator, *, active: bool) -> None:
+        """Through the one place of a pause (mediators.services)."""
+        if active:
+            mediator_resume(mediator=mediator, by=request.user)
+        else:
+            mediator_pause(mediator=mediator, by=request.user)

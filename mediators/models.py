@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.text import case_reference_key
+from core.time import MIDNIGHT, time_label
 from institutions.constants import MessageLanguage
 
 from .constants import Gender, LanguageLevel
@@ -101,7 +103,27 @@ class Mediator(models.Model):
         "institutions.Town", blank=True, related_name="+", verbose_name=_("preferred towns")
     )
     preferred_fields = models.JSONField(_("preferred fields of action"), default=list, blank=True)
-    active = models.BooleanField(_("active"), default=True, help_text=_("Untick to pause."))
+    # Paused by a coordinator (mediators.services.mediator_pause / mediator_resume): only a
+    # coordinator pauses and resumes; the mediator cannot change it.
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only coordinators pause and resume a mediator.")
+    )
+    paused_reason = models.CharField(_("reason for the pause"), max_length=200, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paused by"),
+    )
+    # The mediator's own "not available for now", separate from a coordinator's pause:
+    # until the given local day (inclusive), or until they clear it.
+    self_unavailable = models.BooleanField(_("unavailable for now (own choice)"), default=False)
+    self_unavailable_until = models.DateField(
+        _("unavailable until (inclusive)"), null=True, blank=True
+    )
     language = models.CharField(
         _("message language"),
         max_length=5,
@@ -121,6 +143,12 @@ class Mediator(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    def self_unavailable_on(self, day: datetime.date) -> bool:
+        """The mediator marked themselves unavailable, and that covers ``day``."""
+        return self.self_unavailable and (
+            self.self_unavailable_until is None or day <= self.self_unavailable_until
+        )
 
     @property
     def is_vetted(self) -> bool:
@@ -159,7 +187,11 @@ class MediatorLanguage(models.Model):
 
 
 class AvailabilitySlot(models.Model):
-    """A weekly slot in local wall-clock time (Europe/Berlin); weekday 0 is Monday."""
+    """A weekly slot in local wall-clock time (Europe/Berlin); weekday 0 is Monday.
+
+    ``end_time`` 00:00 means 24:00, the end of the day (``core.time.MIDNIGHT``). Slots of one
+    weekday never overlap; slots that touch (08:00-12:00, 12:00-16:00) join.
+    """
 
     mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="availability")
     weekday = models.PositiveSmallIntegerField(
@@ -184,14 +216,22 @@ class AvailabilitySlot(models.Model):
         ordering = ["weekday", "start_time"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(start_time__lt=models.F("end_time")),
+                condition=models.Q(start_time__lt=models.F("end_time"))
+                | models.Q(end_time=MIDNIGHT),
                 name="slot_start_before_end",
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="slot_weekday_range"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return (
+            f"{self.get_weekday_display()} {time_label(self.start_time)}–"
+            f"{time_label(self.end_time, end=True)}"
+        )
+
+    @property
+    def ends_at_midnight(self) -> bool:
+        return self.end_time == MIDNIGHT
 
 
 class Absence(models.Model):
@@ -218,10 +258,26 @@ class Absence(models.Model):
 
 
 class ConflictOfInterest(models.Model):
-    """The mediator knows the family of this case: never offered that case again."""
+    """The mediator knows the family of this case: never offered that case again.
+
+    A case is the institution's: the same reference at another institution is another
+    case. ``institution`` is empty only on records from before institutions were kept,
+    whose institution could not be derived; those match the reference at every
+    institution. ``reference_key`` is the compared form (``core.text.case_reference_key``),
+    set on every save.
+    """
 
     mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="conflicts")
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
+    )
     case_reference = models.CharField(_("case reference"), max_length=64)
+    reference_key = models.CharField(_("compared form"), max_length=255, editable=False, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -232,12 +288,21 @@ class ConflictOfInterest(models.Model):
         verbose_name_plural = _("conflicts of interest")
         constraints = [
             models.UniqueConstraint(
-                fields=["mediator", "case_reference"], name="conflict_unique_case"
+                fields=["mediator", "institution", "reference_key"],
+                name="conflict_unique_case",
+                nulls_distinct=False,
             )
         ]
+        indexes = [models.Index(fields=["reference_key", "institution"])]
 
     def __str__(self) -> str:
         return f"{self.mediator} × {self.case_reference}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.reference_key = case_reference_key(self.case_reference)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "reference_key"}
+        super().save(*args, **kwargs)
 
 
 class InstitutionBlock(models.Model):

@@ -1,5 +1,6 @@
 """Services that change mediators: onboarding (with the invitation), profile, languages,
-availability, absences and conflicts of interest."""
+pausing (coordinators only) and being unavailable (the mediator's own), availability,
+absences and conflicts of interest."""
 
 from __future__ import annotations
 
@@ -10,14 +11,21 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole
+from core.credentials import credentials_revoke_all
 from core.dates import require_day_in_range
 from core.exceptions import DomainError
 from core.invitations import account_invite
-from institutions.models import Pool
+from core.roles import actor_role_of
+from core.text import case_reference_key
+from core.time import MIDNIGHT
+from institutions.models import Institution, Pool
 from institutions.selectors import coordinates_for_postal_code
 
 from .models import (
@@ -59,9 +67,13 @@ PROFILE_FIELDS = (
     "police_certificate_inspected_on",
     "police_certificate_valid_until",
     "declined_topics",
-    "active",
     "language",
 )
+# Being paused (``active``) is set by mediator_pause / mediator_resume only; a new mediator
+# may be onboarded paused.
+CREATE_FIELDS = (*PROFILE_FIELDS, "active")
+# The mediator's own "unavailable for now": theirs alone, separate from a pause.
+SELF_UNAVAILABLE_FIELDS = ("self_unavailable", "self_unavailable_until")
 USER_FIELDS = ("first_name", "last_name", "email")
 VETTING_FIELDS = (
     "training_completed_on",
@@ -69,7 +81,10 @@ VETTING_FIELDS = (
     "police_certificate_inspected_on",
     "police_certificate_valid_until",
 )
-MEDIATOR_EDITABLE = tuple(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email"))
+MEDIATOR_EDITABLE = (
+    *(f for f in PROFILE_FIELDS if f not in (*VETTING_FIELDS, "email")),
+    *SELF_UNAVAILABLE_FIELDS,
+)
 # Profile fields the hard rules of matching read, by the kind of change they make.
 RANGE_FIELDS = ("home_postal_code", "home_latitude", "home_longitude", "max_travel_km")
 RULE_FIELDS = ("max_hours_per_week", "max_hours_per_month", "declined_topics")
@@ -91,6 +106,13 @@ def _update_reason(
     kinds: set[str] = set()
     if "active" in changed:
         kinds.add(EligibilityChange.RESUME if mediator.active else EligibilityChange.PAUSE)
+    if "self_unavailable" in changed:
+        # The mediator's own "unavailable": narrows like a pause, widens like a resume.
+        kinds.add(
+            EligibilityChange.PAUSE if mediator.self_unavailable else EligibilityChange.RESUME
+        )
+    elif "self_unavailable_until" in changed:
+        kinds.add(EligibilityChange.PROFILE)
     if changed & set(VETTING_FIELDS):
         kinds.add(EligibilityChange.VETTING)
     if changed & set(RANGE_FIELDS):
@@ -167,7 +189,7 @@ def mediator_create(
 ) -> Mediator:
     """Onboard a mediator: an account (without a usable password until they set one), the
     profile with home coordinates from the postal code, and their languages."""
-    unknown = set(profile) - set(PROFILE_FIELDS)
+    unknown = set(profile) - set(CREATE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
     email = email.strip().lower()
@@ -249,9 +271,24 @@ def mediator_update(
         )
     if languages is not None:
         _check_skills(languages)
+    if "self_unavailable" in data and not data["self_unavailable"]:
+        data["self_unavailable_until"] = None
+    elif data.get("self_unavailable_until") and not data.get(
+        "self_unavailable", mediator.self_unavailable
+    ):
+        raise DomainError(
+            _("A date until which you are unavailable needs the mark 'unavailable'."),
+            field="self_unavailable_until",
+        )
     before = {
         name: getattr(mediator, name)
-        for name in ("active", *VETTING_FIELDS, *RANGE_FIELDS, *RULE_FIELDS)
+        for name in (
+            "active",
+            *SELF_UNAVAILABLE_FIELDS,
+            *VETTING_FIELDS,
+            *RANGE_FIELDS,
+            *RULE_FIELDS,
+        )
     }
     for name, value in data.items():
         setattr(user if name in USER_FIELDS else mediator, name, value)
@@ -272,23 +309,86 @@ def mediator_update(
         reason = _update_reason(mediator, before, languages_changed=languages_changed)
         if reason is not None:
             eligibility_changed(mediator=mediator, reason=reason)
+        if before["active"] and not mediator.active:
+            # A pause shuts the mediator out at once: API tokens and sessions are revoked.
+            credentials_revoke_all(user)
     return mediator
+
+
+def _require_coordinator(by: AbstractBaseUser | None) -> None:
+    if by is None or getattr(by, "is_superuser", False):
+        return  # the system (a management command) or the Django admin's superuser
+    if actor_role_of(by) != ActorRole.COORDINATOR:
+        raise PermissionDenied(_("Only a coordinator can pause or resume a mediator."))
+
+
+def mediator_pause(
+    *, mediator: Mediator, by: AbstractBaseUser | None, reason: str = ""
+) -> Mediator:
+    """A coordinator pauses the mediator: no offers, no matching, until a coordinator resumes
+    them. The one place a pause happens (what a pause also ends hooks in here). Pausing a
+    paused mediator changes only the reason."""
+    _require_coordinator(by)
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise DomainError(_("The reason has at most 200 characters."), field="reason")
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        if mediator.active:
+            mediator.paused_at = timezone.now()
+            mediator.paused_by_id = by.pk if by is not None else None
+        was_active = mediator.active
+        mediator.active = False
+        mediator.paused_reason = reason
+        mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
+        if was_active:
+            eligibility_changed(mediator=mediator, reason=EligibilityChange.PAUSE)
+            # A pause shuts the mediator out at once: API tokens and sessions are revoked.
+            credentials_revoke_all(mediator.user)
+    return mediator
+
+
+def mediator_resume(*, mediator: Mediator, by: AbstractBaseUser | None) -> Mediator:
+    """A coordinator ends the pause: the mediator is matched again."""
+    _require_coordinator(by)
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=mediator.pk)
+        was_active = mediator.active
+        mediator.active = True
+        mediator.paused_reason = ""
+        mediator.paused_at = None
+        mediator.paused_by = None
+        mediator.save(update_fields=["active", "paused_at", "paused_by", "paused_reason"])
+        if not was_active:
+            eligibility_changed(mediator=mediator, reason=EligibilityChange.RESUME)
+    return mediator
+
+
+def _slot_overlaps(start_time: datetime.time, end_time: datetime.time) -> Q:
+    """Slots [S, E) overlapping [start, end), where an end of 00:00 is 24:00."""
+    starts_before_end = Q() if end_time == MIDNIGHT else Q(start_time__lt=end_time)
+    ends_after_start = Q(end_time__gt=start_time) | Q(end_time=MIDNIGHT)
+    return starts_before_end & ends_after_start
 
 
 def availability_slot_create(
     *, mediator: Mediator, weekday: int, start_time: datetime.time, end_time: datetime.time
 ) -> AvailabilitySlot:
-    """A weekly slot in local time; it may not overlap another slot of the same weekday."""
+    """A weekly slot in local time; it may not overlap another slot of the same weekday, and
+    one that touches another joins it in matching (08-12 and 12-16 cover 11:30-12:30).
+    ``end_time`` 00:00 is 24:00: the slot runs to the end of the day."""
     if not 0 <= weekday <= 6:
         raise DomainError(_("The weekday runs from 0 (Monday) to 6 (Sunday)."), field="weekday")
-    if start_time >= end_time:
+    if start_time >= end_time and end_time != MIDNIGHT:
         raise DomainError(_("The slot must end after it starts."), field="end_time")
     with transaction.atomic():
         # Lock the mediator so two concurrent requests cannot both pass the overlap check.
         Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        overlapping = AvailabilitySlot.objects.filter(
-            mediator=mediator, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
-        ).first()
+        overlapping = (
+            AvailabilitySlot.objects.filter(mediator=mediator, weekday=weekday)
+            .filter(_slot_overlaps(start_time, end_time))
+            .first()
+        )
         if overlapping is not None:
             raise DomainError(
                 _("This slot overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
@@ -340,15 +440,23 @@ def absence_delete(*, absence: Absence) -> None:
         )
 
 
-def conflict_declare(
-    *, mediator: Mediator, case_reference: str, recorded_by: AbstractBaseUser | None
-) -> ConflictOfInterest:
-    """The mediator knows the family of this case: never offered that case again, and their
-    pending offers for it are withdrawn (``signals.mediator_eligibility_changed``).
+REFERENCE_KEY_MAX_LENGTH = 255  # ConflictOfInterest.reference_key
 
-    Declaring the same case twice keeps the first record.
+
+def conflict_declare(
+    *,
+    mediator: Mediator,
+    case_reference: str,
+    recorded_by: AbstractBaseUser | None,
+    institution: Institution,
+) -> ConflictOfInterest:
+    """The mediator knows the family of this case (the reference at that institution): never
+    offered that case again. The same reference at another institution is another case.
+
+    References are compared in one normalised form (``core.text.case_reference_key``);
+    declaring the same case twice keeps the first record.
     """
-    case_reference = (case_reference or "").strip()
+    case_reference = " ".join((case_reference or "").split())
     if not case_reference:
         raise DomainError(_("Give the case reference."), field="case_reference")
     if len(case_reference) > CASE_REFERENCE_MAX_LENGTH:
@@ -357,13 +465,34 @@ def conflict_declare(
             % {"max": CASE_REFERENCE_MAX_LENGTH},
             field="case_reference",
         )
-    with transaction.atomic():
-        conflict, created = ConflictOfInterest.objects.get_or_create(
-            mediator=mediator,
-            case_reference=case_reference,
-            defaults={"recorded_by": recorded_by},
+    key = case_reference_key(case_reference)
+    if len(key) > REFERENCE_KEY_MAX_LENGTH:
+        raise DomainError(_("This case reference cannot be kept."), field="case_reference")
+    if institution is None or not _institution_served(mediator, institution):
+        raise DomainError(
+            _("Choose an institution whose bookings the mediator can take."), field="institution"
         )
-        if created:
+    with transaction.atomic():
+        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
+        conflict = ConflictOfInterest.objects.filter(
+            mediator=mediator, institution=institution, reference_key=key
+        ).first()
+        if conflict is None:
+            conflict = ConflictOfInterest.objects.create(
+                mediator=mediator,
+                institution=institution,
+                case_reference=case_reference,
+                recorded_by_id=recorded_by.pk if recorded_by is not None else None,
+            )
             # The bookings app withdraws the pending offers for that case (and offers on).
-            mediator_eligibility_changed.send(sender=Mediator, mediator=mediator, reason="conflict")
+            eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT)
     return conflict
+
+
+def _institution_served(mediator: Mediator, institution: Institution) -> bool:
+    """An institution of the mediator's pool or of a pool that shares mediators with it."""
+    if institution.pool_id == mediator.pool_id:
+        return True
+    return Pool.shares_mediators_with.through.objects.filter(
+        from_pool_id=institution.pool_id, to_pool_id=mediator.pool_id
+    ).exists()

@@ -17,6 +17,7 @@ class MessageKind(models.TextChoices):
     ACCOUNT_INVITATION = "account_invitation", _("account invitation")
     STANDBY_REQUEST = "standby_request", _("standby request")
     STANDBY_RELEASE = "standby_release", _("standby release")
+    TAX_FREE_NOTICE = "tax_free_notice", _("tax-free amount notice")
 
 
 class MessageStatus(models.TextChoices):

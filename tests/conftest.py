@@ -31,6 +31,25 @@ def pytest_configure(config):
     compile_stale_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` signs in as far as the pages need: a coordinator (or
+    anyone with admin access, or who set up an authenticator) has also given the code of
+    their second factor in that session. The tests of the second factor itself sign in
+    through the pages, where nothing is skipped (tests/accounts/)."""
+    from django.test.client import ClientMixin
+
+    from tests.support.two_factor import mark_verified
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        mark_verified(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -34,6 +34,8 @@ MEDIATOR_SOURCES = (
     "web/views/mediator.py",
     "web/statements.py",
     "web/context_processors.py",
+    "web/views/security.py",
+    "accounts/",
     "bookings/services/offers.py",
     "bookings/services/reports.py",
     "bookings/messages/",

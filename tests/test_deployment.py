@@ -183,7 +183,12 @@ def test_with_the_compose_environment_web_and_workers_keep_health_checked_connec
     """The production settings, loaded with what docker-compose.yml sets (no database is
     opened): persistent, health-checked connections, and Celery workers that keep them
     between tasks instead of closing them after each."""
-    given = {"DJANGO_SECRET_KEY": "x" * 50}
+    given = {
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "POSTGRES_PASSWORD": "a-password",
+        "DJANGO_ALLOWED_HOSTS": "pool.example.org",
+        "SITE_URL": "https://pool.example.org",
+    }
     environment = {
         name: compose_value(value, given)
         for name, value in SERVICES["worker"]["environment"].items()

@@ -29,6 +29,7 @@ NAVIGATION = {
         ("web:coordinator-planner", _("Planner")),
         ("web:coordinator-mediators", _("Mediators")),
         ("web:stats-dashboard", _("Statistics")),
+        ("web:coordinator-security", _("Sign-in security")),
     ],
 }
 
@@ -47,5 +48,6 @@ def navigation(request):
         "role": role,
         "nav_items": items,
         "page_languages": languages,
+        "two_factor_url": reverse("two-factor"),
         "show_admin_link": bool(user and user.is_authenticated and user.is_staff),
     }

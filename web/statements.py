@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
+from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.constants import AllowanceKind
 from bookings.selectors.statements import Statement
+from core.spreadsheets import csv_text
 from core.time import BERLIN
 from mediators.models import Mediator
 
@@ -47,24 +48,30 @@ def statement_filename(mediator: Mediator, statement: Statement, extension: str)
     return f"statement_{statement.year}-{statement.month:02d}_{mediator.pk}.{extension}"
 
 
+def _amount(cents: int) -> Decimal:
+    """Euros with two places, a number (a negative one stays a number in the CSV)."""
+    return Decimal(cents).scaleb(-2)
+
+
 def statement_csv(mediator: Mediator, statement: Statement) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["day", "time", "booking", "institution", "language", "kind", "amount_eur"])
+    """Every cell cleaned against formula injection (core.spreadsheets)."""
+    rows: list[list[object]] = [
+        ["day", "time", "booking", "institution", "language", "kind", "amount_eur"]
+    ]
     for row in statement_rows(statement):
-        writer.writerow(
+        rows.append(
             [
                 row["day"].isoformat(),
                 row["time"],
                 row["booking"],
-                row["institution"].lstrip("=+-@"),
+                row["institution"],
                 row["language"],
                 row["kind"],
-                f"{row['amount_cents'] / 100:.2f}",
+                _amount(row["amount_cents"]),
             ]
         )
-    writer.writerow(["total", "", "", "", "", "", f"{statement.total_cents / 100:.2f}"])
-    return out.getvalue()
+    rows.append(["total", "", "", "", "", "", _amount(statement.total_cents)])
+    return csv_text(rows)
 
 
 def _font() -> tuple[str, str]:

@@ -1,9 +1,8 @@
 """URLs of the pages. Each role has its own prefix; the REST API lives under /api/v1/."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, privacy, stats
+from .views import coordinator, home, institution, mediator, privacy, security, stats, tokens
 
 app_name = "web"
 
@@ -46,6 +45,7 @@ urlpatterns = [
         name="mediator-absence-delete",
     ),
     path("mediator/profile/", mediator.profile, name="mediator-profile"),
+    path("account/api-tokens/", tokens.api_tokens, name="api-tokens"),
     path("mediator/statement/", mediator.statement, name="mediator-statement"),
     path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),
     # coordinators
@@ -78,6 +78,17 @@ urlpatterns = [
         coordinator.mediator_detail,
         name="coordinator-mediator",
     ),
+    path("coordinator/security/", security.coordinator_security, name="coordinator-security"),
+    path(
+        "coordinator/security/<int:user_id>/lift/",
+        security.coordinator_lift_lockout,
+        name="coordinator-lift-lockout",
+    ),
+    path(
+        "coordinator/security/<int:user_id>/reset-second-factor/",
+        security.coordinator_reset_second_factor,
+        name="coordinator-reset-second-factor",
+    ),
     path(
         "coordinator/people/<int:user_id>/data/",
         privacy.person_export,
@@ -93,14 +104,36 @@ urlpatterns = [
 # Django's own auth views with our templates; names stay Django's ("login", "logout", ...).
 auth_urlpatterns = [
     path("accounts/login/", home.SignInView.as_view(), name="login"),
+    # The password reset and the set-password links, under the lock-out (views/security.py).
+    path("accounts/password_reset/", security.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        security.SetPasswordView.as_view(
             template_name="registration/set_password.html",
             success_url=reverse_lazy("password_reset_complete"),
             post_reset_login=False,
         ),
         name="set-password",
     ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        security.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    # The second factor.
+    path("accounts/two-factor/", security.second_factor, name="two-factor"),
+    path("accounts/two-factor/enrol/", security.second_factor_enrol, name="two-factor-enrol"),
+    path("accounts/two-factor/qr.svg", security.second_factor_qr, name="two-factor-qr"),
+    path(
+        "accounts/two-factor/verify/",
+        security.second_factor_verify_page,
+        name="two-factor-verify",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        security.second_factor_new_codes,
+        name="two-factor-codes",
+    ),
+    path("accounts/two-factor/turn-off/", security.second_factor_turn_off, name="two-factor-off"),
     path("accounts/", include("django.contrib.auth.urls")),
 ]

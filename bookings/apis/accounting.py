@@ -101,10 +101,18 @@ TAX_FREE_WARNINGS = {
 class TaxFreeOutputSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     total_cents = serializers.IntegerField(help_text="The year's allowances so far.")
-    limit_cents = serializers.IntegerField(help_text="The tax-free yearly amount.")
+    limit_cents = serializers.IntegerField(
+        help_text="The tax-free yearly amount of that year (840 € up to 2025, 960 € from 2026)."
+    )
     warning_cents = serializers.IntegerField(help_text="From here on the state is 'warning'.")
     left_cents = serializers.IntegerField()
     state = serializers.ChoiceField(choices=TaxFreeState.choices)
+    percent = serializers.IntegerField(help_text="The share of the amount used (whole percent).")
+    reached = serializers.ChoiceField(
+        choices=["", "warning", "limit"],
+        help_text="The highest threshold reached: warning (the pool's share, 80 % unless set) "
+        "or limit (100 %); the mediator is told by e-mail once per threshold and year.",
+    )
     warning = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))

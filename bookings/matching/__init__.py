@@ -19,8 +19,11 @@ Each rule of PRODUCT.md and its three implementations (checks | SQL | planner in
   ``serves_pool`` | ``pools_served_by_mediators_of`` | loaded by ``problem_for_pool``.
 - ``language`` - speaks the language (and the dialect) at a usable level:
   ``speaks`` | ``Exists(MediatorLanguage)`` | a ``_Group`` per language, ``_Group.mask``.
-- ``inactive`` - active:
+- ``inactive`` - active (not paused by a coordinator):
   ``is_active`` | ``Q(active=True)`` | loaded by ``problem_for_pool``.
+- ``self_unavailable`` - not marked unavailable by the mediator on the day:
+  ``not_self_unavailable`` | ``self_unavailable``, ``self_unavailable_until`` |
+  ``_special_ok``.
 - ``not_vetted`` - training done, confidentiality pledge signed:
   ``is_vetted`` | ``training_completed_on``, ``pledge_signed_on`` | ``_Group.mask``.
 - ``police_certificate`` - valid on the day for settings with children:
@@ -28,9 +31,10 @@ Each rule of PRODUCT.md and its three implementations (checks | SQL | planner in
 - ``topic_declined`` - topic not on the mediator's own exclusion list:
   ``topic_accepted`` | ``declined_topics__contains`` (SQLite: ``eligible_rows``) |
   ``_Group.mask``.
-- ``availability`` - inside the weekly availability, in local time:
-  ``available`` (``rules.slots_cover``) | ``Exists(AvailabilitySlot)`` for
-  ``rules.required_slot_window`` | ``_Group.mask``.
+- ``availability`` - inside the weekly availability, in local time, adjacent slots joined
+  and a slot ending at 24:00 (an end of 00:00): ``available`` (``rules.slots_cover``) |
+  ``eligibility.slots_cover_window`` for ``rules.required_slot_window`` | ``_Group.mask``
+  over ``rules.joined_spans``.
 - ``absence`` - outside every absence:
   ``not_absent`` (``rules.absent_during``) | ``~Exists(Absence)`` | ``_special_ok``.
 - ``overlap`` - no overlap with other bookings, counting the travel time between places:
@@ -46,7 +50,9 @@ Each rule of PRODUCT.md and its three implementations (checks | SQL | planner in
   ``gender_matches`` | ``Q(gender=...)`` | ``_Group.mask``.
 - ``blocked`` - not blocked for that institution:
   ``not_blocked`` | ``~Exists(InstitutionBlock)`` | ``_special_ok``.
-- ``conflict_of_interest`` - neutral, no conflict declared for the case reference:
+- ``conflict_of_interest`` - neutral, no conflict declared for the case (the reference at
+  the booking's institution, by ``core.text.case_reference_key``, stored as
+  ``ConflictOfInterest.reference_key``):
   ``neutral`` | ``~Exists(ConflictOfInterest)`` | ``_special_ok``.
 
 Within one plan, overlap and hour limits between the plan's own choices are kept by

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.text import case_reference_key
 from core.time import local_date
 from mediators.constants import USABLE_LEVEL
 
@@ -57,7 +58,12 @@ class MediatorFacts:
     slots: tuple[Slot, ...] = ()
     absences: tuple[Absence, ...] = ()
     blocked_institution_ids: frozenset[int] = frozenset()
-    conflict_case_references: frozenset[str] = frozenset()
+    # (institution id, case reference); an institution of None: a record from before
+    # institutions were kept, which matches the reference at every institution.
+    conflict_case_references: frozenset[tuple[int | None, str]] = frozenset()
+    # Marked unavailable by the mediator: until this local day (inclusive), None: open.
+    self_unavailable: bool = False
+    self_unavailable_until: datetime.date | None = None
     # Bookings the mediator holds (confirmed, completed, closed).
     held: tuple[Appointment, ...] = field(default=())
     # Bookings the mediator stands by for (an open standby): their time is held as well,
@@ -67,8 +73,8 @@ class MediatorFacts:
     serves_pool_ids: frozenset[int] = frozenset()
 
 
-def normalise_case_reference(value: str) -> str:
-    return value.strip().casefold()
+# The one compared form of a case reference (NFKC, case-folded, white space collapsed).
+normalise_case_reference = case_reference_key
 
 
 def serves_pool(mediator: MediatorFacts, request: RequestFacts) -> bool:
@@ -86,6 +92,13 @@ def speaks(mediator: MediatorFacts, request: RequestFacts) -> bool:
 
 def is_active(mediator: MediatorFacts, request: RequestFacts) -> bool:
     return mediator.active
+
+
+def not_self_unavailable(mediator: MediatorFacts, request: RequestFacts) -> bool:
+    if not mediator.self_unavailable:
+        return True
+    until = mediator.self_unavailable_until
+    return until is not None and request.local_day > until
 
 
 def is_vetted(mediator: MediatorFacts, request: RequestFacts) -> bool:
@@ -113,12 +126,14 @@ def not_blocked(mediator: MediatorFacts, request: RequestFacts) -> bool:
 
 
 def neutral(mediator: MediatorFacts, request: RequestFacts) -> bool:
-    """No conflict of interest for the case reference."""
-    if not request.case_reference:
+    """No conflict of interest for the case: the reference at the booking's institution."""
+    key = case_reference_key(request.case_reference)
+    if not key:
         return True
-    return normalise_case_reference(request.case_reference) not in {
-        normalise_case_reference(c) for c in mediator.conflict_case_references
-    }
+    return not any(
+        institution_id in (None, request.institution_id) and case_reference_key(reference) == key
+        for institution_id, reference in mediator.conflict_case_references
+    )
 
 
 def available(mediator: MediatorFacts, request: RequestFacts) -> bool:
@@ -157,6 +172,7 @@ CHECKS: tuple[tuple[HardRule, Callable[[MediatorFacts, RequestFacts], bool]], ..
     (HardRule.POOL, serves_pool),
     (HardRule.LANGUAGE, speaks),
     (HardRule.INACTIVE, is_active),
+    (HardRule.SELF_UNAVAILABLE, not_self_unavailable),
     (HardRule.NOT_VETTED, is_vetted),
     (HardRule.POLICE_CERTIFICATE, certificate_valid),
     (HardRule.TOPIC_DECLINED, topic_accepted),

@@ -33,7 +33,8 @@ from django.db.models import (
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
-from core.time import add_duration
+from core.text import case_reference_key
+from core.time import MIDNIGHT, add_duration
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import (
@@ -67,10 +68,11 @@ IMPLEMENTS = frozenset(
         HardRule.POOL,  # pools_served_by_mediators_of
         HardRule.LANGUAGE,  # Exists(MediatorLanguage), usable level, dialect
         HardRule.INACTIVE,  # Q(active=True)
+        HardRule.SELF_UNAVAILABLE,  # self_unavailable, self_unavailable_until
         HardRule.NOT_VETTED,  # training_completed_on, pledge_signed_on
         HardRule.POLICE_CERTIFICATE,  # police_certificate_valid_until >= the local day
         HardRule.TOPIC_DECLINED,  # ~declined_topics__contains (or in eligible_rows)
-        HardRule.AVAILABILITY,  # Exists(AvailabilitySlot) containing the local window
+        HardRule.AVAILABILITY,  # slots_cover_window: the weekday's slots, joined
         HardRule.ABSENCE,  # ~Exists(Absence) on the local days
         HardRule.OVERLAP,  # ~Exists(overlapping held or stood by), eligible_rows: travel gap
         HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
@@ -150,6 +152,30 @@ def _minutes_between(booking: Booking, lo: datetime.datetime, hi: datetime.datet
     return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
 
 
+def slots_cover_window(window: rules.SlotWindow) -> Q:
+    """The mediator's slots of the weekday cover the local window, slots that touch joined
+    (``rules.window_covered``); an end of 00:00 is 24:00 on both sides.
+
+    Slots of one weekday never overlap (the service refuses it), so the window is covered
+    when one slot holds its start and every slot that ends inside the window is followed by
+    a slot that starts where it ends. (With overlapping slots, which the service refuses,
+    this can only refuse too much, never admit a gap.)"""
+    day = AvailabilitySlot.objects.filter(mediator_id=OuterRef("pk"), weekday=window.weekday)
+    first = day.filter(start_time__lte=window.start).filter(
+        Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT)
+    )
+    # An end of 00:00 is never "inside": 00:00 > start holds for no start.
+    ends_inside = day.filter(end_time__gt=window.start)
+    if window.end != MIDNIGHT:
+        ends_inside = ends_inside.filter(end_time__lt=window.end)
+    followed = AvailabilitySlot.objects.filter(
+        mediator_id=OuterRef("mediator_id"),
+        weekday=OuterRef("weekday"),
+        start_time=OuterRef("end_time"),
+    )
+    return Q(Exists(first)) & ~Q(Exists(ends_inside.filter(~Exists(followed))))
+
+
 def _home_coordinates() -> tuple[Coalesce, Coalesce]:
     by_code = PostalCode.objects.filter(code=OuterRef("home_postal_code"))
     lat = Coalesce(F("home_latitude"), Subquery(by_code.values("latitude")[:1]))
@@ -191,6 +217,7 @@ def eligible_mediators(
     conditions: list[Any] = [
         pools_served_by_mediators_of(booking.pool_id),
         Q(active=True, training_completed_on__isnull=False, pledge_signed_on__isnull=False),
+        Q(self_unavailable=False) | Q(self_unavailable_until__lt=local_day),
         Q(week_minutes__lte=F("max_hours_per_week") * 60 - booking.duration_minutes),
         Q(month_minutes__lte=F("max_hours_per_month") * 60 - booking.duration_minutes),
     ]
@@ -204,12 +231,6 @@ def eligible_mediators(
         )
         if booking.dialect_id:
             languages = languages.filter(dialect_id=booking.dialect_id)
-        slots = AvailabilitySlot.objects.filter(
-            mediator_id=OuterRef("pk"),
-            weekday=window.weekday,
-            start_time__lte=window.start,
-            end_time__gte=window.end,
-        )
         absences = Absence.objects.filter(
             mediator_id=OuterRef("pk"), starts_on__lte=request.days[-1], ends_on__gte=local_day
         )
@@ -224,16 +245,19 @@ def eligible_mediators(
         )
         conditions += [
             Exists(languages),
-            Exists(slots),
+            slots_cover_window(window),
             ~Exists(absences),
             ~Exists(overlapping),
             ~Exists(standing_by),
             ~Exists(blocks),
         ]
-    if booking.case_reference:
+    case_key = case_reference_key(booking.case_reference)
+    if case_key:
+        # The case at the booking's institution; a record without an institution (from
+        # before they were kept) matches the reference at every institution.
         conflicts = ConflictOfInterest.objects.filter(
-            mediator_id=OuterRef("pk"), case_reference__iexact=booking.case_reference.strip()
-        )
+            mediator_id=OuterRef("pk"), reference_key=case_key
+        ).filter(Q(institution_id=booking.institution_id) | Q(institution__isnull=True))
         conditions.append(~Exists(conflicts))
     if booking.with_children:
         conditions.append(Q(police_certificate_valid_until__gte=local_day))

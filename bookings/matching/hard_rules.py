@@ -18,8 +18,10 @@ class HardRule(StrEnum):
     POOL = "pool"
     # Speaks the language (and the dialect, where one is asked for) at a usable level.
     LANGUAGE = "language"
-    # Active.
+    # Active: not paused by a coordinator.
     INACTIVE = "inactive"
+    # Not marked unavailable by the mediator themselves (until a day, or until cleared).
+    SELF_UNAVAILABLE = "self_unavailable"
     # Vetted: training done, confidentiality pledge signed.
     NOT_VETTED = "not_vetted"
     # Police certificate valid on the (local) day, for settings with children.
@@ -40,7 +42,8 @@ class HardRule(StrEnum):
     GENDER = "gender"
     # Not blocked for the institution.
     BLOCKED = "blocked"
-    # Neutral: no conflict of interest declared or recorded for the case reference.
+    # Neutral: no conflict of interest declared or recorded for the case (the reference at
+    # the booking's institution, compared in its normalised form).
     CONFLICT_OF_INTEREST = "conflict_of_interest"
 
 

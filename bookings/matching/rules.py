@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.time import BERLIN, local_date
+from core.time import BERLIN, local_date, time_of_day
 
 EARTH_RADIUS_KM = 6371.0088
 # Roads are longer than the great circle; 1.3 is the usual detour factor for rural districts.
@@ -30,7 +30,8 @@ ON_SITE = "on_site"
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A weekly availability slot in local time; weekday 0 is Monday; [start, end)."""
+    """A weekly availability slot in local time; weekday 0 is Monday; [start, end). An end
+    of 00:00 is 24:00 (``core.time.MIDNIGHT``)."""
 
     weekday: int
     start: datetime.time
@@ -73,7 +74,8 @@ class Appointment:
 
 @dataclass(frozen=True, slots=True)
 class SlotWindow:
-    """The local wall-clock window a slot must contain for an appointment to be covered."""
+    """The local wall-clock window the weekly slots must cover for an appointment to be
+    covered; an end of 00:00 is 24:00 (the appointment ends at midnight)."""
 
     weekday: int
     start: datetime.time
@@ -176,8 +178,9 @@ def _offset_changes(start: datetime.datetime, end: datetime.datetime) -> list[da
 def required_slot_window(
     starts_at: datetime.datetime, ends_at: datetime.datetime
 ) -> SlotWindow | None:
-    """The local wall-clock window [start, end] a single weekly slot must contain so that
-    the appointment lies inside it; None when the appointment spans two local days.
+    """The local wall-clock window [start, end] the weekly slots must cover so that the
+    appointment lies inside them; None when the appointment spans two local days. One that
+    ends at midnight ends at 24:00 (an end of 00:00).
 
     Wall-clock times are taken piece by piece between daylight-saving switches, each piece
     with its own offset. On the spring day the clock jumps forward, so 01:30–03:30 local
@@ -200,30 +203,57 @@ def required_slot_window(
         wall_end = (piece_end.astimezone(datetime.UTC) + offset).replace(tzinfo=None)
         if day is None:
             day = wall_start.date()
-        if wall_start.date() != day or wall_end.date() != day:
-            return None  # spans midnight (or ends exactly at 24:00): no slot contains it
+        ends_at_midnight = wall_end == datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(0)
+        )
+        if wall_start.date() != day or (wall_end.date() != day and not ends_at_midnight):
+            return None  # spans midnight: no weekly slot contains it
         lo = wall_start if lo is None else min(lo, wall_start)
         hi = wall_end if hi is None else max(hi, wall_end)
     assert day is not None and lo is not None and hi is not None  # noqa: S101  # the loop ran at least once; narrows the type  # nosec B101
     return SlotWindow(weekday=day.weekday(), start=lo.time(), end=hi.time())
 
 
-def slot_contains(slot: Slot, window: SlotWindow) -> bool:
-    return slot.weekday == window.weekday and slot.start <= window.start and window.end <= slot.end
+Span = tuple[datetime.timedelta, datetime.timedelta]
+
+
+def joined_spans(slots: Iterable[Slot], weekday: int) -> list[Span]:
+    """The weekday's slots as spans since local midnight, those that touch (08-12, 12-16)
+    or overlap joined into one (08-16); sorted. An end of 00:00 is 24:00."""
+    spans = sorted(
+        (time_of_day(s.start), time_of_day(s.end, end=True)) for s in slots if s.weekday == weekday
+    )
+    joined: list[Span] = []
+    for start, end in spans:
+        if end <= start:
+            continue
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def window_span(window: SlotWindow) -> Span:
+    return time_of_day(window.start), time_of_day(window.end, end=True)
+
+
+def window_covered(slots: Iterable[Slot], window: SlotWindow) -> bool:
+    """The weekly slots, adjacent ones joined, cover the whole window."""
+    lo, hi = window_span(window)
+    return any(start <= lo and hi <= end for start, end in joined_spans(slots, window.weekday))
 
 
 def slots_cover(
     slots: Iterable[Slot], starts_at: datetime.datetime, ends_at: datetime.datetime
 ) -> bool:
-    """True when one weekly slot (local time) contains the whole appointment [start, end).
-
-    An appointment that crosses a slot's end is not covered, even when another slot
-    follows: slots are taken as the mediator entered them.
-    """
+    """True when the weekly slots (local time) cover the whole appointment [start, end).
+    Slots that touch join: 08:00-12:00 and 12:00-16:00 cover 11:30-12:30. A slot may end at
+    24:00 (an end of 00:00); nothing covers an appointment that runs over midnight."""
     window = required_slot_window(starts_at, ends_at)
     if window is None:
         return False
-    return any(slot_contains(slot, window) for slot in slots)
+    return window_covered(slots, window)
 
 
 def local_days(

@@ -316,6 +316,61 @@ def _standby_release(message: Message) -> MailContent:
     )
 
 
+def _tax_free_notice(message: Message) -> MailContent:
+    from mediators.models import Mediator
+
+    from ..selectors.statements import TAX_FREE_LIMIT, mediator_tax_free_status
+
+    context = message.context
+    year = int(context.get("year", 0))
+    mediator = Mediator.objects.select_related("pool").get(pk=context.get("mediator_id"))
+    status = mediator_tax_free_status(mediator=mediator, year=year)
+    values = {
+        "year": year,
+        "total": euro(status.total_cents),
+        "limit": euro(status.limit_cents),
+        "share": status.share,
+    }
+    if context.get("threshold") == TAX_FREE_LIMIT:
+        subject = _("Your allowances for %(year)s have reached the tax-free amount") % values
+        paragraphs = [
+            _(
+                "Your expense allowances for %(year)s come to %(total)s: you have reached the "
+                "tax-free yearly amount for volunteers (Ehrenamtspauschale) of %(limit)s."
+            )
+            % values,
+            _(
+                "Allowances above it may be taxable income. Please keep your statements and "
+                "ask your tax adviser or the tax office if you are unsure."
+            ),
+        ]
+    else:
+        subject = _("Your allowances for %(year)s: %(share)s of the tax-free amount") % values
+        paragraphs = [
+            _(
+                "Your expense allowances for %(year)s come to %(total)s, %(share)s of the "
+                "tax-free yearly amount for volunteers (Ehrenamtspauschale) of %(limit)s."
+            )
+            % values,
+            _("Allowances above that amount may be taxable income."),
+        ]
+    return MailContent(
+        subject=subject,
+        paragraphs=paragraphs,
+        facts=[],
+        actions=[
+            (
+                _("Open your statement"),
+                page_url("web:mediator-statement", fallback="/"),
+            )
+        ],
+    )
+
+
+def euro(cents: int) -> str:
+    return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"
+
+
 # Every kind a booking's messages have (the account invitation is the transport's own).
 BUILDERS: dict[str, ContentBuilder] = {
     MessageKind.OFFER_MADE: _offer_made,
@@ -329,4 +384,5 @@ BUILDERS: dict[str, ContentBuilder] = {
     MessageKind.REPORT_REQUEST: _report_request,
     MessageKind.STANDBY_REQUEST: _standby_request,
     MessageKind.STANDBY_RELEASE: _standby_release,
+    MessageKind.TAX_FREE_NOTICE: _tax_free_notice,
 }

@@ -249,3 +249,28 @@ def alert_notify(*, alert: Alert) -> None:
             for coordinator_id, recipient in coordinator_recipients(alert.pool)
         ]
     )
+
+
+def tax_free_notice_notify(*, mediator: Mediator, year: int, threshold: str) -> None:
+    """The mediator's allowances of ``year`` reached a threshold of the tax-free yearly
+    amount (``warning``: the pool's warning share, 80 % unless set; ``limit``: 100 %): an
+    e-mail in their language, once per threshold and year (its key)."""
+    recipient = mediator_recipient(mediator)
+    if recipient is None:
+        return
+    _write(
+        [
+            message_build(
+                kind=MessageKind.TAX_FREE_NOTICE,
+                key=f"{MessageKind.TAX_FREE_NOTICE}:m{mediator.pk}:{year}:{threshold}",
+                recipient=recipient,
+                pool=mediator.pool,
+                context={
+                    "side": SIDE_MEDIATOR,
+                    "mediator_id": mediator.pk,
+                    "year": year,
+                    "threshold": threshold,
+                },
+            )
+        ]
+    )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from bookings.matching import rules
 from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
-from bookings.matching.rules import Appointment, clashes, road_km, slot_contains
+from bookings.matching.rules import Appointment, clashes, road_km, window_covered
 from mediators.constants import LanguageLevel
 
 from .problem import Assignment, Held, Mediator, Problem, Request
@@ -36,9 +36,10 @@ clash = clashes
 
 
 def covered_by_availability(mediator: Mediator, request: Request) -> bool:
-    """One weekly slot contains the whole appointment in local time (Europe/Berlin)."""
+    """The weekly slots (adjacent ones joined) cover the whole appointment in local time
+    (Europe/Berlin)."""
     window = request.window
-    return window is not None and any(slot_contains(s, window) for s in mediator.slots)
+    return window is not None and window_covered(mediator.slots, window)
 
 
 def request_km(mediator: Mediator, request: Request) -> float:
@@ -161,6 +162,8 @@ class Facts:
             absences=m.absences,
             blocked_institution_ids=m.blocked_institutions,
             conflict_case_references=m.conflict_cases,
+            self_unavailable=m.self_unavailable,
+            self_unavailable_until=m.self_unavailable_until,
             held=tuple(appointment_of(h) for h in m.held) + tuple(appointment_of(r) for r in given),
             standing_by=tuple(appointment_of(h) for h in m.standing_by),
         )

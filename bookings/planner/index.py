@@ -6,14 +6,15 @@ The vectorised filters implement the rules of the matching engine's
 pool and being active, which the problem's loader decides (``IMPLEMENTS``,
 ``LEFT_TO_THE_LOADER``): language and dialect, vetting, police certificate on the day,
 declined topic, gender, travel range (the exact ``rules.road_km`` near the limit), what is
-left of the weekly and monthly hours, one weekly slot containing the request's local window
-(``rules.required_slot_window``).
-Rare per-mediator lists (absences, blocks, conflicts of interest) and held bookings are
-checked in Python for the few mediators that have them.
+left of the weekly and monthly hours, the weekly slots (adjacent ones joined,
+``rules.joined_spans``) covering the request's local window (``rules.required_slot_window``).
+Rare per-mediator lists (absences, blocks, conflicts of interest, being unavailable by their
+own choice) and held bookings are checked in Python for the few mediators that have them.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ NOT_A_MINUTE = 10**6
 # choices ``feasibility.Usage`` (first fit, greedy) and the CP-SAT model (``cpsat``) keep them.
 IMPLEMENTS = frozenset(
     {
+        HardRule.SELF_UNAVAILABLE,  # _special_ok
         HardRule.LANGUAGE,  # a group per language (usable levels: the loader); mask: dialect
         HardRule.NOT_VETTED,  # _Group.mask: vetted
         HardRule.POLICE_CERTIFICATE,  # _Group.mask: police
@@ -64,8 +66,8 @@ class Candidate:
     km: float
 
 
-def _minutes(t) -> int:  # type: ignore[no-untyped-def]
-    return t.hour * 60 + t.minute + (1 if t.second or t.microsecond else 0)
+def _seconds(span: datetime.timedelta) -> float:
+    return span.total_seconds()
 
 
 class _Group:
@@ -89,17 +91,26 @@ class _Group:
         )
         self.gender = np.array([m.gender for m in mediators])
         self.special = np.array(
-            [bool(m.absences or m.blocked_institutions or m.conflict_cases) for m in mediators]
+            [
+                bool(m.absences or m.blocked_institutions or m.conflict_cases or m.self_unavailable)
+                for m in mediators
+            ]
         )
-        most = max((len(m.slots) for m in mediators), default=0) or 1
+        # The weekly slots as spans in seconds since local midnight, adjacent ones joined
+        # (an end of 00:00 is 24:00).
+        spans = [
+            [(day, lo, hi) for day in range(7) for lo, hi in rules.joined_spans(m.slots, day)]
+            for m in mediators
+        ]
+        most = max((len(row) for row in spans), default=0) or 1
         self.slot_day = np.full((len(mediators), most), -1)
-        self.slot_lo = np.full((len(mediators), most), NOT_A_MINUTE)
-        self.slot_hi = np.full((len(mediators), most), -1)
-        for i, m in enumerate(mediators):
-            for j, s in enumerate(m.slots):
-                self.slot_day[i, j] = s.weekday
-                self.slot_lo[i, j] = s.start.hour * 60 + s.start.minute
-                self.slot_hi[i, j] = s.end.hour * 60 + s.end.minute
+        self.slot_lo = np.full((len(mediators), most), float(NOT_A_MINUTE))
+        self.slot_hi = np.full((len(mediators), most), -1.0)
+        for i, row in enumerate(spans):
+            for j, (day, lo, hi) in enumerate(row):
+                self.slot_day[i, j] = day
+                self.slot_lo[i, j] = _seconds(lo)
+                self.slot_hi[i, j] = _seconds(hi)
         self._cache: dict[tuple, np.ndarray] = {}
 
     def cached(self, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -132,9 +143,7 @@ class _Group:
         window = r.window
         if window is None:
             return np.zeros(len(ms), dtype=bool)
-        lo, hi = _minutes(window.start), _minutes(window.end)
-        if window.end.hour == 0 and window.end.minute == 0 and hi == 0:
-            return np.zeros(len(ms), dtype=bool)
+        lo, hi = (_seconds(t) for t in rules.window_span(window))
         covered = (
             (self.slot_day == window.weekday) & (self.slot_lo <= lo) & (hi <= self.slot_hi)
         ).any(axis=1)
@@ -152,7 +161,9 @@ def _road_km_many(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) ->
 def _special_ok(m: Mediator, r: Request) -> bool:
     if r.institution_id in m.blocked_institutions:
         return False
-    if r.case_key and r.case_key in m.conflict_cases:
+    if m.conflicts_with(r.institution_id, r.case_key):
+        return False
+    if m.self_unavailable_on(r.day):
         return False
     return not rules.absent_during(m.absences, r.starts_at, r.ends_at)
 

@@ -96,7 +96,11 @@ class Mediator:
     police_certificate_valid_until: datetime.date | None = None
     declined_topics: frozenset[str] = frozenset()
     blocked_institutions: frozenset[int] = frozenset()
-    conflict_cases: frozenset[str] = frozenset()
+    # (institution id or None for every institution, case reference): normalised below.
+    conflict_cases: frozenset[tuple[int | None, str]] = frozenset()
+    # Marked unavailable by the mediator (until a local day inclusive, or open).
+    self_unavailable: bool = False
+    self_unavailable_until: datetime.date | None = None
     held: list[Held] = field(default_factory=list)
     # Bookings the mediator stands by for (open standbys): their time is held like ``held``
     # (overlap, travel time), but they do not count towards the hour limits.
@@ -108,7 +112,21 @@ class Mediator:
     recent_minutes: int = 0
 
     def __post_init__(self) -> None:
-        self.conflict_cases = frozenset(normalise_case_reference(c) for c in self.conflict_cases)
+        self.conflict_cases = frozenset(
+            (institution_id, normalise_case_reference(reference))
+            for institution_id, reference in self.conflict_cases
+        )
+
+    def self_unavailable_on(self, day: datetime.date) -> bool:
+        return self.self_unavailable and (
+            self.self_unavailable_until is None or day <= self.self_unavailable_until
+        )
+
+    def conflicts_with(self, institution_id: int, case_key: str) -> bool:
+        return bool(case_key) and (
+            (institution_id, case_key) in self.conflict_cases
+            or (None, case_key) in self.conflict_cases
+        )
 
     def speaks(self, language: str, dialect: str | None) -> bool:
         if dialect is None:

@@ -112,6 +112,9 @@ def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
         declined_topics=[],
         preferred_fields=[],
         active=False,
+        paused_reason="",
+        self_unavailable=False,
+        self_unavailable_until=None,
         erased_at=now,
     )
     mediator.preferred_towns.clear()

@@ -115,6 +115,9 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
         "preferred_fields": mediator.preferred_fields,
         "preferred_towns": [town.name for town in mediator.preferred_towns.all()],
         "active": mediator.active,
+        "paused_reason": mediator.paused_reason,
+        "self_unavailable": mediator.self_unavailable,
+        "self_unavailable_until": _day(mediator.self_unavailable_until),
         "message_language": mediator.language,
         "created_at": _moment(mediator.created_at),
         "languages": [
@@ -138,8 +141,12 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
             for a in mediator.absences.all()
         ],
         "conflicts_of_interest": [
-            {"case_reference": c.case_reference, "created_at": _moment(c.created_at)}
-            for c in mediator.conflicts.all()
+            {
+                "institution": c.institution.name if c.institution is not None else None,
+                "case_reference": c.case_reference,
+                "created_at": _moment(c.created_at),
+            }
+            for c in mediator.conflicts.select_related("institution")
         ],
         "blocked_institutions": [
             {"institution": b.institution.name, "reason": b.reason}

@@ -1,5 +1,6 @@
 """Reading allowances: a mediator's monthly statement and where the year's total stands
-against the tax-free yearly amount (Ehrenamtspauschale, § 3 Nr. 26a EStG)."""
+against the tax-free yearly amount of that year (Ehrenamtspauschale, § 3 Nr. 26a EStG;
+``institutions.TaxFreeLimit``: 840 € up to 2025, 960 € from 2026)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from typing import Any
 from django.db.models import Count, F, Sum
 
 from institutions.models import Pool
+from institutions.selectors import tax_free_limit_cents
 from mediators.models import Mediator
 
 from ..constants import TaxFreeState
 from ..models import Allowance
+
+# The thresholds at which the mediator is told (once per year each).
+TAX_FREE_WARNING = "warning"
+TAX_FREE_LIMIT = "limit"
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,26 @@ class TaxFreeStatus:
     @property
     def left_cents(self) -> int:
         return max(self.limit_cents - self.total_cents, 0)
+
+    @property
+    def reached(self) -> str:
+        """The highest threshold the total has reached: ``TAX_FREE_LIMIT`` (100 %),
+        ``TAX_FREE_WARNING`` (the pool's warning share, 80 % unless set) or ""."""
+        if self.total_cents >= self.limit_cents:
+            return TAX_FREE_LIMIT
+        if self.total_cents >= self.warning_cents:
+            return TAX_FREE_WARNING
+        return ""
+
+    @property
+    def percent(self) -> int:
+        """The share of the tax-free amount used, in whole percent (rounded down)."""
+        return self.total_cents * 100 // self.limit_cents if self.limit_cents else 100
+
+    @property
+    def share(self) -> str:
+        """The share used as shown: "83 %"."""
+        return f"{self.percent} %"
 
 
 @dataclass(frozen=True)
@@ -54,7 +80,8 @@ def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def mediator_tax_free_status(*, mediator: Mediator, year: int) -> TaxFreeStatus:
-    """The mediator's allowances in ``year`` against the pool's tax-free yearly amount."""
+    """The mediator's allowances in ``year`` against that year's tax-free yearly amount
+    (the law's, ``TaxFreeLimit``), with the pool's warning share."""
     pool = mediator.pool
     total = (
         Allowance.objects.filter(mediator=mediator, day__range=_year_range(year)).aggregate(
@@ -62,7 +89,7 @@ def mediator_tax_free_status(*, mediator: Mediator, year: int) -> TaxFreeStatus:
         )["total"]
         or 0
     )
-    limit = pool.tax_free_yearly_cents
+    limit = tax_free_limit_cents(year)
     warning = int(
         (Decimal(limit) * Decimal(pool.tax_free_warning_ratio)).quantize(
             Decimal(1), rounding=ROUND_HALF_UP

@@ -28,9 +28,14 @@ from mediators.models import Mediator
 from ..constants import AlertKind, AllowanceKind, TaxFreeState
 from ..exceptions import BookingConflict, CompensationRuleMissing
 from ..locking import lock_mediator
-from ..messages.hooks import alert_notify
+from ..messages.hooks import alert_notify, tax_free_notice_notify
 from ..models import Alert, Allowance, Booking, Report
-from ..selectors.statements import mediator_tax_free_status, tax_free_state
+from ..selectors.statements import (
+    TAX_FREE_LIMIT,
+    TAX_FREE_WARNING,
+    mediator_tax_free_status,
+    tax_free_state,
+)
 
 
 @dataclass(frozen=True)
@@ -110,8 +115,21 @@ def allowance_compute(
 
 def _tax_free_alert(*, mediator: Mediator, booking: Booking, year: int, added_cents: int) -> None:
     """Record an alert when the mediator's year total just crossed the warning threshold or
-    the tax-free amount (called with the mediator row locked)."""
+    the tax-free amount (called with the mediator row locked), and tell the mediator when it
+    reached the warning share (80 % unless the pool sets another) or 100 % of the year's
+    tax-free amount: an e-mail in their language, once per threshold and year."""
     status = mediator_tax_free_status(mediator=mediator, year=year)
+    before_total = status.total_cents - added_cents
+    crossed = [
+        threshold
+        for threshold, cents in (
+            (TAX_FREE_WARNING, status.warning_cents),
+            (TAX_FREE_LIMIT, status.limit_cents),
+        )
+        if before_total < cents <= status.total_cents
+    ]
+    if crossed:  # both at once: the mediator hears of the higher one
+        tax_free_notice_notify(mediator=mediator, year=year, threshold=crossed[-1])
     before = tax_free_state(
         total_cents=status.total_cents - added_cents,
         limit_cents=status.limit_cents,

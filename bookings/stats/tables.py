@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A value safe for a spreadsheet: text never starts a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from core.spreadsheets import csv_text, safe_cell
 
 
 @dataclass
@@ -170,29 +162,21 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
 
 
 def summary_csv(summary: dict[str, Any]) -> str:
-    """Long format, one figure per line: section, key, label, metric, value."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "key", "label", "metric", "value"])
-    writer.writerow(["period", "from", _("From"), "date", summary["from"]])
-    writer.writerow(["period", "to", _("To"), "date", summary["to"]])
+    """Long format, one figure per line: section, key, label, metric, value (every cell
+    cleaned against formula injection, core.spreadsheets)."""
+    rows: list[list[Any]] = [
+        ["section", "key", "label", "metric", "value"],
+        ["period", "from", _("From"), "date", summary["from"]],
+        ["period", "to", _("To"), "date", summary["to"]],
+    ]
     for table in summary_tables(summary):
         key_col, label_col = table.columns[0][0], table.columns[1][0]
         for row in table.rows:
             for column, _heading in table.columns[2:]:
-                writer.writerow(
-                    [
-                        safe_cell(value)
-                        for value in (
-                            table.name,
-                            row.get(key_col),
-                            row.get(label_col),
-                            column,
-                            row.get(column),
-                        )
-                    ]
+                rows.append(
+                    [table.name, row.get(key_col), row.get(label_col), column, row.get(column)]
                 )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def summary_xlsx(summary: dict[str, Any]) -> bytes:

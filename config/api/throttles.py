@@ -52,7 +52,10 @@ class UserThrottle(FallBackToLocalCounters, UserRateThrottle):
 
 
 class TokenObtainThrottle(FallBackToLocalCounters, SimpleRateThrottle):
-    """Limits password guessing at the token endpoint, per client address.
+    """Limits password guessing at the token endpoint, per client address: the real one,
+    as the trusted proxies saw it (``NUM_PROXIES`` = ``settings.TRUSTED_PROXY_COUNT``; 0:
+    the TCP peer), never a client-written ``X-Forwarded-For``. The lock-out
+    (accounts/lockout.py) counts the failures behind it.
 
     The rate is read when a request comes in (``DEFAULT_THROTTLE_RATES["auth"]``), so it
     follows the settings of the running process.

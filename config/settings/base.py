@@ -4,10 +4,12 @@ Defaults give the embedded first-look set-up: SQLite, Celery tasks executed eage
 process, e-mails written as .eml files to var/mail/.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,16 +35,22 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "institutions",
     "mediators",
     "bookings",
     "notifications",
     "web",
+    "accounts",
     "demo",
     "ops",
 ]
@@ -54,6 +62,8 @@ MIDDLEWARE = [
     # An unreachable database or broker answers 503 with Retry-After (ops/outages.py).
     "ops.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,8 +72,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.security.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in (any view that called authenticate()) into the
+    # lock-out answer (accounts.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -129,9 +145,62 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sign-in security (README, "Security"). django-axes checks every authenticate() call (the
+# pages' and the admin's sign-in, the API token) and counts failures per account and per
+# client address; accounts/lockout.py adds the back-off and answers a locked-out attempt.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many reverse proxies we run in front of the app: only their X-Forwarded-For entries
+# are believed (core/client_address.py). 0: the TCP peer is the client. DRF's NUM_PROXIES
+# (the API throttles) follows it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Lock-out: LOCKOUT_ACCOUNT_FAILURES failed attempts for one account (from anywhere), or
+# LOCKOUT_ADDRESS_FAILURES from one client address (for any accounts), lock for
+# LOCKOUT_MINUTES; every further failure after that doubles the time, up to
+# LOCKOUT_MAX_HOURS. Failures are forgotten LOCKOUT_MEMORY_HOURS after the last one, when a
+# coordinator lifts the lock-out, or (for the account) after a successful sign-in from the
+# same address or a password reset.
+LOCKOUT_ACCOUNT_FAILURES = env.int("LOCKOUT_ACCOUNT_FAILURES", default=5)
+LOCKOUT_ADDRESS_FAILURES = env.int("LOCKOUT_ADDRESS_FAILURES", default=20)
+LOCKOUT_MINUTES = env.int("LOCKOUT_MINUTES", default=15)
+LOCKOUT_MAX_HOURS = env.int("LOCKOUT_MAX_HOURS", default=24)
+LOCKOUT_MEMORY_HOURS = env.int("LOCKOUT_MEMORY_HOURS", default=24)
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = LOCKOUT_ACCOUNT_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(hours=LOCKOUT_MEMORY_HOURS)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+# Two-factor sign-in (django-otp, TOTP with recovery codes): required for coordinators and
+# anyone with admin access, optional for everyone else (accounts/second_factor.py). The
+# accounts load_demo creates are exempt only where this is on (config.settings.local);
+# production.py pins it off.
+MFA_DEMO_EXEMPTION = env.bool("MFA_DEMO_EXEMPTION", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Sprachmittlerpool")
+SECOND_FACTOR_TOKEN_CHECK = "accounts.api.token_second_factor_check"  # noqa: S105  # a dotted path  # nosec B105
+# What axes never writes into its records of a failed attempt (it keeps the form's fields).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "email",
+    "otp",
+    "code",
+    "new_password1",
+    "new_password2",
+    "old_password",
 ]
 
 LANGUAGE_CODE = "de"
@@ -244,9 +313,61 @@ ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
 # log by this service; every layer calls it through core.read_log.
 READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
+# Sessions: 30 minutes without a request end them (the expiry moves on with every request),
+# 12 hours after sign-in at the latest, whatever the activity (config.security).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp) in every environment, the demo and the tests included:
+# scripts and styles only from files of this site, no inline <script>, no style="" and no
+# <style> (chart data travels in a json_script block, which is data, not script). The API
+# docs pages (Swagger UI, Redoc) get what they need on those pages alone (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features the pages never use are switched off (config.security).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-get": ["self"],
+    "usb": [],
+}
+
+# API tokens (django-rest-knox): only a hash (SHA-512) of each token is stored; a token
+# expires API_TOKEN_TTL_DAYS after it was issued; every POST /api/v1/auth/token/ issues a
+# new one; a password change or reset and a pause revoke them all (core.credentials).
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# The OpenAPI schema and its docs pages need a signed-in user unless this is on.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -257,6 +378,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
+    # The client address of the throttles: the same trusted proxies as the lock-out's.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
@@ -274,7 +397,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sprachmittlerpool API",
     "DESCRIPTION": "REST API v1 for institutions, mediators and coordinators of a pool of "
-    "volunteer language mediators.",
+    "volunteer language mediators. Sign in with POST /api/v1/auth/token/ (a new token each "
+    "time) and send `Authorization: Token <token>`. Tokens expire after API_TOKEN_TTL_DAYS "
+    "(30) days; DELETE /api/v1/auth/token/ revokes the current one, /api/v1/auth/tokens/ "
+    "lists and revokes the caller's own. A password change or reset, or a pause, revokes "
+    "them all.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -10,7 +10,13 @@ from .own import (
     MediatorConflictListCreateApi,
     MediatorMeConflictListCreateApi,
 )
-from .profiles import MediatorDetailApi, MediatorListCreateApi, MediatorMeApi
+from .profiles import (
+    MediatorDetailApi,
+    MediatorListCreateApi,
+    MediatorMeApi,
+    MediatorPauseApi,
+    MediatorResumeApi,
+)
 
 __all__ = [
     "AbsenceDeleteApi",
@@ -23,4 +29,6 @@ __all__ = [
     "MediatorListCreateApi",
     "MediatorMeApi",
     "MediatorMeConflictListCreateApi",
+    "MediatorPauseApi",
+    "MediatorResumeApi",
 ]

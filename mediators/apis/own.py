@@ -4,20 +4,23 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import DayField, LocalTimeField
+from config.api.fields import LocalTimeField
 from config.api.permissions import IsCoordinator, IsMediator
 from core.constants import CASE_REFERENCE_MAX_LENGTH
+from core.exceptions import DomainError
+from core.time import MIDNIGHT
+from institutions.models import Institution
 
 from ..models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
 from ..selectors import absences_of, availability_of, conflicts_of
 from ..services import (
-    absence_create,
     absence_delete,
     availability_slot_create,
     availability_slot_delete,
@@ -28,19 +31,36 @@ from .profiles import mediator_kept_by_caller
 # --- availability and absences ----------------------------------------------------------------
 
 
+class EndTimeField(LocalTimeField):
+    """A slot's end in local time: "24:00" (or "00:00") is the end of the day, kept as 00:00."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+            return MIDNIGHT
+        return super().to_internal_value(value)
+
+
 class AvailabilitySlotSerializer(serializers.ModelSerializer):
-    start_time = LocalTimeField()
-    end_time = LocalTimeField()
+    start_time = LocalTimeField(read_only=True)
+    end_time = LocalTimeField(
+        read_only=True, help_text="Local wall time; 00:00:00 is 24:00, the end of the day."
+    )
+    ends_at_midnight = serializers.BooleanField(
+        read_only=True, help_text="The slot runs to 24:00 (its end_time reads 00:00:00)."
+    )
 
     class Meta:
         model = AvailabilitySlot
-        fields = ["id", "weekday", "start_time", "end_time"]
+        fields = ["id", "weekday", "start_time", "end_time", "ends_at_midnight"]
 
 
 class AvailabilityListCreateApi(ListAPIView):
     """GET, POST: the own weekly slots in local wall time, Europe/Berlin, without an offset
     (weekday 0 = Monday; ``09:00`` means 09:00 in Berlin in summer and in winter; a time with
-    an offset is refused). A slot may not overlap another of the same weekday."""
+    an offset is refused). A slot may not overlap another of the same weekday; slots that
+    touch join (08:00-12:00 and 12:00-16:00 cover an appointment 11:30-12:30). ``end_time``
+    "24:00" or "00:00" ends the slot at midnight (the end of the day); it reads back as
+    00:00:00 with ``ends_at_midnight``."""
 
     permission_classes = [IsMediator]
     serializer_class = AvailabilitySlotSerializer
@@ -49,7 +69,9 @@ class AvailabilityListCreateApi(ListAPIView):
     class InputSerializer(serializers.Serializer):
         weekday = serializers.IntegerField(min_value=0, max_value=6)
         start_time = LocalTimeField()
-        end_time = LocalTimeField()
+        end_time = EndTimeField(
+            help_text='Local wall time; "24:00" or "00:00": the end of the day.'
+        )
 
     def get_queryset(self):
         return availability_of(self.request.user.mediator)
@@ -79,27 +101,17 @@ class AbsenceSerializer(serializers.ModelSerializer):
 
 
 class AbsenceListCreateApi(ListAPIView):
-    """GET, POST: the own absences, whole local days from ``starts_on`` to ``ends_on``
-    (both inclusive, each between 2000-01-01 and 2100-12-31)."""
+    """GET: the own absences, whole local days from ``starts_on`` to ``ends_on`` (both
+    inclusive). POST is ``bookings.apis.absences.MediatorAbsenceListCreateApi``: a new
+    absence is checked against the appointments the mediator holds, which this app cannot
+    read."""
 
     permission_classes = [IsMediator]
     serializer_class = AbsenceSerializer
     queryset = Absence.objects.none()  # the schema's model; requests use get_queryset
 
-    class InputSerializer(serializers.Serializer):
-        starts_on = DayField()
-        ends_on = DayField()
-        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
     def get_queryset(self):
         return absences_of(self.request.user.mediator)
-
-    @extend_schema(request=InputSerializer, responses={201: AbsenceSerializer})
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        absence = absence_create(mediator=request.user.mediator, **serializer.validated_data)
-        return Response(AbsenceSerializer(absence).data, status=status.HTTP_201_CREATED)
 
 
 class AbsenceDeleteApi(APIView):
@@ -116,18 +128,32 @@ class AbsenceDeleteApi(APIView):
 
 
 class ConflictSerializer(serializers.ModelSerializer):
+    institution = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The institution whose case it is; null only on records from before "
+        "institutions were kept, which match the reference at every institution.",
+    )
+
     class Meta:
         model = ConflictOfInterest
-        fields = ["id", "case_reference", "created_at"]
+        fields = ["id", "institution", "case_reference", "created_at"]
 
 
 class ConflictInputSerializer(serializers.Serializer):
+    institution = serializers.IntegerField(
+        min_value=1,
+        help_text="The id of the institution whose case it is (as in the booking or offer).",
+    )
     case_reference = serializers.CharField(max_length=CASE_REFERENCE_MAX_LENGTH)
 
 
 class _ConflictListCreate(ListAPIView):
-    """GET: the mediator's declared conflicts. POST: declare one for a case reference; the
-    mediator is never offered that case again (declaring it twice keeps the first)."""
+    """GET: the mediator's declared conflicts. POST: declare one for a case: the institution
+    and its case reference (the same reference at another institution is another case). The
+    mediator is never offered that case again. References are compared case-insensitively
+    (Unicode case folding, NFKC, white space collapsed); declaring a case twice keeps the
+    first record."""
 
     serializer_class = ConflictSerializer
     queryset = ConflictOfInterest.objects.none()  # the schema's model
@@ -140,10 +166,17 @@ class _ConflictListCreate(ListAPIView):
 
     @extend_schema(request=ConflictInputSerializer, responses={201: ConflictSerializer})
     def post(self, request, **kwargs):
+        mediator = self.mediator()  # out of reach or lent by another pool: before the input
         serializer = ConflictInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        institution = Institution.objects.filter(
+            pk=serializer.validated_data["institution"]
+        ).first()
+        if institution is None:
+            raise DomainError(_("Unknown institution."), field="institution")
         conflict = conflict_declare(
-            mediator=self.mediator(),
+            mediator=mediator,
+            institution=institution,
             case_reference=serializer.validated_data["case_reference"],
             recorded_by=request.user,
         )

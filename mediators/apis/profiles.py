@@ -16,6 +16,7 @@ from config.api.fields import DayField
 from config.api.permissions import IsCoordinator, IsMediator
 from config.api.read_log import ReadLoggedListMixin
 from core.constants import Topic
+from core.exceptions import DomainError
 from core.read_log import READ, read_logged
 from institutions.constants import MessageLanguage
 
@@ -23,7 +24,14 @@ from ..constants import Gender, LanguageLevel
 from ..filters import MediatorFilter
 from ..models import Mediator
 from ..selectors import dialect_by_code, language_by_code, mediators_visible_to
-from ..services import MEDIATOR_EDITABLE, LanguageSkill, mediator_onboard, mediator_update
+from ..services import (
+    MEDIATOR_EDITABLE,
+    LanguageSkill,
+    mediator_onboard,
+    mediator_pause,
+    mediator_resume,
+    mediator_update,
+)
 
 LEVELS = {level.name.lower(): level.value for level in LanguageLevel}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -102,8 +110,22 @@ class MediatorOutputSerializer(serializers.ModelSerializer):
             "is_vetted",
             "declined_topics",
             "active",
+            "paused_reason",
+            "self_unavailable",
+            "self_unavailable_until",
             "language",
         ]
+        read_only_fields = ["active", "paused_reason", "self_unavailable", "self_unavailable_until"]
+        extra_kwargs = {
+            "active": {
+                "help_text": "false: paused by a coordinator (only coordinators pause and "
+                "resume: POST .../pause/, .../resume/)."
+            },
+            "self_unavailable": {
+                "help_text": "The mediator marked themselves unavailable (not offered "
+                "anything), until self_unavailable_until (inclusive) or until they clear it."
+            },
+        }
 
 
 class MediatorInputSerializer(serializers.Serializer):
@@ -128,18 +150,40 @@ class MediatorInputSerializer(serializers.Serializer):
         required=False,
         max_length=len(Topic.choices),
     )
-    active = serializers.BooleanField(required=False)
+    active = serializers.BooleanField(
+        required=False,
+        help_text="Coordinators only: false pauses the mediator, true resumes them "
+        "(as POST .../pause/ and .../resume/).",
+    )
+    paused_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="With active=false."
+    )
     language = serializers.ChoiceField(choices=MessageLanguage.choices, required=False)
 
 
 class MediatorMeInputSerializer(MediatorInputSerializer):
-    """What mediators keep current themselves; vetting and e-mail are the coordinator's."""
+    """What mediators keep current themselves; vetting and e-mail are the coordinator's, and
+    so is the pause: ``active`` is accepted only unchanged (a whole profile sent back)."""
 
     email = None
     training_completed_on = None
     pledge_signed_on = None
     police_certificate_inspected_on = None
     police_certificate_valid_until = None
+    paused_reason = None
+    active = serializers.BooleanField(
+        required=False, help_text="Read-only: only a coordinator pauses and resumes."
+    )
+    self_unavailable = serializers.BooleanField(
+        required=False,
+        help_text="Mark yourself unavailable: you are offered nothing until you clear it, or "
+        "until self_unavailable_until (inclusive). Coordinators see it.",
+    )
+    self_unavailable_until = DayField(required=False, allow_null=True)
+
+
+class PauseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 def _split_languages(validated: dict) -> tuple[dict, list[LanguageSkill] | None]:
@@ -185,6 +229,7 @@ class MediatorListCreateApi(ReadLoggedListMixin, ListAPIView):
         serializer = MediatorInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
+        data.pop("paused_reason", None)
         mediator = mediator_onboard(
             pool=request.user.coordinator.pool, languages=languages or [], **data
         )
@@ -213,13 +258,49 @@ class MediatorDetailApi(APIView):
         serializer = MediatorInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
+        active = data.pop("active", None)
+        reason = data.pop("paused_reason", "")
         mediator_update(mediator=mediator, data=data, languages=languages)
+        if active is False:
+            mediator_pause(mediator=mediator, by=request.user, reason=reason)
+        elif active is True and not mediator.active:
+            mediator_resume(mediator=mediator, by=request.user)
+        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+
+
+class MediatorPauseApi(APIView):
+    """POST: a coordinator pauses a mediator of the pool (``reason`` optional): no offers and
+    no matching until a coordinator resumes them. Only coordinators pause and resume."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(request=PauseInputSerializer, responses=MediatorOutputSerializer)
+    def post(self, request, pk: int):
+        mediator = mediator_kept_by_caller(request, pk)
+        serializer = PauseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        mediator_pause(
+            mediator=mediator, by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+
+
+class MediatorResumeApi(APIView):
+    """POST: a coordinator ends a mediator's pause."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(request=None, responses=MediatorOutputSerializer)
+    def post(self, request, pk: int):
+        mediator = mediator_kept_by_caller(request, pk)
+        mediator_resume(mediator=mediator, by=request.user)
         return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
 
 
 class MediatorMeApi(APIView):
-    """GET, PATCH: the mediator's own profile. Vetting dates and the e-mail address are
-    shown but kept by the coordinators."""
+    """GET, PATCH: the mediator's own profile. Vetting dates, the e-mail address and the
+    pause (``active``) are shown but kept by the coordinators; ``self_unavailable`` (with an
+    optional ``self_unavailable_until``) is the mediator's own "offer me nothing for now"."""
 
     permission_classes = [IsMediator]
 
@@ -235,6 +316,14 @@ class MediatorMeApi(APIView):
         serializer = MediatorMeInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, languages = _split_languages(serializer.validated_data)
+        if data.pop("active", mediator.active) != mediator.active:
+            raise DomainError(
+                _(
+                    "Only a coordinator can pause or resume you. To be offered nothing for a "
+                    "while, mark yourself unavailable."
+                ),
+                field="active",
+            )
         mediator_update(
             mediator=mediator, data=data, languages=languages, allowed=MEDIATOR_EDITABLE
         )

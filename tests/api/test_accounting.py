@@ -196,6 +196,8 @@ def test_a_mediator_reads_their_monthly_statement_with_rows_total_and_tax_free_s
         "warning_cents": body["tax_free"]["warning_cents"],
         "left_cents": 96000 - 4650,
         "state": "ok",
+        "percent": 4,
+        "reached": "",
         "warning": None,
     }
     assert not AccessLog.objects.exists()

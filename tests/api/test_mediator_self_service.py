@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from mediators.models import Absence, AvailabilitySlot, ConflictOfInterest
+from mediators.services import mediator_pause
 from tests.api.queries import assert_queries_do_not_grow
 from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory, MediatorFactory
 
@@ -45,12 +46,35 @@ def test_a_mediator_changes_travel_range_and_languages_but_not_the_vetting(world
     assert world.mediator.user.email != "new@example.org"
 
 
-def test_a_mediator_pauses_themselves(world):
-    response = world.client("mediator").patch(ME, {"active": False}, format="json")
+def test_a_mediator_cannot_pause_themselves_but_marks_themselves_unavailable(world):
+    client = world.client("mediator")
 
-    assert response.status_code == 200
+    paused = client.patch(ME, {"active": False}, format="json")
+    unavailable = client.patch(
+        ME, {"self_unavailable": True, "self_unavailable_until": "2027-05-31"}, format="json"
+    )
+
+    assert paused.status_code == 400 and "active" in paused.json()
+    assert unavailable.status_code == 200
+    assert unavailable.json()["active"] is True
+    assert unavailable.json()["self_unavailable"] is True
+    assert unavailable.json()["self_unavailable_until"] == "2027-05-31"
+    world.mediator.refresh_from_db()
+    assert world.mediator.active is True and world.mediator.self_unavailable is True
+
+
+def test_a_paused_mediator_cannot_resume_themselves(world):
+    mediator_pause(mediator=world.mediator, by=world.coordinator.user, reason="Rückfrage")
+    client = world.client("mediator")
+
+    response = client.patch(ME, {"active": True}, format="json")
+    unchanged = client.patch(ME, {"active": False, "phone": "02162 1234"}, format="json")
+
+    assert response.status_code == 400
+    assert unchanged.status_code == 200  # the whole profile sent back, pause unchanged
     world.mediator.refresh_from_db()
     assert world.mediator.active is False
+    assert world.mediator.paused_reason == "Rückfrage"
 
 
 def test_a_weekly_slot_is_added_in_local_time(world):
@@ -64,8 +88,28 @@ def test_a_weekly_slot_is_added_in_local_time(world):
     assert (slot.start_time, slot.end_time) == (datetime.time(8), datetime.time(12, 30))
     listed = world.client("mediator").get(SLOTS).json()["results"]
     assert listed == [
-        {"id": slot.pk, "weekday": 0, "start_time": "08:00:00", "end_time": "12:30:00"}
+        {
+            "id": slot.pk,
+            "weekday": 0,
+            "start_time": "08:00:00",
+            "end_time": "12:30:00",
+            "ends_at_midnight": False,
+        }
     ]
+
+
+@pytest.mark.parametrize("end", ["24:00", "00:00"])
+def test_a_weekly_slot_may_end_at_midnight(world, end):
+    client = world.client("mediator")
+
+    response = client.post(SLOTS, {"weekday": 4, "start_time": "18:00", "end_time": end})
+    after = client.post(SLOTS, {"weekday": 4, "start_time": "22:00", "end_time": "23:00"})
+
+    assert response.status_code == 201
+    assert response.json()["end_time"] == "00:00:00"
+    assert response.json()["ends_at_midnight"] is True
+    assert after.status_code == 400  # overlaps 18:00-24:00
+    assert AvailabilitySlot.objects.get().end_time == datetime.time(0)
 
 
 @pytest.mark.parametrize(
@@ -164,8 +208,9 @@ def test_a_mediator_deletes_an_own_absence_but_not_another_mediators(world):
 def test_a_mediator_declares_a_conflict_of_interest_once(world):
     client = world.client("mediator")
 
-    first = client.post(CONFLICTS, {"case_reference": "JA-2027-17"}, format="json")
-    again = client.post(CONFLICTS, {"case_reference": "JA-2027-17"}, format="json")
+    body = {"institution": world.institution.pk, "case_reference": "JA-2027-17"}
+    first = client.post(CONFLICTS, body, format="json")
+    again = client.post(CONFLICTS, {**body, "case_reference": " ja-2027-17"}, format="json")
 
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json()["id"] == again.json()["id"]
@@ -177,7 +222,9 @@ def test_a_mediator_declares_a_conflict_of_interest_once(world):
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65, None, ["JA-1"]])
 def test_an_empty_or_oversized_case_reference_answers_400(world, case_reference):
     response = world.client("mediator").post(
-        CONFLICTS, {"case_reference": case_reference}, format="json"
+        CONFLICTS,
+        {"institution": world.institution.pk, "case_reference": case_reference},
+        format="json",
     )
 
     assert response.status_code == 400

@@ -257,11 +257,14 @@ def test_the_lending_pool_keeps_its_mediator_as_its_own(world):
 def test_a_coordinator_records_a_conflict_of_interest_for_a_mediator(world):
     url = f"{LIST}{world.mediator.pk}/conflicts/"
 
-    response = world.client("coordinator").post(url, {"case_reference": " FALL-7 "}, format="json")
+    response = world.client("coordinator").post(
+        url, {"institution": world.institution.pk, "case_reference": " FALL-7 "}, format="json"
+    )
 
     assert response.status_code == 201
     conflict = ConflictOfInterest.objects.get(mediator=world.mediator)
     assert conflict.case_reference == "FALL-7"
+    assert conflict.institution == world.institution
     assert conflict.recorded_by == world.coordinator.user
 
 

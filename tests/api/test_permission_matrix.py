@@ -17,11 +17,12 @@ import json
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from knox.models import AuthToken
 
 from bookings.constants import Status
 from bookings.models import Report
 from tests.api.world import ROLES
-from tests.institutions.factories import CompensationRuleFactory, PoolFactory
+from tests.institutions.factories import CompensationRuleFactory, PoolFactory, UserFactory
 from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,9 @@ pytestmark = pytest.mark.django_db
 MATRIX = """
 method path                                target   anonymous coordinator requester admin mediator
 POST   /auth/token/                        -        200       200         200       200   200
+DELETE /auth/token/                        -        401       400         400       400   400
+GET    /auth/tokens/                       -        401       200         200       200   200
+DELETE /auth/tokens/{id}/                  other    401       404         404       404   404
 GET    /languages/                         -        401       200         200       200   200
 GET    /institutions/                      -        401       200         200       200   403
 POST   /institutions/                      -        401       201         403       403   403
@@ -54,6 +58,14 @@ PATCH  /mediators/{id}/                    own      401       200         403   
 PATCH  /mediators/{id}/                    other    401       200         403       403   403
 PATCH  /mediators/{id}/                    foreign  401       404         403       403   403
 PATCH  /mediators/{id}/                    shared   401       403         403       403   403
+POST   /mediators/{id}/pause/              own      401       200         403       403   403
+POST   /mediators/{id}/pause/              other    401       200         403       403   403
+POST   /mediators/{id}/pause/              foreign  401       404         403       403   403
+POST   /mediators/{id}/pause/              shared   401       403         403       403   403
+POST   /mediators/{id}/resume/             own      401       200         403       403   403
+POST   /mediators/{id}/resume/             other    401       200         403       403   403
+POST   /mediators/{id}/resume/             foreign  401       404         403       403   403
+POST   /mediators/{id}/resume/             shared   401       403         403       403   403
 GET    /mediators/{id}/conflicts/          own      401       200         403       403   403
 GET    /mediators/{id}/conflicts/          other    401       200         403       403   403
 GET    /mediators/{id}/conflicts/          foreign  401       404         403       403   403
@@ -212,6 +224,14 @@ ENDPOINTS = {
         "/auth/token/",
         {"username": w.requester.user.username, "password": "secret-pass-123"},
     ),
+    # The matrix's clients are signed in without a token: DELETE /auth/token/ has none to
+    # revoke (400); nobody revokes another person's token (404).
+    ("DELETE", "/auth/token/"): lambda w, t: ("/auth/token/", None),
+    ("GET", "/auth/tokens/"): lambda w, t: ("/auth/tokens/", None),
+    ("DELETE", "/auth/tokens/{id}/"): lambda w, t: (
+        f"/auth/tokens/{AuthToken.objects.create(user=UserFactory())[0].token_key}/",
+        None,
+    ),
     ("GET", "/languages/"): lambda w, t: ("/languages/", None),
     ("GET", "/institutions/"): lambda w, t: ("/institutions/", None),
     ("POST", "/institutions/"): lambda w, t: (
@@ -247,7 +267,15 @@ ENDPOINTS = {
     ),
     ("POST", "/mediators/{id}/conflicts/"): lambda w, t: (
         f"/mediators/{_mediator(w, t).pk}/conflicts/",
-        {"case_reference": "JA-1"},
+        {"institution": w.institution.pk, "case_reference": "JA-1"},
+    ),
+    ("POST", "/mediators/{id}/pause/"): lambda w, t: (
+        f"/mediators/{_mediator(w, t).pk}/pause/",
+        {"reason": "Rückfrage"},
+    ),
+    ("POST", "/mediators/{id}/resume/"): lambda w, t: (
+        f"/mediators/{_mediator(w, t).pk}/resume/",
+        None,
     ),
     ("GET", "/mediators/me/"): lambda w, t: ("/mediators/me/", None),
     ("PATCH", "/mediators/me/"): lambda w, t: ("/mediators/me/", {"max_travel_km": 25}),
@@ -272,7 +300,7 @@ ENDPOINTS = {
     ("GET", "/mediators/me/conflicts/"): lambda w, t: ("/mediators/me/conflicts/", None),
     ("POST", "/mediators/me/conflicts/"): lambda w, t: (
         "/mediators/me/conflicts/",
-        {"case_reference": "JA-1"},
+        {"institution": w.institution.pk, "case_reference": "JA-1"},
     ),
     ("GET", "/bookings/"): lambda w, t: ("/bookings/", None),
     ("POST", "/bookings/"): lambda w, t: ("/bookings/", _booking_body(w, t)),
@@ -354,7 +382,7 @@ def test_every_endpoint_of_these_modules_is_in_the_matrix():
     from config import api_urls
 
     routes = {
-        "/" + str(p.pattern).replace("<int:pk>", "{id}")
+        "/" + str(p.pattern).replace("<int:pk>", "{id}").replace("<str:key>", "{id}")
         for p in api_urls.urlpatterns
         if p.callback.view_class.__module__ in MODULES
     }

@@ -42,7 +42,7 @@ def counts() -> dict[str, int]:
 
 def load() -> str:
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", "--i-know-this-is-not-production", stdout=out)
     return out.getvalue()
 
 

@@ -23,7 +23,7 @@ from mediators.services import (
 )
 from notifications.constants import MessageKind
 from notifications.models import Message
-from tests.institutions.factories import CoordinatorFactory, PoolFactory
+from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
     DialectFactory,
@@ -138,9 +138,18 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
     mediator = MediatorFactory()
     coordinator = CoordinatorFactory(pool=mediator.pool)
 
-    first = conflict_declare(mediator=mediator, case_reference=" JA-9 ", recorded_by=mediator.user)
+    institution = InstitutionFactory(pool=mediator.pool)
+    first = conflict_declare(
+        mediator=mediator,
+        institution=institution,
+        case_reference=" JA-9 ",
+        recorded_by=mediator.user,
+    )
     second = conflict_declare(
-        mediator=mediator, case_reference="JA-9", recorded_by=coordinator.user
+        mediator=mediator,
+        institution=institution,
+        case_reference="ja-9",
+        recorded_by=coordinator.user,
     )
 
     assert first.pk == second.pk
@@ -149,9 +158,13 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
 
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])
 def test_an_empty_or_overlong_case_reference_is_refused(case_reference):
+    mediator = MediatorFactory()
     with pytest.raises(DomainError):
         conflict_declare(
-            mediator=MediatorFactory(), case_reference=case_reference, recorded_by=None
+            mediator=mediator,
+            institution=InstitutionFactory(pool=mediator.pool),
+            case_reference=case_reference,
+            recorded_by=None,
         )
     assert not ConflictOfInterest.objects.exists()
 
@@ -264,3 +277,47 @@ def test_when_the_invitation_cannot_be_written_the_mediator_is_not_kept(monkeypa
         mediator_onboard(pool=pool, **ONBOARDING)
 
     assert onboarding_footprint() == before
+
+
+def test_only_a_coordinator_pauses_and_resumes_a_mediator():
+    from django.core.exceptions import PermissionDenied
+
+    from mediators.services import mediator_pause, mediator_resume
+
+    mediator = MediatorFactory()
+    coordinator = CoordinatorFactory(pool=mediator.pool)
+
+    with pytest.raises(PermissionDenied):
+        mediator_pause(mediator=mediator, by=mediator.user, reason="selbst")
+    paused = mediator_pause(mediator=mediator, by=coordinator.user, reason="Rückfrage")
+    with pytest.raises(PermissionDenied):
+        mediator_resume(mediator=mediator, by=mediator.user)
+    still = Mediator.objects.get(pk=mediator.pk)
+    resumed = mediator_resume(mediator=mediator, by=coordinator.user)
+
+    assert (paused.active, paused.paused_reason, paused.paused_by) == (
+        False,
+        "Rückfrage",
+        coordinator.user,
+    )
+    assert still.active is False
+    assert (resumed.active, resumed.paused_reason, resumed.paused_by) == (True, "", None)
+
+
+def test_an_overlapping_slot_is_refused_also_against_a_slot_until_midnight():
+    mediator = MediatorFactory()
+    availability_slot_create(
+        mediator=mediator, weekday=5, start_time=datetime.time(20), end_time=datetime.time(0)
+    )
+    touching = availability_slot_create(
+        mediator=mediator, weekday=5, start_time=datetime.time(16), end_time=datetime.time(20)
+    )
+
+    for start, end in (
+        (datetime.time(23), datetime.time(0)),
+        (datetime.time(19), datetime.time(21)),
+    ):
+        with pytest.raises(DomainError):
+            availability_slot_create(mediator=mediator, weekday=5, start_time=start, end_time=end)
+
+    assert touching.pk and mediator.availability.count() == 2

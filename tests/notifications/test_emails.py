@@ -133,6 +133,9 @@ def every_kind(booking, mediator):
         alert=Alert.objects.create(pool=booking.pool, booking=booking, kind="x", message="m")
     )
     account_invitation_notify(user=UserFactory(), pool=booking.pool)
+    from bookings.messages.hooks import tax_free_notice_notify
+
+    tax_free_notice_notify(mediator=mediator, year=2027, threshold="warning")
     from bookings.messages.periodic import reminders_write, report_requests_write
 
     type(booking).objects.filter(pk=booking.pk).update(

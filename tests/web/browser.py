@@ -62,8 +62,19 @@ FOCUS_STYLE_JS = """() => {
 }"""
 
 
+# Under the site's Content-Security-Policy: every violation the page reports is kept in the
+# page (injected by the browser before any page script; not subject to the policy).
+CSP_LISTENER_JS = """window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", event => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}` +
+    ` (${event.sourceFile || location.pathname}:${event.lineNumber})`);
+});"""
+
+
 class Visitor:
-    """One person's browser tab; remembers every request to check the hosts."""
+    """One person's browser tab; remembers every request to check the hosts, and every
+    Content-Security-Policy violation a page reports (``csp_violations``)."""
 
     def __init__(self, browser, live_server, name: str, language: str = "de"):
         self.base = live_server.url
@@ -75,19 +86,58 @@ class Visitor:
             "request", lambda request: self.requested_hosts.add(urlparse(request.url).netloc)
         )
         self.pages_html: list[tuple[str, str]] = []
+        self.context.add_init_script(CSP_LISTENER_JS)
+        self.console_csp: list[str] = []
+        self.page.on(
+            "console",
+            lambda message: (
+                self.console_csp.append(f"{self.page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        self.seen_violations: list[str] = []
 
     def go(self, path: str):
         self.page.goto(self.base + path)
         self.page.wait_for_load_state("networkidle")
         self.pages_html.append((path, self.page.content()))
+        self.collect_violations()
+
+    def collect_violations(self) -> None:
+        found = self.page.evaluate("window.__cspViolations || []")
+        self.seen_violations += [f"{self.page.url}: {entry}" for entry in found]
+        self.page.evaluate("window.__cspViolations = []")
+
+    def csp_violations(self) -> list[str]:
+        """Every violation of the Content-Security-Policy reported since the tab opened:
+        the pages' securitypolicyviolation events and the console's reports."""
+        self.collect_violations()
+        return self.seen_violations + self.console_csp
 
     def sign_in(self, username: str):
+        """Sign in through the pages; someone who needs a second factor (coordinators) has
+        an authenticator and gives a recovery code of theirs at the second step."""
+        from django.contrib.auth import get_user_model
+
+        from accounts.selectors import second_factor_needed
+        from tests.support.two_factor import authenticator, recovery_code
+
+        user = get_user_model().objects.filter(username=username).first()
+        needs_code = user is not None and second_factor_needed(user)
+        if needs_code:
+            authenticator(user)
         self.go("/accounts/login/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)
         with self.page.expect_navigation():
             self.page.click("main button[type=submit]")
         self.page.wait_for_load_state("networkidle")
+        if needs_code and "/accounts/two-factor/verify/" in self.page.url:
+            self.page.fill("#id_code", recovery_code(user))
+            with self.page.expect_navigation():
+                self.page.click("main button[type=submit]")
+            self.page.wait_for_load_state("networkidle")
 
     def shoot(self, label: str):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -102,7 +152,9 @@ class Visitor:
     def axe_violations(self, label: str) -> list[str]:
         """The WCAG 2 A/AA violations axe-core finds on the current page at phone and at
         desktop width, one readable line per rule and element."""
-        self.page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol: an injected <script> would (rightly) be
+        # refused by the site's Content-Security-Policy.
+        self.page.evaluate(AXE.read_text())
         found: list[str] = []
         for width_name, size in WIDTHS:
             self.page.set_viewport_size(size)

@@ -1,4 +1,5 @@
-"""Accessibility in a real browser: axe-core checks the main pages of every role (the
+"""Accessibility in a real browser, under the site's Content-Security-Policy (no page of any
+role reports a violation): axe-core checks the main pages of every role (the
 mediator's in Arabic, right to left), the sign-in and password pages and forms showing errors
 against the WCAG 2 A/AA rules, colour contrast included, at phone and at desktop width. An
 institution files a request and a mediator accepts an offer with the keyboard alone; every Tab
@@ -114,6 +115,7 @@ def test_the_sign_in_and_password_pages_meet_wcag_aa(browser, live_server, pool_
     violations += axe_check_errors(visitor, "/accounts/login/", "main form", "sign-in-refused")
 
     assert violations == [], readable(violations)
+    assert visitor.csp_violations() == []
     assert visitor.page.get_attribute("html", "lang") == "de"
     assert visitor.other_hosts() == set()
     visitor.context.close()
@@ -137,6 +139,7 @@ def test_the_institution_pages_meet_wcag_aa(browser, live_server, pool_with_peop
     violations += axe_check_errors(visitor, "", "#request-form", "request-errors")
 
     assert violations == [], readable(violations)
+    assert visitor.csp_violations() == []
     assert visitor.other_hosts() == set()
     visitor.context.close()
 
@@ -175,6 +178,7 @@ def test_the_mediator_pages_in_arabic_meet_wcag_aa(
     violations += axe_check_errors(visitor, "", "main form.stack", "absence-errors")
 
     assert violations == [], readable(violations)
+    assert visitor.csp_violations() == []
     assert visitor.other_hosts() == set()
     visitor.context.close()
 
@@ -211,6 +215,7 @@ def test_the_coordinator_pages_and_the_statistics_meet_wcag_aa(
     violations += axe_check_errors(visitor, "", "main form.stack", "onboarding-errors")
 
     assert violations == [], readable(violations)
+    assert visitor.csp_violations() == []
     assert visitor.other_hosts() == set()
     visitor.context.close()
 

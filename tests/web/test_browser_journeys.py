@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.constants import Status
 from bookings.models import Booking
+from tests.support.two_factor import authenticator, code_of
 
 from .browser import PASSWORD, Visitor
 from .conftest import BERLIN
@@ -106,13 +107,21 @@ def test_the_pages_are_usable_by_keyboard_alone(browser, live_server, pool_with_
     visitor.page.keyboard.press("Enter")
     assert visitor.page.evaluate("document.activeElement.id") == "main"
 
-    # Sign in without a mouse: the user name has the focus, Tab to the password, Enter.
+    # Sign in without a mouse: the user name has the focus, Tab to the password, Enter;
+    # then the code of the coordinator's authenticator has the focus, Enter.
+    device = authenticator(pool_with_people["coordinator"].user)
     visitor.go("/accounts/login/")
     visitor.shoot("sign-in")
     assert visitor.page.evaluate("document.activeElement.id") == "id_username"
     visitor.page.keyboard.type("ki")
     visitor.page.keyboard.press("Tab")
     visitor.page.keyboard.type(PASSWORD)
+    with visitor.page.expect_navigation():
+        visitor.page.keyboard.press("Enter")
+    visitor.page.wait_for_load_state("networkidle")
+    assert "/accounts/two-factor/verify/" in visitor.page.url
+    assert visitor.page.evaluate("document.activeElement.id") == "id_code"
+    visitor.page.keyboard.type(code_of(device))
     with visitor.page.expect_navigation():
         visitor.page.keyboard.press("Enter")
     visitor.page.wait_for_load_state("networkidle")

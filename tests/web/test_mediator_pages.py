@@ -257,3 +257,27 @@ def test_the_monthly_statement_downloads_as_csv_and_pdf(page_for, mediator):
 def test_other_roles_may_not_open_mediator_pages(page_for, staff, coordinator):
     for user in (staff.user, coordinator.user):
         assert page_for(user).get(reverse("web:mediator-offers")).status_code == 403
+
+
+def test_an_absence_over_a_confirmed_appointment_offers_to_give_it_back(page_for, mediator):
+    booking = BookingFactory(
+        institution__pool=mediator.pool,
+        status=Status.CONFIRMED,
+        mediator=mediator,
+        starts_at=in_two_weeks_at_ten(),
+    )
+    page = page_for(mediator.user)
+    url = reverse("web:mediator-absences")
+    day = booking.starts_at.date()
+    dates = {"starts_on": day, "ends_on": day}
+
+    refused = page.post(url, dates)
+    added = page.post(url, {**dates, "give_back": [booking.pk]})
+
+    assert refused.status_code == 200
+    assert f'name="give_back" value="{booking.pk}"' in refused.content.decode()
+    assert booking.institution.name in refused.content.decode()
+    assert added.status_code == 302
+    assert Absence.objects.filter(mediator=mediator, starts_on=day).exists()
+    booking.refresh_from_db()
+    assert booking.mediator is None

@@ -36,7 +36,12 @@ class VettingForm(forms.Form):
     police_certificate_valid_until = DayField(
         label=_("Extended police certificate valid until"), required=False
     )
-    active = forms.BooleanField(label=_("Active"), required=False)
+    active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_("Untick to pause the mediator; only coordinators pause and resume."),
+    )
+    paused_reason = forms.CharField(label=_("Reason for the pause"), max_length=200, required=False)
 
 
 class OnboardingForm(VettingForm):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import OUT_OF_RANGE, year_in_range
+from core.time import MIDNIGHT
 from institutions.constants import MessageLanguage
 from mediators.constants import LanguageLevel
 from mediators.models import AvailabilitySlot, Dialect, Language
@@ -40,18 +41,46 @@ class ReportForm(forms.Form):
     )
 
 
+class EndTimeField(forms.TimeField):
+    """The end of a weekly slot: "24:00" is the end of the day, kept as 00:00."""
+
+    def to_python(self, value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+            return MIDNIGHT
+        return super().to_python(value)
+
+
 class SlotForm(forms.Form):
     weekday = forms.TypedChoiceField(
         label=_("Weekday"), choices=AvailabilitySlot._meta.get_field("weekday").choices, coerce=int
     )
     start_time = forms.TimeField(label=_("From"), widget=TimeInput())
-    end_time = forms.TimeField(label=_("Until"), widget=TimeInput())
+    end_time = EndTimeField(
+        label=_("Until"),
+        widget=TimeInput(),
+        help_text=_("00:00 (or 24:00) means until midnight, the end of the day."),
+    )
 
 
 class AbsenceForm(forms.Form):
     starts_on = DayField(label=_("First day"))
     ends_on = DayField(label=_("Last day"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def offer_give_back(self, appointments: list[tuple[int, str]]) -> None:
+        """The confirmed appointments the absence covers: a checkbox each, to give them back
+        in the same step."""
+        self.fields["give_back"] = forms.TypedMultipleChoiceField(
+            label=_("Give these appointments back"),
+            choices=appointments,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_(
+                "Ticked appointments are given back when the absence is added, and the "
+                "coordinators look for someone else."
+            ),
+        )
 
 
 class ProfileForm(forms.Form):
@@ -71,10 +100,16 @@ class ProfileForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of your messages and pages"), choices=MessageLanguage.choices
     )
-    active = forms.BooleanField(
-        label=_("I take on appointments"),
+    self_unavailable = forms.BooleanField(
+        label=_("I am unavailable for now"),
         required=False,
-        help_text=_("Untick to pause, for example during a longer absence."),
+        help_text=_(
+            "Tick to be offered nothing for a while; the coordinators see it. "
+            "For whole days away, add an absence instead."
+        ),
+    )
+    self_unavailable_until = DayField(
+        label=_("Unavailable until (inclusive, optional)"), required=False
     )
 
 

@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +27,14 @@ from core.exceptions import DomainError
 from core.read_log import read_logged
 from core.time import local_date
 from mediators.selectors import mediators_visible_to
-from mediators.services import VETTING_FIELDS, LanguageSkill, mediator_onboard, mediator_update
+from mediators.services import (
+    VETTING_FIELDS,
+    LanguageSkill,
+    mediator_onboard,
+    mediator_pause,
+    mediator_resume,
+    mediator_update,
+)
 from notifications.selectors import failed_messages_for
 from notifications.services import message_resend
 
@@ -216,6 +224,7 @@ def mediator_new(request: HttpRequest) -> HttpResponse:
     form = OnboardingForm(request.POST or None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data.pop("paused_reason", None)
         speaks, level = data.pop("speaks"), data.pop("level")
         skills = [LanguageSkill(language=speaks, level=level)] if speaks else []
         try:
@@ -251,8 +260,15 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(mediator, name) for name in VettingForm.base_fields}
     form = VettingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        active, reason = data.pop("active"), data.pop("paused_reason")
         try:
-            mediator_update(mediator=mediator, data=form.cleaned_data)
+            with transaction.atomic():
+                mediator_update(mediator=mediator, data=data)
+                if not active:
+                    mediator_pause(mediator=mediator, by=request.user, reason=reason)
+                elif not mediator.active:
+                    mediator_resume(mediator=mediator, by=request.user)
         except DomainError as error:
             show_domain_error(form, error)
         else:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from bookings.constants import OfferStatus, Status
@@ -18,6 +19,11 @@ from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
 from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
+from bookings.services.absences import (
+    appointment_label,
+    appointments_covered_by,
+    mediator_absence_create,
+)
 from bookings.services.offers import offer_accept, offer_decline
 from core.exceptions import DomainError
 from core.time import local_date
@@ -26,7 +32,6 @@ from mediators.selectors import absences_of, availability_of
 from mediators.services import (
     MEDIATOR_EDITABLE,
     LanguageSkill,
-    absence_create,
     absence_delete,
     availability_slot_create,
     availability_slot_delete,
@@ -53,6 +58,7 @@ from .common import (
     booking_read,
     feed_context,
 )
+from .tokens import tokens_context
 
 
 @mediator_required
@@ -184,12 +190,37 @@ def absences(request: HttpRequest) -> HttpResponse:
     mediator = request.user.mediator
     form = AbsenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["starts_on"] <= data["ends_on"]:
+            covered = appointments_covered_by(
+                mediator=mediator, starts_on=data["starts_on"], ends_on=data["ends_on"]
+            )
+            if covered:
+                form.offer_give_back([(b.pk, appointment_label(b)) for b in covered])
+                form.full_clean()  # again, with the checkboxes
         try:
-            absence_create(mediator=mediator, **form.cleaned_data)
+            _absence, given_back = mediator_absence_create(
+                mediator=mediator,
+                actor=request.user,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                note=data.get("note", ""),
+                give_back=form.cleaned_data.get("give_back") or (),
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
             messages.success(request, _("The absence has been added."))
+            if given_back:
+                messages.success(
+                    request,
+                    ngettext(
+                        "You have given %(count)d appointment back.",
+                        "You have given %(count)d appointments back.",
+                        len(given_back),
+                    )
+                    % {"count": len(given_back)},
+                )
             return redirect("web:mediator-absences")
     today = local_date(timezone.now())
     current = absences_of(mediator).filter(ends_on__gte=today)
@@ -246,7 +277,11 @@ def profile(request: HttpRequest) -> HttpResponse:
                 settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"], samesite="Lax"
             )
             return response
-    return render(request, "web/mediator/profile.html", {"form": form, "skills": skills})
+    return render(
+        request,
+        "web/mediator/profile.html",
+        {"form": form, "skills": skills, "mediator": mediator, **tokens_context(request)},
+    )
 
 
 @mediator_required

@@ -2,7 +2,8 @@
 
 import logging
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from bookings.models import Booking
 from demo.loader import DEMO_PASSWORD, load_demo
@@ -13,7 +14,22 @@ from mediators.models import Mediator
 class Command(BaseCommand):
     help = "Load the demo data of Kreis Viersen (once) and print the demo logins."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Load the demo although DEBUG is off (it creates about 120 accounts that "
+            "share one published password).",
+        )
+
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "DEBUG is off: this looks like production. The demo creates about 120 accounts "
+                "that share one published password. Run it with DEBUG on "
+                "(config.settings.local), or add --i-know-this-is-not-production."
+            )
         # The demo's history writes its messages to the outbox; in the embedded set-up they
         # are delivered in process (.eml files in var/mail/) - without a log line for each.
         trace = logging.getLogger("celery.app.trace")

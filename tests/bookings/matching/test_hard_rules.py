@@ -63,6 +63,7 @@ BREAK = {
     HardRule.POOL: {"pool_id": 2},
     HardRule.LANGUAGE: {"languages": frozenset({(2, None, USABLE_LEVEL)})},
     HardRule.INACTIVE: {"active": False},
+    HardRule.SELF_UNAVAILABLE: {"self_unavailable": True, "self_unavailable_until": MONDAY},
     HardRule.NOT_VETTED: {"vetted": False},
     HardRule.POLICE_CERTIFICATE: {"police_certificate_valid_until": MONDAY - datetime.timedelta(1)},
     HardRule.TOPIC_DECLINED: {"declined_topics": frozenset({"health"})},
@@ -75,7 +76,7 @@ BREAK = {
     HardRule.HOUR_LIMIT: {"max_hours_per_week": 0.5},
     HardRule.GENDER: {"gender": "male"},
     HardRule.BLOCKED: {"blocked_institution_ids": frozenset({7})},
-    HardRule.CONFLICT_OF_INTEREST: {"conflict_case_references": frozenset({" fall-1 "})},
+    HardRule.CONFLICT_OF_INTEREST: {"conflict_case_references": frozenset({(7, " fall-1 ")})},
 }
 
 

@@ -159,7 +159,12 @@ def test_declaring_a_conflict_withdraws_the_offers_for_that_case_only(messages):
     booking_match(booking_id=that_case.pk, now=NOW)
     booking_match(booking_id=other_case.pk, now=NOW)
 
-    conflict_declare(mediator=best, case_reference=" az 12/26 ", recorded_by=best.user)
+    conflict_declare(
+        mediator=best,
+        case_reference=" az 12/26 ",
+        recorded_by=best.user,
+        institution=that_case.institution,
+    )
 
     assert offer_of(that_case, best).status == OfferStatus.WITHDRAWN
     assert pending(that_case) == [second.pk]
@@ -170,11 +175,21 @@ def test_declaring_a_conflict_withdraws_the_offers_for_that_case_only(messages):
 def test_declaring_the_same_conflict_again_changes_nothing(messages):
     pool, best, second, third = by_distance_pool()
     booking = make_booking(pool, starts_at=at(DAY, 10), case_reference="AZ 12/26")
-    conflict_declare(mediator=best, case_reference="AZ 12/26", recorded_by=best.user)
+    conflict_declare(
+        mediator=best,
+        case_reference="AZ 12/26",
+        recorded_by=best.user,
+        institution=booking.institution,
+    )
     booking_match(booking_id=booking.pk, now=NOW)
     assert pending(booking) == [second.pk]
 
-    conflict_declare(mediator=best, case_reference="AZ 12/26", recorded_by=best.user)
+    conflict_declare(
+        mediator=best,
+        case_reference="AZ 12/26",
+        recorded_by=best.user,
+        institution=booking.institution,
+    )
 
     assert pending(booking) == [second.pk]
 

@@ -292,7 +292,7 @@ def build(req: RequestSpec, specs: list[MediatorSpec]):
             slots=tuple(slots),
             absences=tuple(absences),
             blocked_institution_ids=frozenset({blocked_at.pk} if spec.blocked else ()),
-            conflict_case_references=frozenset({"fall-1"} if spec.conflict else ()),
+            conflict_case_references=frozenset({(None, "fall-1")} if spec.conflict else ()),
             held=tuple(holds),
             standing_by=tuple(standing_by),
             serves_pool_ids=frozenset(serves[spec.pool]),

@@ -28,11 +28,14 @@ from bookings.state_machine import can_transition
 from bookings.tasks import unfilled_rematch_task
 from mediators.models import Language
 from mediators.services import (
+    MEDIATOR_EDITABLE,
     LanguageSkill,
     absence_create,
     absence_delete,
     availability_slot_create,
     availability_slot_delete,
+    mediator_pause,
+    mediator_resume,
     mediator_update,
 )
 from notifications.constants import MessageKind, MessageStatus
@@ -210,7 +213,7 @@ def test_rematching_offers_the_best_candidate_and_others_who_never_answered_late
     near = make_mediator(pool, home=VIERSEN, active=False)
     far = make_mediator(pool, home=KEMPEN, slots=())
     request = unfilled(pool)
-    mediator_update(mediator=near, data={"active": True})  # rolled into the test transaction
+    mediator_resume(mediator=near, by=None)  # rolled into the test transaction
 
     with django_capture_on_commit_callbacks(execute=True):
         availability_slot_create(
@@ -271,7 +274,11 @@ def _absence(mediator):
 
 
 def _pause(mediator):
-    mediator_update(mediator=mediator, data={"active": False})
+    mediator_pause(mediator=mediator, by=None, reason="")
+
+
+def _self_unavailable(mediator):
+    mediator_update(mediator=mediator, data={"self_unavailable": True}, allowed=MEDIATOR_EDITABLE)
 
 
 def _certificate_lapses(mediator):
@@ -299,6 +306,7 @@ def _slot_removed(mediator):
 CHANGES = {
     "absence": _absence,
     "pause": _pause,
+    "self_unavailable": _self_unavailable,
     "certificate": _certificate_lapses,
     "range": _range,
     "languages": _languages,

@@ -111,12 +111,31 @@ def test_an_appointment_inside_a_slot_is_covered_in_local_time():
     assert rules.slots_cover([MONDAY_MORNING], utc(2027, 7, 5, 9), utc(2027, 7, 5, 10))
 
 
-def test_an_appointment_crossing_the_slots_end_is_not_covered_even_with_a_slot_after_it():
+def test_adjacent_slots_join_an_appointment_across_their_border_is_covered():
     afternoon = Slot(0, t(12), t(16))
-    assert not rules.slots_cover(
+    assert rules.slots_cover(
         [MONDAY_MORNING, afternoon], local(2027, 1, 4, 11, 30), local(2027, 1, 4, 12, 30)
     )
     assert rules.slots_cover([MONDAY_MORNING], local(2027, 1, 4, 11), local(2027, 1, 4, 12))
+
+
+def test_slots_with_a_gap_between_them_do_not_join():
+    afternoon = Slot(0, t(12, 15), t(16))
+    assert not rules.slots_cover(
+        [MONDAY_MORNING, afternoon], local(2027, 1, 4, 11, 30), local(2027, 1, 4, 12, 30)
+    )
+
+
+def test_a_slot_may_end_at_midnight():
+    # An end of 00:00 is 24:00: the slot runs to the end of the day.
+    evening = Slot(0, t(20), t(0))
+    assert rules.slots_cover([evening], local(2027, 1, 4, 22), local(2027, 1, 5, 0))
+    assert rules.required_slot_window(local(2027, 1, 4, 22), local(2027, 1, 5, 0)) == (
+        rules.SlotWindow(0, t(22), t(0))
+    )
+    assert not rules.slots_cover(
+        [Slot(0, t(20), t(23, 59))], local(2027, 1, 4, 22), local(2027, 1, 5)
+    )
 
 
 def test_the_slot_must_be_on_the_local_weekday():

@@ -203,7 +203,12 @@ def test_a_conflict_of_interest_releases_the_standby_of_that_case_with_an_alert(
     pool = standby_pool()
     booking, best, second, third = confirmed_with_standby(pool, case_reference="AZ 7/26")
 
-    conflict_declare(mediator=second, case_reference="az 7/26", recorded_by=second.user)
+    conflict_declare(
+        mediator=second,
+        case_reference="az 7/26",
+        recorded_by=second.user,
+        institution=booking.institution,
+    )
 
     assert Standby.objects.get(booking=booking).released_at is not None
     assert Alert.objects.filter(booking=booking, kind=AlertKind.STANDBY_RELEASED).exists()

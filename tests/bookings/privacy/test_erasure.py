@@ -14,7 +14,7 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from bookings.constants import OfferStatus, Status
@@ -87,7 +87,7 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     MediatorLanguageFactory(mediator=mediator)
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
-    Token.objects.create(user=mediator.user)
+    AuthToken.objects.create(user=mediator.user)
     session = signed_in_session(mediator.user)
     other_session = signed_in_session(history.staff.user)
 
@@ -103,7 +103,7 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     assert not erased.active and erased.erased_at is not None
     for related in ("languages", "availability", "absences", "conflicts", "blocks"):
         assert not getattr(erased, related).exists(), related
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
     assert not Session.objects.filter(pk=session).exists()
     assert Session.objects.filter(pk=other_session).exists()
     assert result.credentials_revoked == 2
@@ -234,13 +234,13 @@ def test_the_erasure_page_says_why_it_refuses(history):
 
 def test_credentials_revoke_all_deletes_the_persons_tokens_and_sessions_only():
     mine, other = StaffFactory().user, StaffFactory().user
-    Token.objects.create(user=mine)
-    Token.objects.create(user=other)
+    AuthToken.objects.create(user=mine)
+    AuthToken.objects.create(user=other)
     signed_in_session(mine)
     theirs = signed_in_session(other)
 
     assert credentials_revoke_all(mine) == 2
 
-    assert not Token.objects.filter(user=mine).exists()
-    assert Token.objects.filter(user=other).exists()
+    assert not AuthToken.objects.filter(user=mine).exists()
+    assert AuthToken.objects.filter(user=other).exists()
     assert list(Session.objects.values_list("pk", flat=True)) == [theirs]

@@ -1,0 +1,34 @@
+"""Cells a spreadsheet program will not run: every export (CSV, XLSX) writes its cells through
+``safe_cell``, every CSV through ``csv_text``.
+
+Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return can be taken
+for a formula by Excel or LibreOffice (CSV injection, OWASP); such a cell gets a leading
+apostrophe, which the programs show as text. Numbers, dates and empty cells stay as they
+are: only text is ever a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value safe for a spreadsheet: text never starts a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """The rows as CSV (RFC 4180: CRLF line ends, so a cell holding a line break or a
+    carriage return is quoted and stays one cell), every cell through ``safe_cell``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(value) for value in row])
+    return out.getvalue()
