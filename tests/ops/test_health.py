@@ -139,7 +139,7 @@ def test_readyz_is_503_while_a_migration_is_missing(client, monkeypatch):
     from django.db.migrations.recorder import MigrationRecorder
 
     monkeypatch.setattr(health, "_migrated", False)
-    MigrationRecorder.Migration.objects.filter(app="core", name="0001_heartbeat").delete()
+    MigrationRecorder.Migration.objects.filter(app="core", name="0002_heartbeat").delete()
 
     response = client.get("/readyz")
 

@@ -7,8 +7,7 @@ class Migration(migrations.Migration):
 
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = [("core", "0001_drop_plain_api_tokens")]
 
     operations = [
         migrations.CreateModel(
