@@ -259,6 +259,8 @@ def test_production_never_exempts_anyone_whatever_the_environment_says():
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "pool.example.org",
+        "SITE_URL": "https://pool.example.org",
         "MFA_DEMO_EXEMPTION": "true",
     }
     out = subprocess.run(  # noqa: S603

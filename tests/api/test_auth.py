@@ -17,7 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from core.credentials import credentials_revoke_all
-from mediators.services import mediator_update
+from mediators.services import mediator_pause, mediator_update
 from tests.clock import frozen
 from tests.institutions.factories import UserFactory
 from tests.mediators.factories import MediatorFactory
@@ -336,7 +336,7 @@ def test_a_coordinators_pause_revokes_the_mediators_tokens_and_sessions(api_clie
     token = sign_in(api_client, "amal")["token"]
     phone = browser_of(mediator.user)
 
-    mediator_update(mediator=mediator, data={"active": False})
+    mediator_pause(mediator=mediator, by=None, reason="Rückfrage zum Führungszeugnis")
 
     assert not works(token)
     assert not signed_in(phone)
