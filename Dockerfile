@@ -33,4 +33,5 @@ RUN export DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build.invalid \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+ENV WEB_BIND=0.0.0.0:8000
+CMD ["scripts/serve", "web"]

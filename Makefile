@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo run test test-future lint format bench migrate messages clean audit
+.PHONY: prod licences install demo run test test-future lint format bench migrate messages clean audit
 
 # The Debian packages of a group (demo, test, ci): scripts/system_packages.py holds the one
 # list and says why each is there. As root it installs what is missing; otherwise it says how
@@ -42,6 +42,26 @@ demo: install
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine, without Docker: the Procfile's web (gunicorn, production
+# settings, WhiteNoise), worker and ONE beat, run by honcho - the same scripts/serve commands as
+# docker-compose.yml. PostgreSQL and Redis (DATABASE_URL, REDIS_URL) must be running already:
+# make prod checks them and says so, it does not start them. Loopback defaults below (plain
+# HTTP on 127.0.0.1; behind a TLS proxy set the hosts, SITE_URL and the secure settings).
+prod: install
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "make prod: set DJANGO_SECRET_KEY" >&2; exit 1; }
+	$(PY) scripts/check_services.py
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DJANGO_SETTINGS_MODULE=config.settings.production \
+		WEB_BIND=$${WEB_BIND:-127.0.0.1:8000} \
+		DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+		SITE_URL=$${SITE_URL:-http://127.0.0.1:8000} \
+		DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
+		DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
+		$(VENV)/bin/honcho start --procfile Procfile
+
+# docs/licences.md from the lock file, and the check that every licence is EUPL-compatible.
+licences: install
+	$(PY) scripts/licences.py --write
 
 test: system-packages-test install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,7 +1,13 @@
 """The one way to enqueue a Celery task from code that may run inside a transaction.
 
 A task is given as the task itself or by its registered name (``"bookings.tasks.x"``, the
-name Celery gives a task: its module and function). By name, the code that enqueues it needs
+name Celery gives a task: its module and function).
+
+A broker that cannot be reached does not fail the request whose change has already committed
+(a 503 after a commit would invite the client to repeat a change that was made): the task is
+not sent, the log says which, and the periodic sweeps send what was lost - the outbox sweep
+every delivery, the matching sweep the bookings left without offers, the planner's sweep the
+plans (see docs/operations.md). By name, the code that enqueues it needs
 no import of the tasks module - which imports that very code (a task loads fresh state and
 calls a service): the import would close a circle. The name is looked up when the task is
 sent, after the commit; its module is imported then if nobody has yet, so that eager mode
@@ -10,12 +16,16 @@ sent, after the commit; its module is imported then if nobody has yet, so that e
 
 from __future__ import annotations
 
+import logging
 import threading
 from importlib import import_module
 from typing import Any
 
 from celery import Task, current_app
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnreachable
+
+log = logging.getLogger(__name__)
 
 
 def task_named(task: Task | str) -> Task:
@@ -27,6 +37,19 @@ def task_named(task: Task | str) -> Task:
     return current_app.tasks[task]
 
 
+def send(task: Task | str, *args: Any, **kwargs: Any) -> bool:
+    """``apply_async`` of the task; False (and logged) when the broker cannot be reached."""
+    try:
+        if kwargs:
+            task_named(task).apply_async(args=args, kwargs=kwargs)
+        else:
+            task_named(task).apply_async(args=args)
+    except BrokerUnreachable as exc:
+        log.error("task %s not queued: the broker is unreachable (%s)", _name(task), exc)
+        return False
+    return True
+
+
 def _name(task: Task | str) -> str:
     return task if isinstance(task, str) else str(task.name)
 
@@ -36,7 +59,7 @@ def enqueue_on_commit(task: Task | str, *args: Any, **kwargs: Any) -> None:
 
     A rolled-back change therefore never enqueues its task.
     """
-    transaction.on_commit(lambda: task_named(task).apply_async(args=args, kwargs=kwargs))
+    transaction.on_commit(lambda: send(task, *args, **kwargs))
 
 
 class _Batch:
@@ -51,9 +74,8 @@ class _Batch:
         if self.sent:
             return
         self.sent = True
-        task = task_named(self.task)
         for start in range(0, len(self.ids), self.size):
-            task.apply_async(args=(self.ids[start : start + self.size],))
+            send(self.task, self.ids[start : start + self.size])
 
 
 _current = threading.local()
@@ -72,7 +94,7 @@ def enqueue_ids_on_commit(task: Task | str, ids: list[int], *, batch_size: int) 
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        task_named(task).apply_async(args=(list(ids),))
+        send(task, list(ids))
         return
     # The list of commit callbacks is new for every transaction: it tells them apart.
     key = (_name(task), id(getattr(connection, "run_on_commit", None)))

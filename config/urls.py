@@ -7,6 +7,7 @@ from config.api.docs import RedocPage, SchemaApi, SwaggerPage, docs_page
 from web.urls import auth_urlpatterns
 
 urlpatterns = [
+    path("", include("ops.urls")),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("bookings.messages.urls")),
@@ -26,4 +27,6 @@ urlpatterns = [
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.not_found"
-handler500 = "config.errors.server_error"
+# An outage (database or broker unreachable) raised outside a view answers 503 with
+# Retry-After (ops/outages.py); every other error goes on to config.errors.server_error.
+handler500 = "ops.outages.server_error"

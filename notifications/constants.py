@@ -51,7 +51,10 @@ DEFAULTS = {
     # A row stuck in `sending` this long lost its worker; the sweep takes it back.
     "LEASE_SECONDS": 300,
     # A row `pending` this long past its due time lost its task; the sweep enqueues it again.
-    "PENDING_GRACE_SECONDS": 120,
+    # With the sweep every 20 s (config/settings), a lost delivery goes out within 50 s. A row
+    # whose task merely waits in a busy queue is enqueued twice; the claim in delivery keeps
+    # it exactly once, and the sweep moves its due time on, so at most once per grace period.
+    "PENDING_GRACE_SECONDS": 30,
     "SWEEP_BATCH": 500,
     "OFFER_LINK_MAX_AGE_SECONDS": 7 * 24 * 3600,
     "FEED_CANCELLED_DAYS": 30,

@@ -23,13 +23,26 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = ("web", "worker", "beat")
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
+GUNICORN = (ROOT / "config" / "gunicorn.py").read_text()
+SERVE = (ROOT / "scripts" / "serve").read_text()
+PROCFILE = {
+    name: shlex.split(command)
+    for name, command in (
+        line.split(":", 1)
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+}
 
 
 def settings_env_names() -> set[str]:
-    """Every name the settings read with django-environ: env("X"), env.bool("X"), ..."""
+    """Every name the settings read with django-environ (env("X"), env.bool("X"), ...), the
+    gunicorn configuration and scripts/serve read from the environment."""
     names: set[str] = set()
     for path in (ROOT / "config" / "settings").glob("*.py"):
         names |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', path.read_text()))
+    names |= set(re.findall(r'os\.environ\.get\("([A-Z0-9_]+)"', GUNICORN))
+    names |= set(re.findall(r"\$\{([A-Z0-9_]+):-", SERVE)) - {"SERVE_DRY_RUN"}
     return names
 
 
@@ -55,24 +68,69 @@ def test_every_service_has_a_healthcheck_and_named_volumes_are_declared():
             assert source in declared, (name, source)
 
 
-def test_web_migrates_first_then_serves_the_wsgi_application_with_gunicorn():
-    words = command_of("web")
-    script = words[words.index("-c") + 1]
-    assert script.index("manage.py migrate") < script.index("gunicorn")
-    target = re.search(r"gunicorn (\S+)", script).group(1)
-    module, attribute = target.split(":")
+def test_compose_the_procfile_and_the_image_start_the_same_commands_from_scripts_serve():
+    """One place says how web, worker and beat start: docker-compose.yml and the Procfile of
+    `make prod` both call scripts/serve with the process's role, and the image's default is
+    the web's."""
+    assert set(PROCFILE) == set(APP_SERVICES)
+    for name in APP_SERVICES:
+        assert command_of(name) == ["scripts/serve", name]
+        assert PROCFILE[name] == command_of(name)
+    assert 'CMD ["scripts/serve", "web"]' in DOCKERFILE
+    assert os.access(ROOT / "scripts" / "serve", os.X_OK)
+
+
+def serve(role: str) -> list[list[str]]:
+    """The commands ``scripts/serve ROLE`` runs, as it prints them with SERVE_DRY_RUN=1."""
+    result = subprocess.run(  # noqa: S603 (our script)
+        [str(ROOT / "scripts" / "serve"), role],
+        env={"PATH": os.environ["PATH"], "SERVE_DRY_RUN": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [shlex.split(line) for line in result.stdout.splitlines()]
+
+
+def test_web_migrates_collects_static_files_then_serves_the_wsgi_app_with_gunicorn():
+    migrate, collectstatic, gunicorn = serve("web")
+    assert migrate[:3] == ["python", "manage.py", "migrate"]
+    assert collectstatic[:3] == ["python", "manage.py", "collectstatic"]
+    assert {"migrate", "collectstatic"} <= set(get_commands())
+    assert gunicorn[:3] == ["gunicorn", "--config", "config/gunicorn.py"]
+    assert (ROOT / gunicorn[2]).exists()
+    module, attribute = gunicorn[-1].split(":")
     assert importlib.util.find_spec(module) is not None
     assert f"{attribute} = " in (ROOT / Path(*module.split("."))).with_suffix(".py").read_text()
-    assert (ROOT / "manage.py").exists()
-    assert "migrate" in get_commands()
 
 
-@pytest.mark.parametrize(("service", "role"), [("worker", "worker"), ("beat", "beat")])
-def test_worker_and_beat_start_the_projects_celery_app(service, role):
-    words = command_of(service)
+@pytest.mark.parametrize("role", ["worker", "beat"])
+def test_worker_and_beat_start_the_projects_celery_app(role):
+    (words,) = serve(role)
     assert words[:2] == ["celery", "-A"]
     assert isinstance(find_app(words[2]), Celery)
     assert words[3] == role
+
+
+def test_the_gunicorn_settings_are_chosen_and_a_request_ends_within_the_timeout():
+    namespace: dict = {}
+    exec(compile(GUNICORN, "config/gunicorn.py", "exec"), namespace)  # noqa: S102 (our file)
+    assert namespace["workers"] == 3 and namespace["worker_class"] == "sync"
+    assert namespace["timeout"] == 30 and namespace["graceful_timeout"] == 30
+    assert namespace["bind"] == "127.0.0.1:8000"  # loopback unless told (compose: 0.0.0.0)
+    assert SERVICES["web"]["environment"]["WEB_BIND"] == "0.0.0.0:8000"
+    assert namespace["accesslog"] is None  # Django writes the JSON access line
+    assert callable(namespace["child_exit"])
+
+
+def test_make_prod_runs_the_procfile_with_the_pinned_honcho_and_production_settings():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nprod: install\n", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/check_services.py" in recipe
+    assert "DJANGO_SETTINGS_MODULE=config.settings.production" in recipe
+    assert "honcho start --procfile Procfile" in recipe
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "honcho==2.0.0" in project["dependencies"]
 
 
 def test_the_app_services_depend_on_healthy_database_and_redis():
@@ -172,7 +230,7 @@ def test_the_dockerfile_uses_the_projects_python_uv_and_lock_file():
     for copied in re.findall(r"^COPY (.+) \./$", DOCKERFILE, re.M):
         for name in copied.split():
             assert (ROOT / name).exists(), name
-    assert '"config.wsgi:application"' in DOCKERFILE
+    assert "config.wsgi:application" in SERVE
 
 
 def test_the_build_context_leaves_out_local_environments():

@@ -11,8 +11,10 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils import timezone
 
+from core.heartbeat import BEAT, WORKER, is_stale
 from core.time import local_date
 from mediators.selectors import mediators_kept_by
 from notifications.selectors import failed_messages_for
@@ -44,6 +46,16 @@ class WorkList:
     failed_messages: list[Message]
     expiring: list[Mediator]  # active mediators whose police certificate runs out
     alerts: list[Alert]  # open alerts, the latest LATEST
+    # "beat" / "worker" when its heartbeat is stale (core/heartbeat.py): offers, reminders and
+    # e-mails wait until the IT department starts it again. Empty without background processes.
+    background_down: list[str]
+
+
+def background_down(now: datetime.datetime) -> list[str]:
+    """The background processes whose heartbeat is stale (none when tasks run in process)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return []
+    return [name for name in (BEAT, WORKER) if is_stale(name, now=now)]
 
 
 def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = None) -> WorkList:
@@ -77,4 +89,5 @@ def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = N
         failed_messages=list(failed_messages_for(coordinator.pool)[:LATEST]),
         expiring=list(expiring),
         alerts=list(alerts.select_related("booking")[:LATEST]),
+        background_down=background_down(now),
     )

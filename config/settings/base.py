@@ -19,6 +19,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
+# Old keys, still accepted while a new DJANGO_SECRET_KEY takes over (docs/operations.md).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -50,9 +52,15 @@ INSTALLED_APPS = [
     "web",
     "accounts",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id (X-Request-ID) for every log line, then the latency metric.
+    "ops.requestid.RequestIdMiddleware",
+    "ops.metrics.MetricsMiddleware",
+    # An unreachable database or broker answers 503 with Retry-After (ops/outages.py).
+    "ops.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.security.PermissionsPolicyMiddleware",
@@ -128,6 +136,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that does not answer fails fast (the throttles then count locally).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -238,12 +248,34 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# Queueing a task waits at most about a second for a broker that is down (then the request
+# carries on, see config/queue.py; the sweeps below send what was not queued).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Workers and beat log through LOGGING below (JSON lines with the request id in production),
+# not through a handler of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
 # Celery's Django fixup closes the database connection around every task unless this is set;
 # with persistent connections the worker closes them as Django does around each request.
 CELERY_DB_REUSE_MAX = 1000 if DATABASES["default"]["CONN_MAX_AGE"] else None
 CELERY_BEAT_SCHEDULE: dict = {
-    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    # Every 20 s, with a 30 s grace (NOTIFICATIONS_PENDING_GRACE_SECONDS): a delivery whose
+    # task was lost (Redis restarted without its data) goes out again within 30 + 20 s.
+    "notifications-sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": 20.0,
+        "options": {"expires": 18},
+    },
     "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
     # The bookings' periodic messages (bookings/messages/periodic.py).
     "bookings-reminders": {"task": "bookings.tasks.send_reminders", "schedule": 600.0},
@@ -252,6 +284,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
 }
+# The heartbeat of beat and a worker (core/heartbeat.py), read by /healthz and the work list.
+CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "ops.tasks.heartbeat", "schedule": 60.0}
 # Privacy: every night, the bookings older than their pool's retention period lose their
 # personal data (bookings/privacy/retention.py).
 CELERY_BEAT_SCHEDULE["bookings-retention"] = {
@@ -269,7 +303,7 @@ CELERY_BEAT_SCHEDULE["matching-sweep"] = {
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300)
-NOTIFICATIONS_PENDING_GRACE_SECONDS = env.int("NOTIFICATIONS_PENDING_GRACE_SECONDS", default=120)
+NOTIFICATIONS_PENDING_GRACE_SECONDS = env.int("NOTIFICATIONS_PENDING_GRACE_SECONDS", default=30)
 NOTIFICATIONS_UID_DOMAIN = env("NOTIFICATIONS_UID_DOMAIN", default="")
 NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 # New accounts (staff, mediators) are invited to choose a password by this service, which
@@ -350,8 +384,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttles.AnonThrottle",
+        "config.api.throttles.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
@@ -395,9 +429,42 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Logs: one line per record on stderr. LOG_FORMAT=json (production's default) writes JSON
+# lines with the request id and the user's number (ops/requestid.py), never a name or an
+# address; "text" is for a terminal. The access line per request (ops.access) is on in
+# production (LOG_ACCESS), off elsewhere (runserver prints its own).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_ACCESS = env.bool("LOG_ACCESS", default=False)
+
+
+def logging_config(log_format: str, access: bool) -> dict:
+    formatters = {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": "ops.requestid.RequestContextFilter"}},
+        "formatters": formatters,
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request"],
+                "formatter": "json" if log_format == "json" else "text",
+            }
+        },
+        "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+        "loggers": {"ops.access": {"level": "INFO" if access else "WARNING"}},
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, LOG_ACCESS)

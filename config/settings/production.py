@@ -5,7 +5,7 @@ settings (tests/test_security_settings.py runs it)."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -31,8 +31,9 @@ SITE_URL = _required("SITE_URL")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# The container's health check asks over plain HTTP from inside.
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# The container's health check asks over plain HTTP from inside, and so may a load balancer
+# (/readyz) or a monitor (/healthz, ops/health.py): they show no personal data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
@@ -44,5 +45,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOG_ACCESS = env.bool("LOG_ACCESS", default=True)
+LOGGING = logging_config(LOG_FORMAT, LOG_ACCESS)
 # Production never exempts anyone from the second factor, whatever the environment says.
 MFA_DEMO_EXEMPTION = False

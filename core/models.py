@@ -1,0 +1,3 @@
+from .heartbeat import Heartbeat
+
+__all__ = ["Heartbeat"]

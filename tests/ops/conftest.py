@@ -1,0 +1,1 @@
+from tests.support.people import coordinator, pool, staff  # noqa: F401 (fixtures)
