@@ -247,7 +247,8 @@ def test_credentials_revoke_all_deletes_the_persons_tokens_and_sessions_only():
 
 
 def test_an_erased_person_leaves_no_second_factor_and_no_sign_in_records(history):
-    from axes.models import AccessAttempt, AccessLog as SignInLog
+    from axes.models import AccessAttempt
+    from axes.models import AccessLog as SignInLog
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
