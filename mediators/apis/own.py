@@ -43,7 +43,9 @@ class EndTimeField(LocalTimeField):
 class AvailabilitySlotSerializer(serializers.ModelSerializer):
     start_time = LocalTimeField(read_only=True)
     end_time = LocalTimeField(
-        read_only=True, help_text="Local wall time; 00:00:00 is 24:00, the end of the day."
+        read_only=True,
+        help_text="Local wall time in Europe/Berlin, no offset; 00:00:00 is 24:00, the end of "
+        "the day.",
     )
     ends_at_midnight = serializers.BooleanField(
         read_only=True, help_text="The slot runs to 24:00 (its end_time reads 00:00:00)."
@@ -70,7 +72,8 @@ class AvailabilityListCreateApi(ListAPIView):
         weekday = serializers.IntegerField(min_value=0, max_value=6)
         start_time = LocalTimeField()
         end_time = EndTimeField(
-            help_text='Local wall time; "24:00" or "00:00": the end of the day.'
+            help_text='Local wall time in Europe/Berlin, no offset; "24:00" or "00:00": '
+            "the end of the day."
         )
 
     def get_queryset(self):

@@ -235,7 +235,7 @@ def test_the_schema_names_the_range_of_every_date_parameter(schema):
     plan = components["PlanListCreateInputRequest"]["properties"]
     assert "2100-12-31" in plan["from"]["description"]
     assert "62 days" in plan["to"]["description"]
-    absence = components["AbsenceListCreateInputRequest"]["properties"]
+    absence = components["AbsenceInputRequest"]["properties"]
     assert "2000-01-01" in absence["starts_on"]["description"]
     booking = components["BookingListCreateInputRequest"]["properties"]
     assert "2100-12-31" in booking["starts_at"]["description"]
