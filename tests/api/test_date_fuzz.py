@@ -385,7 +385,11 @@ def test_no_date_makes_a_500_and_a_refusal_changes_nothing(world, name):
         response = _send(world, case, url, values)
         assert response.status_code < 500, (values, response.content[:300])
         if case.page:
-            assert response.status_code in (200, 302), values
+            # the page, a redirect, or 400 for a NUL character in the address
+            # (config.middleware.NulCharacterGuard)
+            assert response.status_code in (200, 302) or (
+                response.status_code == 400 and any("\x00" in str(v) for v in values.values())
+            ), values
             if case.method == "POST" and response.status_code == 200:
                 assert _state(world) == before, values
         else:

@@ -29,6 +29,7 @@ def database_down(django_db_blocker):
             connection.settings_dict["PORT"], connection.settings_dict["HOST"] = saved
 
 
+@pytest.mark.postgres  # a closed port means nothing to SQLite's file
 def test_the_api_answers_503_json_with_retry_after_while_the_database_is_down(database_down):
     client = Client(raise_request_exception=False)
 
@@ -44,6 +45,7 @@ def test_the_api_answers_503_json_with_retry_after_while_the_database_is_down(da
     assert response.json()["code"] == "unavailable"
 
 
+@pytest.mark.postgres  # a closed port means nothing to SQLite's file
 def test_a_page_answers_a_plain_503_while_the_database_is_down(database_down):
     client = Client(raise_request_exception=False)
 
