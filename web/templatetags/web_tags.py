@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.http import QueryDict
 from django.utils import formats
 
 from bookings.constants import Status
@@ -71,3 +72,14 @@ def dialect_name(dialect) -> str:
 @register.simple_tag
 def status_label(status: str) -> str:
     return str(Status(status).label) if status in Status.values else status
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """The address of another page of the same list: the current query string (filters,
+    sorting) with only ``page`` replaced, e.g. ``?status=open&page=2``. Used for every
+    "Previous page"/"Next page" link, so that paging never drops a filter."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query["page"] = str(number)
+    return "?" + query.urlencode()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.filters import BookingFilter
-from bookings.selectors import booking_list
+from bookings.selectors import booking_list, bookings_ordered
 from bookings.services import (
     booking_create,
     report_confirm,
@@ -82,6 +82,7 @@ def request_booking(request: HttpRequest) -> HttpResponse:
 def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
     """The user's bookings narrowed by the list's filters (the API's FilterSet)."""
     query = QueryDict(mutable=True)
+    order = "upcoming"
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
@@ -95,7 +96,10 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
         if data["starts_before"]:
             day_after = data["starts_before"] + datetime.timedelta(days=1)
             query["starts_before"] = local_datetime(day_after, datetime.time()).isoformat()
-    return BookingFilter(query, queryset=booking_list(request.user)).qs
+        order = data["order"] or order
+    return bookings_ordered(
+        BookingFilter(query, queryset=booking_list(request.user)).qs, order=order
+    )
 
 
 def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
