@@ -30,12 +30,13 @@ def page_value(value: Any, kind: str) -> str:
     if value is None or value == "":
         return "–"
     if kind == Kind.PERCENT:
-        return f"{formats.number_format(float(value) * 100, 1)} %"
+        # Django's number_format cuts off the further places; round first.
+        return f"{formats.number_format(round(float(value) * 100, 1), 1)} %"
     if kind == Kind.MONEY:
-        return f"{formats.number_format(value, 2, force_grouping=True)} €"
+        return f"{formats.number_format(round(value, 2), 2, force_grouping=True)} €"
     if kind == Kind.DECIMAL or (kind == Kind.INT and isinstance(value, float)):
         places = 0 if float(value) % 1 == 0 else 1 if round(value, 1) == value else 2
-        return formats.number_format(value, places, force_grouping=True)
+        return formats.number_format(round(value, places), places, force_grouping=True)
     if kind == Kind.INT:
         return formats.number_format(value, 0, force_grouping=True)
     if kind == Kind.MONTH:

@@ -58,20 +58,22 @@ BREAKDOWN_KINDS = {
 }
 
 
-def _breakdown(name: str, title: str, rows: list[dict], key_heading: str, **kinds) -> Table:
+def _breakdown(
+    name: str, title: str, rows: list[dict], key_heading: str, label_heading: str = ""
+) -> Table:
     return Table(
         name=name,
         title=title,
         columns=[
             ("key", key_heading),
-            ("label", _("Name")),
+            ("label", label_heading or _("Name")),
             ("requests", _("Requests")),
             ("filled", _("Filled")),
             ("fill_rate", _("Fill rate")),
             ("hours", _("Hours")),
         ],
         rows=rows,
-        kinds={**BREAKDOWN_KINDS, **kinds},
+        kinds=BREAKDOWN_KINDS,
     )
 
 
@@ -153,8 +155,15 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             _("Bookings and hours by language"),
             summary["hours_by_language"],
             _("Code"),
+            _("Language"),
         ),
-        _breakdown("by_field", _("By field of action"), summary["by_field"], _("Code")),
+        _breakdown(
+            "by_field",
+            _("By field of action"),
+            summary["by_field"],
+            _("Code"),
+            _("Field of action"),
+        ),
         # The town's name is its key; the page shows it once.
         _breakdown("by_town", _("By town"), summary["by_town"], _("Town")),
         _breakdown(
@@ -162,6 +171,7 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             _("By kind of institution"),
             summary["by_institution_kind"],
             _("Code"),
+            _("Kind of institution"),
         ),
         Table(
             "cancellations",

@@ -23,11 +23,12 @@ def cell(row: dict, key: str) -> str:
     if value is None:
         return "–"
     if key in PERCENT_COLUMNS or (key == "value" and row.get("key") == "fill_rate"):
-        return f"{formats.number_format(float(value) * 100, 1)} %"
+        return f"{formats.number_format(round(float(value) * 100, 1), 1)} %"
     if key in MONEY_COLUMNS or (key == "value" and row.get("key") == "expenses_eur"):
         return formats.number_format(value, 2, force_grouping=True)
     if isinstance(value, float):
-        return formats.number_format(value, 2 if value % 1 else 0, force_grouping=True)
+        places = 2 if value % 1 else 0
+        return formats.number_format(round(value, places), places, force_grouping=True)
     if isinstance(value, int):
         return formats.number_format(value, 0, force_grouping=True)
     return str(value)
