@@ -35,10 +35,12 @@ install: system-packages-demo $(VENV)/.installed node_modules/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo serves without Django's debug pages (a mistyped address shows our 404 page, not
+# every URL pattern); WhiteNoise serves the static files (config/settings/local.py).
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=false $(PY) manage.py runserver 127.0.0.1:8000
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
