@@ -56,7 +56,7 @@ from .common import (
     booking_context,
     booking_in_reach,
     booking_read,
-    feed_context,
+    feed_page,
 )
 from .tokens import tokens_context
 
@@ -286,7 +286,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @mediator_required
 def feed(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/feed.html", feed_context(request, mediator=request.user.mediator))
+    return feed_page(request, mediator=request.user.mediator)
 
 
 @mediator_required
