@@ -37,9 +37,10 @@ def chart_spec(
     x_title: str,
     y_title: str,
     y1_title: str = "",
+    y_counts: bool = True,
 ) -> dict[str, Any]:
     """What one chart draws: labels, datasets, axis titles; ``empty`` when no row has a
-    figure other than zero."""
+    figure other than zero. ``y_counts``: the left axis counts (whole-number ticks)."""
     datasets = [
         {
             "label": str(one.label),
@@ -56,5 +57,6 @@ def chart_spec(
         "x_title": str(x_title),
         "y_title": str(y_title),
         "y1_title": str(y1_title),
+        "y_counts": y_counts,
     }
     return {**spec, "empty": empty, "json": json.dumps(spec, ensure_ascii=False)}

@@ -137,6 +137,7 @@ def chart_specs(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
             series=[Series("amount_eur", _("Amount (EUR)"))],
             x_title=_("Month"),
             y_title=_("Euros"),
+            y_counts=False,
         ),
         "mediator_activity": chart_spec(
             "mediator_activity",
@@ -145,6 +146,7 @@ def chart_specs(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
             series=[Series("hours", _("Hours"))],
             x_title=_("Mediator"),
             y_title=_("Hours"),
+            y_counts=False,
         ),
     }
 

@@ -29,7 +29,7 @@
     });
     var scales = {
       y: { beginAtZero: true, position: rtl ? "right" : "left", title: title(spec.y_title),
-           ticks: { callback: numbers } },
+           ticks: { callback: numbers, precision: spec.y_counts ? 0 : undefined } },
       x: { reverse: rtl, title: title(spec.x_title) }
     };
     if (usesSecondAxis) {
