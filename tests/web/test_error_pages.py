@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from config.errors import server_error
+from notifications.models import CalendarFeed
 
 
 @pytest.mark.django_db
@@ -68,3 +69,17 @@ def test_the_demo_serves_without_debug_pages_and_with_its_static_files():
     assert "DJANGO_DEBUG=false" in runserver
     local = (Path(settings.BASE_DIR) / "config/settings/local.py").read_text()
     assert "WHITENOISE_USE_FINDERS = True" in local
+
+
+@pytest.mark.django_db
+def test_a_form_sent_with_a_stale_token_gets_our_403_page_and_changes_nothing(staff):
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(staff.user)
+
+    response = browser.post(reverse("web:institution-feed"))
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "The form could not be sent" in html and "reload the page" in html
+    assert "Go to the start page" in html
+    assert not CalendarFeed.objects.exists()
