@@ -56,6 +56,7 @@ class ProductionStack:
         web_env: dict[str, str] | None = None,
         processes: tuple[str, ...] = PROCESSES,
         serve_web: bool = True,
+        migrate: bool = True,
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -90,6 +91,7 @@ class ProductionStack:
             self.env.pop(name, None)
         self.web_env = web_env or {}
         self.serve_web = serve_web
+        self.migrate = migrate
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
     # -- processes ---------------------------------------------------------------------------
@@ -125,9 +127,11 @@ class ProductionStack:
 
     def prepare(self) -> None:
         """``scripts/serve web``'s first two steps, for ``serve_web=False``: migrate, and
-        collect the static files unless the collected ones are newer than every source."""
+        collect the static files unless the collected ones are newer than every source
+        (``migrate=False``: the caller migrated the database already)."""
         run = functools.partial(subprocess.run, cwd=ROOT, env=self.env, check=True)
-        run(["python", "manage.py", "migrate", "--noinput", "--verbosity=0"])  # noqa: S607
+        if self.migrate:
+            run(["python", "manage.py", "migrate", "--noinput", "--verbosity=0"])  # noqa: S607
         manifest = ROOT / "var" / "static" / "staticfiles.json"
         sources = [p for p in (ROOT / "static").rglob("*") if p.is_file()]
         if not manifest.exists() or any(
