@@ -29,7 +29,8 @@ What it does, in order (progress on stderr, the report as JSON lines on stdout):
 5. **Checks** after the run: answers with 5xx; bookings confirmed twice (SQL over the
    events of the run); every message due by the end delivered to the SMTP sink within
    60 s, exactly once (outbox rows sent == messages the sink received); the most
-   connections the database had.
+   connections the database had (the runner's own one included), and the most of them
+   waiting for a lock at one moment.
 
 Then one JSON line per endpoint class and one ``"class": "all"`` with the checks
 (bench/load/report.py). ``LOAD_STRICT=1`` exits 1 when a check fails (CI's smoke does).
@@ -99,11 +100,14 @@ class Postgres:
     def execute(self, sql: str) -> None:
         self.conn.execute(sql)
 
-    def connections(self, name: str) -> int:
+    def connections(self, name: str) -> tuple[int, int]:
+        """Connections to ``name``, and how many of them wait for a lock."""
         row = self.conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+            "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock')"
+            " FROM pg_stat_activity WHERE datname = %s",
+            [name],
         ).fetchone()
-        return int(row[0])
+        return int(row[0]), int(row[1])
 
     def templates(self, prefix: str) -> list[str]:
         rows = self.conn.execute(
@@ -346,12 +350,14 @@ def main() -> int:  # noqa: PLR0915
         "DATABASE_URL": target_url,
         "API_THROTTLE_ANON": "100000/minute",
     }
-    peak = {"connections": 0}
+    peak = {"connections": 0, "lock_waits": 0}
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.wait(1.0):
-            peak["connections"] = max(peak["connections"], pg.connections(pg.target))
+            connections, lock_waits = pg.connections(pg.target)
+            peak["connections"] = max(peak["connections"], connections)
+            peak["lock_waits"] = max(peak["lock_waits"], lock_waits)
 
     with RecordingSmtpServer() as smtp:
         stack = ProductionStack(
@@ -385,6 +391,7 @@ def main() -> int:  # noqa: PLR0915
         "double_confirmed": double_confirmed(started),
         **sent,
         "db_connections_max": peak["connections"],
+        "db_lock_waits_max": peak["lock_waits"],
         "worker_class": os.environ.get("WEB_WORKER_CLASS", "sync"),
         "web_workers": int(os.environ.get("WEB_CONCURRENCY", "3")),
         "web_threads": int(os.environ.get("WEB_THREADS", "1")),
