@@ -42,7 +42,8 @@ def settings_env_names() -> set[str]:
     for path in (ROOT / "config" / "settings").glob("*.py"):
         names |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', path.read_text()))
     names |= set(re.findall(r'os\.environ\.get\("([A-Z0-9_]+)"', GUNICORN))
-    names |= set(re.findall(r"\$\{([A-Z0-9_]+):-", SERVE)) - {"SERVE_DRY_RUN"}
+    # A name begins with a letter: ${1:-} is the script's first argument.
+    names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*):-", SERVE)) - {"SERVE_DRY_RUN"}
     return names
 
 
