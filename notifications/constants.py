@@ -18,6 +18,7 @@ class MessageKind(models.TextChoices):
     STANDBY_REQUEST = "standby_request", _("standby request")
     STANDBY_RELEASE = "standby_release", _("standby release")
     TAX_FREE_NOTICE = "tax_free_notice", _("tax-free amount notice")
+    APPLICANT_MESSAGE = "applicant_message", _("answer to an application")
 
 
 class MessageStatus(models.TextChoices):
