@@ -2,7 +2,17 @@
 
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, front_door, home, institution, mediator, privacy, security, stats, tokens
+from .views import (
+    coordinator,
+    front_door,
+    home,
+    institution,
+    mediator,
+    privacy,
+    security,
+    stats,
+    tokens,
+)
 
 app_name = "web"
 

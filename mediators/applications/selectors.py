@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-def applications_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[MediatorApplication]:
+def applications_visible_to(
+    user: AbstractBaseUser | AnonymousUser,
+) -> QuerySet[MediatorApplication]:
     """The applications of the coordinator's own pool (none for anyone else), with their
     languages."""
     coordinator = coordinator_of(user)

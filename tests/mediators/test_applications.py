@@ -112,9 +112,7 @@ def test_declining_sends_the_message_in_the_applicants_language_once():
     )
 
     with pytest.raises(ApplicationDecided):
-        application_decline(
-            application=application, by=coordinator.user, message="Again", now=NOW
-        )
+        application_decline(application=application, by=coordinator.user, message="Again", now=NOW)
     message = Message.objects.get(kind=MessageKind.APPLICANT_MESSAGE)
     assert message.recipient_email == "olena@example.org"
     assert message.language == "uk"

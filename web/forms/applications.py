@@ -64,8 +64,10 @@ class ApplicationForm(forms.Form):
         label=_("Language of our e-mails to you"), choices=MessageLanguage.choices
     )
     consent = forms.BooleanField(
-        label=_("I have read the privacy notice and agree that my details are stored to "
-                "handle my application."),
+        label=_(
+            "I have read the privacy notice and agree that my details are stored to "
+            "handle my application."
+        ),
         error_messages={"required": _("Please agree to the privacy notice to apply.")},
     )
     website = forms.CharField(
@@ -78,9 +80,15 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
         self.fields["languages"].queryset = language_list()
-        if len(pools) == 1:
-            self.fields["pool"].initial = pools[0]
+        only = list(pools[:2])
+        if len(only) == 1:
+            self.fields["pool"].initial = only[0]
             self.fields["pool"].widget = forms.HiddenInput()
+
+    @property
+    def application_data(self) -> dict:
+        """The cleaned data, as ``application_submit`` takes it."""
+        return {name: value for name, value in self.cleaned_data.items() if name != HONEYPOT}
 
     @property
     def is_bot(self) -> bool:

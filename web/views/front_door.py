@@ -50,8 +50,8 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
 
 
 def apply(request: HttpRequest) -> HttpResponse:
-    pools = _pools()
-    if not pools:
+    pools = pools_taking_applications()
+    if not pools.exists():
         raise Http404
     initial = {"language": (get_language() or "de").split("-")[0]}
     form = ApplicationForm(request.POST or None, pools=pools, initial=initial)
@@ -63,7 +63,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             return render(request, "web/front_door/apply.html", {"form": form}, status=400)
         if form.is_valid():
             try:
-                application_submit(**form.cleaned_data)
+                application_submit(**form.application_data)
             except DomainError as error:
                 show_domain_error(form, error)
             else:
@@ -115,7 +115,9 @@ def application_decline_page(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("The application has been declined; the applicant gets your message."))
+        messages.success(
+            request, _("The application has been declined; the applicant gets your message.")
+        )
     return redirect("web:coordinator-worklist")
 
 
