@@ -128,7 +128,7 @@ def application_accept(
         )
         locked.status = MediatorApplication.Status.ACCEPTED
         locked.decided_at = now
-        locked.decided_by = by
+        locked.decided_by_id = by.pk
         locked.mediator = mediator
         locked.save(update_fields=["status", "decided_at", "decided_by", "mediator"])
     return mediator
@@ -156,7 +156,7 @@ def application_decline(
         locked = _locked_open(application, by)
         locked.status = MediatorApplication.Status.DECLINED
         locked.decided_at = now
-        locked.decided_by = by
+        locked.decided_by_id = by.pk
         locked.decline_message = message
         locked.save(update_fields=["status", "decided_at", "decided_by", "decline_message"])
         applicant_notify(
