@@ -214,3 +214,10 @@ def test_a_get_cannot_accept():
 
     assert response.status_code == 405
     assert not Mediator.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/", "/apply/", "/apply/sent/", "/privacy/"])
+def test_the_front_door_speaks_the_visitors_language_ukrainian_here(path):
+    response = Client(HTTP_ACCEPT_LANGUAGE="uk").get(path)
+
+    assert '<html lang="uk"' in response.content.decode()
