@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from bookings.privacy.erasure import person_erase
 from core.exceptions import DomainError
 from mediators.applications.services import (
     ApplicationDecided,
@@ -161,3 +162,14 @@ def test_decided_applications_are_deleted_after_thirty_days_undecided_ones_after
 
     assert list(MediatorApplication.objects.all()) == [fresh]
     assert not MediatorApplication.objects.filter(pk__in=[declined.pk, old.pk]).exists()
+
+
+def test_erasing_the_mediator_erases_the_application_they_came_with():
+    pool = PoolFactory()
+    coordinator = CoordinatorFactory(pool=pool)
+    application = apply(pool)
+    mediator = application_accept(application=application, by=coordinator.user, now=NOW)
+
+    person_erase(actor=coordinator.user, user=mediator.user)
+
+    assert not MediatorApplication.objects.filter(pk=application.pk).exists()
