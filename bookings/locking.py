@@ -53,8 +53,10 @@ def _pk(row: models.Model | int) -> int:
 def _bookings(*, skip_locked: bool = False) -> models.QuerySet[Booking]:
     # ``of=("self",)``: the booking's row only, not the pool or institution read with it
     # (PostgreSQL also refuses to lock the nullable side of the location's outer join).
+    # The language and the towns are read with it too: every message of the booking names
+    # them (two queries fewer in each accept).
     return Booking.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related(
-        "pool", "location", "institution"
+        "pool", "language", "location__town", "institution__town"
     )
 
 
