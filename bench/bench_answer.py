@@ -119,16 +119,10 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
             return clients[offer.mediator_id]
 
         def timed(call, expected: int) -> tuple[float, int]:
-            import cProfile
-            prof = cProfile.Profile()
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                prof.enable()
                 response = call()
-                prof.disable()
                 ms = (time.perf_counter() - started) * 1000
-            if os.environ.get("BENCH_PROF"):
-                prof.dump_stats(f"/tmp/cost-prof-{response.request['PATH_INFO'].strip('/').split('/')[-1]}-{response.status_code}")
             expect(response.status_code == expected, (response.status_code, expected))
             if SHOW_SQL:
                 print(f"# {response.request['PATH_INFO']}: {ms:.1f} ms", file=sys.stderr)
