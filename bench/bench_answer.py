@@ -151,9 +151,7 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
                 times["double"].append(ms)
                 counts["double"].append(n)
                 _settle()
-                expect(
-                    Offer.objects.get(pk=offer.pk).status == OfferStatus.ACCEPTED, "accepted"
-                )
+                expect(Offer.objects.get(pk=offer.pk).status == OfferStatus.ACCEPTED, "accepted")
 
                 ms, n = timed(lambda: anonymous.get("/readyz"), 200)
                 times["trivial"].append(ms)

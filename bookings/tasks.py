@@ -10,15 +10,15 @@ from celery import shared_task
 from .messages.periodic import reminders_write, report_requests_write
 from .planner.services import PLAN_COMPUTE_TASK, plan_compute, plans_requeue_stranded
 from .privacy.retention import bookings_anonymise_expired
-from .services.settlements import settlement_run
 from .services.offers import (
     BOOKING_MATCH_TASK,
-    SETTLEMENT_TASK,
     OFFERS_RECHECK_TASK,
+    SETTLEMENT_TASK,
     booking_match,
     offers_recheck,
 )
 from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
+from .services.settlements import settlement_run
 from .services.sweep import matching_sweep
 
 

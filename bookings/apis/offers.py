@@ -71,8 +71,10 @@ class _OfferAnswerApi(APIView):
 
     def _answer(self, request, pk: int):
         offer = self._offer(request, pk)
+        # The service keeps ``offer`` in step (its status, its booking as read under the
+        # lock): the answer needs no second read.
         self.answer(offer=offer, mediator=request.user.mediator)
-        return Response(OfferOutputSerializer(self._offer(request, pk)).data)
+        return Response(OfferOutputSerializer(offer).data)
 
 
 class OfferAcceptApi(_OfferAnswerApi):

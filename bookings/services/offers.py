@@ -23,6 +23,7 @@ withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,8 +41,8 @@ from ..constants import (
     ANSWERED_OFFER_STATUSES,
     ASSIGNABLE_STATUSES,
     AlertKind,
-    SettlementKind,
     OfferStatus,
+    SettlementKind,
     Status,
 )
 from ..exceptions import BookingConflict, NotEligible
@@ -51,7 +52,7 @@ from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
 from ..messages.void import booking_messages_void
-from ..models import Alert, Booking, Settlement, Offer
+from ..models import Alert, Booking, Offer, Settlement
 from ..state_machine import transition
 from . import standby as standby_service
 from .access_log import access_log_change
@@ -278,7 +279,7 @@ def _withdraw_pending_quietly(booking: Booking, *, keep: Offer | None) -> list[i
     return ids
 
 
-def confirmation_settle(booking: Booking, data: dict, *, now: datetime.datetime) -> None:
+def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime.datetime) -> None:
     """The rest of a confirmation of the locked ``booking`` (``_confirm``), idempotent in its
     effects: the mediators whose offers it withdrew are told (those offers still withdrawn;
     the messages' keys make a second call write nothing); the confirmed mediator's pending
@@ -307,7 +308,9 @@ def confirmation_settle(booking: Booking, data: dict, *, now: datetime.datetime)
 SETTLEMENT_TASK = "bookings.tasks.settlement_task"
 
 
-def _settlement(booking: Booking, kind: str, *, now: datetime.datetime, data: dict) -> Settlement:
+def _settlement(
+    booking: Booking, kind: str, *, now: datetime.datetime, data: dict[str, Any]
+) -> Settlement:
     """Leave ``kind``'s work on the locked booking for after the commit: a row, run by the
     task queued on commit (``services.settlements.settlement_run``) or by the sweep."""
     row = Settlement.objects.create(booking=booking, kind=kind, data=data, created_at=now)
@@ -354,9 +357,10 @@ def offer_accept(
         else:
             not_eligible = None
             access_log_change(booking=confirmed, actor=mediator.user)
-    _sync_answered(offer, locked)
     if not_eligible is not None:
+        _sync_answered(offer, locked, booking)
         raise not_eligible
+    _sync_answered(offer, locked, confirmed)
     return confirmed
 
 
@@ -400,15 +404,18 @@ def offer_decline(
         locked.save(update_fields=["status", "responded_at"])
         booking_messages_void(booking=booking, offer=locked)
         _settlement(booking, SettlementKind.MATCH, now=now, data={})
-    _sync_answered(offer, locked)
+    _sync_answered(offer, locked, booking)
     return locked
 
 
-def _sync_answered(offer: Offer, answered: Offer) -> None:
+def _sync_answered(offer: Offer, answered: Offer, booking: Booking | None) -> None:
     """Keep the caller's copy of an answered offer in step, without reading it again: an
-    answer changes only its status and time (and its booking, which is read afresh)."""
+    answer changes only its status and time, and its booking, given as read under the lock
+    (with its language and towns: the API's answer shows them)."""
     offer.status, offer.responded_at = answered.status, answered.responded_at
-    if Offer.booking.is_cached(offer):
+    if booking is not None:
+        offer.booking = booking
+    elif Offer.booking.is_cached(offer):
         Offer.booking.field.delete_cached_value(offer)
 
 

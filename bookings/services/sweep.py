@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from ..constants import OfferStatus, Status
 from ..models import Booking, Offer
-from .settlements import settlements_run_due
 from .offers import booking_expire_offers, booking_match
+from .settlements import settlements_run_due
 from .standby import standbys_release_due
 
 BATCH = 500

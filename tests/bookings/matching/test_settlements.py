@@ -18,7 +18,17 @@ from notifications.constants import MessageKind
 from notifications.models import Message
 from tests.support.commit import after_commit
 
-from .scenario import DAY, KEMPEN, NETTETAL, NOW, VIERSEN, at, make_booking, make_mediator, make_pool
+from .scenario import (
+    DAY,
+    KEMPEN,
+    NETTETAL,
+    NOW,
+    VIERSEN,
+    at,
+    make_booking,
+    make_mediator,
+    make_pool,
+)
 
 pytestmark = pytest.mark.django_db
 
