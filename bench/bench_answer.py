@@ -17,7 +17,9 @@ the service, the commit; not the network), one of each:
 - ``decline``: ``POST /api/v1/offers/{id}/decline/``;
 - ``accept``: ``POST /api/v1/offers/{id}/accept/`` (200, the booking confirmed);
 - ``double_accept``: the same accept once more (409);
-- ``trivial``: ``GET /readyz``.
+- ``trivial``: ``GET /readyz``;
+- ``signed_in_read``: ``GET /api/v1/languages/`` by the same mediator, the floor of any
+  signed-in request (session, user, role checks; its ratio is printed too).
 
 Celery tasks go to the Redis broker of ``REDIS_URL`` (that database is flushed), as from
 gunicorn in production: the work a request leaves to a worker is not part of its time. After
@@ -130,7 +132,9 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
                     print(f"#   {query['time']} {query['sql'][:300]}", file=sys.stderr)
             return ms, len(queries.captured_queries)
 
-        times: dict[str, list[float]] = {k: [] for k in ("accept", "decline", "double", "trivial")}
+        times: dict[str, list[float]] = {
+            k: [] for k in ("accept", "decline", "double", "trivial", "signed_in")
+        }
         counts: dict[str, list[int]] = {k: [] for k in times}
         anonymous = APIClient()
         with use_broker(broker):
@@ -156,6 +160,11 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
                 ms, n = timed(lambda: anonymous.get("/readyz"), 200)
                 times["trivial"].append(ms)
                 counts["trivial"].append(n)
+                # The floor of any signed-in request: the session (saved on every request),
+                # the user, the role and second-factor checks.
+                ms, n = timed(lambda: client.get("/api/v1/languages/"), 200)  # noqa: B023
+                times["signed_in"].append(ms)
+                counts["signed_in"].append(n)
             standbys = Standby.objects.filter(booking__pool=bench.pool).count()
             flush_broker(broker)
     trivial = statistics.median(times["trivial"])
@@ -176,6 +185,7 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
         **figures("decline", "decline"),
         **figures("double_accept", "double"),
         **figures("trivial", "trivial"),
+        **figures("signed_in_read", "signed_in"),
         "standbys_chosen": standbys,
         "mediators": len(problem.mediators),
         "vacuum_analyzed": True,
