@@ -17,8 +17,9 @@ booking per transaction. A level may be skipped, never taken out of turn: nothin
 a booking after a mediator. The one exception never waits: ``lock_booking_unless_busy``
 (SKIP LOCKED) takes another booking when it is free and answers None when it is not, so it
 cannot close a circle of waits; ``services.offers.offers_withdraw_ineligible`` uses it to
-withdraw a just confirmed mediator's clashing offers in the same transaction, and leaves the
-busy bookings to a task after the commit.
+withdraw a just confirmed mediator's clashing offers in the confirmation's transaction (an
+accept's: its settlement's, right after it), and leaves the busy bookings to a task after
+the commit.
 
 What a service decides - the status it starts from, whether a cancellation is late, the next
 calendar ``sequence``, who holds the booking - it reads from the row these helpers return,

@@ -83,7 +83,8 @@ class OfferAcceptApi(_OfferAnswerApi):
     a mediator who is no longer eligible (e.g. confirmed meanwhile for an overlapping
     appointment) answers 409 ``not_eligible``; the offer is then withdrawn and the booking
     offered to the next candidate. Confirming withdraws the caller's other pending offers
-    that now clash with this appointment."""
+    that now clash with this appointment, right after the answer (with the standby's
+    choice; the answer does not wait for them)."""
 
     answer = staticmethod(offer_accept)
 
@@ -93,7 +94,8 @@ class OfferAcceptApi(_OfferAnswerApi):
 
 
 class OfferDeclineApi(_OfferAnswerApi):
-    """Decline: the next candidates are asked at once."""
+    """Decline: the next candidates are asked right after the answer (the answer does not
+    wait for them)."""
 
     answer = staticmethod(offer_decline)
 

@@ -11,11 +11,19 @@ that order, everywhere: ``bookings.locking``), the offer and the mediator's elig
 checked again, and only then does the state machine confirm. A second accept for the same
 booking finds the changed state and answers 409.
 
+Answering is cheap: a mediator waits for it, holding the booking's lock. An accept or a
+decline does in its transaction only what must hold at the commit, and leaves the rest - the
+standby, the confirmed mediator's clashing offers elsewhere, telling the mediators whose
+offers it withdrew, the next offers after a decline - to a ``Settlement`` run right after the
+commit (``services.settlements``: a task, or the sweep if the task is lost). A direct
+assignment (``booking_assign``) settles in its own transaction, as before.
+
 Offers follow eligibility: a pending offer whose mediator is no longer eligible for it is
 withdrawn in the transaction of the change, and the booking goes on to the next candidate
 (``offers_withdraw_ineligible``). A confirmation does this for the confirmed mediator and
-for the new standby (both now hold the time); a change of the mediator (a conflict of
-interest, an absence, ...) through ``mediators.signals.mediator_eligibility_changed``. One
+for the new standby (both now hold the time; after an accept, in its settlement); a change
+of the mediator (a conflict of interest, an absence, ...) through
+``mediators.signals.mediator_eligibility_changed``. One
 mediator's accept of an offer that a confirmation elsewhere made ineligible meanwhile
 withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays pending.
 """
