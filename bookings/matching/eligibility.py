@@ -431,7 +431,7 @@ def eligible_rows(
     else:
         unranked = (0, None, 0, False, False, False)
         fields = ROW_FIELDS[: -len(unranked)]
-        rows = [MediatorRow(*values, *unranked) for values in qs.values_list(*fields)]
+        rows = [MediatorRow(*[*values, *unranked]) for values in qs.values_list(*fields)]
     appointment = request.appointment
     if booking.topic:
         rows = [m for m in rows if booking.topic not in (m.declined_topics or [])]
