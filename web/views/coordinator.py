@@ -43,6 +43,7 @@ from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
 from .institution import bookings_page
+from .nobody_found import nobody_found_context
 
 
 @coordinator_required
@@ -72,6 +73,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
+    context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
