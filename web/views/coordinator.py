@@ -18,7 +18,7 @@ from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.planner.models import PlanStatus
-from bookings.planner.selectors import plans_visible_to
+from bookings.planner.selectors import plan_unfilled, plans_visible_to
 from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.services import booking_approve, booking_cancel, booking_refuse
@@ -167,7 +167,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = run.items.select_related(
         "booking__language", "booking__institution", "booking__location__town", "mediator__user"
     )
-    return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+    unfilled = plan_unfilled(run) if run.status in (PlanStatus.DRAFT, PlanStatus.APPLIED) else []
+    return render(
+        request, "web/coordinator/plan.html", {"run": run, "items": items, "unfilled": unfilled}
+    )
 
 
 @coordinator_required
