@@ -156,13 +156,18 @@ class NobodyFoundReason(models.TextChoices):
     carries the reason's text in the institution's language, never free text)."""
 
     NOBODY_FREE = "nobody_free", _("Nobody who speaks the language is free at this time.")
-    TOO_FAR = "too_far", _(
-        "Nobody who speaks the language can come to this place; a phone or video "
-        "appointment could be served."
+    TOO_FAR = (
+        "too_far",
+        _(
+            "Nobody who speaks the language can come to this place; a phone or video "
+            "appointment could be served."
+        ),
     )
-    OTHER_TIME = "other_time", _(
-        "Please propose another time; at the times below someone is available."
+    OTHER_TIME = (
+        "other_time",
+        _("Please propose another time; at the times below someone is available."),
     )
-    NO_MEDIATOR = "no_mediator", _(
-        "The pool has no language mediator for this language at the moment."
+    NO_MEDIATOR = (
+        "no_mediator",
+        _("The pool has no language mediator for this language at the moment."),
     )

@@ -170,8 +170,7 @@ def load_facts(
     ):
         standing[values[-1]].append(_appointment(values))
     return [
-        Speaker(mediator=m, facts=_facts(m, booking, held[m.pk], standing[m.pk]))
-        for m in mediators
+        Speaker(mediator=m, facts=_facts(m, booking, held[m.pk], standing[m.pk])) for m in mediators
     ]
 
 
@@ -263,9 +262,7 @@ def _availability(m: Mediator, f: MediatorFacts, r: RequestFacts, booking: Booki
     spans = rules.joined_spans(f.slots, window.weekday)
     if not spans:
         return _("not available on %(weekday)s") % {"weekday": weekday}
-    hours = ", ".join(
-        f"{_span_label(start)}–{_span_label(end, end=True)}" for start, end in spans
-    )
+    hours = ", ".join(f"{_span_label(start)}–{_span_label(end, end=True)}" for start, end in spans)
     return _("available on %(weekday)s only %(hours)s") % {"weekday": weekday, "hours": hours}
 
 

@@ -41,6 +41,7 @@ from ..models import Booking, BookingEvent, Offer, OfferOverride
 from ..state_machine import record_event, transition
 from .access_log import access_log_change
 
+
 def _protections_text(rules: list[str]) -> str:
     labels = {
         HardRule.POOL: _("not of a pool serving this booking"),
@@ -111,8 +112,9 @@ def offer_with_consent(
             data={"consent_offer": {"mediator_id": mediator.pk, "waived_rules": broken}},
         )
         if locked.status != Status.OFFERED:
-            locked = transition(locked, to=Status.OFFERED, actor=actor,
-                                actor_role=ActorRole.COORDINATOR)  # fmt: skip
+            locked = transition(
+                locked, to=Status.OFFERED, actor=actor, actor_role=ActorRole.COORDINATOR
+            )
         expires_at = min(add_minutes(now, locked.pool.offer_ttl_minutes), locked.starts_at)
         last_round = Offer.objects.filter(booking=locked).order_by("-round").first()
         offer, _created = Offer.objects.update_or_create(

@@ -47,8 +47,11 @@ def _done(request: HttpRequest, pk: int, text: str) -> HttpResponse:
 
 def _refused(request: HttpRequest, pk: int, form) -> HttpResponse:
     errors = [str(e) for e in form.non_field_errors()]
-    errors += [f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()
-               if name != "__all__"]  # fmt: skip
+    errors += [
+        f"{form[name].label}: {' '.join(errs)}"
+        for name, errs in form.errors.items()
+        if name != "__all__"
+    ]
     messages.error(request, " ".join(errors) or _("This could not be done."))
     return redirect("web:coordinator-booking", pk=pk)
 
@@ -59,10 +62,13 @@ def ask_anyway(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_in_reach(request, pk)
     form = AskAnywayForm(request.POST)
     mediator = (
-        mediators_assignable_by(request.user, booking).filter(pk=form.cleaned_data["mediator"])
-        .select_related("user").first()
-        if form.is_valid() else None
-    )  # fmt: skip
+        mediators_assignable_by(request.user, booking)
+        .filter(pk=form.cleaned_data["mediator"])
+        .select_related("user")
+        .first()
+        if form.is_valid()
+        else None
+    )
     if mediator is None:
         form.add_error(None, _("Unknown mediator."))
         return _refused(request, pk, form)
@@ -85,10 +91,12 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     status = booking_change(
         form,
         lambda data: booking_reschedule(
-            booking=booking, actor=request.user, starts_at=data["starts_at"],
+            booking=booking,
+            actor=request.user,
+            starts_at=data["starts_at"],
             reason=data["reason"],
         ),
-    )  # fmt: skip
+    )
     if status is not None:
         return _refused(request, pk, form)
     return _done(request, pk, _("The appointment has been moved; the search starts again."))
@@ -103,9 +111,11 @@ def tell_institution(request: HttpRequest, pk: int) -> HttpResponse:
     def tell(data: dict) -> object:
         times = available_times(booking, now=timezone.now()) if data["with_times"] else []
         return institution_tell_nobody_found(
-            booking=booking, actor=request.user, reason=data["reason"],
+            booking=booking,
+            actor=request.user,
+            reason=data["reason"],
             times=[t.starts_at for t in times],
-        )  # fmt: skip
+        )
 
     status = booking_change(form, tell)
     if status is not None:

@@ -14,8 +14,8 @@ from bookings.models import BookingEvent, Offer, OfferOverride
 from bookings.services.nobody_found import offer_with_consent
 from bookings.services.offers import offer_accept
 from core.exceptions import DomainError
-from notifications.constants import MessageKind
 from mediators.models import Mediator
+from notifications.constants import MessageKind
 from notifications.models import Message
 from notifications.rendering import render_email
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
@@ -53,9 +53,12 @@ def test_asking_anyway_beyond_the_travel_range_records_the_override_and_the_acce
     coordinator = CoordinatorFactory(pool=pool)
 
     offer = offer_with_consent(
-        booking=booking, mediator=far, actor=coordinator.user, reason="She offered by phone",
+        booking=booking,
+        mediator=far,
+        actor=coordinator.user,
+        reason="She offered by phone",
         now=NOW,
-    )  # fmt: skip
+    )
 
     booking.refresh_from_db()
     assert booking.status == Status.OFFERED
@@ -89,9 +92,12 @@ def test_consent_also_waives_availability_and_hour_limits(rule):
     booking = unfilled(pool, starts_at=at(hour=10))
 
     offer = offer_with_consent(
-        booking=booking, mediator=mediator, actor=CoordinatorFactory(pool=pool).user,
-        reason="asked", now=NOW,
-    )  # fmt: skip
+        booking=booking,
+        mediator=mediator,
+        actor=CoordinatorFactory(pool=pool).user,
+        reason="asked",
+        now=NOW,
+    )
 
     assert offer.override.waived_rules == [rule]
     assert offer_accept(offer=offer, mediator=mediator, now=NOW).status == Status.CONFIRMED
@@ -102,8 +108,13 @@ def test_vetting_is_never_waived():
     mediator = make_mediator(pool, home=AACHEN, training_completed_on=None)
     booking = unfilled(pool)
     with pytest.raises(NotEligible, match="vetting"):
-        offer_with_consent(booking=booking, mediator=mediator,
-                           actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=mediator,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="x",
+            now=NOW,
+        )
     nothing_written(booking)
 
 
@@ -112,8 +123,13 @@ def test_the_police_certificate_for_childrens_settings_is_never_waived():
     mediator = make_mediator(pool, police_certificate_valid_until=datetime.date(2026, 10, 7))
     booking = unfilled(pool, with_children=True)
     with pytest.raises(NotEligible, match="police certificate"):
-        offer_with_consent(booking=booking, mediator=mediator,
-                           actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=mediator,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="x",
+            now=NOW,
+        )
     nothing_written(booking)
 
 
@@ -123,8 +139,13 @@ def test_a_conflict_of_interest_is_never_waived():
     ConflictOfInterestFactory(mediator=mediator, case_reference="FALL-3")
     booking = unfilled(pool, case_reference="FALL-3")
     with pytest.raises(NotEligible, match="conflict of interest"):
-        offer_with_consent(booking=booking, mediator=mediator,
-                           actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=mediator,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="x",
+            now=NOW,
+        )
     nothing_written(booking)
 
 
@@ -134,8 +155,13 @@ def test_an_overlap_is_never_waived():
     hold(mediator, starts_at=at(hour=9), minutes=45, place=KEMPEN)
     booking = unfilled(pool, starts_at=at(hour=10))
     with pytest.raises(NotEligible, match="another appointment"):
-        offer_with_consent(booking=booking, mediator=mediator,
-                           actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=mediator,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="x",
+            now=NOW,
+        )
     nothing_written(booking)
 
 
@@ -143,8 +169,9 @@ def test_the_accept_is_refused_when_another_rule_breaks_after_the_ask():
     pool = pool_()
     far = make_mediator(pool, home=AACHEN)
     booking = unfilled(pool)
-    offer = offer_with_consent(booking=booking, mediator=far,
-                               actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+    offer = offer_with_consent(
+        booking=booking, mediator=far, actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW
+    )
     # An absence entered meanwhile (without the signal that would withdraw the offer).
     AbsenceFactory(mediator=far, starts_on=DAY, ends_on=DAY)
 
@@ -160,15 +187,29 @@ def test_only_a_coordinator_of_the_pool_asks_anyway_and_only_with_a_reason():
     far = make_mediator(pool, home=AACHEN)
     booking = unfilled(pool)
     with pytest.raises(PermissionDenied):
-        offer_with_consent(booking=booking, mediator=far,
-                           actor=StaffFactory(institution=booking.institution).user,
-                           reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=far,
+            actor=StaffFactory(institution=booking.institution).user,
+            reason="x",
+            now=NOW,
+        )
     with pytest.raises(PermissionDenied):
-        offer_with_consent(booking=booking, mediator=far,
-                           actor=CoordinatorFactory(pool=pool_()).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=far,
+            actor=CoordinatorFactory(pool=pool_()).user,
+            reason="x",
+            now=NOW,
+        )
     with pytest.raises(DomainError):
-        offer_with_consent(booking=booking, mediator=far,
-                           actor=CoordinatorFactory(pool=pool).user, reason="  ", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=far,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="  ",
+            now=NOW,
+        )
     nothing_written(booking)
 
 
@@ -177,6 +218,11 @@ def test_an_eligible_mediator_is_assigned_not_asked_with_consent():
     near = make_mediator(pool)
     booking = unfilled(pool)
     with pytest.raises(DomainError, match="assign them directly"):
-        offer_with_consent(booking=booking, mediator=near,
-                           actor=CoordinatorFactory(pool=pool).user, reason="x", now=NOW)  # fmt: skip
+        offer_with_consent(
+            booking=booking,
+            mediator=near,
+            actor=CoordinatorFactory(pool=pool).user,
+            reason="x",
+            now=NOW,
+        )
     nothing_written(booking)

@@ -108,9 +108,7 @@ def test_the_weekly_hour_limit_is_named_with_the_limit_and_the_hours():
     hold(mediator, starts_at=at(DAY - datetime.timedelta(days=1), hour=9), minutes=90)
     booking = make_booking(pool, minutes=60)
 
-    assert texts(booking) == {
-        str(mediator): ["weekly limit of 2 h exceeded (2.5 h with this one)"]
-    }
+    assert texts(booking) == {str(mediator): ["weekly limit of 2 h exceeded (2.5 h with this one)"]}
 
 
 def test_the_weekly_availability_is_named_with_the_hours_of_the_day():
