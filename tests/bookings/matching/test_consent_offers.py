@@ -226,3 +226,27 @@ def test_an_eligible_mediator_is_assigned_not_asked_with_consent():
             now=NOW,
         )
     nothing_written(booking)
+
+
+def test_an_offer_with_consent_stays_pending_on_a_recheck_until_another_rule_breaks():
+    from bookings.services.offers import offers_withdraw_ineligible
+
+    pool = pool_()
+    far = make_mediator(pool, home=AACHEN)
+    booking = unfilled(pool)
+    offer = offer_with_consent(
+        booking=booking,
+        mediator=far,
+        actor=CoordinatorFactory(pool=pool).user,
+        reason="x",
+        now=NOW,
+    )
+
+    assert offers_withdraw_ineligible(mediator=far, now=NOW) == []
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+
+    AbsenceFactory(mediator=far, starts_on=DAY, ends_on=DAY)
+    assert [o.pk for o in offers_withdraw_ineligible(mediator=far, now=NOW)] == [offer.pk]
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.WITHDRAWN
