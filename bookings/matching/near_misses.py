@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from mediators.models import (
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
 from ..models import Booking, Standby
 from . import rules
-from .checks import MediatorFacts, RequestFacts, hard_violations
+from .checks import CHECKS, MediatorFacts, RequestFacts, hard_violations
 from .eligibility import MAX_TRAVEL_GAP, _home_coordinates, pools_served_by_mediators_of
 from .facts import request_facts
 from .hard_rules import CONSENT_WAIVABLE, HardRule
@@ -108,7 +108,7 @@ def load_facts(
 ) -> list[Speaker]:
     """Every mediator of the pools serving the booking who speaks its language (at any level
     or dialect), with what the rules need of them around ``between`` (the booking's own time
-    when not given): eight queries, whatever the pool's size."""
+    when not given): eight queries of plain rows, whatever the pool's size."""
     lo, hi = between or (booking.starts_at, booking.ends_at)
     lo = min(rules.iso_week_bounds(lo)[0], rules.month_bounds(lo)[0], lo - MAX_TRAVEL_GAP)
     hi = max(rules.iso_week_bounds(hi)[1], rules.month_bounds(hi)[1], hi + MAX_TRAVEL_GAP)
@@ -123,54 +123,73 @@ def load_facts(
         .filter(Exists(speaks), erased_at__isnull=True)
         .annotate(home_lat=home_lat, home_lon=home_lon)
         .select_related("user")
-        .prefetch_related(
-            Prefetch(
-                "languages",
-                queryset=MediatorLanguage.objects.filter(language_id=booking.language_id),
-            ),
-            Prefetch("availability", queryset=AvailabilitySlot.objects.all()),
-            Prefetch(
-                "absences",
-                queryset=Absence.objects.filter(starts_on__lte=last_day, ends_on__gte=first_day),
-            ),
-            Prefetch(
-                "blocks",
-                queryset=InstitutionBlock.objects.filter(institution_id=booking.institution_id),
-            ),
-            Prefetch(
-                "conflicts",
-                queryset=ConflictOfInterest.objects.filter(reference_key=key)
-                if key
-                else ConflictOfInterest.objects.none(),
-            ),
-        )
         .order_by("pk")
     )
     ids = [m.pk for m in mediators]
-    held: dict[int, list[rules.Appointment]] = {pk: [] for pk in ids}
-    for values in (
+    rows: dict[str, dict[int, list[Any]]] = {
+        name: {pk: [] for pk in ids}
+        for name in ("languages", "slots", "absences", "blocks", "conflicts", "held", "standing")
+    }
+
+    def collect(name: str, values: Any) -> None:
+        for *value, mediator_id in values:
+            rows[name][mediator_id].append(tuple(value))
+
+    mine = {"mediator_id__in": ids}
+    collect(
+        "languages",
+        MediatorLanguage.objects.filter(language_id=booking.language_id, **mine).values_list(
+            "language_id", "dialect_id", "level", "mediator_id"
+        ),
+    )
+    collect(
+        "slots",
+        AvailabilitySlot.objects.filter(**mine).values_list(
+            "weekday", "start_time", "end_time", "mediator_id"
+        ),
+    )
+    collect(
+        "absences",
+        Absence.objects.filter(starts_on__lte=last_day, ends_on__gte=first_day, **mine).values_list(
+            "starts_on", "ends_on", "mediator_id"
+        ),
+    )
+    collect(
+        "blocks",
+        InstitutionBlock.objects.filter(institution_id=booking.institution_id, **mine).values_list(
+            "institution_id", "mediator_id"
+        ),
+    )
+    if key:
+        collect(
+            "conflicts",
+            ConflictOfInterest.objects.filter(reference_key=key, **mine).values_list(
+                "institution_id", "case_reference", "mediator_id"
+            ),
+        )
+    collect(
+        "held",
         Booking.objects.filter(
-            mediator_id__in=ids, status__in=HOLDING_STATUSES, starts_at__lt=hi, ends_at__gt=lo
+            status__in=HOLDING_STATUSES, starts_at__lt=hi, ends_at__gt=lo, **mine
         )
         .exclude(pk=booking.pk)
-        .values_list(*_APPOINTMENT_FIELDS, "mediator_id")
-    ):
-        held[values[-1]].append(_appointment(values))
-    standing: dict[int, list[rules.Appointment]] = {pk: [] for pk in ids}
-    for values in (
+        .values_list(*_APPOINTMENT_FIELDS, "mediator_id"),
+    )
+    collect(
+        "standing",
         Standby.objects.filter(
-            mediator_id__in=ids,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
             booking__starts_at__lt=hi,
             booking__ends_at__gt=lo,
+            **mine,
         )
         .exclude(booking_id=booking.pk)
-        .values_list(*(f"booking__{f}" for f in _APPOINTMENT_FIELDS), "mediator_id")
-    ):
-        standing[values[-1]].append(_appointment(values))
+        .values_list(*(f"booking__{f}" for f in _APPOINTMENT_FIELDS), "mediator_id"),
+    )
     return [
-        Speaker(mediator=m, facts=_facts(m, booking, held[m.pk], standing[m.pk])) for m in mediators
+        Speaker(mediator=m, facts=_facts(m, booking, {name: rows[name][m.pk] for name in rows}))
+        for m in mediators
     ]
 
 
@@ -187,9 +206,7 @@ def _appointment(values: tuple[Any, ...]) -> rules.Appointment:
     )
 
 
-def _facts(
-    m: Any, booking: Booking, held: list[rules.Appointment], standing: list[rules.Appointment]
-) -> MediatorFacts:
+def _facts(m: Any, booking: Booking, rows: dict[str, list[Any]]) -> MediatorFacts:
     home = (m.home_lat, m.home_lon) if m.home_lat is not None and m.home_lon is not None else None
     return MediatorFacts(
         mediator_id=m.pk,
@@ -197,23 +214,21 @@ def _facts(
         active=m.active,
         vetted=m.is_vetted,
         gender=m.gender,
-        languages=frozenset((x.language_id, x.dialect_id, x.level) for x in m.languages.all()),
+        languages=frozenset(rows["languages"]),
         home=home,
         max_travel_km=m.max_travel_km,
         max_hours_per_week=m.max_hours_per_week,
         max_hours_per_month=m.max_hours_per_month,
         police_certificate_valid_until=m.police_certificate_valid_until,
         declined_topics=frozenset(m.declined_topics or ()),
-        slots=tuple(rules.Slot(s.weekday, s.start_time, s.end_time) for s in m.availability.all()),
-        absences=tuple(rules.Absence(a.starts_on, a.ends_on) for a in m.absences.all()),
-        blocked_institution_ids=frozenset(b.institution_id for b in m.blocks.all()),
-        conflict_case_references=frozenset(
-            (c.institution_id, c.case_reference) for c in m.conflicts.all()
-        ),
+        slots=tuple(rules.Slot(*row) for row in rows["slots"]),
+        absences=tuple(rules.Absence(*row) for row in rows["absences"]),
+        blocked_institution_ids=frozenset(row[0] for row in rows["blocks"]),
+        conflict_case_references=frozenset(rows["conflicts"]),
         self_unavailable=m.self_unavailable,
         self_unavailable_until=m.self_unavailable_until,
-        held=tuple(held),
-        standing_by=tuple(standing),
+        held=tuple(_appointment(row) for row in rows["held"]),
+        standing_by=tuple(_appointment(row) for row in rows["standing"]),
         # Loaded from the pools serving the booking: the booking's pool is served.
         serves_pool_ids=frozenset({m.pool_id, booking.pool_id}),
     )
@@ -426,6 +441,18 @@ SUGGESTIONS = 5
 PER_DAY = 2
 
 
+# The hard rules that do not depend on the appointment's time, and those that do (the
+# weekly availability is checked apart, from the joined slots of the weekday).
+TIMELESS_RULES = frozenset(
+    {
+        HardRule.POOL, HardRule.LANGUAGE, HardRule.INACTIVE, HardRule.NOT_VETTED,
+        HardRule.TOPIC_DECLINED, HardRule.GENDER, HardRule.BLOCKED,
+        HardRule.CONFLICT_OF_INTEREST, HardRule.TRAVEL_RANGE,
+    }
+)  # fmt: skip
+TIMED_RULES = frozenset(HardRule) - TIMELESS_RULES - {HardRule.AVAILABILITY}
+
+
 @dataclass(frozen=True, slots=True)
 class OtherTime:
     starts_at: datetime.datetime
@@ -458,11 +485,20 @@ def available_times(
         return []
     own = booking.starts_at
     starts.sort(key=lambda s: (abs((s - own).total_seconds()), s))
-    speakers = load_facts(booking, between=(min(starts), max(starts) + duration))
     base = request_facts(booking)
+    # The rules that do not depend on the time are checked once; those who break one of
+    # them can take no other time either.
+    timeless = [holds for rule, holds in CHECKS if rule in TIMELESS_RULES]
+    timed = [holds for rule, holds in CHECKS if rule in TIMED_RULES]
+    speakers = [
+        s
+        for s in load_facts(booking, between=(min(starts), max(starts) + duration))
+        if all(holds(s.facts, base) for holds in timeless)
+    ]
+    spans: dict[tuple[int, int], list[rules.Span]] = {}
     found: list[OtherTime] = []
     per_day: dict[datetime.date, int] = {}
-    for moment in starts:
+    for moment in starts if speakers else ():
         day = local_date(moment)
         if per_day.get(day, 0) >= PER_DAY:
             continue
@@ -471,8 +507,19 @@ def available_times(
             moment, add_duration(moment, duration), a.mode, a.latitude, a.longitude,
             booking_id=a.booking_id,
         )  # fmt: skip
+        window = rules.required_slot_window(shifted.starts_at, shifted.ends_at)
+        if window is None:
+            continue
+        lo, hi = rules.window_span(window)
         request = dataclasses.replace(base, appointment=shifted)
-        count = sum(1 for s in speakers if not hard_violations(s.facts, request))
+        count = 0
+        for i, s in enumerate(speakers):
+            key = (i, window.weekday)
+            if key not in spans:
+                spans[key] = rules.joined_spans(s.facts.slots, window.weekday)
+            covered = any(start <= lo and hi <= end for start, end in spans[key])
+            if covered and all(holds(s.facts, request) for holds in timed):
+                count += 1
         if count:
             found.append(OtherTime(starts_at=moment.astimezone(datetime.UTC), available=count))
             per_day[day] = per_day.get(day, 0) + 1
