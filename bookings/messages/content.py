@@ -24,7 +24,8 @@ from notifications.links import page_url
 from notifications.rendering import sender_address
 
 from ..constants import AlertKind, NobodyFoundReason
-from ..models import Alert, OfferOverride
+from ..matching.consent import consent_notes
+from ..models import Alert
 from ..selectors.reschedule import release_reasons_text
 from .calendar import appointment_event, appointment_of, contact_facts, place_of
 from .links import ACCEPT, DECLINE, offer_link_url
@@ -138,22 +139,8 @@ def _offer_made(message: Message) -> MailContent:
 def consent_paragraphs(offer: Offer) -> list[str]:
     """For an offer a coordinator made although the mediator breaks rules their consent may
     waive: which of their own settings it goes beyond, and that they are free to decline."""
-    override = OfferOverride.objects.filter(offer_id=offer.pk, expires_at=offer.expires_at).first()
-    if override is None:
-        return []
-    beyond = {
-        "travel_range": _("your travel range"),
-        "availability": _("your weekly availability"),
-        "hour_limit": _("your hour limit"),
-    }
-    names = [str(beyond[rule]) for rule in override.waived_rules if rule in beyond]
-    return [
-        _(
-            "The coordination office asks you personally, although this appointment lies "
-            "outside %(settings)s. Accept only if it suits you; declining is fine."
-        )
-        % {"settings": ", ".join(names)}
-    ]
+    note = consent_notes([offer]).get(offer.pk)
+    return [note] if note else []
 
 
 def _nobody_found(message: Message) -> MailContent:

@@ -238,3 +238,21 @@ def test_a_plan_names_the_closest_near_miss_of_a_request_nobody_could_take(page_
     assert run.unfilled == [{"booking": booking.pk, "eligible": 0}]
     assert "Nobody met every rule for it." in html
     assert "Amal Far" in html and "outside the 30 km range" in html
+
+
+def test_the_mediator_sees_on_the_offers_page_why_they_are_asked_in_their_language(page_for, stuck):
+    from bookings.services.nobody_found import offer_with_consent
+
+    offer_with_consent(
+        booking=stuck["booking"],
+        mediator=stuck["far"],
+        actor=stuck["coordinator"].user,
+        reason="x",
+        now=NOW,
+    )
+
+    english = page_for(stuck["far"].user).get(reverse("web:mediator-offers")).content.decode()
+    arabic = page_for(stuck["far"].user, "ar").get(reverse("web:mediator-offers")).content.decode()
+
+    assert "although this appointment lies outside your travel range" in english
+    assert "نطاق تنقلك" in arabic
