@@ -19,7 +19,7 @@ from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.planner.models import PlanStatus
-from bookings.planner.selectors import plans_visible_to
+from bookings.planner.selectors import plan_unfilled, plans_visible_to
 from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.selectors.consequences import (
@@ -50,6 +50,7 @@ from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
 from .confirm import Confirmation, assign_summary, cancel_summary, confirm_page, plan_summary
 from .institution import bookings_page
+from .nobody_found import nobody_found_context
 
 
 @coordinator_required
@@ -79,6 +80,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
+    context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
@@ -212,7 +214,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = run.items.select_related(
         "booking__language", "booking__institution", "booking__location__town", "mediator__user"
     )
-    return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+    unfilled = plan_unfilled(run) if run.status in (PlanStatus.DRAFT, PlanStatus.APPLIED) else []
+    return render(
+        request, "web/coordinator/plan.html", {"run": run, "items": items, "unfilled": unfilled}
+    )
 
 
 @coordinator_required
