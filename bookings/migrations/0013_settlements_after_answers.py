@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0010_conflict_institutions'),
+        ('bookings', '0012_plan_run_unfilled'),
     ]
 
     operations = [
