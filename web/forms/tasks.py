@@ -14,6 +14,7 @@ from bookings.constants import (
     MAX_TRAVEL_KM,
     MAX_TRAVEL_MINUTES,
     MIN_DURATION_MINUTES,
+    Mode,
 )
 from bookings.models import Booking
 from core.dates import local_wall_time
@@ -113,10 +114,7 @@ class RescheduleForm(forms.Form):
         max_value=MAX_DURATION_MINUTES,
     )
     location = forms.ModelChoiceField(
-        label=_("Place"),
-        queryset=Location.objects.none(),
-        required=False,
-        empty_label=_("No place (phone or video)"),
+        label=_("Place"), queryset=Location.objects.none(), empty_label=None
     )
     reason = forms.CharField(
         label=_("Why does the appointment change?"),
@@ -137,9 +135,12 @@ class RescheduleForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = Location.objects.filter(
-            institution_id=booking.institution_id
-        ).select_related("town")
+        if booking.mode == Mode.ON_SITE:
+            self.fields["location"].queryset = Location.objects.filter(
+                institution_id=booking.institution_id
+            ).select_related("town")
+        else:
+            del self.fields["location"]  # by phone or video: no place to change
 
     def clean(self):
         data = super().clean()

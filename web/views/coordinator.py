@@ -42,6 +42,7 @@ from ..forms import show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
+from .coordinator_tasks import tasks_context
 from .institution import bookings_page
 
 
@@ -72,6 +73,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
+    context.update(tasks_context(request, booking, forms))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
