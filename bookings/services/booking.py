@@ -211,9 +211,7 @@ def _check_filer(
     if on_behalf_of is not None and (
         on_behalf_of.institution_id != institution.pk or on_behalf_of.erased_at is not None
     ):
-        raise DomainError(
-            _("This person does not work at the institution."), field="on_behalf_of"
-        )
+        raise DomainError(_("This person does not work at the institution."), field="on_behalf_of")
 
 
 def _check_intake(

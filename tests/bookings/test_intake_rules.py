@@ -1,6 +1,7 @@
 """Intake rules: minimum notice in working days (weekends and the state's public holidays do
-not count; coordinators may book at shorter notice, with a reason that is recorded) and the kinds of appointment a pool
-refuses — each refusal with a message that says why, and nothing stored."""
+not count; coordinators may book at shorter notice, with a reason that is recorded) and the
+kinds of appointment a pool refuses — each refusal with a message that says why, and nothing
+stored."""
 
 import datetime
 
@@ -26,9 +27,7 @@ def _english():
         yield
 
 
-def request(
-    staff, *, starts_at, now, kind=AppointmentKind.CONVERSATION, requester=None, **extra
-):
+def request(staff, *, starts_at, now, kind=AppointmentKind.CONVERSATION, requester=None, **extra):
     return booking_create(
         requester=requester or staff.user,
         institution=staff.institution,

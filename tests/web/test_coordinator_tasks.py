@@ -295,9 +295,10 @@ def test_the_institution_reschedules_its_own_booking_and_sees_why_not_the_rules(
     target = url("institution-reschedule", booking.pk)
     saturday = reschedule_data(booking, date="2027-03-20", time="22:00")
 
-    assert url("institution-reschedule", booking.pk) in school.get(
-        url("institution-booking", booking.pk)
-    ).content.decode()
+    assert (
+        url("institution-reschedule", booking.pk)
+        in school.get(url("institution-booking", booking.pk)).content.decode()
+    )
     summary = post(school, target, saturday).content.decode()
     done = post(school, target, {**saturday, "confirm": "yes"})
 
@@ -346,9 +347,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(change, message
 
 
 def test_a_booking_that_has_started_cannot_be_rescheduled_409():
-    booking = BookingFactory(
-        institution=InstitutionFactory(), starts_at=berlin(2027, 3, 1, 8, 0)
-    )
+    booking = BookingFactory(institution=InstitutionFactory(), starts_at=berlin(2027, 3, 1, 8, 0))
     ki = page(coordinator(booking.pool).user)
 
     response = post(ki, url("coordinator-reschedule", booking.pk), reschedule_data(booking))
@@ -424,7 +423,11 @@ def test_deciding_otherwise_closes_the_booking_with_the_coordinators_figures():
     booking = disputed()
     ki = page(coordinator(booking.pool).user)
 
-    post(ki, url("coordinator-resolve-report", booking.pk), resolve_data("correct", actual_minutes=60))
+    post(
+        ki,
+        url("coordinator-resolve-report", booking.pk),
+        resolve_data("correct", actual_minutes=60),
+    )
 
     booking.refresh_from_db()
     assert booking.status == Status.CLOSED
@@ -439,7 +442,9 @@ def test_figures_out_of_range_are_refused_and_the_report_still_waits():
     ki = page(coordinator(booking.pool).user)
 
     response = post(
-        ki, url("coordinator-resolve-report", booking.pk), resolve_data("correct", actual_minutes=-5)
+        ki,
+        url("coordinator-resolve-report", booking.pk),
+        resolve_data("correct", actual_minutes=-5),
     )
 
     assert response.status_code == 400
@@ -465,9 +470,10 @@ def test_a_no_show_is_recorded_once_the_appointment_has_started():
     )
     ki = page(coordinator(started.pool).user)
 
-    assert url("coordinator-no-show", started.pk) in ki.get(
-        url("coordinator-booking", started.pk)
-    ).content.decode()
+    assert (
+        url("coordinator-no-show", started.pk)
+        in ki.get(url("coordinator-booking", started.pk)).content.decode()
+    )
     done = post(ki, url("coordinator-no-show", started.pk), {"no-show-reason": "Familie fehlte"})
     early = post(ki, url("coordinator-no-show", ahead.pk), {"no-show-reason": "?"})
 

@@ -89,7 +89,9 @@ class CoordinatorRequestForm(BookingRequestForm):
         self.fields["institution"].queryset = institutions
         self.fields["institution"].initial = institution.pk
         self.fields["on_behalf_of"].queryset = (
-            Staff.objects.filter(institution=institution, erased_at__isnull=True, user__is_active=True)
+            Staff.objects.filter(
+                institution=institution, erased_at__isnull=True, user__is_active=True
+            )
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
         )
@@ -195,7 +197,11 @@ class TravelReportForm(forms.Form):
     """The travel a mediator made before a late cancellation, filed on their behalf."""
 
     travel_km = forms.DecimalField(
-        label=_("Travel in km"), min_value=0, max_value=MAX_TRAVEL_KM, max_digits=8, decimal_places=1
+        label=_("Travel in km"),
+        min_value=0,
+        max_value=MAX_TRAVEL_KM,
+        max_digits=8,
+        decimal_places=1,
     )
     travel_minutes = forms.IntegerField(
         label=_("Travel time in minutes"), min_value=0, max_value=MAX_TRAVEL_MINUTES, initial=0

@@ -206,9 +206,7 @@ def travel_report(request: HttpRequest, pk: int) -> HttpResponse:
     form = TravelReportForm(request.POST)
     status = booking_change(
         form,
-        lambda data: late_cancellation_travel_report(
-            booking=booking, actor=request.user, **data
-        ),
+        lambda data: late_cancellation_travel_report(booking=booking, actor=request.user, **data),
     )
     if status is not None:
         return _page_again(request, booking, status, travel_form=form)
@@ -241,7 +239,8 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _page_again(request, booking, status, conflict_form=form)
     messages.success(
         request,
-        _("%(mediator)s will not be offered this case.") % {"mediator": form.cleaned_data["mediator"]},
+        _("%(mediator)s will not be offered this case.")
+        % {"mediator": form.cleaned_data["mediator"]},
     )
     return redirect("web:coordinator-booking", pk=pk)
 
