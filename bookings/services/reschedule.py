@@ -33,7 +33,13 @@ from institutions.models import Location
 from mediators.models import Mediator
 
 from ..access import require_can_reschedule
-from ..constants import RESCHEDULABLE_STATUSES, ReleaseReason, RescheduleOutcome, Status
+from ..constants import (
+    RESCHEDULABLE_STATUSES,
+    Mode,
+    ReleaseReason,
+    RescheduleOutcome,
+    Status,
+)
 from ..exceptions import BookingConflict
 from ..locking import conflict_on_integrity_error, lock_booking_and_mediator
 from ..matching.eligibility import is_eligible
@@ -83,21 +89,28 @@ def _planned_change(
     starts_at: datetime.datetime | None,
     duration_minutes: int | None,
     location: Location | None,
+    mode: str | None,
     now: datetime.datetime,
     lock: bool,
 ) -> _Change:
     """Check the new values against the request rules, the notice and the budget, as
-    ``booking_reschedule`` does; ``lock`` locks the budget row (inside the change)."""
+    ``booking_reschedule`` does; ``lock`` locks the budget row (inside the change). By
+    phone or video the booking keeps no place unless one is given."""
     new_start = booking.starts_at if starts_at is None else starts_at
     new_duration = booking.duration_minutes if duration_minutes is None else duration_minutes
+    new_mode = booking.mode if mode is None else mode
+    if new_mode not in Mode.values:
+        raise DomainError(_("Unknown mode."), field="mode")
     new_location = booking.location if location is None else location
+    if new_mode != Mode.ON_SITE and location is None:
+        new_location = None
     booking_request_validate(
         institution=booking.institution,
         language=booking.language,
         dialect=booking.dialect,
         starts_at=new_start,
         duration_minutes=new_duration,
-        mode=booking.mode,
+        mode=new_mode,
         location=new_location,
         follow_up_of=None,
         funding_source=None,
@@ -107,6 +120,7 @@ def _planned_change(
         "starts_at": (booking.starts_at, new_start),
         "duration_minutes": (booking.duration_minutes, new_duration),
         "location": (booking.location, new_location),
+        "mode": (booking.mode, new_mode),
     }
     changed = {
         name: [_as_data(old), _as_data(value)]
@@ -149,6 +163,7 @@ def _planned_change(
             "duration_minutes": new_duration,
             "ends_at": add_minutes(new_start, new_duration),
             "location": new_location,
+            "mode": new_mode,
             "sequence": booking.sequence + 1,
         },
         changed=changed,
@@ -174,6 +189,7 @@ def booking_reschedule_preview(
     starts_at: datetime.datetime | None = None,
     duration_minutes: int | None = None,
     location: Location | None = None,
+    mode: str | None = None,
     now: datetime.datetime | None = None,
 ) -> ReschedulePreview:
     """What ``booking_reschedule`` would do with these values now, writing nothing: the
@@ -192,6 +208,7 @@ def booking_reschedule_preview(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         location=location,
+        mode=mode,
         now=now,
         lock=False,
     )
@@ -226,10 +243,11 @@ def booking_reschedule(
     starts_at: datetime.datetime | None = None,
     duration_minutes: int | None = None,
     location: Location | None = None,
+    mode: str | None = None,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Move a booking to a new time, duration or place (``None`` keeps a value)."""
+    """Move a booking to a new time, duration, mode or place (``None`` keeps a value)."""
     now = now or timezone.now()
     role = require_can_reschedule(actor, booking)
     reason = (reason or "").strip()
@@ -246,6 +264,7 @@ def booking_reschedule(
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             location=location,
+            mode=mode,
             now=now,
             lock=True,
         )
@@ -345,6 +364,7 @@ def _save_in_place(
                 "duration_minutes",
                 "ends_at",
                 "location",
+                "mode",
                 "sequence",
                 "updated_at",
             ]

@@ -232,6 +232,7 @@ def reschedule_data(booking, **extra):
         "time": "11:00",
         "duration_minutes": 60,
         "location": booking.location_id,
+        "mode": "on_site",
         "reason": "Raum belegt",
         **extra,
     }
@@ -310,6 +311,24 @@ def test_the_institution_reschedules_its_own_booking_and_sees_why_not_the_rules(
     assert "outside their weekly availability" not in shown
 
 
+def test_an_appointment_on_site_moves_to_video_and_gives_up_its_place():
+    mediator = mediator_with(PoolFactory())
+    booking = confirmed(mediator)
+    ki = page(coordinator(booking.pool).user)
+    target = url("coordinator-reschedule", booking.pk)
+    video = reschedule_data(booking, time="09:00", mode="video", location="")
+
+    summary = post(ki, target, video).content.decode()
+    post(ki, target, {**video, "confirm": "yes"})
+
+    assert "on site → <strong>video</strong>" in summary
+    booking.refresh_from_db()
+    assert (booking.mode, booking.location) == ("video", None)
+    assert (booking.status, booking.mediator) == (Status.CONFIRMED, mediator)
+    event = BookingEvent.objects.filter(data__rescheduled=True).get()
+    assert event.data["changes"]["mode"] == ["on_site", "video"]
+
+
 def test_staff_of_another_institution_get_404():
     booking = confirmed(mediator_with(PoolFactory()))
     other = StaffFactory(institution__pool=booking.pool)
@@ -326,6 +345,7 @@ def test_staff_of_another_institution_get_404():
         ({"date": "2027-02-27"}, "The start lies in the past."),
         ({"duration_minutes": "5"}, "greater than or equal to"),
         ({"time": "09:00"}, "Nothing to change"),
+        ({"mode": "carrier pigeon"}, "Select a valid choice"),
         ({"date": "2027-03-28", "time": "02:30"}, "does not exist"),
     ],
 )

@@ -115,8 +115,13 @@ class RescheduleForm(forms.Form):
         min_value=MIN_DURATION_MINUTES,
         max_value=MAX_DURATION_MINUTES,
     )
+    mode = forms.ChoiceField(label=_("Mode"), choices=Mode.choices, widget=forms.RadioSelect)
     location = forms.ModelChoiceField(
-        label=_("Place"), queryset=Location.objects.none(), empty_label=None
+        label=_("Place"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("No place (phone or video)"),
+        help_text=_("Needed for appointments on site."),
     )
     reason = forms.CharField(
         label=_("Why does the appointment change?"),
@@ -134,15 +139,13 @@ class RescheduleForm(forms.Form):
                 "time": local.time().replace(second=0, microsecond=0),
                 "duration_minutes": booking.duration_minutes,
                 "location": booking.location_id,
+                "mode": booking.mode,
             },
         )
         super().__init__(*args, **kwargs)
-        if booking.mode == Mode.ON_SITE:
-            self.fields["location"].queryset = Location.objects.filter(
-                institution_id=booking.institution_id
-            ).select_related("town")
-        else:
-            del self.fields["location"]  # by phone or video: no place to change
+        self.fields["location"].queryset = Location.objects.filter(
+            institution_id=booking.institution_id
+        ).select_related("town")
 
     def clean(self):
         data = super().clean()

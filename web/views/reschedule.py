@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bookings.constants import RescheduleOutcome
+from bookings.constants import Mode, RescheduleOutcome
 from bookings.exceptions import BookingConflict
 from bookings.selectors import last_reschedule_for
 from bookings.selectors.reschedule import hard_rule_labels, reschedule_explanation
@@ -40,6 +40,7 @@ def _changes(data: dict) -> dict:
         "starts_at": data["starts_at"],
         "duration_minutes": data["duration_minutes"],
         "location": data.get("location"),
+        "mode": data["mode"],
     }
 
 
@@ -65,6 +66,7 @@ def _reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 booking=booking, actor=request.user, **_changes(data)
             )
             context["preview"] = preview
+            context["new_mode"] = Mode(data["mode"]).label
             context["explanation"] = reschedule_explanation(
                 preview.outcome, preview.release_reasons
             )
