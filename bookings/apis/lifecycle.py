@@ -62,8 +62,9 @@ def _ticket_cents() -> serializers.IntegerField:
 class BookingRescheduleApi(APIView):
     """Staff of the institution or a coordinator of the pool move a booking to a new
     ``starts_at``, ``duration_minutes``, ``mode`` or ``location`` (each optional, at least
-    one) with a ``reason``. The request rules apply to the new values (400). A confirmed booking keeps
-    its mediator only while they meet every hard rule of matching at the new time and place;
+    one) with a ``reason``. The request rules apply to the new values (400). A confirmed
+    booking keeps its mediator only while they meet every hard rule of matching at the new
+    time and place;
     otherwise they are released (and told), the booking is ``requested`` again and matching
     starts again, the standby first. A requested or unfilled booking is matched again. The
     answer's ``reschedule_outcome`` says which happened and why. 409 for a booking with
