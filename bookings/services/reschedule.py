@@ -94,16 +94,16 @@ def _planned_change(
     lock: bool,
 ) -> _Change:
     """Check the new values against the request rules, the notice and the budget, as
-    ``booking_reschedule`` does; ``lock`` locks the budget row (inside the change). By
-    phone or video the booking keeps no place unless one is given."""
+    ``booking_reschedule`` does; ``lock`` locks the budget row (inside the change). Moved
+    to phone or video, the booking keeps no place unless one is given."""
     new_start = booking.starts_at if starts_at is None else starts_at
     new_duration = booking.duration_minutes if duration_minutes is None else duration_minutes
     new_mode = booking.mode if mode is None else mode
     if new_mode not in Mode.values:
         raise DomainError(_("Unknown mode."), field="mode")
     new_location = booking.location if location is None else location
-    if new_mode != Mode.ON_SITE and location is None:
-        new_location = None
+    if new_mode != booking.mode and new_mode != Mode.ON_SITE and location is None:
+        new_location = None  # moved to phone or video: the place goes unless one is given
     booking_request_validate(
         institution=booking.institution,
         language=booking.language,
