@@ -8,6 +8,7 @@ from .views import (
     home,
     institution,
     mediator,
+    nobody_found,
     privacy,
     reschedule,
     security,
@@ -101,6 +102,21 @@ urlpatterns = [
         "coordinator/bookings/<int:pk>/conflicts/<int:conflict_pk>/lift/",
         coordinator_tasks.conflict_remove,
         name="coordinator-conflict-lift",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/ask/",
+        nobody_found.ask_anyway,
+        name="coordinator-ask-anyway",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/move/",
+        nobody_found.move,
+        name="coordinator-move",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/tell/",
+        nobody_found.tell_institution,
+        name="coordinator-tell-institution",
     ),
     path(
         "coordinator/bookings/<int:pk>/<str:action>/",
