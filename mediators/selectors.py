@@ -8,6 +8,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Query
 
 from core.constants import ActorRole
 from core.roles import acting_as
+from core.text import case_reference_key
 from institutions.models import Pool
 from institutions.selectors import coordinator_of
 
@@ -71,3 +72,20 @@ def absences_of(mediator: Mediator) -> QuerySet[Absence]:
 
 def conflicts_of(mediator: Mediator) -> QuerySet[ConflictOfInterest]:
     return ConflictOfInterest.objects.filter(mediator=mediator).order_by("case_reference")
+
+
+def conflicts_for_case(
+    mediators: QuerySet[Mediator], *, institution_id: int, case_reference: str
+) -> QuerySet[ConflictOfInterest]:
+    """The conflicts of interest of ``mediators`` for one case: the reference at that
+    institution (and the records from before institutions were kept, which match it at
+    every institution)."""
+    key = case_reference_key(case_reference)
+    if not key:
+        return ConflictOfInterest.objects.none()
+    return (
+        ConflictOfInterest.objects.filter(mediator__in=mediators, reference_key=key)
+        .filter(Q(institution_id=institution_id) | Q(institution__isnull=True))
+        .select_related("mediator__user", "recorded_by")
+        .order_by("mediator__user__last_name", "pk")
+    )

@@ -5,6 +5,7 @@ absences and conflicts of interest."""
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ from .models import (
     MediatorLanguage,
 )
 from .signals import EligibilityChange, mediator_eligibility_changed
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,26 @@ def conflict_declare(
             # The bookings app withdraws the pending offers for that case (and offers on).
             eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT)
     return conflict
+
+
+def conflict_lift(*, conflict: ConflictOfInterest, lifted_by: AbstractBaseUser | None) -> None:
+    """The conflict was recorded in error, or no longer holds: the mediator may be offered
+    the case again, and the unfilled requests they may now serve are tried again after the
+    commit. Who lifted it is logged (``lifted_by``)."""
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=conflict.mediator_id)
+        deleted, _rows = ConflictOfInterest.objects.filter(pk=conflict.pk).delete()
+        if not deleted:
+            raise DomainError(_("This conflict of interest is already lifted."))
+        logger.info(
+            "conflict of interest lifted",
+            extra={
+                "mediator_id": mediator.pk,
+                "institution_id": conflict.institution_id,
+                "lifted_by": lifted_by.pk if lifted_by is not None else None,
+            },
+        )
+        eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT_LIFTED)
 
 
 def _institution_served(mediator: Mediator, institution: Institution) -> bool:

@@ -4,11 +4,13 @@ from django.urls import include, path, reverse_lazy
 
 from .views import (
     coordinator,
+    coordinator_tasks,
     home,
     institution,
     mediator,
     nobody_found,
     privacy,
+    reschedule,
     security,
     stats,
     tokens,
@@ -29,6 +31,11 @@ urlpatterns = [
         "institution/bookings/<int:pk>/report/",
         institution.review_report,
         name="institution-review-report",
+    ),
+    path(
+        "institution/bookings/<int:pk>/reschedule/",
+        reschedule.institution_reschedule,
+        name="institution-reschedule",
     ),
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
     # mediators
@@ -64,6 +71,38 @@ urlpatterns = [
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
     path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    # the daily tasks (views/coordinator_tasks.py, views/reschedule.py)
+    path("coordinator/requests/new/", coordinator_tasks.request_new, name="coordinator-request"),
+    path(
+        "coordinator/bookings/<int:pk>/reschedule/",
+        reschedule.coordinator_reschedule,
+        name="coordinator-reschedule",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/resolve-report/",
+        coordinator_tasks.resolve_report,
+        name="coordinator-resolve-report",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/no-show/",
+        coordinator_tasks.no_show,
+        name="coordinator-no-show",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/travel-report/",
+        coordinator_tasks.travel_report,
+        name="coordinator-travel-report",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/conflicts/",
+        coordinator_tasks.conflict_add,
+        name="coordinator-conflict-add",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/conflicts/<int:conflict_pk>/lift/",
+        coordinator_tasks.conflict_remove,
+        name="coordinator-conflict-lift",
+    ),
     path(
         "coordinator/bookings/<int:pk>/nobody-found/ask/",
         nobody_found.ask_anyway,

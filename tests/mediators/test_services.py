@@ -17,10 +17,12 @@ from mediators.services import (
     absence_create,
     availability_slot_create,
     conflict_declare,
+    conflict_lift,
     mediator_create,
     mediator_onboard,
     mediator_update,
 )
+from mediators.signals import WIDENING, EligibilityChange, mediator_eligibility_changed
 from notifications.constants import MessageKind
 from notifications.models import Message
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
@@ -154,6 +156,37 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
 
     assert first.pk == second.pk
     assert ConflictOfInterest.objects.get().recorded_by == mediator.user
+
+
+def test_lifting_a_conflict_widens_eligibility_once_and_a_second_lift_is_refused():
+    # Given a conflict a coordinator recorded
+    mediator = MediatorFactory()
+    coordinator = CoordinatorFactory(pool=mediator.pool)
+    conflict = conflict_declare(
+        mediator=mediator,
+        institution=InstitutionFactory(pool=mediator.pool),
+        case_reference="JA-9",
+        recorded_by=coordinator.user,
+    )
+    told = []
+
+    def listen(sender, **kwargs):
+        told.append(kwargs["reason"])
+
+    mediator_eligibility_changed.connect(listen)
+    try:
+        # When it is lifted
+        conflict_lift(conflict=conflict, lifted_by=coordinator.user)
+        # Then it is gone, and the bookings app hears of a change that can only widen
+        assert not ConflictOfInterest.objects.exists()
+        assert told == [EligibilityChange.CONFLICT_LIFTED]
+        assert EligibilityChange.CONFLICT_LIFTED in WIDENING
+        # and lifting it again says so and tells nobody
+        with pytest.raises(DomainError):
+            conflict_lift(conflict=conflict, lifted_by=coordinator.user)
+        assert told == [EligibilityChange.CONFLICT_LIFTED]
+    finally:
+        mediator_eligibility_changed.disconnect(listen)
 
 
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])

@@ -49,6 +49,7 @@ from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
 from .confirm import Confirmation, assign_summary, cancel_summary, confirm_page, plan_summary
+from .coordinator_tasks import tasks_context
 from .institution import bookings_page
 from .nobody_found import nobody_found_context
 
@@ -81,6 +82,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
     context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
+    context.update(tasks_context(request, booking, forms))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
