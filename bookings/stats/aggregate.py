@@ -1,13 +1,14 @@
 """One pass over the period's bookings for every breakdown of the dashboard.
 
-Each breakdown (month, language, field of action, town, kind of institution, mediator, who
-cancelled, and the grand total) adds up the same rows by another key. The statement does it
+Each breakdown (month, language, field of action, town, kind of institution, funding source,
+mediator, who cancelled, and the grand total) adds up the same rows by another key. The statement does it
 in two levels:
 
 1. The ORM builds the per-row query once (``_rows``: the keys and a small *outcome* number
    per booking, which says whether it was filled, held, cancelled late, given up, ...). Its
    rows are grouped in **one pass** by three key combinations: (outcome, language, month,
-   field, who cancelled), (outcome, institution) and (outcome, held mediator). On PostgreSQL
+   field, who cancelled), (outcome, institution, funding source) and (outcome, held
+   mediator). On PostgreSQL
    that is one ``GROUP BY GROUPING SETS`` (three hash tables filled by a single scan); SQLite
    has no grouping sets and groups a materialised CTE three times instead. Each group carries
    only four sums (count, minutes, time to fill, confirmations), whatever the outcome.
@@ -90,7 +91,7 @@ FIGURES: dict[str, tuple[tuple[int, ...] | None, str]] = {
 # Level 1: the key combinations grouped in the one pass.
 PARTS: dict[str, tuple[str, ...]] = {
     "booking": ("k_language", "k_month", "k_field", "k_cancelled_by"),
-    "institution": ("k_institution",),
+    "institution": ("k_institution", "k_funding"),
     "mediator": ("k_mediator",),
 }
 KEYS = tuple(key for keys in PARTS.values() for key in keys)
@@ -104,6 +105,7 @@ DIMENSIONS: dict[str, tuple[str, str | None, tuple[int, ...] | None]] = {
     "field": ("booking", "k_field", None),
     "town": ("institution", "i.town_id", None),
     "institution_kind": ("institution", "i.kind", None),
+    "funding_source": ("institution", "k_funding", None),
     "mediator": ("mediator", "k_mediator", (HOLDING,)),
     "cancelled_by": ("booking", "k_cancelled_by", CANCELLED_OUTCOMES),
 }
@@ -176,6 +178,8 @@ def _rows(bookings: QuerySet[Booking], months: Sequence[datetime.date]) -> Query
         k_field=F("field"),
         k_cancelled_by=F("cancelled_by_role"),
         k_institution=F("institution_id"),
+        # 0 for a booking without a funding source: a row of its own, not left out.
+        k_funding=Coalesce("funding_source_id", Value(0)),
         k_mediator=Case(When(HELD, then=F("mediator_id")), default=None),
         minutes=Coalesce("report__actual_minutes", "duration_minutes"),
         fill=ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField()),

@@ -30,6 +30,7 @@ def _breakdown(name: str, title: str, rows: list[dict], key_heading: str) -> Tab
             ("filled", _("Filled")),
             ("fill_rate", _("Fill rate")),
             ("hours", _("Hours")),
+            ("unmet", _("Unmet demand")),
         ],
         rows=rows,
     )
@@ -109,6 +110,21 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             _("By kind of institution"),
             summary["by_institution_kind"],
             _("Code"),
+        ),
+        Table(
+            "by_funding_source",
+            _("Bookings, hours and expenses by funding source"),
+            [
+                ("key", _("Number")),
+                ("label", _("Funding source")),
+                ("requests", _("Requests")),
+                ("filled", _("Filled")),
+                ("hours", _("Hours")),
+                ("unmet", _("Unmet demand")),
+                ("allowances", _("Allowances")),
+                ("expenses_eur", _("Expenses (EUR)")),
+            ],
+            summary["by_funding_source"],
         ),
         Table(
             "cancellations",

@@ -97,19 +97,41 @@ def chart_specs(summary: dict) -> list[dict]:
             "by_field",
             summary["by_field"],
             "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+            [
+                ("requests", _("Requests"), "y"),
+                ("unmet", _("Unmet demand"), "y"),
+                ("hours", _("Hours"), "y1"),
+            ],
         ),
         bars(
             "by_town",
             summary["by_town"],
             "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+            [
+                ("requests", _("Requests"), "y"),
+                ("unmet", _("Unmet demand"), "y"),
+                ("hours", _("Hours"), "y1"),
+            ],
         ),
         bars(
             "by_institution_kind",
             summary["by_institution_kind"],
             "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
+            [
+                ("requests", _("Requests"), "y"),
+                ("unmet", _("Unmet demand"), "y"),
+                ("hours", _("Hours"), "y1"),
+            ],
+        ),
+        bars(
+            "by_funding_source",
+            summary["by_funding_source"],
+            "label",
+            [
+                ("requests", _("Requests"), "y"),
+                ("hours", _("Hours"), "y"),
+                ("expenses_eur", _("Expenses (EUR)"), "y1"),
+            ],
         ),
         bars(
             "cancellations",
