@@ -2,13 +2,28 @@
 
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, privacy, security, stats, tokens
+from .views import (
+    coordinator,
+    home,
+    institution,
+    mediator,
+    privacy,
+    security,
+    stats,
+    stats_report,
+    tokens,
+)
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    path(
+        "coordinator/statistics/yearly-report/",
+        stats_report.yearly_report_download,
+        name="stats-yearly-report",
+    ),
     path("account/data/", privacy.my_data, name="my-data"),
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),

@@ -1,16 +1,16 @@
 """One pass over the period's bookings for every breakdown of the dashboard.
 
 Each breakdown (month, language, field of action, town, kind of institution, funding source,
-mediator, who cancelled, and the grand total) adds up the same rows by another key. The statement does it
-in two levels:
+mediator, who cancelled, and the grand total) adds up the same rows by another key. The
+statement does it in two levels:
 
 1. The ORM builds the per-row query once (``_rows``: the keys and a small *outcome* number
    per booking, which says whether it was filled, held, cancelled late, given up, ...). Its
    rows are grouped in **one pass** by three key combinations: (outcome, language, month,
    field, who cancelled), (outcome, institution, funding source) and (outcome, held
-   mediator). On PostgreSQL
-   that is one ``GROUP BY GROUPING SETS`` (three hash tables filled by a single scan); SQLite
-   has no grouping sets and groups a materialised CTE three times instead. Each group carries
+   mediator). On PostgreSQL that is one ``GROUP BY GROUPING SETS`` (three hash tables
+   filled by a single scan); SQLite has no grouping sets and groups a materialised CTE
+   three times instead. Each group carries
    only four sums (count, minutes, time to fill, confirmations), whatever the outcome.
 2. Those few thousand groups are added up per breakdown, each figure over the outcomes it
    counts (``filled`` over held, no-show and cancelled-after-confirmation, ...). Town and kind

@@ -19,6 +19,7 @@ from core.time import local_date
 
 from ..forms import DayField
 from .access import role_required
+from .stats_report import YearlyReportForm
 
 
 class StatsFilterForm(forms.Form):
@@ -192,5 +193,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tables": tables,
             "charts": charts,
             "export_query": export_query,
+            "report_form": YearlyReportForm(user=request.user, today=local_date(timezone.now())),
         },
     )
