@@ -48,6 +48,8 @@ class YearlyReportForm(forms.Form):
         self.fields["pool"].queryset = pools
         self.fields["pool"].empty_label = None
         self.single_pool = pools.count() <= 1
+        if self.single_pool and (only := pools.first()) is not None:
+            self.fields["pool"].initial = only.pk
         self.today = today
 
     def clean(self):
