@@ -20,8 +20,8 @@ from bench.database import BenchPool, BenchUnavailable, bench_pool, require_post
 from bookings.constants import AllowanceKind, Status
 from bookings.models import Allowance, Booking
 from bookings.state_machine import transition
-from core.time import BERLIN
 from core.constants import ActorRole
+from core.time import BERLIN
 from institutions.models import Pool
 from notifications.feeds import calendar_feed_get
 from notifications.models import Message

@@ -425,9 +425,7 @@ def yearly_report_pdf(report: YearlyReport) -> bytes:
                 head.append(Paragraph(html.escape(section.note), styles["BodyText"]))
             if section.chart is not None:
                 head.append(_pdf_chart(section, width=width, font=regular))
-            data = [
-                [Paragraph(html.escape(h), heading_style) for h, _k in section.columns]
-            ]
+            data = [[Paragraph(html.escape(h), heading_style) for h, _k in section.columns]]
             for r, row in enumerate(section.rows):
                 data.append(
                     [

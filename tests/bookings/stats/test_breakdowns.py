@@ -141,9 +141,10 @@ def test_bookings_hours_and_expenses_per_funding_source(pool):
 def test_a_funding_source_paid_in_the_period_for_an_earlier_booking_still_has_its_row(pool):
     source = FundingSourceFactory(pool=pool, name="Landesprogramm")
     february = booking(
-        pool, Status.CLOSED, funding_source=source, starts_at=datetime.datetime(
-            2026, 2, 27, 9, tzinfo=datetime.UTC
-        )
+        pool,
+        Status.CLOSED,
+        funding_source=source,
+        starts_at=datetime.datetime(2026, 2, 27, 9, tzinfo=datetime.UTC),
     )
     Allowance.objects.create(
         mediator=february.mediator,
