@@ -310,6 +310,17 @@ def _chart_data(section: Section) -> tuple[list[str], list[str], list[list[float
     return categories, names, [[row[c] or 0 for row in section.rows] for c in chart.series]
 
 
+def _step(top: float) -> int:
+    """A whole, round tick step giving about five ticks up to ``top``: 1, 2, 5, 10, 20, ..."""
+    step = 1
+    while step * 5 < top:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if step * 5 >= top:
+                break
+    return step
+
+
 def _pdf_chart(section: Section, *, width: float, font: str) -> Any:
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
@@ -336,6 +347,7 @@ def _pdf_chart(section: Section, *, width: float, font: str) -> Any:
         plot.categoryAxis.labels.angle = 30
         plot.categoryAxis.labels.boxAnchor = "ne"
     plot.valueAxis.valueMin = 0
+    plot.valueAxis.valueStep = _step(max(max(values) for values in data))
     plot.valueAxis.labels.fontName = font
     plot.valueAxis.labels.fontSize = 7
     plot.valueAxis.labelTextFormat = lambda v: formats.number_format(v, 0, force_grouping=True)
