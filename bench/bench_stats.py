@@ -257,10 +257,21 @@ def _median_of(runs: int, measure) -> tuple[float, object]:
 
 def state_line(size: StateSize, *, runs: int = RUNS) -> dict:
     """Load the state, time a pool's year, the state's year and a yearly report."""
-    from contextlib import ExitStack
-
-    from bench.database import bench_pool, vacuum_analyze
+    from bench.database import bench_pools, vacuum_analyze
     from bench.stateload import load, loaded_models
+
+    slugs = [f"{STATE_SLUG}-{n:02d}" for n in range(size.pools)]
+    with bench_pools(slugs) as benches:
+        began = time.perf_counter()
+        load(benches, size)
+        load_seconds = time.perf_counter() - began
+        vacuum_analyze(*loaded_models())
+        line = state_timings([bench.pool for bench in benches], size, runs=runs)
+    return {**line, "load_seconds": round(load_seconds, 1), "vacuum_analyzed": True}
+
+
+def state_timings(pool_list: list, size: StateSize, *, runs: int = RUNS) -> dict:
+    """The timings on the loaded pools (``pool_list``), for their last year."""
     from bookings.models import Booking
     from bookings.stats.selectors import StatsPeriod, stats_summary
     from bookings.stats.yearly import yearly_report
@@ -269,43 +280,32 @@ def state_line(size: StateSize, *, runs: int = RUNS) -> dict:
 
     year = size.last_year
     period = StatsPeriod(start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31))
-    with ExitStack() as stack:
-        benches = [
-            stack.enter_context(bench_pool(f"{STATE_SLUG}-{n:02d}", name=f"Bench-Kreis {n:02d}"))
-            for n in range(size.pools)
-        ]
-        began = time.perf_counter()
-        load(benches, size)
-        load_seconds = time.perf_counter() - began
-        vacuum_analyze(*loaded_models())
-        pools = Pool.objects.filter(pk__in=[bench.pool.pk for bench in benches])
+    pools = Pool.objects.filter(pk__in=[pool.pk for pool in pool_list])
 
-        def one_pool(n: int) -> dict:
-            pool = Pool.objects.filter(pk=benches[n % len(benches)].pool.pk)
-            return stats_summary(pools=pool, period=period, language_code="de")
+    def one_pool(n: int) -> dict:
+        pool = Pool.objects.filter(pk=pool_list[n % len(pool_list)].pk)
+        return stats_summary(pools=pool, period=period, language_code="de")
 
-        pool_seconds, _summary = _median_of(runs, one_pool)
-        state_seconds, state = _median_of(
-            max(runs - 2, 1),
-            lambda n: stats_summary(pools=pools, period=period, language_code="de"),
+    pool_seconds, _summary = _median_of(runs, one_pool)
+    state_seconds, state = _median_of(
+        max(runs - 2, 1),
+        lambda n: stats_summary(pools=pools, period=period, language_code="de"),
+    )
+    expect(
+        state["requests"]
+        == Booking.objects.filter(
+            pool__in=pools, starts_at__gte=period.starts_at, starts_at__lt=period.ends_before
+        ).count(),
+        state["requests"],
+    )
+
+    def report(n: int) -> int:
+        made = yearly_report(
+            pool=pool_list[n % len(pool_list)], year=year, today=datetime.date(year + 1, 1, 15)
         )
-        expect(
-            state["requests"]
-            == Booking.objects.filter(
-                pool__in=pools, starts_at__gte=period.starts_at, starts_at__lt=period.ends_before
-            ).count(),
-            state["requests"],
-        )
+        return len(yearly_report_pdf(made)) + len(yearly_report_xlsx(made))
 
-        def report(n: int) -> int:
-            made = yearly_report(
-                pool=benches[n % len(benches)].pool,
-                year=year,
-                today=datetime.date(year + 1, 1, 15),
-            )
-            return len(yearly_report_pdf(made)) + len(yearly_report_xlsx(made))
-
-        report_seconds, _size = _median_of(3, report)
+    report_seconds, _size = _median_of(3, report)
     return {
         "bench": "stats",
         "bookings": size.bookings,
@@ -315,6 +315,4 @@ def state_line(size: StateSize, *, runs: int = RUNS) -> dict:
         "state_year_median_ms": round(state_seconds * 1000, 1),
         "state_year_bookings": state["requests"],
         "report_seconds": round(report_seconds, 2),
-        "load_seconds": round(load_seconds, 1),
-        "vacuum_analyzed": True,
     }

@@ -24,7 +24,17 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -311,11 +321,25 @@ def stats_mediator_activity(pool_ids: list[int], rows: list[dict[str, Any]]) -> 
 
 def stats_budgets(pool_ids: list[int], period: StatsPeriod) -> list[dict[str, Any]]:
     """Each budget of the period's years against the hours requested from it (one query)."""
+    years = range(period.start.year, period.end.year + 1)
+
+    def local_new_year(offset: int) -> Case:
+        """Each budget's year as its local start (offset 0) or end (1), so that the
+        subquery reads one year's range of the budget index, not every year's bookings."""
+        return Case(
+            *(
+                When(year=year, then=Value(local_datetime(datetime.date(year + offset, 1, 1))))
+                for year in years
+            ),
+            output_field=DateTimeField(),
+        )
+
     used = (
         Booking.objects.filter(
             institution_id=OuterRef("institution_id"),
             funding_source_id=OuterRef("funding_source_id"),
-            starts_at__year=OuterRef("year"),
+            starts_at__gte=OuterRef("year_starts"),
+            starts_at__lt=OuterRef("year_ends"),
             status__in=COUNTED_STATUSES,
         )
         .order_by()
@@ -329,6 +353,7 @@ def stats_budgets(pool_ids: list[int], period: StatsPeriod) -> list[dict[str, An
             year__gte=period.start.year,
             year__lte=period.end.year,
         )
+        .annotate(year_starts=local_new_year(0), year_ends=local_new_year(1))
         .annotate(used_minutes=Subquery(used))
         .values("year", "hours", "used_minutes", "institution__name", "funding_source__name")
         .order_by("year", "institution__name", "funding_source__name")
