@@ -8,6 +8,7 @@ import pytest
 
 from bookings.constants import AllowanceKind, Field, Status
 from bookings.models import Allowance, BookingEvent, Report
+from bookings.stats.selectors import StatsPeriod
 from bookings.stats.tables import summary_tables
 from core.constants import ActorRole
 from institutions.constants import InstitutionKind
@@ -189,3 +190,33 @@ def test_another_pools_funding_sources_and_bookings_stay_out(pool):
     rows = summary_for(pool)["by_funding_source"]
 
     assert [(r["label"], r["requests"]) for r in rows] == [("No funding source", 1)]
+
+
+def test_a_budget_counts_the_bookings_of_its_local_year_at_new_years_night(pool):
+    from tests.institutions.factories import BudgetFactory
+
+    from .conftest import local
+
+    first = BudgetFactory(institution__pool=pool, year=2025, hours=10)
+    second = BudgetFactory(
+        institution=first.institution, funding_source=first.funding_source, year=2026, hours=10
+    )
+    for starts_at, minutes in (
+        (local(2025, 12, 31, 23, 0), 60),  # 22:00 UTC: 2025
+        (local(2026, 1, 1, 0, 30), 90),  # 23:30 UTC of 31 December, but 2026 in Berlin
+        (local(2026, 12, 31, 22, 0), 30),
+    ):
+        booking(
+            pool,
+            Status.CONFIRMED,
+            starts_at=starts_at,
+            institution=first.institution,
+            funding_source=first.funding_source,
+            duration_minutes=minutes,
+        )
+    period = StatsPeriod(start=datetime.date(2025, 1, 1), end=datetime.date(2026, 12, 31))
+
+    rows = summary_for(pool, period=period)["budgets"]
+
+    assert [(row["year"], row["used_hours"]) for row in rows] == [(2025, 1.0), (2026, 2.0)]
+    assert second.year == 2026
