@@ -51,7 +51,7 @@ from mediators.models import Language, Mediator
 from ..constants import Field
 from ..models import Allowance, Booking
 from ..selectors.budgets import COUNTED_STATUSES
-from .aggregate import breakdowns, month_starts
+from .aggregate import breakdowns, month_starts, statistics_transaction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -242,8 +242,16 @@ def stats_cancellations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def stats_expenses(pool_ids: list[int], period: StatsPeriod) -> dict[str, Any]:
     """The allowances of the period by month and by the funding source of their booking
     (``0``: none), from one grouped query."""
+    # An allowance's day is its booking's local day (``allowance_write``): the bookings'
+    # range names the same allowances and lets PostgreSQL start from the period's bookings
+    # (pool, starts_at index) instead of joining every booking of the pools (a state's
+    # year: 200,000 instead of 1,000,000 rows).
     allowances = Allowance.objects.filter(
-        booking__pool_id__in=pool_ids, day__gte=period.start, day__lte=period.end
+        booking__pool_id__in=pool_ids,
+        booking__starts_at__gte=period.starts_at,
+        booking__starts_at__lt=period.ends_before,
+        day__gte=period.start,
+        day__lte=period.end,
     ).order_by()
     rows = (
         allowances.annotate(month=TruncMonth("day"))
@@ -276,8 +284,7 @@ def stats_by_funding_source(
     rows: list[dict[str, Any]], expenses: dict[int, dict[str, int]]
 ) -> list[dict[str, Any]]:
     """Bookings, hours, unmet demand and expenses per funding source; ``key`` 0 and the label
-    "No funding source" for bookings without one. A source with allowances in the period but
-    no booking starting in it still gets its row (a booking of the period before, paid now)."""
+    "No funding source" for bookings without one."""
     keys = {int(row["key"]) for row in rows} | set(expenses)
     names = dict(FundingSource.objects.filter(pk__in=keys).values_list("pk", "name"))
     names[0] = _("No funding source")
@@ -376,7 +383,7 @@ def stats_summary(
 ) -> dict[str, Any]:
     """Every figure of the dashboard for the given pools and period; names and labels in
     ``language_code``."""
-    with translation.override(language_code):
+    with translation.override(language_code), statistics_transaction():
         return _summary(pools=pools, period=period, language_code=language_code)
 
 

@@ -139,27 +139,6 @@ def test_bookings_hours_and_expenses_per_funding_source(pool):
     assert rows[-1]["key"] == 0
 
 
-def test_a_funding_source_paid_in_the_period_for_an_earlier_booking_still_has_its_row(pool):
-    source = FundingSourceFactory(pool=pool, name="Landesprogramm")
-    february = booking(
-        pool,
-        Status.CLOSED,
-        funding_source=source,
-        starts_at=datetime.datetime(2026, 2, 27, 9, tzinfo=datetime.UTC),
-    )
-    Allowance.objects.create(
-        mediator=february.mediator,
-        booking=february,
-        kind=AllowanceKind.APPOINTMENT,
-        day=datetime.date(2026, 3, 2),
-        amount_cents=1500,
-    )
-
-    (row,) = summary_for(pool)["by_funding_source"]
-
-    assert (row["label"], row["requests"], row["expenses_cents"]) == ("Landesprogramm", 0, 1500)
-
-
 def test_the_expenses_by_month_still_add_up_over_every_funding_source(pool):
     source = FundingSourceFactory(pool=pool)
     for funding_source, cents in ((source, 1000), (None, 500)):
