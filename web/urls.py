@@ -13,6 +13,7 @@ from .views import (
     reschedule,
     security,
     stats,
+    stats_report,
     tokens,
 )
 
@@ -21,6 +22,11 @@ app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    path(
+        "coordinator/statistics/yearly-report/",
+        stats_report.yearly_report_download,
+        name="stats-yearly-report",
+    ),
     path("account/data/", privacy.my_data, name="my-data"),
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),
