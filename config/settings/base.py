@@ -268,13 +268,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Celery's Django fixup closes the database connection around every task unless this is set;
 # with persistent connections the worker closes them as Django does around each request.
 CELERY_DB_REUSE_MAX = 1000 if DATABASES["default"]["CONN_MAX_AGE"] else None
+# Every 20 s (NOTIFICATIONS_SWEEP_SECONDS), with a 30 s grace
+# (NOTIFICATIONS_PENDING_GRACE_SECONDS): a delivery whose task was lost (Redis restarted
+# without its data) goes out again within 30 + 20 s. The fault tests' smoke run shortens both.
+NOTIFICATIONS_SWEEP_SECONDS = env.float("NOTIFICATIONS_SWEEP_SECONDS", default=20.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    # Every 20 s, with a 30 s grace (NOTIFICATIONS_PENDING_GRACE_SECONDS): a delivery whose
-    # task was lost (Redis restarted without its data) goes out again within 30 + 20 s.
     "notifications-sweep-outbox": {
         "task": "notifications.tasks.sweep_outbox",
-        "schedule": 20.0,
-        "options": {"expires": 18},
+        "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+        "options": {"expires": max(NOTIFICATIONS_SWEEP_SECONDS - 2, 1)},
     },
     "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
     # The bookings' periodic messages (bookings/messages/periodic.py).
