@@ -32,8 +32,9 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
-import subprocess
+import subprocess  # runs our own scripts, pg_ctl, redis-server, mount: fixed lists, never a shell  # nosec B404
 import sys
 import threading
 import time
@@ -103,7 +104,7 @@ SMOKE = Profile(
     redis_down_seconds=1,
     beat_down_seconds=3,
     disk_full_seconds=4,
-    lease_seconds=6,
+    lease_seconds=15,
     grace_seconds=2,
     sweep_seconds=3,
     retry_base_seconds=1,
@@ -124,7 +125,12 @@ def say(text: str) -> None:
 
 
 def stack_env(
-    *, pg: PrivatePostgres, redis: PrivateRedis, smtp_port: int, web_port: int, folder: Path,
+    *,
+    pg: PrivatePostgres,
+    redis: PrivateRedis,
+    smtp_port: int,
+    web_port: int,
+    folder: Path,
     profile: Profile,
 ) -> dict[str, str]:
     env = {
@@ -331,8 +337,12 @@ class Requests:
             lowered = {k.lower(): v for k, v in response_headers.items()}
             with self.lock:
                 self.answers.append(
-                    Answer(path, status, lowered.get("content-type", ""),
-                           lowered.get("retry-after", ""))
+                    Answer(
+                        path,
+                        status,
+                        lowered.get("content-type", ""),
+                        lowered.get("retry-after", ""),
+                    )
                 )
             self.halt.wait(0.05)
 
@@ -366,7 +376,15 @@ class Requests:
             "answered_503_badly": len(badly),
             **({"badly": sorted({f"{a.path} {a.content_type}" for a in badly})} if badly else {}),
             **(
-                {"non_503": sorted({f"{a.path} {a.status}" for a in answers if a.status >= 500 and a.status != 503})}
+                {
+                    "non_503": sorted(
+                        {
+                            f"{a.path} {a.status}"
+                            for a in answers
+                            if a.status >= 500 and a.status != 503
+                        }
+                    )
+                }
                 if any(a.status >= 500 and a.status != 503 for a in answers)
                 else {}
             ),
@@ -391,7 +409,9 @@ def message_ids_since(first_pk: int) -> dict[str, str]:
 def last_pk() -> int:
     from notifications.models import Message
 
-    return retrying(lambda: Message.objects.order_by("-pk").values_list("pk", flat=True).first()) or 0
+    return (
+        retrying(lambda: Message.objects.order_by("-pk").values_list("pk", flat=True).first()) or 0
+    )
 
 
 def tally(first_pk: int, counts: Counter[str]) -> dict[str, int]:
@@ -409,8 +429,10 @@ def wait_delivered(first_pk: int, counts: Callable[[], Counter[str]], *, timeout
     """Wait until every row since ``first_pk`` was received; returns when (monotonic)."""
     with contextlib.suppress(TimeoutError):
         wait_until(
-            lambda: tally(first_pk, counts())["lost"] == 0
-            and all(status in FINAL for status in message_ids_since(first_pk).values()),
+            lambda: (
+                tally(first_pk, counts())["lost"] == 0
+                and all(status in FINAL for status in message_ids_since(first_pk).values())
+            ),
             timeout=timeout,
             what="every delivery",
             every=0.5,
@@ -455,11 +477,14 @@ class Run:
 
     def web_ok(self) -> float:
         wait_until(
-            lambda: http_get(
-                self.stack.url("/api/v1/languages/"),
-                headers={"Authorization": f"Token {self.data.tokens[0]}"},
-                timeout=10,
-            )[0] == 200,
+            lambda: (
+                http_get(
+                    self.stack.url("/api/v1/languages/"),
+                    headers={"Authorization": f"Token {self.data.tokens[0]}"},
+                    timeout=10,
+                )[0]
+                == 200
+            ),
             timeout=120,
             what="the web to answer 200",
             every=0.2,
@@ -467,8 +492,15 @@ class Run:
         return time.monotonic()
 
     def line(
-        self, fault: str, *, first_pk: int, t0: float, done: float, requests: Requests,
-        counts: Counter[str] | None = None, **extra: Any,
+        self,
+        fault: str,
+        *,
+        first_pk: int,
+        t0: float,
+        done: float,
+        requests: Requests,
+        counts: Counter[str] | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
         return {
             "bench": "fault",
@@ -500,9 +532,14 @@ class Run:
         delivered = wait_delivered(first_pk, self.sink.counts, timeout=p.deliver_timeout)
         self.settle()
         return self.line(
-            "postgres_restart", first_pk=first_pk, t0=t0, done=max(web, delivered),
-            requests=requests, down_seconds=round(up - t0, 1),
-            web_recover_seconds=round(web - up, 1), writes_refused=producer.refused,
+            "postgres_restart",
+            first_pk=first_pk,
+            t0=t0,
+            done=max(web, delivered),
+            requests=requests,
+            down_seconds=round(up - t0, 1),
+            web_recover_seconds=round(web - up, 1),
+            writes_refused=producer.refused,
         )
 
     # b. Redis
@@ -526,8 +563,12 @@ class Run:
             delivered = wait_delivered(first_pk, self.sink.counts, timeout=p.deliver_timeout)
         self.settle()
         return self.line(
-            "redis_restart", first_pk=first_pk, t0=t0, done=max(web, delivered),
-            requests=requests, tasks_in_redis_when_flushed=queued,
+            "redis_restart",
+            first_pk=first_pk,
+            t0=t0,
+            done=max(web, delivered),
+            requests=requests,
+            tasks_in_redis_when_flushed=queued,
         )
 
     # c. a worker killed mid-SMTP, and a killed beat
@@ -548,8 +589,13 @@ class Run:
         delivered = wait_delivered(first_pk, self.sink.counts, timeout=p.deliver_timeout)
         self.settle()
         line = self.line(
-            "worker_kill", first_pk=first_pk, t0=t0, done=delivered, requests=requests,
-            killed=victim.name, processes_died=0,
+            "worker_kill",
+            first_pk=first_pk,
+            t0=t0,
+            done=delivered,
+            requests=requests,
+            killed=victim.name,
+            processes_died=0,
         )
         victim.start()
         victim.wait_for_line(" ready.", timeout=120)
@@ -571,14 +617,20 @@ class Run:
             self.stack.beat.wait_for_line("beat: Starting", timeout=120)
             wait_until(
                 lambda: retrying(lambda: last_beat(BEAT)) != stamped,
-                timeout=120, what="beat's heartbeat after its restart", every=0.5,
+                timeout=120,
+                what="beat's heartbeat after its restart",
+                every=0.5,
             )
             beat_back = time.monotonic()
         delivered = wait_delivered(first_pk, self.sink.counts, timeout=p.deliver_timeout)
         self.settle()
         return self.line(
-            "beat_kill", first_pk=first_pk, t0=t0, done=max(beat_back, delivered),
-            requests=requests, healthz_while_beat_away=healthz_meanwhile,
+            "beat_kill",
+            first_pk=first_pk,
+            t0=t0,
+            done=max(beat_back, delivered),
+            requests=requests,
+            healthz_while_beat_away=healthz_meanwhile,
             healthz_after=http_get(self.stack.url("/healthz"))[0],
         )
 
@@ -587,9 +639,10 @@ class Run:
         p = self.profile
         mail = self.stack.disk / "mail"
         mail.mkdir(exist_ok=True)
-        # The SMTP workers make way for one that writes e-mails as files to the small disk.
+        # The SMTP workers pause (SIGSTOP) for one that writes e-mails as files to the small
+        # disk; what they had reserved goes out by SMTP once they go on (counted as well).
         for worker in self.stack.workers:
-            worker.stop()
+            worker.signal(signal.SIGSTOP)
         files = StackProcess(
             "worker",
             env={
@@ -618,27 +671,33 @@ class Run:
                 filler.unlink()
                 web = self.web_ok()
                 time.sleep(p.after_seconds)
-            delivered = wait_delivered(
-                first_pk, lambda: file_counts(mail), timeout=p.deliver_timeout
-            )
+
+            def both() -> Counter[str]:
+                return file_counts(mail) + self.sink.counts()
+
+            delivered = wait_delivered(first_pk, both, timeout=p.deliver_timeout)
             self.settle()
             return self.line(
-                "disk_full", first_pk=first_pk, t0=t0, done=max(web, delivered),
-                requests=requests, counts=file_counts(mail),
+                "disk_full",
+                first_pk=first_pk,
+                t0=t0,
+                done=max(web, delivered),
+                requests=requests,
+                counts=both(),
                 bytes_free_while_full=free_while_full,
                 requests_while_full=answered_while_full_count,
                 http_5xx_while_full=answered_while_full["http_5xx_non_503"]
                 + answered_while_full["answered_503"],
                 web_log_grew=(self.stack.disk / "web.log").stat().st_size > log_before,
-                processes_died=sum(not p.running() for p in (self.stack.web, self.stack.beat, files)),
+                processes_died=sum(
+                    not p.running() for p in (self.stack.web, self.stack.beat, files)
+                ),
             )
         finally:
             filler.unlink(missing_ok=True)
             files.stop()
             for worker in self.stack.workers:
-                worker.start()
-            for worker in self.stack.workers:
-                worker.wait_for_line(" ready.", timeout=120)
+                worker.signal(signal.SIGCONT)
 
 
 def fill(path: Path) -> None:
@@ -663,13 +722,22 @@ def small_disk(folder: Path) -> Iterator[Path]:
     disk = folder / "disk"
     disk.mkdir()
     subprocess.run(  # noqa: S603  # nosec B603 B607 - fixed arguments
-        ["mount", "-t", "tmpfs", "-o", "size=32m,mode=0777", "tmpfs", str(disk)], check=True
+        [
+            shutil.which("mount") or "/bin/mount",
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=32m,mode=0777",
+            "tmpfs",
+            str(disk),
+        ],
+        check=True,
     )
     try:
         yield disk
     finally:
         subprocess.run(  # noqa: S603  # nosec B603 B607 - fixed arguments
-            ["umount", "-l", str(disk)], check=False
+            [shutil.which("umount") or "/bin/umount", "-l", str(disk)], check=False
         )
 
 
@@ -700,7 +768,11 @@ def main(argv: list[str] | None = None) -> int:
         with SmtpSink() as sink, small_disk(folder) as disk:
             web_port = free_port()
             env = stack_env(
-                pg=pg, redis=redis, smtp_port=sink.port, web_port=web_port, folder=folder,
+                pg=pg,
+                redis=redis,
+                smtp_port=sink.port,
+                web_port=web_port,
+                folder=folder,
                 profile=profile,
             )
             os.environ.update(env, LOG_LEVEL="WARNING", DATABASE_CONN_MAX_AGE="0")
@@ -734,8 +806,6 @@ def main(argv: list[str] | None = None) -> int:
         redis.close()
         pg.stop()
         if not (args.keep or failed):
-            import shutil
-
             shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -253,6 +253,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+# A worker whose Redis went away (restarted, failed over) reconnects for as long as it takes,
+# instead of exiting after Celery's default of 100 attempts (make faults, redis_restart).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A delivery running when the broker connection drops finishes its SMTP conversation and
+# records the result; cancelling it could cut a message the server had already accepted and
+# so send it twice. Its acknowledgement is lost with the connection; should the task come
+# back, the claim (pending -> sending) finds the row done and sends nothing. Said explicitly:
+# Celery 6 changes the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Queueing a task waits at most about a second for a broker that is down (then the request
 # carries on, see config/queue.py; the sweeps below send what was not queued).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

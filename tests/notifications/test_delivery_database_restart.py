@@ -15,7 +15,10 @@ from notifications.models import Message
 
 from .conftest import confirm
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def cut_this_connection() -> None:
@@ -24,8 +27,12 @@ def cut_this_connection() -> None:
     pid = connection.connection.info.backend_pid
     s = connection.settings_dict
     with psycopg.connect(
-        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"] or None,
-        host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, autocommit=True,
+        dbname=s["NAME"],
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        autocommit=True,
     ) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 

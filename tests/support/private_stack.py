@@ -90,30 +90,53 @@ class PrivatePostgres:
         return _run([*self.as_user, str(PG_BIN / tool), *args])
 
     def start(self) -> PrivatePostgres:
-        self._pg("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                 "--no-sync", "--locale=C.UTF-8")
+        self._pg(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C.UTF-8",
+        )
         self.options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
             # Speed on a shared 2-core machine; a restart is still a clean shutdown and start.
             " -c fsync=off -c full_page_writes=off -c max_connections=60"
         )
-        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w",
-                 "start")
-        _run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-              self.database])
+        self._pg(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w", "start"
+        )
+        _run(
+            [
+                str(PG_BIN / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                self.database,
+            ]
+        )
         return self
 
     def restart(self, *, down_seconds: float = 0) -> None:
         """``pg_ctl restart -m fast``: every connection is cut, the server comes back; with
         ``down_seconds`` it stays stopped that long in between (a slow restart)."""
         if not down_seconds:
-            self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w",
-                     "restart")
+            self._pg(
+                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-m", "fast", "-w", "restart"
+            )
             return
         self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
         time.sleep(down_seconds)
-        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w",
-                 "start")
+        self._pg(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", self.options, "-w", "start"
+        )
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -140,18 +163,32 @@ class PrivateRedis:
     def start(self) -> PrivateRedis:
         log = (self.folder / "redis.log").open("ab")
         self.process = subprocess.Popen(  # noqa: S603  # nosec B603 - our own arguments
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         wait_until(self._answers, timeout=20, what="redis-server")
         return self
 
     def _answers(self) -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(
-            ("127.0.0.1", self.port), timeout=1
-        ) as sock:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock,
+        ):
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
         return False
@@ -280,7 +317,10 @@ class StackProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603  # nosec B603 - our own script
             [str(ROOT / "scripts" / "serve"), self.role],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
@@ -368,9 +408,9 @@ def _pids_with_local_port(port: int) -> set[int]:
     return pids
 
 
-def http_get(url: str, *, headers: dict[str, str] | None = None, timeout: float = 35) -> tuple[
-    int, dict[str, str], bytes
-]:
+def http_get(
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = 35
+) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body; an HTTP error status is an answer too. A connection that
     fails (refused, reset, timed out) answers status 0."""
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310  # nosec B310
