@@ -721,7 +721,7 @@ def small_disk(folder: Path) -> Iterator[Path]:
     """A 32 MiB tmpfs (needs the right to mount: root, as in CI and on this machine)."""
     disk = folder / "disk"
     disk.mkdir()
-    subprocess.run(  # noqa: S603  # nosec B603 B607 - fixed arguments
+    subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments
         [
             shutil.which("mount") or "/bin/mount",
             "-t",
@@ -736,7 +736,7 @@ def small_disk(folder: Path) -> Iterator[Path]:
     try:
         yield disk
     finally:
-        subprocess.run(  # noqa: S603  # nosec B603 B607 - fixed arguments
+        subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments
             [shutil.which("umount") or "/bin/umount", "-l", str(disk)], check=False
         )
 
