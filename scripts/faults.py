@@ -283,11 +283,35 @@ class Run:
             **tally(first_pk, counts if counts is not None else self.sink.counts()),
             "recover_seconds": round(done - t0, 1),
             **requests.summary(),
-            "processes_died": sum(
-                not p.running() for p in self.stack.processes() if p.process is not None
-            ),
+            "processes_died": len(self.dead()),
+            **({"died": self.dead()} if self.dead() else {}),
             **extra,
         }
+
+    def dead(self) -> list[str]:
+        """The stack's processes that stopped by themselves (with their exit status)."""
+        return [
+            f"{p.name} ({p.process.returncode})"
+            for p in self.stack.processes()
+            if p.process is not None and not p.running()
+        ]
+
+    def revive(self) -> list[str]:
+        """Start again what exited by itself, as compose's ``restart: unless-stopped`` does
+        (a worker can exit on a Redis restart: kombu's "Unrecoverable error:
+        AttributeError ... 'hostname'", docs/operations.md); returns their names."""
+        revived = []
+        for process in self.stack.processes():
+            if process.process is not None and not process.running():
+                revived.append(f"{process.name} ({process.process.returncode})")
+                process.start(log_path=process.log_path)
+                if process is self.stack.web:
+                    self.stack.wait_web()
+                elif process is self.stack.beat:
+                    process.wait_for_line("beat: Starting", timeout=120)
+                else:
+                    process.wait_for_line(" ready.", timeout=120)
+        return revived
 
     def settle(self) -> None:
         time.sleep(self.profile.settle_seconds)
@@ -574,7 +598,13 @@ def main(argv: list[str] | None = None) -> int:
                 run = Run(profile=profile, stack=stack, data=data, sink=sink, pg=pg, redis=redis)
                 for name in chosen:
                     say(f"fault: {name}")
-                    print(json.dumps(getattr(run, name)()), flush=True)
+                    revived = run.revive()
+                    line = getattr(run, name)()
+                    if revived:
+                        line["revived_before"] = revived
+                    print(json.dumps(line), flush=True)
+                    # Something went wrong: keep the logs to read.
+                    failed = failed or bool(line["lost"] or line["processes_died"])
             except BaseException:
                 failed = True
                 for process in stack.processes():
