@@ -18,8 +18,9 @@
 The window that remains: the server accepted the message and the worker died before step
 4 (or the database stayed away longer than ``RECORD_SECONDS``). The sweep then sends it
 again after the lease; the Message-ID stays the same, so the receiving side can recognise
-the repeat. A worker killed mid-send repeats at most the one message it was sending: each
-row is finished right after its own send (``make faults``, worker_kill).
+the repeat. A worker killed mid-send repeats at most one message per pool process, the one
+it was sending: each row is finished right after its own send (``make faults``,
+worker_kill).
 """
 
 from __future__ import annotations

@@ -79,9 +79,12 @@ def test_a_worker_killed_mid_smtp_repeats_at_most_its_one_message_and_the_other_
     line = faults["worker_kill"]
 
     assert_answered_cleanly(line)
-    # The server had accepted the message when the worker died, before it could record it:
-    # the one documented repeat, with the same Message-ID (notifications/delivery.py).
-    assert_exactly_once(line, duplicates_allowed=1)
+    # The server had accepted the held message when the worker died, before it could record
+    # it: the documented repeat, with the same Message-ID (notifications/delivery.py). Each
+    # of the killed worker's two pool processes can repeat at most the one message it was
+    # sending (the other one may have been just as far with a message of its own).
+    assert line["duplicated"] >= 1, line  # the held one
+    assert_exactly_once(line, duplicates_allowed=2)
 
 
 def test_a_killed_beat_is_started_again_and_nothing_is_lost(faults):
