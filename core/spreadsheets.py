@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -24,11 +25,26 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+def csv_text(rows: Iterable[Iterable[Any]], *, delimiter: str = ",") -> str:
     """The rows as CSV (RFC 4180: CRLF line ends, so a cell holding a line break or a
     carriage return is quoted and stays one cell), every cell through ``safe_cell``."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
+
+
+BOM = "\ufeff"
+
+
+def german_excel_csv(rows: Iterable[Iterable[Any]]) -> str:
+    """CSV as German Excel opens it with a double click: ``;`` separated, UTF-8 with a byte
+    order mark (prepend it when encoding), CRLF line ends, every cell through ``safe_cell``.
+    Amounts go in as text with a decimal comma (``german_decimal``)."""
+    return BOM + csv_text(rows, delimiter=";")
+
+
+def german_decimal(value: Decimal, places: int = 2) -> str:
+    """1282,50: a decimal comma and no thousands separator, as German Excel reads a number."""
+    return f"{value:.{places}f}".replace(".", ",")

@@ -5,17 +5,14 @@ numbers), from ``bookings.selectors.payouts.payout_for``. Every text cell goes t
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from bookings.selectors.payouts import Payout
-from core.spreadsheets import safe_cell
+from core.spreadsheets import german_decimal, german_excel_csv, safe_cell
 from institutions.models import Pool
-
-BOM = "\ufeff"
 
 
 def _headings() -> list[str]:
@@ -27,8 +24,7 @@ def _euros(cents: int) -> Decimal:
 
 
 def _german_amount(cents: int) -> str:
-    """12,50 — a decimal comma and no thousands separator, as German Excel reads it."""
-    return f"{_euros(cents):.2f}".replace(".", ",")
+    return german_decimal(_euros(cents))
 
 
 def _bookings(ids: list[int]) -> str:
@@ -37,16 +33,6 @@ def _bookings(ids: list[int]) -> str:
 
 def payout_filename(pool: Pool, payout: Payout, extension: str) -> str:
     return f"payouts_{payout.year}-{payout.month:02d}_pool{pool.pk}.{extension}"
-
-
-def german_excel_csv(rows: list[list[object]]) -> str:
-    """CSV as German Excel opens it with a double click: ``;`` separated, UTF-8 with a byte
-    order mark, CRLF line ends; every cell text-safe (``safe_cell``)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return BOM + out.getvalue()
 
 
 def payout_csv(payout: Payout) -> str:

@@ -22,6 +22,7 @@ from bookings.services.payouts import payout_month_mark_paid
 from core.exceptions import Conflict, DomainError
 from core.i18n import reader_language
 from core.read_log import EXPORT, read_logged
+from core.spreadsheets import german_excel_csv
 from core.time import local_date
 from mediators.filters import MediatorDirectoryFilter
 from mediators.importing import (
@@ -36,7 +37,7 @@ from mediators.selectors import mediator_directory
 from ..forms import show_domain_error
 from ..forms.directory import ImportConfirmForm, ImportUploadForm
 from ..forms.mediator import StatementMonthForm
-from ..payouts import german_excel_csv, payout_csv, payout_filename, payout_xlsx
+from ..payouts import payout_csv, payout_filename, payout_xlsx
 from .access import coordinator_required
 
 MEDIATORS_PER_PAGE = 25
