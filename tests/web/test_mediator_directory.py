@@ -147,7 +147,12 @@ def test_other_roles_and_other_pools_get_nothing(page_for, coordinator, staff, m
         assert page_for(user).post(MARK_PAID, {"month": "2026-11"}).status_code == 403
     detail = reverse("web:coordinator-mediator", args=[stranger.pk])
     assert page_for(other.user).get(detail).status_code == 404
-    assert page_for(other.user).get(reverse("web:coordinator-mediator", args=[mediator.pk])).status_code == 404
+    assert (
+        page_for(other.user)
+        .get(reverse("web:coordinator-mediator", args=[mediator.pk]))
+        .status_code
+        == 404
+    )
 
 
 def test_a_mediators_page_shows_everything_about_them(page_for, coordinator, languages):
@@ -155,7 +160,9 @@ def test_a_mediators_page_shows_everything_about_them(page_for, coordinator, lan
     mediator = speaking(pool, "ara", user__first_name="Amal", user__last_name="Haddad")
     AvailabilitySlotFactory(mediator=mediator, weekday=0)
     AbsenceFactory(
-        mediator=mediator, starts_on=datetime.date(2026, 12, 20), ends_on=datetime.date(2026, 12, 27)
+        mediator=mediator,
+        starts_on=datetime.date(2026, 12, 20),
+        ends_on=datetime.date(2026, 12, 27),
     )
     institution = InstitutionFactory(pool=pool, name="Grundschule Am Park")
     ahead = BookingFactory(
@@ -178,7 +185,9 @@ def test_a_mediators_page_shows_everything_about_them(page_for, coordinator, lan
         day=datetime.date(2026, 11, 10),
         amount_cents=80_000,
     )
-    ConflictOfInterestFactory(mediator=mediator, institution=institution, case_reference="F-2026-17")
+    ConflictOfInterestFactory(
+        mediator=mediator, institution=institution, case_reference="F-2026-17"
+    )
     foreign = BookingFactory(mediator=mediator, status=Status.CONFIRMED)  # another pool's
     page = page_for(coordinator.user)
     url = reverse("web:coordinator-mediator", args=[mediator.pk])
@@ -345,7 +354,7 @@ def test_a_month_is_marked_paid_once(page_for, coordinator, paid_work):
     first = page.post(MARK_PAID, {"month": "2026-11"}, follow=True)
     second = page.post(MARK_PAID, {"month": "2026-11"}, follow=True)
 
-    assert "11/2026 is marked as paid: 1 mediators." in first.content.decode()
+    assert "11/2026 is marked as paid (45.50 €)." in first.content.decode()
     assert "cannot be paid twice" in second.content.decode()
     assert PayoutMonth.objects.get().paid_by == coordinator.user
     assert 'id="paid-state"' in second.content.decode()

@@ -38,6 +38,7 @@ from ..forms import show_domain_error
 from ..forms.directory import ImportConfirmForm, ImportUploadForm
 from ..forms.mediator import StatementMonthForm
 from ..payouts import payout_csv, payout_filename, payout_xlsx
+from ..templatetags.web_tags import euro
 from .access import coordinator_required
 
 MEDIATORS_PER_PAGE = 25
@@ -105,7 +106,7 @@ def mediator_import(request: HttpRequest) -> HttpResponse:
         if result.imported:
             messages.success(
                 request,
-                _("%(new)s mediators were imported and invited; %(skipped)s were skipped.")
+                _("Imported and invited: %(new)s; skipped (account exists): %(skipped)s.")
                 % {"new": result.new, "skipped": result.duplicates},
             )
             return redirect("web:coordinator-mediators")
@@ -215,7 +216,7 @@ def payouts_mark_paid(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(month)s is marked as paid: %(count)s mediators.")
-            % {"month": f"{month:02d}/{year}", "count": paid.mediators},
+            _("%(month)s is marked as paid (%(total)s).")
+            % {"month": f"{month:02d}/{year}", "total": euro(paid.total_cents)},
         )
     return redirect(reverse("web:coordinator-payouts") + back)
