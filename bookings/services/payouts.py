@@ -68,7 +68,7 @@ def payout_month_mark_paid(
                     total_cents=payout.total_cents,
                     mediators=len(payout.lines),
                     paid_at=now,
-                    paid_by=actor,
+                    paid_by_id=actor.pk,
                 )
         except IntegrityError:
             raise _already_paid(None, year=year, month=month) from None
