@@ -67,8 +67,11 @@ class MediatorLanguageInline(PoolScopedMixin, admin.TabularInline):
     model = MediatorLanguage
     extra = 0
     min_num = 1
-    validate_min = True
     autocomplete_fields = ("language", "dialect")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["validate_min"] = True
+        return super().get_formset(request, obj, **kwargs)
 
 
 class AvailabilitySlotInline(PoolScopedMixin, admin.TabularInline):
