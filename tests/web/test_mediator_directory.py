@@ -369,3 +369,52 @@ def test_another_pools_coordinator_sees_and_pays_nothing_of_this_pool(page_for, 
 
     assert "Haddad" not in html and "No allowances in this month." in html
     assert not PayoutMonth.objects.exists()
+
+
+def test_a_mediator_gives_their_own_iban_and_keeps_at_least_one_language(page_for, mediator):
+    turkish = LanguageFactory(code="tur", name_de="Türkisch", name_en="Turkish")
+    data = {
+        "phone": "",
+        "iban": "de89 3704 0044 0532 0130 00",
+        "home_postal_code": mediator.home_postal_code,
+        "max_travel_km": "20",
+        "max_hours_per_week": "8",
+        "max_hours_per_month": "20",
+        "language": "en",
+        "languages-TOTAL_FORMS": "1",
+        "languages-INITIAL_FORMS": "0",
+        "languages-MIN_NUM_FORMS": "0",
+        "languages-MAX_NUM_FORMS": "12",
+        "languages-0-language": turkish.pk,
+        "languages-0-level": "4",
+    }
+    page = page_for(mediator.user)
+
+    saved = page.post(reverse("web:mediator-profile"), data)
+    emptied = page.post(reverse("web:mediator-profile"), {**data, "languages-0-language": ""})
+
+    mediator.refresh_from_db()
+    assert saved.status_code == 302 and mediator.iban == "DE89370400440532013000"
+    assert "A mediator speaks at least one language: give one." in emptied.content.decode()
+    assert [row.language for row in mediator.languages.all()] == [turkish]
+
+
+def test_the_list_costs_the_same_queries_for_few_and_many_mediators(page_for, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = page_for(coordinator.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get(LIST).status_code == 200
+        return len(captured)
+
+    for code in ("ara", "ukr", "fas"):
+        speaking(coordinator.pool, code)
+    few = queries()
+    for number in range(12):
+        speaking(coordinator.pool, "ara", "ukr", user__last_name=f"Many{number}")
+    many = queries()
+
+    assert many == few
