@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: prod licences install demo run test test-future lint format bench migrate messages clean audit
+.PHONY: prod licences install demo run test test-future lint format bench loadtest migrate messages clean audit
 
 # The Debian packages of a group (demo, test, ci): scripts/system_packages.py holds the one
 # list and says why each is there. As root it installs what is missing; otherwise it says how
@@ -35,10 +35,12 @@ install: system-packages-demo $(VENV)/.installed node_modules/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo serves without Django's debug pages (a mistyped address shows our 404 page, not
+# every URL pattern); WhiteNoise serves the static files (config/settings/local.py).
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=false $(PY) manage.py runserver 127.0.0.1:8000
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -105,6 +107,16 @@ format: install
 
 bench: install
 	$(PY) -m bench $(BENCH)
+
+# A Monday morning (bench/load/__main__.py): the production stack on loopback (gunicorn with
+# the production settings, a Celery worker, one beat, an aiosmtpd mail sink) and Locust,
+# headless: LOAD_USERS (200) for LOAD_SECONDS (180) on state-sized data (LOAD_SIZE=state;
+# smoke is small). One JSON line per endpoint class and one "all" with the checks. Needs
+# DATABASE_URL (a database of its own: it is dropped and copied from a template) and
+# REDIS_URL (an index of its own: flushed). WEB_WORKER_CLASS, WEB_CONCURRENCY, WEB_THREADS
+# choose the worker model. CI runs the smoke: tests/ops/test_loadtest.py.
+loadtest: install
+	$(PY) -m bench.load
 
 # Re-extract every translatable string into locale/*/LC_MESSAGES/django.po (the pages, and the
 # bookings' e-mails of bookings/messages/) and the transport's own e-mail catalogue

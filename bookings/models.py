@@ -216,6 +216,30 @@ class Offer(models.Model):
         return f"Offer {self.pk} booking {self.booking_id} → {self.mediator_id} ({self.status})"
 
 
+class OfferOverride(models.Model):
+    """A coordinator asked a mediator although they break rules their consent may waive
+    (``matching.hard_rules.CONSENT_WAIVABLE``): who asked, which rules, why. While the offer
+    stays the one asked (its expiry unchanged), accepting it waives these rules and no
+    other (``matching.consent.consent_covers``)."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="override")
+    waived_rules = models.JSONField(_("rules waived by consent"), default=list)
+    reason = models.TextField(_("why the coordinator asks anyway"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The expiry of the offer it was made with: an offer made again later carries no override.
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("offer with consent")
+        verbose_name_plural = _("offers with consent")
+
+    def __str__(self) -> str:
+        return f"Override of offer {self.offer_id}: {', '.join(self.waived_rules)}"
+
+
 class Standby(models.Model):
     """The next-best mediator holds the time of a confirmed booking free."""
 

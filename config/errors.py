@@ -4,6 +4,7 @@ says (a URL no route matches, a server error); elsewhere Django's pages."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -39,3 +40,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
             {"detail": _("You do not have permission to perform this action.")}, status=403
         )
     return defaults.permission_denied(request, exception)  # type: ignore[arg-type]
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its valid security token (an old tab, cookies cleared): our 403
+    page, which says to reload the form, instead of Django's technical one."""
+    if _api(request):
+        return JsonResponse({"detail": _("CSRF check failed. Reload and try again.")}, status=403)
+    return render(request, "403.html", {"csrf_failed": True}, status=403)

@@ -1,10 +1,33 @@
 """gunicorn's settings for the web processes (``scripts/serve web``), each one chosen here.
 
 - ``workers`` = ``WEB_CONCURRENCY``, default 3: (2 x cores) - 1 on the 2-core machine we
-  measure on. Every sync worker holds one database connection (CONN_MAX_AGE keeps it), so
-  PostgreSQL sees at most web workers + Celery concurrency + beat connections per node.
-- ``worker_class`` = ``WEB_WORKER_CLASS``, default ``sync``: the baseline the load test
-  measured; the load test (issue 14, pending) decides whether gthread does better.
+  measure on. Every sync worker (every thread, with gthread) holds one database connection
+  (CONN_MAX_AGE keeps it), so PostgreSQL sees at most web workers x threads + Celery
+  concurrency + beat connections per node (the load test's most: 10 with sync, 17 with
+  gthread 3 x 4, its own runner's connection included).
+- ``worker_class`` = ``WEB_WORKER_CLASS``, default ``sync`` (``threads`` = ``WEB_THREADS``,
+  default 1, for gthread): chosen by the load test (``make loadtest``, bench/load;
+  docs/operations.md "Capacity plan", runs A-F). State-sized data, 60 s runs on the shared
+  2-core machine (load average 12-19 from other jobs), 3 sync workers against 3 gthread
+  workers x 4 threads:
+
+  | run | users | model | requests/s | errors | p50 | p95 | accept in server |
+  | --- | --- | --- | --- | --- | --- | --- | --- |
+  | A | 50 | sync | 4.0 | 0 | 11.5 s | 14.9 s | 8.6 s |
+  | B | 50 | gthread 3x4 | 3.4 | 0 | 6.2 s | 33.0 s | 27.2 s |
+  | C | 200 | sync | 4.1 | 0 | 31.0 s | 51.1 s | 10.7 s |
+  | D | 200 | gthread 3x4 | 5.9 | 0 | 17.1 s | 35.0 s | 23.0 s |
+  | E | 200 | gthread 3x4 | 5.2 | 4 | 21.0 s | 47.0 s | 22.0 s |
+  | F | 200 | sync | 4.5 | 0 | 16.5 s | 55.2 s | 7.3 s |
+
+  (E and F with the installed packages' bytecode compiled, as in the image.) Threads answered
+  15-43 % more requests at 200 users with a lower p95: a sync worker idles while PostgreSQL
+  and Redis answer, a thread hands the CPU on. But the threads of a process share one
+  interpreter lock, so today's CPU-heavy accept stretches to 22-27 s inside the server (7-11
+  s with sync), and in run E three accepts passed Locust's 60 s limit and one request lost
+  its connection: errors, which the goal allows none of; sync had none in any run. Sync
+  stays until accept is cheap; then measure again with ``WEB_WORKER_CLASS=gthread
+  WEB_THREADS=4`` (each thread keeps its own database connection: workers x threads).
 - ``timeout`` = 30 s: a worker silent longer than that is killed and restarted. Nothing a user
   starts runs that long: the batch planner runs in Celery (README "API"), the statistics and
   statements read indexed rows; the slowest page measured stays below one second. A request

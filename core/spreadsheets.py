@@ -27,9 +27,10 @@ def safe_cell(value: Any) -> Any:
 
 def csv_text(rows: Iterable[Iterable[Any]], *, delimiter: str = ",") -> str:
     """The rows as CSV (RFC 4180: CRLF line ends, so a cell holding a line break or a
-    carriage return is quoted and stays one cell), every cell through ``safe_cell``."""
+    carriage return is quoted and stays one cell), every cell through ``safe_cell``.
+    ``delimiter=";"`` for German Excel, which reads the comma as the decimal sign."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()

@@ -18,6 +18,7 @@ class MessageKind(models.TextChoices):
     STANDBY_REQUEST = "standby_request", _("standby request")
     STANDBY_RELEASE = "standby_release", _("standby release")
     TAX_FREE_NOTICE = "tax_free_notice", _("tax-free amount notice")
+    NOBODY_FOUND = "nobody_found", _("nobody found, told to the institution")
 
 
 class MessageStatus(models.TextChoices):

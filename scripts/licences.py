@@ -83,6 +83,9 @@ PERMISSIVE = {
     "UNLICENSE",
     "HPND",
     "DFSG APPROVED",
+    # Zope Public License 2.1 (zope.event, zope.interface, under gevent for Locust): BSD-style,
+    # a notice and no use of the Zope names; the FSF lists it as GPL-compatible.
+    "ZPL-2.1",
 }
 ACCEPTED = {name.upper() for name in EUPL_COMPATIBLE | PERMISSIVE}
 # Packages whose metadata names no licence pip-licenses can read, with what their licence
@@ -91,6 +94,10 @@ ACCEPTED = {name.upper() for name in EUPL_COMPATIBLE | PERMISSIVE}
 OVERRIDES: dict[str, str] = {
     "async-timeout": "Apache-2.0",  # aio-libs/async-timeout (Python < 3.11 on other systems)
     "colorama": "BSD-3-Clause",  # tartley/colorama (Windows only)
+    # Under gevent (Locust) on Windows or PyPy only.
+    "cffi": "MIT",  # python-cffi/cffi
+    "pycparser": "BSD-3-Clause",  # eliben/pycparser
+    "pywin32": "PSF-2.0",  # mhammond/pywin32 (Windows only)
 }
 
 

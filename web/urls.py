@@ -8,6 +8,7 @@ from .views import (
     home,
     institution,
     mediator,
+    nobody_found,
     privacy,
     security,
     stats,
@@ -64,6 +65,21 @@ urlpatterns = [
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
     path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/ask/",
+        nobody_found.ask_anyway,
+        name="coordinator-ask-anyway",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/move/",
+        nobody_found.move,
+        name="coordinator-move",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/tell/",
+        nobody_found.tell_institution,
+        name="coordinator-tell-institution",
+    ),
     path(
         "coordinator/bookings/<int:pk>/<str:action>/",
         coordinator.decide,

@@ -17,6 +17,7 @@ from .bookings import (
     booking_detail_queryset,
     booking_list,
     booking_view_for,
+    bookings_ordered,
     bookings_visible_to,
 )
 from .budgets import (
@@ -58,6 +59,7 @@ __all__ = [
     "booking_detail_queryset",
     "booking_list",
     "booking_view_for",
+    "bookings_ordered",
     "bookings_visible_to",
     "budget_hours_used",
     "budget_use_for_pool",

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from core.constants import ActorRole
@@ -68,6 +68,24 @@ def booking_list(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:
     """Bookings within reach with everything a list row shows, in a constant number of
     queries."""
     return _for_rendering(bookings_visible_to(user))
+
+
+def bookings_ordered(
+    qs: QuerySet[Booking], *, order: str = "upcoming", now: datetime.datetime | None = None
+) -> QuerySet[Booking]:
+    """A booking list in the order the reader chose. "upcoming" (the default): what lies
+    ahead first, the next appointment on top, then the past, the most recent first;
+    "earliest"/"latest": by start time only."""
+    if order == "earliest":
+        return qs.order_by("starts_at", "pk")
+    if order == "latest":
+        return qs.order_by("-starts_at", "-pk")
+    now = now or timezone.now()
+    past = Case(When(starts_at__lt=now, then=1), default=0, output_field=IntegerField())
+    ahead = Case(When(starts_at__gte=now, then=F("starts_at")))
+    return qs.alias(is_past=past, ahead_at=ahead).order_by(
+        "is_past", F("ahead_at").asc(nulls_last=True), F("starts_at").desc(), "pk"
+    )
 
 
 def booking_detail_queryset(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Booking]:

@@ -45,6 +45,7 @@ from ..constants import (
 )
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
+from ..matching.consent import consent_covers
 from ..matching.eligibility import eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
@@ -218,7 +219,7 @@ def booking_expire_offers(
 def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, offer: Offer | None,
              now: datetime.datetime, choose_standby: bool = True) -> Booking:  # fmt: skip
     """Confirm a locked booking for a locked mediator; withdraw the other offers."""
-    if not is_eligible(booking, mediator, now=now):
+    if not is_eligible(booking, mediator, now=now) and not consent_covers(booking, mediator, offer):
         raise NotEligible(_("This mediator is no longer eligible for this booking."))
     if offer is None:
         offer = Offer.objects.filter(
@@ -411,6 +412,8 @@ def _withdraw_if_ineligible(
     ).first()
     if offer is None or is_eligible(booking, offer.mediator, now=now):
         return None
+    if consent_covers(booking, offer.mediator, offer):
+        return None  # asked anyway, with the mediator's consent to the rules it waived
     _withdraw(offer)
     _match_locked(booking, now=now)
     return offer

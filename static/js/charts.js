@@ -1,17 +1,17 @@
-/* Draws the dashboard's charts with the vendored Chart.js from the specs the page embeds
-   (<script type="application/json" id="chart-specs">). The same numbers are in the tables
-   below each chart, so nothing is lost without JavaScript. */
+/* Draws every chart of a page with the vendored Chart.js from the spec in its canvas's
+   data-chart attribute (web/charts.py, web/templates/web/includes/chart.html). The same
+   numbers are in the table next to each chart, so nothing is lost without JavaScript. */
 (function () {
   "use strict";
-  var specsElement = document.getElementById("chart-specs");
-  if (!specsElement || typeof window.Chart === "undefined") { return; }
-  var specs = JSON.parse(specsElement.textContent);
+  if (typeof window.Chart === "undefined") { return; }
   var palette = ["#0b4f8a", "#c05600", "#1b6b2f", "#6b2f8a", "#8a1b3c"];
   var rtl = document.documentElement.dir === "rtl";
+  var locale = document.documentElement.lang;
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  specs.forEach(function (spec) {
-    var canvas = document.getElementById("chart-" + spec.id);
-    if (!canvas) { return; }
+  function title(text) { return { display: Boolean(text), text: text || "" }; }
+  function numbers(value) { return typeof value === "number" ? value.toLocaleString(locale) : value; }
+  Array.prototype.forEach.call(document.querySelectorAll("canvas[data-chart]"), function (canvas) {
+    var spec = JSON.parse(canvas.getAttribute("data-chart"));
     var usesSecondAxis = spec.datasets.some(function (d) { return d.axis === "y1"; });
     var datasets = spec.datasets.map(function (dataset, index) {
       var colour = palette[index % palette.length];
@@ -27,9 +27,14 @@
         pointRadius: isLine ? 3 : 0
       };
     });
-    var scales = { y: { beginAtZero: true, position: rtl ? "right" : "left" }, x: { reverse: rtl } };
+    var scales = {
+      y: { beginAtZero: true, position: rtl ? "right" : "left", title: title(spec.y_title),
+           ticks: { callback: numbers, precision: spec.y_counts ? 0 : undefined } },
+      x: { reverse: rtl, title: title(spec.x_title) }
+    };
     if (usesSecondAxis) {
-      scales.y1 = { beginAtZero: true, position: rtl ? "left" : "right", grid: { drawOnChartArea: false } };
+      scales.y1 = { beginAtZero: true, position: rtl ? "left" : "right", grid: { drawOnChartArea: false },
+                    title: title(spec.y1_title), ticks: { callback: numbers } };
     }
     canvas.chart = new window.Chart(canvas, {
       type: "bar",
@@ -38,7 +43,7 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: reduceMotion ? false : { duration: 300 },
-        locale: document.documentElement.lang,
+        locale: locale,
         scales: scales,
         plugins: { legend: { position: "bottom", rtl: rtl } }
       }

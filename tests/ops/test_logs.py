@@ -90,3 +90,10 @@ def test_a_task_queued_in_a_request_carries_its_id_in_the_message_headers():
         request_id_var.reset(token)
 
     assert headers == {"request_id": "req-abc"}
+
+
+def test_every_answer_tells_its_time_inside_the_server_as_the_access_line_does(client, json_lines):
+    response = client.get("/readyz")
+
+    (line,) = [entry for entry in json_lines() if entry["logger"] == "ops.access"]
+    assert response["Server-Timing"] == f"app;dur={line['duration_ms']}"

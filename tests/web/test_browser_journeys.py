@@ -80,7 +80,8 @@ def test_request_accept_confirm_and_count_in_the_statistics(browser, live_server
     ki.go(f"/coordinator/statistics/?from={day:%Y-%m-01}&to={day.isoformat()}")
     assert ki.page.inner_text("[data-testid=kpi-requests]") == "1"
     assert ki.page.inner_text("[data-testid=kpi-fill-rate]").startswith("100")
-    assert ki.page.locator("#table-by_language th[scope=row]").first.inner_text() == "ara"
+    # The language by its name in the reader's language, never its code ("ara").
+    assert ki.page.locator("#table-by_language th[scope=row]").first.inner_text() == "Arabisch"
     assert ki.page.evaluate("document.getElementById('chart-by_month').chart !== undefined")
     ki.shoot("statistics")
     for path, label in (

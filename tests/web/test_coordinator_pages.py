@@ -346,7 +346,7 @@ def test_the_plan_page_updates_itself_in_the_browser_until_the_plan_is_ready(
 
     plan_compute(run_id=run.pk)  # what the Celery worker does
 
-    ki.page.wait_for_selector("form[action$='/apply/'] button", timeout=15_000)
+    ki.page.wait_for_selector("a[href$='/apply/']", timeout=15_000)
     assert ki.page.locator("#plan-status[hx-get]").count() == 0
-    assert ki.page.locator("form[action$='/apply/'] button").count() == 1
+    assert ki.page.locator("a[href$='/apply/']").count() == 1  # to the confirmation
     assert ki.csp_violations() == []  # htmx runs under the strict policy

@@ -198,6 +198,15 @@ class BookingFilterForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), required=False)
     starts_after = DayField(label=_("From"), required=False)
     starts_before = DayField(label=_("Until"), required=False)
+    order = forms.ChoiceField(
+        label=_("Order"),
+        choices=[
+            ("upcoming", _("Upcoming first")),
+            ("earliest", _("Earliest first")),
+            ("latest", _("Latest first")),
+        ],
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.http import QueryDict
 from django.utils import formats
 
 from bookings.constants import Status
@@ -22,11 +23,12 @@ def cell(row: dict, key: str) -> str:
     if value is None:
         return "–"
     if key in PERCENT_COLUMNS or (key == "value" and row.get("key") == "fill_rate"):
-        return f"{formats.number_format(float(value) * 100, 1)} %"
+        return f"{formats.number_format(round(float(value) * 100, 1), 1)} %"
     if key in MONEY_COLUMNS or (key == "value" and row.get("key") == "expenses_eur"):
         return formats.number_format(value, 2, force_grouping=True)
     if isinstance(value, float):
-        return formats.number_format(value, 2 if value % 1 else 0, force_grouping=True)
+        places = 2 if value % 1 else 0
+        return formats.number_format(round(value, places), places, force_grouping=True)
     if isinstance(value, int):
         return formats.number_format(value, 0, force_grouping=True)
     return str(value)
@@ -71,3 +73,14 @@ def dialect_name(dialect) -> str:
 @register.simple_tag
 def status_label(status: str) -> str:
     return str(Status(status).label) if status in Status.values else status
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number) -> str:
+    """The address of another page of the same list: the current query string (filters,
+    sorting) with only ``page`` replaced, e.g. ``?status=open&page=2``. Used for every
+    "Previous page"/"Next page" link, so that paging never drops a filter."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query["page"] = str(number)
+    return "?" + query.urlencode()

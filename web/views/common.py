@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking
@@ -25,6 +27,7 @@ from core.exceptions import DomainError
 from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 
 from ..forms import show_domain_error
+from .confirm import Confirmation, confirm_page, feed_summary
 
 BOOKINGS_PER_PAGE = 25
 
@@ -94,10 +97,25 @@ def now() -> datetime.datetime:
     return timezone.now()
 
 
-def feed_context(request: HttpRequest, *, mediator=None, institution=None) -> dict:
-    """The caller's secret calendar-feed URL; POST rotates it (notifications' services)."""
+def feed_page(request: HttpRequest, *, mediator=None, institution=None) -> HttpResponse:
+    """The caller's secret calendar-feed URL; ``?new=1`` asks to confirm a new address (the
+    old one stops working), whose POST makes it (notifications' services)."""
     if request.method == "POST":
         feed = calendar_feed_rotate(mediator=mediator, institution=institution)
+    elif request.GET.get("new"):
+        return confirm_page(
+            request,
+            Confirmation(
+                title=_("Make a new calendar-feed address?"),
+                summary=feed_summary(),
+                action=request.path,
+                button=_("Make a new address"),
+                back=request.path,
+                back_label=_("Back to the calendar feed"),
+                danger=True,
+            ),
+        )
     else:
         feed = calendar_feed_get(mediator=mediator, institution=institution)
-    return {"feed_url": feed_url(feed), "rotated": request.method == "POST"}
+    context = {"feed_url": feed_url(feed), "rotated": request.method == "POST"}
+    return render(request, "web/feed.html", context)

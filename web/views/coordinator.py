@@ -8,19 +8,25 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.planner.models import PlanStatus
-from bookings.planner.selectors import plans_visible_to
+from bookings.planner.selectors import plan_unfilled, plans_visible_to
 from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
+from bookings.selectors.consequences import (
+    assign_consequences,
+    cancel_consequences,
+    plan_apply_consequences,
+)
 from bookings.selectors.mediator_overview import mediator_overview
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
@@ -43,7 +49,9 @@ from ..forms import show_domain_error
 from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm, VettingForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
+from .confirm import Confirmation, assign_summary, cancel_summary, confirm_page, plan_summary
 from .institution import bookings_page
+from .nobody_found import nobody_found_context
 
 
 @coordinator_required
@@ -73,6 +81,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
+    context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
@@ -81,11 +90,19 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_page(request, booking_read(request, pk))
 
 
+def _back_to_booking(booking) -> dict:
+    return {
+        "back": reverse("web:coordinator-booking", args=[booking.pk]),
+        "back_label": _("Back to the booking"),
+    }
+
+
 @coordinator_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what the assignment will do (the confirmation page); POST: assign."""
     booking = booking_in_reach(request, pk)
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST if request.method == "POST" else request.GET)
     mediator = (
         mediators_assignable_by(request.user, booking)
         .filter(pk=form.cleaned_data["mediator"])
@@ -95,6 +112,19 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if mediator is None:
         return _booking_page(request, booking, status=400, assign_error=_("Unknown mediator."))
+    if request.method == "GET":
+        pending = assign_consequences(booking, mediator_id=mediator.pk)
+        return confirm_page(
+            request,
+            Confirmation(
+                title=_("Assign %(mediator)s?") % {"mediator": mediator},
+                summary=assign_summary(booking, mediator, pending_offers=pending),
+                action=reverse("web:coordinator-assign", args=[booking.pk]),
+                button=_("Assign"),
+                hidden=[("mediator", mediator.pk)],
+                **_back_to_booking(booking),
+            ),
+        )
     status = booking_change(
         form,
         lambda data: booking_assign(booking=booking, mediator=mediator, actor=request.user),
@@ -106,19 +136,38 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:coordinator-booking", pk=pk)
 
 
+def _cancel_confirmation(booking, form: ReasonForm) -> Confirmation:
+    return Confirmation(
+        title=_("Cancel this booking?"),
+        summary=cancel_summary(booking, cancel_consequences(booking), by_institution=False),
+        action=reverse("web:coordinator-decide", args=[booking.pk, "cancel"]),
+        button=_("Cancel the booking"),
+        form=form,
+        danger=True,
+        **_back_to_booking(booking),
+    )
+
+
 @coordinator_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Approve or refuse a request that waits for approval, or cancel a booking."""
+    """Approve or refuse a request that waits for approval, or cancel a booking (GET: the
+    cancellation's confirmation page, with the reason)."""
     booking = booking_in_reach(request, pk)
     services = {"approve": booking_approve, "refuse": booking_refuse, "cancel": booking_cancel}
     if action not in services:
         raise Http404
+    if request.method == "GET":
+        if action != "cancel":
+            return HttpResponseNotAllowed(["POST"])
+        return confirm_page(request, _cancel_confirmation(booking, ReasonForm()))
     form = ReasonForm(request.POST)
     status = booking_change(
         form,
         lambda data: services[action](booking=booking, actor=request.user, reason=data["reason"]),
     )
+    if status is not None and action == "cancel":
+        return confirm_page(request, _cancel_confirmation(booking, form), status=status)
     if status is not None:
         return _booking_page(request, booking, status=status, reason_form=form)
     done = {
@@ -166,7 +215,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = run.items.select_related(
         "booking__language", "booking__institution", "booking__location__town", "mediator__user"
     )
-    return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+    unfilled = plan_unfilled(run) if run.status in (PlanStatus.DRAFT, PlanStatus.APPLIED) else []
+    return render(
+        request, "web/coordinator/plan.html", {"run": run, "items": items, "unfilled": unfilled}
+    )
 
 
 @coordinator_required
@@ -184,9 +236,26 @@ RUNNING_PLAN_STATUSES = (PlanStatus.QUEUED, PlanStatus.SOLVING)
 
 
 @coordinator_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Apply or discard a plan (GET: the application's confirmation page)."""
     run = _plan_in_reach(request, pk)
+    if request.method == "GET":
+        if action != "apply":
+            return HttpResponseNotAllowed(["POST"])
+        if run.status != PlanStatus.DRAFT:
+            return redirect("web:coordinator-plan", pk=run.pk)
+        return confirm_page(
+            request,
+            Confirmation(
+                title=_("Apply this plan?"),
+                summary=plan_summary(plan_apply_consequences(run)),
+                action=reverse("web:coordinator-plan-decide", args=[run.pk, "apply"]),
+                button=_("Apply the plan"),
+                back=reverse("web:coordinator-plan", args=[run.pk]),
+                back_label=_("Back to the plan"),
+            ),
+        )
     try:
         if action == "apply":
             run = plan_apply(run=run, actor=request.user)

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.filters import BookingFilter
-from bookings.selectors import booking_list
+from bookings.selectors import booking_list, bookings_ordered
+from bookings.selectors.consequences import cancel_consequences
 from bookings.services import (
     booking_create,
     report_confirm,
@@ -38,8 +40,9 @@ from .common import (
     booking_context,
     booking_in_reach,
     booking_read,
-    feed_context,
+    feed_page,
 )
+from .confirm import Confirmation, cancel_summary, confirm_page
 
 # Service fields → form fields.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
@@ -82,6 +85,7 @@ def request_booking(request: HttpRequest) -> HttpResponse:
 def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
     """The user's bookings narrowed by the list's filters (the API's FilterSet)."""
     query = QueryDict(mutable=True)
+    order = "upcoming"
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
@@ -95,7 +99,10 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
         if data["starts_before"]:
             day_after = data["starts_before"] + datetime.timedelta(days=1)
             query["starts_before"] = local_datetime(day_after, datetime.time()).isoformat()
-    return BookingFilter(query, queryset=booking_list(request.user)).qs
+        order = data["order"] or order
+    return bookings_ordered(
+        BookingFilter(query, queryset=booking_list(request.user)).qs, order=order
+    )
 
 
 def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
@@ -130,18 +137,32 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/institution/booking.html", context)
 
 
+def _cancel_confirmation(booking, form: CancelForm) -> Confirmation:
+    return Confirmation(
+        title=_("Cancel this appointment?"),
+        summary=cancel_summary(booking, cancel_consequences(booking), by_institution=True),
+        action=reverse("web:institution-cancel", args=[booking.pk]),
+        button=_("Cancel the appointment"),
+        back=reverse("web:institution-booking", args=[booking.pk]),
+        back_label=_("Back to the booking"),
+        form=form,
+        danger=True,
+    )
+
+
 @institution_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what the cancellation will do, with the reason to give; POST: cancel."""
     booking = booking_in_reach(request, pk)
+    if request.method == "GET":
+        return confirm_page(request, _cancel_confirmation(booking, CancelForm()))
     form = CancelForm(request.POST)
     status = booking_cancel_change(request, booking, form)
     if status is None:
         messages.success(request, _("The appointment has been cancelled."))
         return redirect("web:institution-booking", pk=pk)
-    context = booking_context(request, booking)
-    context.update(cancel_form=form, review_form=ReportReviewForm())
-    return render(request, "web/institution/booking.html", context, status=status)
+    return confirm_page(request, _cancel_confirmation(booking, form), status=status)
 
 
 @institution_required
@@ -172,5 +193,4 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @institution_required
 def feed(request: HttpRequest) -> HttpResponse:
-    context = feed_context(request, institution=request.user.staff.institution)
-    return render(request, "web/feed.html", context)
+    return feed_page(request, institution=request.user.staff.institution)

@@ -18,6 +18,7 @@ from core.read_log import read_logged
 from core.time import local_date
 
 from ..forms import DayField
+from ..stats_page import stats_sections
 from .access import role_required
 
 
@@ -56,97 +57,18 @@ class StatsFilterForm(forms.Form):
         return data
 
 
-def chart_specs(summary: dict) -> list[dict]:
-    """What each chart draws; the same numbers appear in the tables below the charts."""
-
-    def bars(chart_id, rows, label_key, series, kind="bar"):
-        return {
-            "id": chart_id,
-            "type": kind,
-            "labels": [str(row[label_key]) for row in rows],
-            "datasets": [
-                {"label": str(label), "data": [row[key] for row in rows], "axis": axis}
-                for key, label, axis in series
-            ],
-        }
-
-    return [
-        bars(
-            "by_month",
-            summary["by_month"],
-            "month",
-            [
-                ("requests", _("Requests"), "y"),
-                ("filled", _("Filled"), "y"),
-                ("time_to_fill_hours", _("Mean time to fill (hours)"), "y1"),
-            ],
-        ),
-        bars(
-            "unmet_by_language",
-            summary["unmet_by_language"],
-            "name",
-            [("count", _("Unmet requests"), "y")],
-        ),
-        bars(
-            "by_language",
-            summary["hours_by_language"],
-            "name",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
-        ),
-        bars(
-            "by_field",
-            summary["by_field"],
-            "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
-        ),
-        bars(
-            "by_town",
-            summary["by_town"],
-            "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
-        ),
-        bars(
-            "by_institution_kind",
-            summary["by_institution_kind"],
-            "label",
-            [("requests", _("Requests"), "y"), ("hours", _("Hours"), "y1")],
-        ),
-        bars(
-            "cancellations",
-            summary["cancellations"],
-            "label",
-            [("count", _("Cancellations"), "y"), ("late", _("Late cancellations"), "y")],
-        ),
-        bars(
-            "expenses",
-            [
-                {**row, "amount_eur": row["amount_cents"] / 100}
-                for row in summary["expenses"]["by_month"]
-            ],
-            "month",
-            [("amount_eur", _("Amount (EUR)"), "y")],
-        ),
-        bars(
-            "mediator_activity",
-            summary["mediator_activity"]["mediators"][:20],
-            "name",
-            [("hours", _("Hours"), "y")],
-        ),
-    ]
-
-
 @role_required("coordinator", allow_superuser=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = StatsFilterForm(request.GET, user=request.user)
-    summary = tables = charts = None
+    summary = sections = period = None
     export_query = ""
     if form.is_valid():
         data = form.cleaned_data
+        period = data["period"]
         summary = stats_summary(
             pools=data["pools"], period=data["period"], language_code=reader_language()
         )
-        tables = summary_tables(summary)
-        charts = chart_specs(summary)
+        sections = stats_sections(summary, summary_tables(summary))
         mediators = summary["mediator_activity"]["mediators"]
         read_logged(
             user=request.user,
@@ -167,8 +89,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "summary": summary,
-            "tables": tables,
-            "charts": charts,
+            "period": period,
+            "sections": sections,
             "export_query": export_query,
         },
     )

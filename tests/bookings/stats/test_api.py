@@ -101,20 +101,23 @@ def test_another_pool_is_refused_like_an_unknown_one(client_for, coordinator):
     assert foreign.json() == unknown.json()
 
 
-def test_csv_export_lists_one_figure_per_line_and_never_starts_a_formula(
+def test_csv_export_has_one_section_per_table_for_german_excel_and_never_starts_a_formula(
     client_for, coordinator, march_bookings
 ):
-    response = client_for(coordinator.user).get(EXPORT, {**MARCH, "format": "csv"})
+    response = client_for(coordinator.user).get(
+        EXPORT, {**MARCH, "format": "csv"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "statistics_2026-03-01_2026-03-31.csv" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert {"section": "totals", "key": "requests", "metric": "value", "value": "2"}.items() <= [
-        r for r in rows if r["section"] == "totals" and r["key"] == "requests"
-    ][0].items()
-    assert any(r["section"] == "unmet_by_language" and r["key"] == "tir" for r in rows)
-    assert not any(value.startswith("=") for row in rows for value in row.values())
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    totals = rows[rows.index(["Totals"]) + 1 :]
+    assert totals[0] == ["Figure", "Name", "Value"]
+    assert ["requests", "Requests", "2"] in totals
+    assert any(row[:2] == ["tir", "Tigrinya"] for row in rows)
+    assert not any(value.startswith("=") for row in rows for value in row)
 
 
 def test_xlsx_export_has_one_sheet_per_table(client_for, coordinator, march_bookings):

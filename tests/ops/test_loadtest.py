@@ -1,0 +1,114 @@
+"""The load test (``make loadtest``): its report, and CI's smoke version - 20 users for 20 s
+on small data against the real production stack (gunicorn, a Celery worker, one beat, the
+aiosmtpd sink) - with no error, no 5xx, no booking confirmed twice and every message
+delivered exactly once."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bench.load.report import percentile, summarize
+from tests.support.live import ROOT, broker_url
+
+
+def sample(name, client_ms, *, server_ms=1.0, status=200, failed=False):
+    return [name, client_ms, server_ms, status, failed]
+
+
+def test_the_report_is_one_line_per_class_and_one_for_all_with_the_ratio_to_the_trivial_p95():
+    samples = [sample("trivial", ms) for ms in (10, 10, 10, 20)] + [
+        sample("accept", 30, server_ms=12.0),
+        sample("accept", 50, server_ms=14.0),
+        sample("accept", 70, server_ms=20.0, status=409),
+        sample("accept", 90, server_ms=None, status=502, failed=True),
+    ]
+
+    lines = summarize(samples, users=20, seconds=20, extra={"double_confirmed": 0})
+
+    assert [line["class"] for line in lines] == ["accept", "trivial", "all"]
+    accept, trivial, every = lines
+    assert accept == {
+        "bench": "load",
+        "users": 20,
+        "class": "accept",
+        "seconds": 20,
+        "requests": 4,
+        "rps": 0.2,
+        "errors": 1,
+        "conflicts": 1,
+        "status_5xx": 1,
+        "p50_ms": 50.0,
+        "p95_ms": 90.0,
+        "server_p50_ms": 14.0,
+        "trivial_p95_ms": 20.0,
+        "p95_ratio": 4.5,
+    }
+    assert trivial["p95_ratio"] == 1.0 and trivial["errors"] == 0
+    assert every["requests"] == 8 and every["rps"] == 0.4 and every["errors"] == 1
+    assert every["double_confirmed"] == 0 and "double_confirmed" not in accept
+    assert all(json.loads(json.dumps(line)) == line for line in lines)
+
+
+def test_a_run_without_the_trivial_endpoint_reports_no_ratio_rather_than_a_made_up_one():
+    (accept, every) = summarize([sample("accept", 30)], users=1, seconds=10)
+
+    assert accept["trivial_p95_ms"] is None and accept["p95_ratio"] is None
+    assert every["class"] == "all"
+
+
+def test_percentiles_are_by_nearest_rank():
+    values = list(range(1, 101))
+
+    assert percentile(values, 0.5) == 50
+    assert percentile(values, 0.95) == 95
+    assert percentile([7], 0.95) == 7
+    assert percentile([], 0.5) is None
+
+
+def database_of_its_own() -> str:
+    url = os.environ["DATABASE_URL"].split("?", 1)[0]
+    base, name = url.rsplit("/", 1)
+    return f"{base}/{name}_loadsmoke"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.timeout(300)
+def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_wrong():
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_of_its_own(),
+        "REDIS_URL": broker_url(),
+        "LOAD_SIZE": "smoke",
+        "LOAD_USERS": "20",
+        "LOAD_SECONDS": "20",
+        "LOAD_STRICT": "1",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.load"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    classes = {line["class"] for line in lines}
+    assert {"all", "trivial", "create", "bookings_list", "offers_list", "worklist"} <= classes
+    every = lines[-1]
+    assert every["class"] == "all" and every["users"] == 20 and every["requests"] > 0
+    assert every["errors"] == 0 and every["status_5xx"] == 0
+    assert every["double_confirmed"] == 0
+    assert every["messages_undelivered"] == 0 and every["messages_failed"] == 0
+    assert every["messages_sent"] == every["messages_received"]
+    assert every["vacuum_analyzed"] is True
+    assert all(line["server_p50_ms"] is not None for line in lines)
