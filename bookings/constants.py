@@ -140,6 +140,16 @@ class TaxFreeState(models.TextChoices):
     EXCEEDED = "exceeded", _("above the tax-free amount")
 
 
+class SettlementKind:
+    """What a ``Settlement`` does after the answer's commit (not shown to anyone)."""
+
+    # A confirmation: tell the mediators whose offers it withdrew, withdraw the confirmed
+    # mediator's clashing offers elsewhere, choose the standby, void what is stale.
+    CONFIRMED = "confirmed"
+    # An offer declined (or withdrawn at an accept that came too late): offer on.
+    MATCH = "match"
+
+
 class AlertKind(models.TextChoices):
     """Kinds of alert for coordinators raised by the lifecycle rules."""
 

@@ -466,5 +466,31 @@ class AccessLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {target}"
 
 
+class Settlement(models.Model):
+    """Work an answer to an offer leaves for after its commit (``services.settlements``): the
+    row is written in the answer's transaction, a task does the work and marks it done, and
+    the matching sweep runs what a lost task left. ``data`` holds ids only (no personal
+    data): for a confirmation the mediator, the offers it withdrew and whether a standby is
+    to be chosen."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="settlements")
+    kind = models.CharField(max_length=12)  # constants.SettlementKind
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="settlement_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Settlement {self.kind} of booking {self.booking_id}"
+
+
 # The batch planner's stored plans live in their own module; imported so Django finds them.
 from .planner.models import PlanItem, PlanRun  # noqa: E402, F401

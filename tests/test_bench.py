@@ -86,6 +86,7 @@ def test_no_name_runs_every_bench_in_order():
         == available()
         == [
             "accounting",
+            "answer",
             "feed",
             "matching",
             "outbox",
@@ -110,7 +111,9 @@ def test_names_choose_the_benches_however_they_are_separated(argv, chosen):
 
 
 def test_an_unknown_name_is_refused_with_the_names_there_are():
-    with pytest.raises(ValueError, match="no bench named stat: choose from accounting, feed"):
+    with pytest.raises(
+        ValueError, match="no bench named stat: choose from accounting, answer, feed"
+    ):
         select(["feed stat"])
 
 
