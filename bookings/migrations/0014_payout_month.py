@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0012_plan_run_unfilled'),
+        ('bookings', '0013_settlements_after_answers'),
         ('institutions', '0005_tax_free_limit_per_year'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
