@@ -388,6 +388,44 @@ class Allowance(models.Model):
         return f"{self.day} {self.kind} {self.amount_cents / 100:.2f} €"
 
 
+class PayoutMonth(models.Model):
+    """A month whose allowances the pool has paid out (the payout list went to the district's
+    accounting office): one row per pool and month, so a month cannot be paid twice
+    (``bookings.services.payouts.payout_month_mark_paid``). The amount and number of
+    mediators are those of the list that was paid."""
+
+    pool = models.ForeignKey("institutions.Pool", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    total_cents = models.PositiveIntegerField(_("amount paid (cents)"))
+    mediators = models.PositiveIntegerField(_("mediators paid"))
+    paid_at = models.DateTimeField(_("marked as paid at"))
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("marked as paid by"),
+    )
+
+    class Meta:
+        verbose_name = _("paid month")
+        verbose_name_plural = _("paid months")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "year", "month"], name="payout_month_paid_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1) & models.Q(month__lte=12),
+                name="payout_month_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id} {self.year}-{self.month:02d}"
+
+
 class AccessLog(models.Model):
     """Who read or changed a booking or a person's data (PRODUCT.md, "Privacy and trust").
 

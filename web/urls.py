@@ -5,6 +5,7 @@ from django.urls import include, path, reverse_lazy
 from .views import (
     coordinator,
     coordinator_tasks,
+    directory,
     home,
     institution,
     mediator,
@@ -141,7 +142,23 @@ urlpatterns = [
         coordinator.plan_decide,
         name="coordinator-plan-decide",
     ),
-    path("coordinator/mediators/", coordinator.mediators, name="coordinator-mediators"),
+    path("coordinator/mediators/", directory.mediators, name="coordinator-mediators"),
+    path(
+        "coordinator/mediators/import/",
+        directory.mediator_import,
+        name="coordinator-mediator-import",
+    ),
+    path(
+        "coordinator/mediators/import/template.csv",
+        directory.mediator_import_template,
+        name="coordinator-mediator-import-template",
+    ),
+    path("coordinator/payouts/", directory.payouts, name="coordinator-payouts"),
+    path(
+        "coordinator/payouts/mark-paid/",
+        directory.payouts_mark_paid,
+        name="coordinator-payouts-mark-paid",
+    ),
     path("coordinator/mediators/new/", coordinator.mediator_new, name="coordinator-mediator-new"),
     path(
         "coordinator/mediators/<int:pk>/",

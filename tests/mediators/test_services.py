@@ -213,6 +213,14 @@ ONBOARDING = {
 }
 
 
+def onboarding(**extra):
+    """ONBOARDING with the one language a mediator needs at least."""
+    return {"languages": [LanguageSkill(language=language_by_code("tir"), level=4)]} | {
+        **ONBOARDING,
+        **extra,
+    }
+
+
 def onboarding_footprint() -> tuple[int, int, int, int]:
     """Accounts, mediators, their languages and messages: what an onboarding writes."""
     return (
@@ -258,6 +266,10 @@ def a_certificate_expiring_before_its_inspection():
     }
 
 
+def no_language():
+    return {"languages": []}
+
+
 def the_same_language_twice():
     skill = LanguageSkill(language=language_by_code("tir"), level=4)
     return {"languages": [skill, skill]}
@@ -269,6 +281,7 @@ def the_same_language_twice():
         (an_unknown_postal_code_without_coordinates, "home_postal_code"),
         (a_certificate_expiring_before_its_inspection, "police_certificate_valid_until"),
         (the_same_language_twice, "languages"),
+        (no_language, "languages"),
     ],
 )
 def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_input, field):
@@ -276,7 +289,7 @@ def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_
     before = onboarding_footprint()
 
     with pytest.raises(DomainError) as refused:
-        mediator_onboard(pool=pool, **{**ONBOARDING, **bad_input()})
+        mediator_onboard(pool=pool, **onboarding(**bad_input()))
 
     assert refused.value.field == field
     assert onboarding_footprint() == before
@@ -284,11 +297,11 @@ def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_
 
 def test_onboarding_an_address_that_has_an_account_changes_nothing():
     pool = PoolFactory()
-    mediator_onboard(pool=pool, **ONBOARDING)
+    mediator_onboard(pool=pool, **onboarding())
     before = onboarding_footprint()
 
     with pytest.raises(DomainError) as refused:
-        mediator_onboard(pool=pool, **{**ONBOARDING, "email": "semhar.tesfay@example.org "})
+        mediator_onboard(pool=pool, **onboarding(email="semhar.tesfay@example.org "))
 
     assert refused.value.field == "email"
     assert onboarding_footprint() == before
@@ -307,7 +320,7 @@ def test_when_the_invitation_cannot_be_written_the_mediator_is_not_kept(monkeypa
     before = onboarding_footprint()
 
     with pytest.raises(DatabaseError):
-        mediator_onboard(pool=pool, **ONBOARDING)
+        mediator_onboard(pool=pool, **onboarding())
 
     assert onboarding_footprint() == before
 
@@ -354,3 +367,27 @@ def test_an_overlapping_slot_is_refused_also_against_a_slot_until_midnight():
             availability_slot_create(mediator=mediator, weekday=5, start_time=start, end_time=end)
 
     assert touching.pk and mediator.availability.count() == 2
+
+
+def test_a_mediator_cannot_be_left_without_any_language():
+    mediator = MediatorFactory()
+    tigrinya = language_by_code("tir")
+    mediator_update(mediator=mediator, data={}, languages=[LanguageSkill(tigrinya, level=4)])
+
+    with pytest.raises(DomainError) as refused:
+        mediator_update(mediator=mediator, data={}, languages=[])
+
+    assert refused.value.field == "languages"
+    assert [row.language for row in mediator.languages.all()] == [tigrinya]
+
+
+def test_an_iban_is_kept_without_spaces_and_a_mistyped_one_is_refused():
+    mediator = MediatorFactory()
+
+    mediator_update(mediator=mediator, data={"iban": "de89 3704 0044 0532 0130 00"})
+    with pytest.raises(DomainError) as refused:
+        mediator_update(mediator=mediator, data={"iban": "DE89 3704 0044 0532 0130 01"})
+
+    mediator.refresh_from_db()
+    assert mediator.iban == "DE89370400440532013000"
+    assert refused.value.field == "iban"

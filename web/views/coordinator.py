@@ -27,10 +27,11 @@ from bookings.selectors.consequences import (
     cancel_consequences,
     plan_apply_consequences,
 )
+from bookings.selectors.mediator_overview import mediator_overview
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from core.exceptions import DomainError
-from core.read_log import read_logged
+from core.read_log import READ, read_logged
 from core.time import local_date
 from mediators.selectors import mediators_visible_to
 from mediators.services import (
@@ -272,25 +273,6 @@ def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @coordinator_required
-def mediators(request: HttpRequest) -> HttpResponse:
-    today = local_date(timezone.now())
-    rows = (
-        mediators_visible_to(request.user)
-        .select_related("user")
-        .prefetch_related("languages__language")
-        .order_by("user__last_name", "user__first_name")
-    )
-    rows = list(rows)
-    read_logged(
-        user=request.user,
-        what="page:coordinator-mediators",
-        user_ids=[mediator.user_id for mediator in rows],
-        count=len(rows),
-    )
-    return render(request, "web/coordinator/mediators.html", {"mediators": rows, "today": today})
-
-
-@coordinator_required
 def mediator_new(request: HttpRequest) -> HttpResponse:
     form = OnboardingForm(request.POST or None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
@@ -303,13 +285,29 @@ def mediator_new(request: HttpRequest) -> HttpResponse:
                 pool=request.user.coordinator.pool, languages=skills, **data
             )
         except DomainError as error:
-            show_domain_error(form, error)
+            show_domain_error(form, error, {"languages": "speaks"})
         else:
             messages.success(
                 request, _("%(name)s has been invited by e-mail.") % {"name": mediator}
             )
             return redirect("web:coordinator-mediator", pk=mediator.pk)
     return render(request, "web/coordinator/mediator_new.html", {"form": form})
+
+
+def _mediator_page(request: HttpRequest, mediator, context: dict) -> HttpResponse:
+    """The mediator's page: the profile with its overview (languages, availability and
+    absences, assignments, the year's hours and allowances, conflicts, access log)."""
+    context["overview"] = mediator_overview(
+        viewer=request.user, mediator=mediator, now=timezone.now()
+    )
+    read_logged(
+        user=request.user,
+        what="page:coordinator-mediator",
+        action=READ,
+        user_ids=[mediator.user_id],
+        booking_ids=[b.pk for b in (*context["overview"].upcoming, *context["overview"].past)],
+    )
+    return render(request, "web/coordinator/mediator.html", {"mediator": mediator, **context})
 
 
 @coordinator_required
@@ -325,9 +323,7 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (VettingForm.base_fields[name].label, getattr(mediator, name))
             for name in (*VETTING_FIELDS, "active")
         ]
-        return render(
-            request, "web/coordinator/mediator.html", {"mediator": mediator, "vetting": vetting}
-        )
+        return _mediator_page(request, mediator, {"vetting": vetting})
     initial = {name: getattr(mediator, name) for name in VettingForm.base_fields}
     form = VettingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -345,8 +341,4 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The vetting has been saved."))
             return redirect("web:coordinator-mediator", pk=pk)
-    return render(
-        request,
-        "web/coordinator/mediator.html",
-        {"mediator": mediator, "form": form, "vetting_fields": VETTING_FIELDS},
-    )
+    return _mediator_page(request, mediator, {"form": form, "vetting_fields": VETTING_FIELDS})
