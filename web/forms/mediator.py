@@ -85,6 +85,9 @@ class AbsenceForm(forms.Form):
 
 class ProfileForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    iban = forms.CharField(
+        label=_("IBAN for your allowances (optional)"), max_length=42, required=False
+    )
     home_postal_code = forms.RegexField(
         label=_("Postal code of your home"), regex=r"^\d{5}$", max_length=5
     )
