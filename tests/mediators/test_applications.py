@@ -4,8 +4,10 @@ sends the coordinators' message, and only the pool's own coordinators decide."""
 import datetime
 
 import pytest
+from django.conf import settings
 
 from bookings.privacy.erasure import person_erase
+from config.celery_app import app
 from core.exceptions import DomainError
 from mediators.applications.services import (
     ApplicationDecided,
@@ -15,6 +17,7 @@ from mediators.applications.services import (
     applications_purge,
 )
 from mediators.models import Mediator, MediatorApplication
+from mediators.tasks import purge_applications
 from notifications.constants import MessageKind
 from notifications.models import Message
 from tests.institutions.factories import CoordinatorFactory, PoolFactory
@@ -173,3 +176,10 @@ def test_erasing_the_mediator_erases_the_application_they_came_with():
     person_erase(actor=coordinator.user, user=mediator.user)
 
     assert not MediatorApplication.objects.filter(pk=application.pk).exists()
+
+
+def test_the_purge_runs_every_night_as_a_registered_task():
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "mediators.tasks.purge_applications" in names
+    assert purge_applications.name in app.tasks
