@@ -32,6 +32,23 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_after_a_flush(request):
+    """The law's data that a migration seeds (the tax-free yearly amounts) is there for a
+    test on ``transactional_db`` too: such a test (the browser tests' people) flushes the
+    database at its end, and a later page that reads the tax-free amount (the statement, a
+    mediator's page, a report) would otherwise fail in whatever order the tests run."""
+    if "transactional_db" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    seed = importlib.import_module("institutions.migrations.0005_tax_free_limit_per_year")
+    seed.seed_limits(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _force_login_gives_the_second_factor(monkeypatch):
     """``client.force_login(user)`` signs in as far as the pages need: a coordinator (or
     anyone with admin access, or who set up an authenticator) has also given the code of

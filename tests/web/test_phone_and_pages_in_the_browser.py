@@ -26,7 +26,10 @@ def cells_within_the_screen(visitor: Visitor, path: str, selector: str) -> list[
     visitor.page.set_viewport_size(PHONE)
     visitor.go(path)
     boxes = visitor.page.evaluate(BOXES_JS, selector)
-    assert boxes, f"no cell {selector} on {path}"
+    assert boxes, (
+        f"no cell {selector} on {path} (at {visitor.page.url}): "
+        f"{visitor.page.inner_text('main')[:600]!r}"
+    )
     visitor.page.set_viewport_size(DESKTOP)
     return [
         f"{path} {selector}: {box}"
