@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from core.i18n import reader_language
+from core.locale_format import format_clock, format_day, format_moment, format_weekday
 from core.time import BERLIN
 from notifications.conf import setting
 from notifications.constants import SIDE_INSTITUTION, MessageKind
@@ -52,13 +53,16 @@ BOOKING_RELATIONS = (
 def when(booking: Booking) -> str:
     start = booking.starts_at.astimezone(BERLIN)
     end = booking.ends_at.astimezone(BERLIN)
-    day = formats.date_format(start, "l")
     zone = start.tzname() if start.tzname() == end.tzname() else f"{start.tzname()}/{end.tzname()}"
-    return f"{day}, {start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({zone})"
+    return (
+        f"{format_weekday(start)}, {format_day(start)}, "
+        f"{format_clock(start)}–{format_clock(end)} ({zone})"
+    )
 
 
 def short_when(booking: Booking) -> str:
-    return f"{booking.starts_at.astimezone(BERLIN):%d.%m.%Y %H:%M}"
+    """The start as every page shows it (core.locale_format), in the reader's locale."""
+    return format_moment(booking.starts_at)
 
 
 def booking_facts(booking: Booking) -> list[tuple[str, str]]:
@@ -116,14 +120,13 @@ def _offer_made(message: Message) -> MailContent:
         "mediator_id": offer.mediator_id,
         "link_id": message.context.get("link_id", ""),
     }
-    expires = offer.expires_at.astimezone(BERLIN)
     return MailContent(
         subject=_("Request for a language mediation: %(language)s, %(when)s")
         % {"language": booking.language.name_for(reader_language()), "when": short_when(booking)},
         paragraphs=[
             _("You are asked to take on this appointment as a language mediator."),
             _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
-            % {"deadline": f"{expires:%d.%m.%Y %H:%M}"},
+            % {"deadline": format_moment(offer.expires_at)},
         ],
         facts=booking_facts(booking),
         actions=[
