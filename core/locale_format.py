@@ -4,16 +4,17 @@ pages' template filters (``web_tags``: ``local``, ``day``, ``clock``, ``month``)
 statistics page, the expense statement and the bookings' e-mails all call these, so the same
 thing has the same format everywhere.
 
-The formats: a day in CLDR's *medium* date (de ``16.12.2026``, ar ``16‏/12‏/2026``, fa
-``16 دسامبر 2026``, uk ``16 груд. 2026 р.``, tr ``16 Ara 2026``); a time of day in the *short*
-time (``11:45``, ar ``11:45 ص``); a moment as both joined by the locale's own *medium*
-date-time pattern (de ``16.12.2026, 11:45``); a month as the stand-alone month name and the
-year (``Dezember 2026``).
+The formats: a day in CLDR's *medium* date (de ``16.12.2026``, ar ``16/12/2026`` with
+right-to-left marks, fa ``16 دسامبر 2026``, uk ``16 груд. 2026 р.``, tr ``16 Ara 2026``); a
+time of day in the *short* time (``11:45``, ar ``11:45 ص``); a moment as both joined by the
+locale's own *medium* date-time pattern (de ``16.12.2026, 11:45``); a month as the
+stand-alone month name and the year (``Dezember 2026``).
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Final
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
@@ -21,8 +22,8 @@ from babel.dates import format_date, format_time, get_datetime_format
 from .i18n import reader_language
 from .time import BERLIN
 
-DAY = "medium"
-TIME = "short"
+DAY: Final = "medium"
+TIME: Final = "short"
 MONTH = "LLLL y"
 WEEKDAY = "EEEE"
 

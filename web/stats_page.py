@@ -10,8 +10,8 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from core.locale_format import format_day, format_month
 from bookings.stats.tables import Kind, Table, month_day
+from core.locale_format import format_day, format_month
 
 from .charts import Series, chart_spec
 

@@ -148,6 +148,9 @@ def test_the_institution_pages_meet_wcag_aa(browser, live_server, pool_with_peop
 def test_the_mediator_pages_right_to_left_meet_wcag_aa(
     browser, live_server, pool_with_people, bookings, language
 ):
+    mediator = pool_with_people["mediator"]
+    mediator.language = language  # the pages follow the language of her profile
+    mediator.save(update_fields=["language"])
     visitor = Visitor(browser, live_server, f"mediator-{language}", language=language)
     visitor.sign_in("amal")
     visitor.go("/mediator/offers/")
