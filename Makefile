@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(VENV)/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: prod licences install demo run test test-future lint format bench loadtest migrate messages clean audit
+.PHONY: prod faults faults-smoke licences install demo run test test-future lint format bench loadtest migrate messages clean audit
 
 # The Debian packages of a group (demo, test, ci): scripts/system_packages.py holds the one
 # list and says why each is there. As root it installs what is missing; otherwise it says how
@@ -60,6 +60,17 @@ prod: install
 		DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-false} \
 		DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-false} \
 		$(VENV)/bin/honcho start --procfile Procfile
+
+# The faults the production stack must survive (docs/operations.md, "Outages"): PostgreSQL
+# restarting, Redis restarting without its data, a worker SIGKILLed mid-SMTP, a killed beat, a
+# full disk. scripts/faults.py starts its own PostgreSQL and Redis (never the shared ones) and
+# the Procfile's processes; one JSON line per fault. faults-smoke is the short run that
+# `make test` runs too (tests/ops/test_faults.py). Needs root for the small tmpfs.
+faults: install
+	$(PY) -m scripts.faults $(FAULTS_ARGS)
+
+faults-smoke: install
+	$(PY) -m scripts.faults --smoke $(FAULTS_ARGS)
 
 # docs/licences.md from the lock file, and the check that every licence is EUPL-compatible.
 licences: install

@@ -3,8 +3,8 @@
 Names are those of ``bench/bench_*.py`` without the prefix (``matching``, ``outbox feed``;
 several in one argument, separated by spaces or commas, as ``make bench BENCH="outbox
 feed"`` passes them); none means every bench. Before anything runs, the run checks what the
-chosen benches need (PostgreSQL always, Redis for the outbox) and stops with a message on
-stderr if something is missing. Each line gets the one-minute load average
+chosen benches need (PostgreSQL always, Redis for the outbox and the answers) and stops
+with a message on stderr if something is missing. Each line gets the one-minute load average
 (``load_avg_1min``): timings on a shared machine grow with it. How long each bench took goes
 to stderr, so stdout stays JSON.
 """

@@ -1,4 +1,5 @@
-"""Statistics summary over 100,000 bookings (target on PostgreSQL: median < 300 ms).
+"""Statistics summary over 100,000 bookings (target on PostgreSQL: median < 300 ms), and a
+state's scale: 50 pools with 1,000,000 bookings over five years.
 
 Uses the database of DATABASE_URL (PostgreSQL, migrated first). The bookings are
 bulk-created in a pool of their own ("bench-stats", see ``bench.database``), which is deleted
@@ -9,6 +10,15 @@ statement one summary sends (BEGIN, SET and COMMIT included).
 Nothing is cached, here or in ``bookings.stats``: each of the seven runs computes every
 figure from the bookings again. The tables filled are VACUUM ANALYZEd after loading, before
 the first run, as autovacuum would have done in production.
+
+The second line is the state (``state_line``, data by ``bench.stateload``): pools
+"bench-state-00" ... with their bookings, budgets, reports and allowances, bulk-loaded by
+PostgreSQL and VACUUM ANALYZEd, then timed: one pool's last year (``pool_year_median_ms``,
+seven runs over seven pools; goal 300 ms), every pool's last year together, the state's own
+view (``state_year_median_ms``, five runs; goal 2 s), and one pool's yearly report, figures,
+PDF and XLSX (``report_seconds``, median of three; goal 30 s). Sizes:
+``BENCH_STATS_STATE_BOOKINGS`` (1,000,000), ``BENCH_STATS_STATE_POOLS`` (50); 0 bookings
+leaves the state out.
 """
 
 from __future__ import annotations
@@ -21,8 +31,13 @@ import time
 from decimal import Decimal
 
 from bench.database import BenchPool, expect
+from bench.stateload import StateSize
 
 BOOKINGS = int(os.environ.get("BENCH_STATS_BOOKINGS", "100000"))
+STATE_BOOKINGS = int(os.environ.get("BENCH_STATS_STATE_BOOKINGS", "1000000"))
+STATE_POOLS = int(os.environ.get("BENCH_STATS_STATE_POOLS", "50"))
+STATE_SLUG = "bench-state"
+STATE_FIRST_YEAR = 2021
 RUNS = 7
 MEDIATORS = 400
 INSTITUTIONS = 60
@@ -221,4 +236,83 @@ def run():
         "median_ms": round(statistics.median(timings), 1),
         "queries": len(queries.captured_queries),
         "vacuum_analyzed": True,
+    }
+    if STATE_BOOKINGS:
+        yield state_line(
+            StateSize(
+                pools=STATE_POOLS, bookings=STATE_BOOKINGS, years=5, first_year=STATE_FIRST_YEAR
+            )
+        )
+
+
+def _median_of(runs: int, measure) -> tuple[float, object]:
+    """The median of ``runs`` timings of ``measure(n)`` in seconds, and its last result."""
+    timings, result = [], None
+    for n in range(runs):
+        began = time.perf_counter()
+        result = measure(n)
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings), result
+
+
+def state_line(size: StateSize, *, runs: int = RUNS) -> dict:
+    """Load the state, time a pool's year, the state's year and a yearly report."""
+    from bench.database import bench_pools, vacuum_analyze
+    from bench.stateload import load, loaded_models
+
+    slugs = [f"{STATE_SLUG}-{n:02d}" for n in range(size.pools)]
+    with bench_pools(slugs) as benches:
+        began = time.perf_counter()
+        load(benches, size)
+        load_seconds = time.perf_counter() - began
+        vacuum_analyze(*loaded_models())
+        line = state_timings([bench.pool for bench in benches], size, runs=runs)
+    return {**line, "load_seconds": round(load_seconds, 1), "vacuum_analyzed": True}
+
+
+def state_timings(pool_list: list, size: StateSize, *, runs: int = RUNS) -> dict:
+    """The timings on the loaded pools (``pool_list``), for their last year."""
+    from bookings.models import Booking
+    from bookings.stats.selectors import StatsPeriod, stats_summary
+    from bookings.stats.yearly import yearly_report
+    from bookings.stats.yearly_files import yearly_report_pdf, yearly_report_xlsx
+    from institutions.models import Pool
+
+    year = size.last_year
+    period = StatsPeriod(start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31))
+    pools = Pool.objects.filter(pk__in=[pool.pk for pool in pool_list])
+
+    def one_pool(n: int) -> dict:
+        pool = Pool.objects.filter(pk=pool_list[n % len(pool_list)].pk)
+        return stats_summary(pools=pool, period=period, language_code="de")
+
+    pool_seconds, _summary = _median_of(runs, one_pool)
+    state_seconds, state = _median_of(
+        max(runs - 2, 1),
+        lambda n: stats_summary(pools=pools, period=period, language_code="de"),
+    )
+    expect(
+        state["requests"]
+        == Booking.objects.filter(
+            pool__in=pools, starts_at__gte=period.starts_at, starts_at__lt=period.ends_before
+        ).count(),
+        state["requests"],
+    )
+
+    def report(n: int) -> int:
+        made = yearly_report(
+            pool=pool_list[n % len(pool_list)], year=year, today=datetime.date(year + 1, 1, 15)
+        )
+        return len(yearly_report_pdf(made)) + len(yearly_report_xlsx(made))
+
+    report_seconds, _size = _median_of(3, report)
+    return {
+        "bench": "stats",
+        "bookings": size.bookings,
+        "pools": size.pools,
+        "years": size.years,
+        "pool_year_median_ms": round(pool_seconds * 1000, 1),
+        "state_year_median_ms": round(state_seconds * 1000, 1),
+        "state_year_bookings": state["requests"],
+        "report_seconds": round(report_seconds, 2),
     }

@@ -214,9 +214,19 @@ def can_resolve_report(user: Actor, booking: Booking) -> bool:
 def can_report_travel(user: Actor, booking: Booking) -> bool:
     """The assigned mediator of a booking the institution cancelled late, until they have
     reported the travel already made (one query, only for such a booking)."""
+    return is_assigned_mediator(user, booking) and _travel_unreported(booking)
+
+
+def can_report_travel_for_mediator(user: Actor, booking: Booking) -> bool:
+    """A coordinator of the pool files that travel on the mediator's behalf, as long as it
+    is not reported."""
+    return is_coordinator_of(user, booking) and _travel_unreported(booking)
+
+
+def _travel_unreported(booking: Booking) -> bool:
+    """A late cancellation by the institution whose mediator's travel is not reported yet."""
     if booking.mediator_id is None or not (
-        is_assigned_mediator(user, booking)
-        and booking.status == Status.CANCELLED
+        booking.status == Status.CANCELLED
         and booking.late_cancellation
         and booking.cancelled_by_role == ActorRole.INSTITUTION
     ):

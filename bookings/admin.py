@@ -26,6 +26,7 @@ from .models import (
     BookingEvent,
     Feedback,
     Offer,
+    OfferOverride,
     Report,
     Standby,
 )
@@ -183,6 +184,15 @@ class OfferAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("=booking__id", "mediator__user__last_name")
     list_select_related = ("booking", "mediator__user")
+
+
+@admin.register(OfferOverride)
+class OfferOverrideAdmin(ReadOnlyAdmin):
+    """Who asked a mediator anyway, waiving which rules, and why (read only)."""
+
+    pool_lookup = "offer__booking__pool"
+    list_display = ("created_at", "offer", "waived_rules", "reason", "created_by")
+    list_select_related = ("offer", "created_by")
 
 
 @admin.register(Standby)

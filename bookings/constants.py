@@ -140,6 +140,16 @@ class TaxFreeState(models.TextChoices):
     EXCEEDED = "exceeded", _("above the tax-free amount")
 
 
+class SettlementKind:
+    """What a ``Settlement`` does after the answer's commit (not shown to anyone)."""
+
+    # A confirmation: tell the mediators whose offers it withdrew, withdraw the confirmed
+    # mediator's clashing offers elsewhere, choose the standby, void what is stale.
+    CONFIRMED = "confirmed"
+    # An offer declined (or withdrawn at an accept that came too late): offer on.
+    MATCH = "match"
+
+
 class AlertKind(models.TextChoices):
     """Kinds of alert for coordinators raised by the lifecycle rules."""
 
@@ -149,3 +159,25 @@ class AlertKind(models.TextChoices):
     ALLOWANCE_MISSING = "allowance_missing", _("allowance could not be computed")
     UNFILLED = "unfilled", _("nobody found for a booking")
     STANDBY_RELEASED = "standby_released", _("standby released before the appointment")
+
+
+class NobodyFoundReason(models.TextChoices):
+    """Why the coordination office tells an institution that nobody was found (the e-mail
+    carries the reason's text in the institution's language, never free text)."""
+
+    NOBODY_FREE = "nobody_free", _("Nobody who speaks the language is free at this time.")
+    TOO_FAR = (
+        "too_far",
+        _(
+            "Nobody who speaks the language can come to this place; a phone or video "
+            "appointment could be served."
+        ),
+    )
+    OTHER_TIME = (
+        "other_time",
+        _("Please propose another time; at the times below someone is available."),
+    )
+    NO_MEDIATOR = (
+        "no_mediator",
+        _("The pool has no language mediator for this language at the moment."),
+    )

@@ -216,6 +216,30 @@ class Offer(models.Model):
         return f"Offer {self.pk} booking {self.booking_id} → {self.mediator_id} ({self.status})"
 
 
+class OfferOverride(models.Model):
+    """A coordinator asked a mediator although they break rules their consent may waive
+    (``matching.hard_rules.CONSENT_WAIVABLE``): who asked, which rules, why. While the offer
+    stays the one asked (its expiry unchanged), accepting it waives these rules and no
+    other (``matching.consent.consent_covers``)."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="override")
+    waived_rules = models.JSONField(_("rules waived by consent"), default=list)
+    reason = models.TextField(_("why the coordinator asks anyway"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The expiry of the offer it was made with: an offer made again later carries no override.
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("offer with consent")
+        verbose_name_plural = _("offers with consent")
+
+    def __str__(self) -> str:
+        return f"Override of offer {self.offer_id}: {', '.join(self.waived_rules)}"
+
+
 class Standby(models.Model):
     """The next-best mediator holds the time of a confirmed booking free."""
 
@@ -364,6 +388,44 @@ class Allowance(models.Model):
         return f"{self.day} {self.kind} {self.amount_cents / 100:.2f} €"
 
 
+class PayoutMonth(models.Model):
+    """A month whose allowances the pool has paid out (the payout list went to the district's
+    accounting office): one row per pool and month, so a month cannot be paid twice
+    (``bookings.services.payouts.payout_month_mark_paid``). The amount and number of
+    mediators are those of the list that was paid."""
+
+    pool = models.ForeignKey("institutions.Pool", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    total_cents = models.PositiveIntegerField(_("amount paid (cents)"))
+    mediators = models.PositiveIntegerField(_("mediators paid"))
+    paid_at = models.DateTimeField(_("marked as paid at"))
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("marked as paid by"),
+    )
+
+    class Meta:
+        verbose_name = _("paid month")
+        verbose_name_plural = _("paid months")
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "year", "month"], name="payout_month_paid_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1) & models.Q(month__lte=12),
+                name="payout_month_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool_id} {self.year}-{self.month:02d}"
+
+
 class AccessLog(models.Model):
     """Who read or changed a booking or a person's data (PRODUCT.md, "Privacy and trust").
 
@@ -402,6 +464,32 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         target = self.booking_id or self.what
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {target}"
+
+
+class Settlement(models.Model):
+    """Work an answer to an offer leaves for after its commit (``services.settlements``): the
+    row is written in the answer's transaction, a task does the work and marks it done, and
+    the matching sweep runs what a lost task left. ``data`` holds ids only (no personal
+    data): for a confirmation the mediator, the offers it withdrew and whether a standby is
+    to be chosen."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="settlements")
+    kind = models.CharField(max_length=12)  # constants.SettlementKind
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="settlement_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Settlement {self.kind} of booking {self.booking_id}"
 
 
 # The batch planner's stored plans live in their own module; imported so Django finds them.

@@ -127,7 +127,17 @@ def transition(
             reason=reason,
             data=data,
         )
-    if not isinstance(booking, int):
-        # Keep the caller's instance in step with the database.
-        booking.refresh_from_db()
+    if not isinstance(booking, int) and booking is not locked:
+        _keep_in_step(booking, locked)
     return locked
+
+
+def _keep_in_step(booking: Booking, locked: Booking) -> None:
+    """Keep the caller's instance in step with the row just written (what
+    ``refresh_from_db`` would read, without reading it): every column copied, and the
+    related objects cached for a changed reference dropped."""
+    for field in Booking._meta.concrete_fields:
+        old, new = getattr(booking, field.attname), getattr(locked, field.attname)
+        setattr(booking, field.attname, new)
+        if field.is_relation and old != new and field.is_cached(booking):
+            field.delete_cached_value(booking)

@@ -13,10 +13,12 @@ from .privacy.retention import bookings_anonymise_expired
 from .services.offers import (
     BOOKING_MATCH_TASK,
     OFFERS_RECHECK_TASK,
+    SETTLEMENT_TASK,
     booking_match,
     offers_recheck,
 )
 from .services.rematch import UNFILLED_REMATCH_TASK, Scope, unfilled_rematch_for_mediator
+from .services.settlements import settlement_run
 from .services.sweep import matching_sweep
 
 
@@ -39,6 +41,13 @@ def offers_recheck_task(mediator_id: int, booking_ids: list[int]) -> int:
     return len(offers_recheck(mediator_id=mediator_id, booking_ids=booking_ids))
 
 
+@shared_task(name=SETTLEMENT_TASK, acks_late=True, reject_on_worker_lost=True)
+def settlement_task(settlement_id: int) -> bool:
+    """What an accept or decline left for after its commit (``services.settlements``): the
+    standby, the confirmed mediator's clashing offers, the next offers."""
+    return settlement_run(settlement_id=settlement_id)
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def matching_sweep_task() -> dict[str, int]:
     """Every minute from Celery beat: expiry, deadlines, stranded bookings, standbys."""
@@ -48,6 +57,7 @@ def matching_sweep_task() -> dict[str, int]:
         "expired": result.expired,
         "offers": result.offers,
         "released": result.released,
+        "settlements": result.settlements,
         "plans_requeued": requeued,
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,3 +34,18 @@ def csv_text(rows: Iterable[Iterable[Any]], *, delimiter: str = ",") -> str:
     for row in rows:
         writer.writerow([safe_cell(value) for value in row])
     return out.getvalue()
+
+
+BOM = "\ufeff"
+
+
+def german_excel_csv(rows: Iterable[Iterable[Any]]) -> str:
+    """CSV as German Excel opens it with a double click: ``;`` separated, UTF-8 with a byte
+    order mark (prepend it when encoding), CRLF line ends, every cell through ``safe_cell``.
+    Amounts go in as text with a decimal comma (``german_decimal``)."""
+    return BOM + csv_text(rows, delimiter=";")
+
+
+def german_decimal(value: Decimal, places: int = 2) -> str:
+    """1282,50: a decimal comma and no thousands separator, as German Excel reads a number."""
+    return f"{value:.{places}f}".replace(".", ",")

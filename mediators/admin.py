@@ -31,6 +31,7 @@ from .models import (
 )
 from .services import (
     PROFILE_FIELDS,
+    LanguageSkill,
     eligibility_changed,
     mediator_onboard,
     mediator_pause,
@@ -61,9 +62,16 @@ class DialectAdmin(admin.ModelAdmin):
 
 
 class MediatorLanguageInline(PoolScopedMixin, admin.TabularInline):
+    """A mediator speaks at least one language: the admin refuses an empty list."""
+
     model = MediatorLanguage
     extra = 0
+    min_num = 1
     autocomplete_fields = ("language", "dialect")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs["validate_min"] = True
+        return super().get_formset(request, obj, **kwargs)
 
 
 class AvailabilitySlotInline(PoolScopedMixin, admin.TabularInline):
@@ -249,6 +257,38 @@ class MediatorAdmin(PoolScopedAdmin):
             if pausing:
                 self._pause_or_resume(request, obj, active=data["active"])
             return
+        # A new mediator is written in save_related, which sees the languages (inlines):
+        # the service onboards the account, the profile and the languages together.
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The inlines (languages, availability, absences, conflicts, blocks) are saved by
+        the admin itself: a changed one is an eligibility change like the services' own
+        (offers withdrawn, unfilled requests tried again; ``mediators.signals``). A new
+        mediator is onboarded here with the languages of its inline."""
+        if not change:
+            created = self._onboard(request, form, formsets)
+            for formset in formsets:
+                if formset.model is MediatorLanguage:  # written by the service: logged as added
+                    formset.new_objects = list(created.languages.all())
+                    formset.changed_objects, formset.deleted_objects = [], []
+            formsets = [fs for fs in formsets if fs.model is not MediatorLanguage]
+        super().save_related(request, form, formsets, change)
+        if change and any(formset.has_changed() for formset in formsets):
+            eligibility_changed(mediator=form.instance, reason=EligibilityChange.PROFILE)
+
+    def _onboard(self, request: HttpRequest, form: Any, formsets: Any) -> Mediator:
+        obj, data = form.instance, form.cleaned_data
+        languages = [
+            LanguageSkill(
+                language=row.cleaned_data["language"],
+                dialect=row.cleaned_data.get("dialect"),
+                level=row.cleaned_data["level"],
+            )
+            for formset in formsets
+            if formset.model is MediatorLanguage
+            for row in formset.forms
+            if row.cleaned_data and not row.cleaned_data.get("DELETE")
+        ]
         profile = {
             k: v
             for k, v in data.items()
@@ -262,21 +302,15 @@ class MediatorAdmin(PoolScopedAdmin):
             last_name=data["last_name"],
             gender=data["gender"],
             home_postal_code=data["home_postal_code"],
+            languages=languages,
             **profile,
         )
         created.preferred_fields = data.get("preferred_fields") or []
         created.save(update_fields=["preferred_fields"])
-        # The admin saves the inlines and the preferred towns against ``obj``.
+        # The admin saves the other inlines and the preferred towns against ``obj``.
         obj.pk, obj.user, obj.pool = created.pk, created.user, created.pool
         obj._state.adding = False
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """The inlines (languages, availability, absences, conflicts, blocks) are saved by
-        the admin itself: a changed one is an eligibility change like the services' own
-        (offers withdrawn, unfilled requests tried again; ``mediators.signals``)."""
-        super().save_related(request, form, formsets, change)
-        if change and any(formset.has_changed() for formset in formsets):
-            eligibility_changed(mediator=form.instance, reason=EligibilityChange.PROFILE)
+        return created
 
     @admin.action(description=_("Pause the selected mediators"), permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Mediator]) -> None:

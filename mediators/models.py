@@ -77,6 +77,9 @@ class Mediator(models.Model):
     )
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # For the monthly payout (stored without spaces, upper case; checked by
+    # ``mediators.services.iban_normalise``).
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     home_postal_code = models.CharField(_("home postal code"), max_length=5)
     home_latitude = models.FloatField(_("home latitude"), null=True, blank=True)
     home_longitude = models.FloatField(_("home longitude"), null=True, blank=True)

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from core.constants import ActorRole
 from core.roles import acting_as
-from institutions.models import Pool
+from core.text import case_reference_key
+from institutions.models import Pool, PostalCode
 from institutions.selectors import coordinator_of
 
 from .models import Absence, AvailabilitySlot, ConflictOfInterest, Dialect, Language, Mediator
@@ -71,3 +81,31 @@ def absences_of(mediator: Mediator) -> QuerySet[Absence]:
 
 def conflicts_of(mediator: Mediator) -> QuerySet[ConflictOfInterest]:
     return ConflictOfInterest.objects.filter(mediator=mediator).order_by("case_reference")
+
+
+def conflicts_for_case(
+    mediators: QuerySet[Mediator], *, institution_id: int, case_reference: str
+) -> QuerySet[ConflictOfInterest]:
+    """The conflicts of interest of ``mediators`` for one case: the reference at that
+    institution (and the records from before institutions were kept, which match it at
+    every institution)."""
+    key = case_reference_key(case_reference)
+    if not key:
+        return ConflictOfInterest.objects.none()
+    return (
+        ConflictOfInterest.objects.filter(mediator__in=mediators, reference_key=key)
+        .filter(Q(institution_id=institution_id) | Q(institution__isnull=True))
+        .select_related("mediator__user", "recorded_by")
+        .order_by("mediator__user__last_name", "pk")
+    )
+
+
+def mediator_directory(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mediator]:
+    """The coordinators' mediator list: every mediator in reach (``mediators_visible_to``),
+    by name, each annotated ``town_name`` (the town of the home postal code, or None)."""
+    town = PostalCode.objects.filter(code=OuterRef("home_postal_code")).values("town__name")
+    return (
+        mediators_visible_to(user)
+        .annotate(town_name=Subquery(town[:1]))
+        .order_by("user__last_name", "user__first_name", "pk")
+    )

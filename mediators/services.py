@@ -5,6 +5,7 @@ absences and conflicts of interest."""
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ from .models import (
 )
 from .signals import EligibilityChange, mediator_eligibility_changed
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class LanguageSkill:
@@ -55,6 +58,7 @@ PROFILE_FIELDS = (
     "last_name",
     "email",
     "phone",
+    "iban",
     "gender",
     "home_postal_code",
     "home_latitude",
@@ -126,6 +130,31 @@ def _update_reason(
     return kinds.pop() if len(kinds) == 1 else EligibilityChange.PROFILE
 
 
+IBAN_LENGTH_RANGE = (15, 34)
+
+
+def iban_normalise(value: str) -> str:
+    """An IBAN without spaces, in capitals, checked by its check digits (ISO 13616, mod 97);
+    empty stays empty. A mistyped one is refused."""
+    iban = "".join((value or "").split()).upper()
+    if not iban:
+        return ""
+    low, high = IBAN_LENGTH_RANGE
+    valid = (
+        low <= len(iban) <= high
+        and iban[:2].isalpha()
+        and iban[2:4].isdigit()
+        and iban.isascii()
+        and iban.isalnum()
+    )
+    if valid:
+        digits = "".join(str(int(char, 36)) for char in iban[4:] + iban[:4])
+        valid = int(digits) % 97 == 1
+    if not valid:
+        raise DomainError(_("This IBAN is not valid: check it for typing errors."), field="iban")
+    return iban
+
+
 def _home_coordinates(
     *, postal_code: str, latitude: float | None, longitude: float | None
 ) -> tuple[float, float]:
@@ -156,6 +185,11 @@ def _check_vetting(mediator: Mediator) -> None:
 
 
 def _check_skills(skills: Sequence[LanguageSkill]) -> None:
+    """At least one language, each language (and dialect) once, a dialect of its language."""
+    if not skills:
+        raise DomainError(
+            _("A mediator speaks at least one language: give one."), field="languages"
+        )
     seen: set[tuple[int, int | None]] = set()
     for skill in skills:
         if skill.dialect is not None and skill.dialect.language_id != skill.language.pk:
@@ -188,7 +222,8 @@ def mediator_create(
     **profile: Any,
 ) -> Mediator:
     """Onboard a mediator: an account (without a usable password until they set one), the
-    profile with home coordinates from the postal code, and their languages."""
+    profile with home coordinates from the postal code, and their languages (at least
+    one)."""
     unknown = set(profile) - set(CREATE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
@@ -202,6 +237,8 @@ def mediator_create(
         postal_code=home_postal_code, latitude=home_latitude, longitude=home_longitude
     )
     _check_skills(languages)
+    if "iban" in profile:
+        profile["iban"] = iban_normalise(profile["iban"])
     with transaction.atomic():
         user = user_model(username=email, email=email, first_name=first_name, last_name=last_name)
         user.set_unusable_password()
@@ -249,7 +286,8 @@ def mediator_update(
 ) -> Mediator:
     """Change the profile fields in ``data`` that ``allowed`` permits (a mediator changing the
     own profile passes ``MEDIATOR_EDITABLE``); ``languages`` replaces the list when given.
-    A new home postal code moves the home coordinates unless coordinates are given."""
+    A new home postal code moves the home coordinates unless coordinates are given; the list
+    of languages is never left empty."""
     allowed = set(allowed)
     data = {key: value for key, value in data.items() if key in allowed}
     user = mediator.user
@@ -271,6 +309,8 @@ def mediator_update(
         )
     if languages is not None:
         _check_skills(languages)
+    if "iban" in data:
+        data["iban"] = iban_normalise(data["iban"])
     if "self_unavailable" in data and not data["self_unavailable"]:
         data["self_unavailable_until"] = None
     elif data.get("self_unavailable_until") and not data.get(
@@ -487,6 +527,26 @@ def conflict_declare(
             # The bookings app withdraws the pending offers for that case (and offers on).
             eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT)
     return conflict
+
+
+def conflict_lift(*, conflict: ConflictOfInterest, lifted_by: AbstractBaseUser | None) -> None:
+    """The conflict was recorded in error, or no longer holds: the mediator may be offered
+    the case again, and the unfilled requests they may now serve are tried again after the
+    commit. Who lifted it is logged (``lifted_by``)."""
+    with transaction.atomic():
+        mediator = Mediator.objects.select_for_update().get(pk=conflict.mediator_id)
+        deleted, _rows = ConflictOfInterest.objects.filter(pk=conflict.pk).delete()
+        if not deleted:
+            raise DomainError(_("This conflict of interest is already lifted."))
+        logger.info(
+            "conflict of interest lifted",
+            extra={
+                "mediator_id": mediator.pk,
+                "institution_id": conflict.institution_id,
+                "lifted_by": lifted_by.pk if lifted_by is not None else None,
+            },
+        )
+        eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT_LIFTED)
 
 
 def _institution_served(mediator: Mediator, institution: Institution) -> bool:

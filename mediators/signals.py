@@ -37,6 +37,7 @@ class EligibilityChange(StrEnum):
     ABSENCE_ADDED = "absence_added"
     ABSENCE_REMOVED = "absence_removed"
     CONFLICT = "conflict"  # a conflict of interest declared
+    CONFLICT_LIFTED = "conflict_lifted"  # a conflict of interest lifted
 
 
 # Changes that can only take eligibility away, and those that can only give it.
@@ -53,5 +54,6 @@ WIDENING = frozenset(
         EligibilityChange.RESUME,
         EligibilityChange.AVAILABILITY_ADDED,
         EligibilityChange.ABSENCE_REMOVED,
+        EligibilityChange.CONFLICT_LIFTED,
     }
 )

@@ -18,6 +18,7 @@ class MessageKind(models.TextChoices):
     STANDBY_REQUEST = "standby_request", _("standby request")
     STANDBY_RELEASE = "standby_release", _("standby release")
     TAX_FREE_NOTICE = "tax_free_notice", _("tax-free amount notice")
+    NOBODY_FOUND = "nobody_found", _("nobody found, told to the institution")
 
 
 class MessageStatus(models.TextChoices):
@@ -59,6 +60,9 @@ DEFAULTS = {
     "OFFER_LINK_MAX_AGE_SECONDS": 7 * 24 * 3600,
     "FEED_CANCELLED_DAYS": 30,
     "FEED_PAST_DAYS": 180,
+    # A message the server accepted is recorded as sent, across a database restart, for
+    # this long (reconnecting); it must stay well below LEASE_SECONDS.
+    "RECORD_SECONDS": 60,
     # A cached SMTP connection idle longer than this is reopened before use.
     "SMTP_IDLE_SECONDS": 30,
     "ALARM_MINUTES_BEFORE": 60,

@@ -10,11 +10,17 @@
    SMTP connection of this worker process.
 4. ``sending → sent``; a transient error (connection, timeout, SMTP 4xx) goes back to
    ``pending`` with exponential backoff, a rejection (SMTP 5xx) or the last attempt ends
-   ``failed``.
+   ``failed``. Once the server has accepted a message, ``sent`` is written even across a
+   database restart: the worker reconnects and tries again for up to ``RECORD_SECONDS``
+   (well inside the lease), instead of leaving the row ``sending`` for the sweep to send
+   again (``make faults``, postgres_restart).
 
 The window that remains: the server accepted the message and the worker died before step
-4. The sweep then sends it again after the lease; the Message-ID stays the same, so the
-receiving side can recognise the repeat.
+4 (or the database stayed away longer than ``RECORD_SECONDS``). The sweep then sends it
+again after the lease; the Message-ID stays the same, so the receiving side can recognise
+the repeat. A worker killed mid-send repeats at most one message per pool process, the one
+it was sending: each row is finished right after its own send (``make faults``,
+worker_kill).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -193,8 +199,27 @@ def _deliver_claimed(message: Message, *, now: datetime.datetime) -> Outcome:
         connections.send(email_for(message))
     except Exception as exc:
         return _failed_attempt(message, exc)
-    _finish(message, status=MessageStatus.SENT, sent_at=timezone.now())
+    _record_sent(message, sent_at=timezone.now())
     return Outcome(MessageStatus.SENT)
+
+
+def _record_sent(message: Message, *, sent_at: datetime.datetime) -> None:
+    """``sending → sent`` for a message the server has accepted. A database that went away
+    (restarted) is waited for, reconnecting, up to ``RECORD_SECONDS``: a row left
+    ``sending`` would be sent again after its lease."""
+    deadline = time.monotonic() + setting("RECORD_SECONDS")
+    pause = 0.2
+    while True:
+        try:
+            _finish(message, status=MessageStatus.SENT, sent_at=sent_at)
+            return
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning("message %s sent; the database is away, recording it again", message.pk)
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def _failed_attempt(message: Message, exc: Exception) -> Outcome:

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET
 
 from core.heartbeat import BEAT, STALE_AFTER, WORKER, last_beat
 
+from .outages import RETRY_AFTER_SECONDS
+
 BROKER_TIMEOUT = 2.0
 
 
@@ -103,7 +105,7 @@ def migrations_applied() -> bool:
 @require_GET
 def healthz(request):
     report = health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    return _answer(report, ok=report["status"] == "ok")
 
 
 @never_cache
@@ -111,17 +113,25 @@ def healthz(request):
 def readyz(request):
     database = check_database()
     if not database["ok"]:
-        return JsonResponse({"status": "fail", "failing": ["database"]}, status=503)
+        return _answer({"status": "fail", "failing": ["database"]}, ok=False)
     try:
         applied = migrations_applied()
     except Exception as exc:
-        return JsonResponse(
+        return _answer(
             {"status": "fail", "failing": ["migrations"], "detail": type(exc).__name__},
-            status=503,
+            ok=False,
         )
     if not applied:
-        return JsonResponse(
+        return _answer(
             {"status": "fail", "failing": ["migrations"], "detail": "migrations not applied"},
-            status=503,
+            ok=False,
         )
-    return JsonResponse({"status": "ok", "failing": []})
+    return _answer({"status": "ok", "failing": []}, ok=True)
+
+
+def _answer(report: dict[str, Any], *, ok: bool) -> JsonResponse:
+    """200, or 503 with ``Retry-After`` like every other outage answer (ops/outages.py)."""
+    response = JsonResponse(report, status=200 if ok else 503)
+    if not ok:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

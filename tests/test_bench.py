@@ -21,6 +21,7 @@ from bookings.constants import AllowanceKind, Status
 from bookings.models import Allowance, Booking
 from bookings.state_machine import transition
 from core.constants import ActorRole
+from core.time import BERLIN
 from institutions.models import Pool
 from notifications.feeds import calendar_feed_get
 from notifications.models import Message
@@ -86,6 +87,7 @@ def test_no_name_runs_every_bench_in_order():
         == available()
         == [
             "accounting",
+            "answer",
             "feed",
             "matching",
             "outbox",
@@ -110,7 +112,9 @@ def test_names_choose_the_benches_however_they_are_separated(argv, chosen):
 
 
 def test_an_unknown_name_is_refused_with_the_names_there_are():
-    with pytest.raises(ValueError, match="no bench named stat: choose from accounting, feed"):
+    with pytest.raises(
+        ValueError, match="no bench named stat: choose from accounting, answer, feed"
+    ):
         select(["feed stat"])
 
 
@@ -241,3 +245,49 @@ def test_vacuum_analyze_gives_the_planner_the_rows_just_loaded_and_every_table_s
     assert bookings == 30
     assert unknown == []
     assert row_counts() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_state_bench_times_a_pool_the_state_and_a_report_and_leaves_no_row_behind(
+    migrated,
+):
+    from bench.bench_stats import state_line
+    from bench.stateload import StateSize
+
+    before = row_counts()
+
+    line = state_line(StateSize(pools=3, bookings=600, years=2, first_year=2024), runs=1)
+
+    assert line["bench"] == "stats"
+    assert (line["bookings"], line["pools"], line["years"]) == (600, 3, 2)
+    # About half of the bookings start in the last of the two years.
+    assert 200 < line["state_year_bookings"] < 400
+    for key in ("pool_year_median_ms", "state_year_median_ms", "report_seconds"):
+        assert line[key] > 0
+    assert line["vacuum_analyzed"] is True
+    assert row_counts() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_state_load_gives_every_pool_its_share_with_reports_allowances_and_budgets(migrated):
+    from bench.stateload import FUNDING_SOURCES, INSTITUTIONS, StateSize, load
+    from bookings.models import BookingEvent, Report
+    from institutions.models import Budget
+
+    with bench_pool(SLUG) as first, bench_pool(f"{SLUG}-2") as second:
+        load([first, second], StateSize(pools=2, bookings=401, years=2, first_year=2024))
+
+        counts = [Booking.objects.filter(pool=b.pool).count() for b in (first, second)]
+        closed = Booking.objects.filter(pool__slug__startswith=SLUG, status=Status.CLOSED)
+        unfilled = Booking.objects.filter(pool__slug__startswith=SLUG, status=Status.UNFILLED)
+        assert counts == [201, 200]
+        assert Report.objects.filter(booking__in=closed).count() == closed.count() > 0
+        assert Allowance.objects.filter(booking__in=closed).count() == closed.count()
+        assert BookingEvent.objects.filter(booking__in=unfilled).count() == unfilled.count()
+        assert Budget.objects.filter(institution__pool=first.pool).count() == (
+            INSTITUTIONS * len(FUNDING_SOURCES) * 2
+        )
+        starts = Booking.objects.filter(pool=first.pool).values_list("starts_at", flat=True)
+        assert {start.astimezone(BERLIN).year for start in starts} == {2024, 2025}

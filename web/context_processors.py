@@ -28,6 +28,7 @@ NAVIGATION = {
         ("web:coordinator-bookings", _("Bookings")),
         ("web:coordinator-planner", _("Planner")),
         ("web:coordinator-mediators", _("Mediators")),
+        ("web:coordinator-payouts", _("Payouts")),
         ("web:stats-dashboard", _("Statistics")),
         ("web:coordinator-security", _("Sign-in security")),
     ],

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from bookings.constants import AllowanceKind
 from bookings.selectors.statements import Statement
 from core.locale_format import format_clock, format_day
+from core.pdf import pdf_fonts
 from core.spreadsheets import csv_text
 from core.time import BERLIN
 from mediators.models import Mediator
@@ -76,23 +77,6 @@ def statement_csv(mediator: Mediator, statement: Statement) -> str:
     return csv_text(rows)
 
 
-def _font() -> tuple[str, str]:
-    """DejaVu Sans (Debian's fonts-dejavu-core) for names beyond Latin-1, else Helvetica."""
-    from pathlib import Path
-
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    regular = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    bold = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
-    if regular.exists() and bold.exists():
-        if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-        return "DejaVuSans", "DejaVuSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
-
-
 def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
     """One A4 page (or more) with the month's allowances, the total and the year's tax-free
     status; in German or English (the languages of the pool's accounting)."""
@@ -102,7 +86,7 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    regular, bold = _font()
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = regular

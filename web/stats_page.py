@@ -81,7 +81,11 @@ def chart_specs(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
             name,
             rows,
             label=lambda row: row[label_key],
-            series=[Series("requests", _("Requests")), Series("hours", _("Hours"), "y1")],
+            series=[
+                Series("requests", _("Requests")),
+                Series("unmet", _("Unmet demand")),
+                Series("hours", _("Hours"), "y1"),
+            ],
             x_title=x_title,
             y_title=_("Number of requests"),
             y1_title=_("Hours"),
@@ -119,6 +123,9 @@ def chart_specs(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "by_town": counts_and_hours("by_town", summary["by_town"], _("Town")),
         "by_institution_kind": counts_and_hours(
             "by_institution_kind", summary["by_institution_kind"], _("Kind of institution")
+        ),
+        "by_funding_source": counts_and_hours(
+            "by_funding_source", summary["by_funding_source"], _("Funding source")
         ),
         "cancellations": chart_spec(
             "cancellations",

@@ -2,13 +2,32 @@
 
 from django.urls import include, path, reverse_lazy
 
-from .views import coordinator, home, institution, mediator, privacy, security, stats, tokens
+from .views import (
+    coordinator,
+    coordinator_tasks,
+    directory,
+    home,
+    institution,
+    mediator,
+    nobody_found,
+    privacy,
+    reschedule,
+    security,
+    stats,
+    stats_report,
+    tokens,
+)
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
+    path(
+        "coordinator/statistics/yearly-report/",
+        stats_report.yearly_report_download,
+        name="stats-yearly-report",
+    ),
     path("account/data/", privacy.my_data, name="my-data"),
     # institution staff
     path("institution/request/", institution.request_booking, name="institution-request"),
@@ -19,6 +38,11 @@ urlpatterns = [
         "institution/bookings/<int:pk>/report/",
         institution.review_report,
         name="institution-review-report",
+    ),
+    path(
+        "institution/bookings/<int:pk>/reschedule/",
+        reschedule.institution_reschedule,
+        name="institution-reschedule",
     ),
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
     # mediators
@@ -54,6 +78,53 @@ urlpatterns = [
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
     path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    # the daily tasks (views/coordinator_tasks.py, views/reschedule.py)
+    path("coordinator/requests/new/", coordinator_tasks.request_new, name="coordinator-request"),
+    path(
+        "coordinator/bookings/<int:pk>/reschedule/",
+        reschedule.coordinator_reschedule,
+        name="coordinator-reschedule",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/resolve-report/",
+        coordinator_tasks.resolve_report,
+        name="coordinator-resolve-report",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/no-show/",
+        coordinator_tasks.no_show,
+        name="coordinator-no-show",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/travel-report/",
+        coordinator_tasks.travel_report,
+        name="coordinator-travel-report",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/conflicts/",
+        coordinator_tasks.conflict_add,
+        name="coordinator-conflict-add",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/conflicts/<int:conflict_pk>/lift/",
+        coordinator_tasks.conflict_remove,
+        name="coordinator-conflict-lift",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/ask/",
+        nobody_found.ask_anyway,
+        name="coordinator-ask-anyway",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/move/",
+        nobody_found.move,
+        name="coordinator-move",
+    ),
+    path(
+        "coordinator/bookings/<int:pk>/nobody-found/tell/",
+        nobody_found.tell_institution,
+        name="coordinator-tell-institution",
+    ),
     path(
         "coordinator/bookings/<int:pk>/<str:action>/",
         coordinator.decide,
@@ -71,7 +142,23 @@ urlpatterns = [
         coordinator.plan_decide,
         name="coordinator-plan-decide",
     ),
-    path("coordinator/mediators/", coordinator.mediators, name="coordinator-mediators"),
+    path("coordinator/mediators/", directory.mediators, name="coordinator-mediators"),
+    path(
+        "coordinator/mediators/import/",
+        directory.mediator_import,
+        name="coordinator-mediator-import",
+    ),
+    path(
+        "coordinator/mediators/import/template.csv",
+        directory.mediator_import_template,
+        name="coordinator-mediator-import-template",
+    ),
+    path("coordinator/payouts/", directory.payouts, name="coordinator-payouts"),
+    path(
+        "coordinator/payouts/mark-paid/",
+        directory.payouts_mark_paid,
+        name="coordinator-payouts-mark-paid",
+    ),
     path("coordinator/mediators/new/", coordinator.mediator_new, name="coordinator-mediator-new"),
     path(
         "coordinator/mediators/<int:pk>/",

@@ -154,6 +154,13 @@ class BookingListCreateApi(ReadLoggedListMixin, MethodPermissionsMixin, ListAPIV
         )
         contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+        notice_override_reason = serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            help_text="Coordinators only: why the request may start at shorter notice than "
+            "the pool's rule; recorded on the request's event.",
+        )
 
         def validate(self, attrs):
             user = self.context["request"].user

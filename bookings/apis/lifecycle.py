@@ -29,6 +29,7 @@ from ..constants import (
     MAX_TRAVEL_MINUTES,
     MIN_DURATION_MINUTES,
     AllowanceKind,
+    Mode,
 )
 from ..services import (
     booking_mark_no_show,
@@ -60,9 +61,10 @@ def _ticket_cents() -> serializers.IntegerField:
 
 class BookingRescheduleApi(APIView):
     """Staff of the institution or a coordinator of the pool move a booking to a new
-    ``starts_at``, ``duration_minutes`` or ``location`` (each optional, at least one) with a
-    ``reason``. The request rules apply to the new values (400). A confirmed booking keeps
-    its mediator only while they meet every hard rule of matching at the new time and place;
+    ``starts_at``, ``duration_minutes``, ``mode`` or ``location`` (each optional, at least
+    one) with a ``reason``. The request rules apply to the new values (400). A confirmed
+    booking keeps its mediator only while they meet every hard rule of matching at the new
+    time and place;
     otherwise they are released (and told), the booking is ``requested`` again and matching
     starts again, the standby first. A requested or unfilled booking is matched again. The
     answer's ``reschedule_outcome`` says which happened and why. 409 for a booking with
@@ -81,6 +83,11 @@ class BookingRescheduleApi(APIView):
             required=False,
             help_text="A location of the booking's institution (on site).",
             error_messages={"does_not_exist": _("Unknown location.")},
+        )
+        mode = serializers.ChoiceField(
+            choices=Mode.choices,
+            required=False,
+            help_text="A new mode; by phone or video the place is dropped unless one is given.",
         )
         reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 

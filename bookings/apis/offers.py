@@ -71,8 +71,10 @@ class _OfferAnswerApi(APIView):
 
     def _answer(self, request, pk: int):
         offer = self._offer(request, pk)
+        # The service keeps ``offer`` in step (its status, its booking as read under the
+        # lock): the answer needs no second read.
         self.answer(offer=offer, mediator=request.user.mediator)
-        return Response(OfferOutputSerializer(self._offer(request, pk)).data)
+        return Response(OfferOutputSerializer(offer).data)
 
 
 class OfferAcceptApi(_OfferAnswerApi):
@@ -81,7 +83,8 @@ class OfferAcceptApi(_OfferAnswerApi):
     a mediator who is no longer eligible (e.g. confirmed meanwhile for an overlapping
     appointment) answers 409 ``not_eligible``; the offer is then withdrawn and the booking
     offered to the next candidate. Confirming withdraws the caller's other pending offers
-    that now clash with this appointment."""
+    that now clash with this appointment, right after the answer (with the standby's
+    choice; the answer does not wait for them)."""
 
     answer = staticmethod(offer_accept)
 
@@ -91,7 +94,8 @@ class OfferAcceptApi(_OfferAnswerApi):
 
 
 class OfferDeclineApi(_OfferAnswerApi):
-    """Decline: the next candidates are asked at once."""
+    """Decline: the next candidates are asked right after the answer (the answer does not
+    wait for them)."""
 
     answer = staticmethod(offer_decline)
 

@@ -414,8 +414,11 @@ def eligible_rows(
     now: datetime.datetime | None = None,
     only: Iterable[int] | None = None,
     exclude: Iterable[int] = (),
+    ranked: bool = True,
 ) -> tuple[Request, list[MediatorRow]]:
-    """Every eligible mediator (all hard constraints), with the ranking annotations."""
+    """Every eligible mediator (all hard constraints), with the ranking annotations -
+    or, with ``ranked=False`` (a yes or no, ``is_eligible``), without computing them: their
+    subqueries are left out of the statement and the rows carry neutral values."""
     request = Request.of(booking)
     qs = eligible_mediators(booking, request=request, now=now)
     if only is not None:
@@ -423,7 +426,12 @@ def eligible_rows(
     excluded = list(exclude)
     if excluded:
         qs = qs.exclude(pk__in=excluded)
-    rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
+    if ranked:
+        rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
+    else:
+        unranked = (0, None, 0, False, False, False)
+        fields = ROW_FIELDS[: -len(unranked)]
+        rows = [MediatorRow(*[*values, *unranked]) for values in qs.values_list(*fields)]
     appointment = request.appointment
     if booking.topic:
         rows = [m for m in rows if booking.topic not in (m.declined_topics or [])]
@@ -446,5 +454,5 @@ def eligible_rows(
 def is_eligible(
     booking: Booking, mediator: Mediator, *, now: datetime.datetime | None = None
 ) -> bool:
-    _, rows = eligible_rows(booking, now=now, only=[mediator.pk])
+    _, rows = eligible_rows(booking, now=now, only=[mediator.pk], ranked=False)
     return bool(rows)

@@ -16,8 +16,8 @@ from core.time import add_duration
 from institutions.models import PostalCode
 from mediators.models import Mediator
 
-from ..constants import HOLDING_STATUSES, Mode
-from ..models import Booking
+from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
+from ..models import Booking, Standby
 from . import rules
 from .checks import MediatorFacts, RequestFacts, hard_violations
 from .eligibility import MAX_TRAVEL_GAP, Request, pools_served_by_mediators_of
@@ -46,6 +46,19 @@ def _home(mediator: Mediator) -> tuple[float, float] | None:
     return (place.latitude, place.longitude) if place is not None else None
 
 
+def appointment_of(booking: Booking) -> rules.Appointment:
+    """A booking as the rules see it (the place only on site)."""
+    place = booking.location if booking.mode == Mode.ON_SITE else None
+    return rules.Appointment(
+        booking.starts_at,
+        booking.ends_at,
+        booking.mode,
+        place.latitude if place else None,
+        place.longitude if place else None,
+        booking_id=booking.pk,
+    )
+
+
 def mediator_facts(
     mediator: Mediator, booking: Booking, *, request: Request | None = None
 ) -> MediatorFacts:
@@ -64,6 +77,17 @@ def mediator_facts(
         )
         .exclude(pk=booking.pk)
         .select_related("location")
+    )
+    standing_by = (
+        Standby.objects.filter(
+            mediator_id=mediator.pk,
+            released_at__isnull=True,
+            booking__status__in=STANDBY_HOLDING_STATUSES,
+            booking__starts_at__lt=hi,
+            booking__ends_at__gt=lo,
+        )
+        .exclude(booking_id=booking.pk)
+        .select_related("booking__location")
     )
     serves = {mediator.pool_id}
     if Mediator.objects.filter(
@@ -95,17 +119,8 @@ def mediator_facts(
         ),
         self_unavailable=mediator.self_unavailable,
         self_unavailable_until=mediator.self_unavailable_until,
-        held=tuple(
-            rules.Appointment(
-                b.starts_at,
-                b.ends_at,
-                b.mode,
-                b.location.latitude if b.mode == Mode.ON_SITE and b.location else None,
-                b.location.longitude if b.mode == Mode.ON_SITE and b.location else None,
-                booking_id=b.pk,
-            )
-            for b in held
-        ),
+        held=tuple(appointment_of(b) for b in held),
+        standing_by=tuple(appointment_of(s.booking) for s in standing_by),
         serves_pool_ids=frozenset(serves),
     )
 

@@ -48,3 +48,12 @@ class HardRule(StrEnum):
 
 
 HARD_RULES: tuple[HardRule, ...] = tuple(HardRule)
+
+# The rules a mediator's own consent may set aside for one appointment, when a coordinator
+# asks them anyway (``services.consent.offer_with_consent``): the rules that protect the
+# mediator's own time and way (travel range, weekly availability, hour limits). Every other
+# rule protects the people served or the pool (vetting, the police certificate for settings
+# with children, conflicts of interest, overlaps, ...) and is never waived.
+CONSENT_WAIVABLE: frozenset[HardRule] = frozenset(
+    {HardRule.TRAVEL_RANGE, HardRule.AVAILABILITY, HardRule.HOUR_LIMIT}
+)

@@ -53,6 +53,21 @@ def offers_of(mediator: Mediator) -> QuerySet[Offer]:
     )
 
 
+def offers_on(booking: Booking) -> QuerySet[Offer]:
+    """The booking's offers, newest first: who was asked, when, until when, their answer,
+    and the override of an offer made with consent. One query."""
+    return (
+        Offer.objects.filter(booking=booking)
+        .select_related("mediator__user", "override__created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def pools_sharing_with(booking: Booking) -> QuerySet[Pool]:
+    """The pools whose mediators the booking's pool shares (already searched by matching)."""
+    return Pool.objects.filter(shares_mediators_with=booking.pool_id).order_by("name")
+
+
 def mediators_assignable_by(user: AbstractBaseUser, booking: Booking) -> QuerySet[Mediator]:
     """Mediators a coordinator may name for a booking: the pool's and its sharing pools'."""
     if getattr(user, "coordinator", None) is None:

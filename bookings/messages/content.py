@@ -24,7 +24,8 @@ from notifications.ical import CalendarEvent, Party
 from notifications.links import page_url
 from notifications.rendering import sender_address
 
-from ..constants import AlertKind
+from ..constants import AlertKind, NobodyFoundReason
+from ..matching.consent import consent_notes
 from ..models import Alert
 from ..selectors.reschedule import release_reasons_text
 from .calendar import appointment_event, appointment_of, contact_facts, place_of
@@ -33,7 +34,7 @@ from .links import ACCEPT, DECLINE, offer_link_url
 if TYPE_CHECKING:
     from notifications.models import Message
 
-    from ..models import Booking
+    from ..models import Booking, Offer
 
 # What an e-mail about a booking reads of it: select_related these when writing the
 # messages of many bookings at once (they are rendered as they are written).
@@ -120,19 +121,55 @@ def _offer_made(message: Message) -> MailContent:
         "mediator_id": offer.mediator_id,
         "link_id": message.context.get("link_id", ""),
     }
+    paragraphs = [
+        _("You are asked to take on this appointment as a language mediator."),
+        _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
+        % {"deadline": format_moment(offer.expires_at)},
+    ]
+    paragraphs[1:1] = consent_paragraphs(offer)
     return MailContent(
         subject=_("Request for a language mediation: %(language)s, %(when)s")
         % {"language": booking.language.name_for(reader_language()), "when": short_when(booking)},
-        paragraphs=[
-            _("You are asked to take on this appointment as a language mediator."),
-            _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
-            % {"deadline": format_moment(offer.expires_at)},
-        ],
+        paragraphs=paragraphs,
         facts=booking_facts(booking),
         actions=[
             (_("Accept"), offer_link_url(action=ACCEPT, **link)),
             (_("Decline"), offer_link_url(action=DECLINE, **link)),
         ],
+    )
+
+
+def consent_paragraphs(offer: Offer) -> list[str]:
+    """For an offer a coordinator made although the mediator breaks rules their consent may
+    waive: which of their own settings it goes beyond, and that they are free to decline."""
+    note = consent_notes([offer]).get(offer.pk)
+    return [note] if note else []
+
+
+def _nobody_found(message: Message) -> MailContent:
+    booking = _booking_of(message)
+    code = message.context.get("reason", "")
+    paragraphs = [
+        _(
+            "We are sorry: we have not found a language mediator for your request yet, and "
+            "we may not find one in time."
+        )
+    ]
+    if code in NobodyFoundReason.values:
+        paragraphs.append(str(NobodyFoundReason(code).label))
+    times = [datetime.datetime.fromisoformat(value) for value in message.context.get("times", [])]
+    if times:
+        paragraphs.append(
+            _("Someone is available at: %(times)s.")
+            % {"times": "; ".join(format_moment(t) for t in times)}
+        )
+    paragraphs.append(
+        _("Please contact the coordination office if you want to change the appointment.")
+    )
+    return MailContent(
+        subject=_("No language mediator found yet: %(when)s") % {"when": short_when(booking)},
+        paragraphs=paragraphs,
+        facts=booking_facts(booking),
     )
 
 
@@ -388,4 +425,5 @@ BUILDERS: dict[str, ContentBuilder] = {
     MessageKind.STANDBY_REQUEST: _standby_request,
     MessageKind.STANDBY_RELEASE: _standby_release,
     MessageKind.TAX_FREE_NOTICE: _tax_free_notice,
+    MessageKind.NOBODY_FOUND: _nobody_found,
 }

@@ -274,3 +274,17 @@ def tax_free_notice_notify(*, mediator: Mediator, year: int, threshold: str) -> 
             )
         ]
     )
+
+
+def nobody_found_notify(*, booking: Booking, event: BookingEvent) -> None:
+    """The coordination office tells the institution that nobody was found, with the
+    reason chosen (and other times, if any) kept in the event: once per event."""
+    data = (event.data or {}).get("institution_told") or {}
+    _write(
+        _institution_message(
+            booking,
+            MessageKind.NOBODY_FOUND,
+            f"event{event.pk}",
+            extra={"reason": data.get("reason", ""), "times": data.get("times", [])},
+        )
+    )

@@ -144,6 +144,10 @@ STALE: tuple[Stale, ...] = (
     Stale(
         (K.BOOKING_REOPENED,), "filled again", lambda m, state: state.booking.status not in REOPENED
     ),
+    # "Nobody found yet" to the institution: once someone is found, or it is cancelled.
+    Stale(
+        (K.NOBODY_FOUND,), "filled meanwhile", lambda m, state: state.booking.status not in REOPENED
+    ),
     # The request for a report: once the report is there, or the mediator gave the booking back.
     Stale((K.REPORT_REQUEST,), "report already given", lambda m, state: state.has_report),
     Stale(

@@ -69,6 +69,9 @@ class PlanRun(models.Model):
     greedy_filled = models.PositiveIntegerField(_("filled one after another"), default=0)
     travel_km = models.FloatField(_("travel (km)"), default=0)
     hours_gini = models.FloatField(_("unequal spread of hours (Gini)"), default=0)
+    # The requests the plan leaves open: [{"booking": id, "eligible": how many met every
+    # rule for it}] (none: nobody could take it; some: they were needed elsewhere in the plan).
+    unfilled = models.JSONField(_("requests the plan could not fill"), default=list, blank=True)
     # The computation runs in a Celery task (plan_compute); the page and the API poll these.
     seconds_limit = models.FloatField(_("time limit of the solver (seconds)"), default=10)
     started_at = models.DateTimeField(_("solving since"), null=True, blank=True)

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bookings.matching.eligibility import FAIRNESS_DAYS, pools_served_by_mediators_of
+from bookings.matching.near_misses import near_misses
 from bookings.matching.rules import Absence, Slot
 from core.time import BERLIN
 from institutions.models import Pool, PostalCode
@@ -30,7 +33,7 @@ from mediators.models import Mediator, MediatorLanguage
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
 from ..models import Booking, Standby
-from .models import PlanRun
+from .models import PlanItemOutcome, PlanRun
 from .problem import Held, Problem, Request, Weights, local_keys
 from .problem import Mediator as MediatorData
 
@@ -228,3 +231,55 @@ def plans_visible_to(user) -> QuerySet[PlanRun]:  # type: ignore[no-untyped-def]
     if coordinator is None:
         return PlanRun.objects.none()
     return PlanRun.objects.filter(pool_id=coordinator.pool_id)
+
+
+# The unfilled requests of a plan whose closest near miss is named (each costs a few
+# queries; the rest link to their booking page, which names them all).
+EXPLAINED_UNFILLED = 10
+
+
+@dataclass
+class Unfilled:
+    """A request a plan could not fill, and why, in the reader's language."""
+
+    booking: Booking
+    reason: str
+    closest: list = field(default_factory=list)  # near misses (matching.near_misses)
+
+
+def plan_unfilled(run: PlanRun, *, explained: int = EXPLAINED_UNFILLED) -> list[Unfilled]:
+    """The requests the plan left open (as it was computed) and the planned ones skipped when
+    it was applied, soonest first, each with the reason: nobody met every rule (then the
+    closest near miss, for the first ``explained``), the eligible were all needed for other
+    requests of the plan, or why applying skipped it."""
+    eligible = {row["booking"]: row["eligible"] for row in run.unfilled or ()}
+    skipped = {
+        item.booking_id: item.detail
+        for item in run.items.filter(outcome=PlanItemOutcome.SKIPPED).only("booking_id", "detail")
+    }
+    bookings = (
+        Booking.objects.filter(pk__in=[*eligible, *skipped])
+        .select_related("language", "dialect", "institution", "location__town", "pool")
+        .order_by("starts_at", "pk")
+    )
+    found: list[Unfilled] = []
+    for booking in bookings:
+        if booking.pk in skipped:
+            reason = _("Planned, but skipped when the plan was applied: %(why)s") % {
+                "why": skipped[booking.pk]
+            }
+            found.append(Unfilled(booking, reason))
+            continue
+        n = eligible[booking.pk]
+        if n:
+            reason = ngettext(
+                "%(n)s mediator met every rule, but the plan needed them for other requests.",
+                "%(n)s mediators met every rule, but the plan needed them for other requests.",
+                n,
+            ) % {"n": n}
+            found.append(Unfilled(booking, reason))
+            continue
+        closest = near_misses(booking, limit=1) if explained > 0 else []
+        explained -= 1
+        found.append(Unfilled(booking, _("Nobody met every rule for it."), closest))
+    return found

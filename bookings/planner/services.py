@@ -209,6 +209,11 @@ def _compute(run: PlanRun, *, now: datetime.datetime, progress: Progress) -> Non
         locked.greedy_filled = len(start)
         locked.travel_km = figs["travel_km"]
         locked.hours_gini = figs["hours_gini"]
+        locked.unfilled = [
+            {"booking": r.id, "eligible": len(index.candidates.get(r.id, ()))}
+            for r in problem.requests
+            if r.id not in outcome.assignment
+        ]
         locked.save()
         PlanItem.objects.filter(run=locked).delete()
         PlanItem.objects.bulk_create(

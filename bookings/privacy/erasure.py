@@ -7,7 +7,7 @@ years still add up, while nothing in the rows says who the person was. Removed o
 - the account: name (the pseudonym instead), e-mail, username (``erased-<id>-<random>``),
   password (unusable), active and staff flags; every API token and session
   (``core.credentials.credentials_revoke_all``);
-- a mediator's phone, home and coordinates, vetting dates, preferences, languages, weekly
+- a mediator's phone, IBAN, home and coordinates, vetting dates, preferences, languages, weekly
   availability, absences, conflicts of interest, institution blocks, calendar feed and open
   standbys; pending offers are declined first, so matching moves on to the next candidate;
 - a staff member's phone, and the contact person and phone on the bookings they requested;
@@ -103,6 +103,7 @@ def _decline_pending_offers(mediator: Mediator, *, now: datetime.datetime) -> No
 def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
     Mediator.objects.filter(pk=mediator.pk).update(
         phone="",
+        iban="",
         home_postal_code="",
         home_latitude=None,
         home_longitude=None,

@@ -101,6 +101,7 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
         "pool": mediator.pool.name,
         "gender": mediator.gender,
         "phone": mediator.phone,
+        "iban": mediator.iban,
         "home_postal_code": mediator.home_postal_code,
         "home_latitude": mediator.home_latitude,
         "home_longitude": mediator.home_longitude,

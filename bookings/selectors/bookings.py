@@ -158,6 +158,7 @@ class BookingActions:
     can_give_back: bool = False
     can_report: bool = False  # the assigned mediator, once the appointment started
     can_travel_report: bool = False  # the travel made for a late cancellation, once
+    can_travel_report_for_mediator: bool = False  # a coordinator files it on their behalf
     can_confirm_report: bool = False  # staff of the institution, a submitted report
     can_dispute_report: bool = False
     can_resolve_report: bool = False  # a coordinator, any report of a completed booking
@@ -181,6 +182,7 @@ def booking_actions_for(
         can_give_back=access.can_give_back(user, booking, now=now),
         can_report=access.can_report(user, booking, now=now),
         can_travel_report=access.can_report_travel(user, booking),
+        can_travel_report_for_mediator=access.can_report_travel_for_mediator(user, booking),
         can_confirm_report=access.can_confirm_report(user, booking),
         can_dispute_report=access.can_dispute_report(user, booking),
         can_resolve_report=access.can_resolve_report(user, booking),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.constants import ActorRole
 from core.roles import actor_role_of
@@ -91,3 +92,28 @@ def timeline_for(
     (as ``user`` may see it)."""
     with_rules = actor_role_of(user) == ActorRole.COORDINATOR
     return [(e, reschedule_note(e, with_rules=with_rules)) for e in booking.events.all()]
+
+
+# The hard rules of matching in the coordinators' words (``matching.hard_rules.HardRule``).
+HARD_RULE_LABELS = {
+    "pool": gettext_lazy("not in a pool that serves this booking"),
+    "language": gettext_lazy("does not speak the language or dialect"),
+    "inactive": gettext_lazy("paused"),
+    "self_unavailable": gettext_lazy("marked themselves unavailable"),
+    "not_vetted": gettext_lazy("vetting not complete"),
+    "police_certificate": gettext_lazy("no valid police certificate on the day"),
+    "topic_declined": gettext_lazy("declines this topic"),
+    "availability": gettext_lazy("outside their weekly availability"),
+    "absence": gettext_lazy("absent on the day"),
+    "overlap": gettext_lazy("another appointment overlaps, travel included"),
+    "travel_range": gettext_lazy("outside their travel range"),
+    "hour_limit": gettext_lazy("over their weekly or monthly hour limit"),
+    "gender": gettext_lazy("does not match the gender preference"),
+    "blocked": gettext_lazy("blocked for this institution"),
+    "conflict_of_interest": gettext_lazy("conflict of interest for this case"),
+}
+
+
+def hard_rule_labels(rules: tuple[str, ...] | list[str]) -> list[str]:
+    """The broken hard rules in the reader's language (the name for a rule without one)."""
+    return [str(HARD_RULE_LABELS.get(rule, rule)) for rule in rules]

@@ -26,7 +26,7 @@ from .reports import (
     report_resolve,
     report_submit,
 )
-from .reschedule import booking_reschedule
+from .reschedule import booking_reschedule, booking_reschedule_preview
 
 __all__ = [
     "access_log_record",
@@ -39,6 +39,7 @@ __all__ = [
     "booking_refuse",
     "booking_request_validate",
     "booking_reschedule",
+    "booking_reschedule_preview",
     "check_intake_rules",
     "compensation_rule_for",
     "earliest_start_day",

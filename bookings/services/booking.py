@@ -17,7 +17,8 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.roles import actor_role_of
 from core.time import add_duration, add_minutes
-from institutions.models import FundingSource, Institution, Location
+from institutions.models import FundingSource, Institution, Location, Pool, Staff
+from institutions.selectors import coordinator_of
 from mediators.models import Dialect, Language
 
 from ..access import (
@@ -31,13 +32,15 @@ from ..constants import (
     Mode,
     Status,
 )
-from ..exceptions import BookingConflict
+from ..exceptions import BookingConflict, IntakeRefused
 from ..locking import lock_booking
 from ..models import Booking
 from ..state_machine import record_event, transition
 from .access_log import access_log_change
 from .budgets import budget_exceeded_by
-from .intake import booking_request_validate, check_intake_rules
+from .intake import booking_request_validate, check_intake_rules, check_kind, notice_is_met
+
+NOTICE_OVERRIDE_MAX_LENGTH = 500
 
 
 def booking_create(
@@ -62,14 +65,30 @@ def booking_create(
     funding_source: FundingSource | None = None,
     contact_name: str = "",
     contact_phone: str = "",
+    on_behalf_of: Staff | None = None,
+    notice_override_reason: str = "",
     now: datetime.datetime | None = None,
 ) -> Booking:
     """Request an appointment. Checks the pool's intake rules; the request waits for a
-    coordinator's approval when the pool asks for it or the budget would be exceeded."""
+    coordinator's approval when the pool asks for it or the budget would be exceeded.
+
+    A coordinator files requests for the institutions of their own pool, e.g. when a school
+    phones in: ``on_behalf_of`` names the staff member who asked (they become the requester,
+    the contact and the recipient of the messages; the event names the coordinator who filed
+    it). The minimum notice holds for coordinators too, unless they give a
+    ``notice_override_reason``, which is recorded on the request's event."""
     now = now or timezone.now()
     pool = institution.pool
     role = actor_role_of(requester)
     by_coordinator = role == ActorRole.COORDINATOR
+    override = " ".join((notice_override_reason or "").split())
+    _check_filer(
+        requester=requester,
+        institution=institution,
+        by_coordinator=by_coordinator,
+        on_behalf_of=on_behalf_of,
+        override=override,
+    )
     booking_request_validate(
         institution=institution,
         language=language,
@@ -82,14 +101,16 @@ def booking_create(
         funding_source=funding_source,
         now=now,
     )
-    check_intake_rules(
-        pool=pool, starts_at=starts_at, kind=kind, now=now, by_coordinator=by_coordinator
-    )
+    notice_overridden = _check_intake(
+        pool=pool, starts_at=starts_at, kind=kind, now=now, by_coordinator=by_coordinator,
+        override=override,
+    )  # fmt: skip
     needs_approval = pool.requires_approval and not by_coordinator
+    asker: Any = on_behalf_of.user if on_behalf_of is not None else requester
     if not contact_name:
-        contact_name = requester.get_full_name() if hasattr(requester, "get_full_name") else ""
-    if not contact_phone and hasattr(requester, "staff"):
-        contact_phone = requester.staff.phone
+        contact_name = asker.get_full_name() if hasattr(asker, "get_full_name") else ""
+    if not contact_phone and hasattr(asker, "staff"):
+        contact_phone = asker.staff.phone
     with transaction.atomic():
         # A request over what is left of the budget always waits for approval (the budget
         # row is locked so that two requests cannot both take the last hours).
@@ -104,7 +125,7 @@ def booking_create(
         booking = Booking(
             pool=pool,
             institution=institution,
-            requested_by=cast("User", requester),  # the project's user model
+            requested_by=cast("User", asker),  # the project's user model
             language=language,
             dialect=dialect,
             starts_at=starts_at,
@@ -127,18 +148,30 @@ def booking_create(
             status=status,
         )
         booking.save()
-        reason = ""
+        reasons = []
+        data: dict[str, Any] = {"over_budget": over_budget}
+        if on_behalf_of is not None:
+            reasons.append(
+                _("Filed by the integration centre for %(name)s.") % {"name": contact_name}
+            )
+            data["on_behalf_of"] = on_behalf_of.user_id
+        if notice_overridden:
+            reasons.append(
+                _("Shorter notice than the pool's rule, by exception: %(reason)s")
+                % {"reason": override}
+            )
+            data["notice_override_reason"] = override
         if over_budget:
-            reason = _("The request exceeds what is left of the budget.")
+            reasons.append(_("The request exceeds what is left of the budget."))
         elif needs_approval:
-            reason = _("The pool approves requests first.")
+            reasons.append(_("The pool approves requests first."))
         record_event(
             booking=booking,
             to_status=status,
             actor=requester,
             actor_role=role or ActorRole.SYSTEM,
-            reason=reason,
-            data={"over_budget": over_budget},
+            reason=" ".join(str(reason) for reason in reasons),
+            data=data,
         )
         access_log_change(booking=booking, actor=requester)
         if status == Status.REQUESTED:
@@ -146,6 +179,70 @@ def booking_create(
 
             matching_enqueue(booking=booking)
     return booking
+
+
+def _check_filer(
+    *,
+    requester: AbstractBaseUser,
+    institution: Institution,
+    by_coordinator: bool,
+    on_behalf_of: Staff | None,
+    override: str,
+) -> None:
+    """A coordinator files for the institutions of their own pool only; filing on behalf
+    of someone and overriding the notice are theirs alone."""
+    if by_coordinator:
+        coordinator = coordinator_of(requester)
+        if coordinator is None or coordinator.pool_id != institution.pool_id:
+            raise DomainError(_("Choose an institution of your pool."), field="institution")
+    elif override:
+        raise DomainError(
+            _("Only coordinators may book at shorter notice."), field="notice_override_reason"
+        )
+    elif on_behalf_of is not None:
+        raise DomainError(
+            _("Only coordinators file requests on someone's behalf."), field="on_behalf_of"
+        )
+    if len(override) > NOTICE_OVERRIDE_MAX_LENGTH:
+        raise DomainError(
+            _("Keep the reason under %(max)s characters.") % {"max": NOTICE_OVERRIDE_MAX_LENGTH},
+            field="notice_override_reason",
+        )
+    if on_behalf_of is not None and (
+        on_behalf_of.institution_id != institution.pk or on_behalf_of.erased_at is not None
+    ):
+        raise DomainError(_("This person does not work at the institution."), field="on_behalf_of")
+
+
+def _check_intake(
+    *,
+    pool: Pool,
+    starts_at: datetime.datetime,
+    kind: str,
+    now: datetime.datetime,
+    by_coordinator: bool,
+    override: str,
+) -> bool:
+    """The pool's intake rules; True when a coordinator's reason overrides the notice."""
+    check_kind(pool=pool, kind=kind)
+    if notice_is_met(pool=pool, starts_at=starts_at, now=now):
+        return False
+    if by_coordinator and override:
+        return True
+    try:
+        check_intake_rules(pool=pool, starts_at=starts_at, kind=kind, now=now,
+                           by_coordinator=False)  # fmt: skip
+    except IntakeRefused as error:
+        if not by_coordinator:
+            raise
+        raise IntakeRefused(
+            "{} {}".format(
+                error.message,
+                _("To book at shorter notice, give the reason for the exception."),
+            ),
+            field=error.field,
+        ) from None
+    return False
 
 
 def booking_approve(*, booking: Booking, actor: AbstractBaseUser, reason: str = "") -> Booking:

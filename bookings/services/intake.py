@@ -112,6 +112,13 @@ def check_notice(
         )
 
 
+def notice_is_met(*, pool: Pool, starts_at: datetime.datetime, now: datetime.datetime) -> bool:
+    """Whether a request made ``now`` for ``starts_at`` keeps the pool's minimum notice."""
+    if not pool.min_notice_working_days:
+        return True
+    return local_date(starts_at) >= earliest_start_day(pool, now=now)
+
+
 def check_intake_rules(
     *,
     pool: Pool,

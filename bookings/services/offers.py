@@ -11,11 +11,19 @@ that order, everywhere: ``bookings.locking``), the offer and the mediator's elig
 checked again, and only then does the state machine confirm. A second accept for the same
 booking finds the changed state and answers 409.
 
+Answering is cheap: a mediator waits for it, holding the booking's lock. An accept or a
+decline does in its transaction only what must hold at the commit, and leaves the rest - the
+standby, the confirmed mediator's clashing offers elsewhere, telling the mediators whose
+offers it withdrew, the next offers after a decline - to a ``Settlement`` run right after the
+commit (``services.settlements``: a task, or the sweep if the task is lost). A direct
+assignment (``booking_assign``) settles in its own transaction, as before.
+
 Offers follow eligibility: a pending offer whose mediator is no longer eligible for it is
 withdrawn in the transaction of the change, and the booking goes on to the next candidate
 (``offers_withdraw_ineligible``). A confirmation does this for the confirmed mediator and
-for the new standby (both now hold the time); a change of the mediator (a conflict of
-interest, an absence, ...) through ``mediators.signals.mediator_eligibility_changed``. One
+for the new standby (both now hold the time; after an accept, in its settlement); a change
+of the mediator (a conflict of interest, an absence, ...) through
+``mediators.signals.mediator_eligibility_changed``. One
 mediator's accept of an offer that a confirmation elsewhere made ineligible meanwhile
 withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays pending.
 """
@@ -23,6 +31,7 @@ withdraws that offer (cascade) and answers 409 ``not_eligible``: it never stays 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,16 +50,18 @@ from ..constants import (
     ASSIGNABLE_STATUSES,
     AlertKind,
     OfferStatus,
+    SettlementKind,
     Status,
 )
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
+from ..matching.consent import consent_covers
 from ..matching.eligibility import eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
 from ..messages.void import booking_messages_void
-from ..models import Alert, Booking, Offer
+from ..models import Alert, Booking, Offer, Settlement
 from ..state_machine import transition
 from . import standby as standby_service
 from .access_log import access_log_change
@@ -216,9 +227,21 @@ def booking_expire_offers(
 
 
 def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, offer: Offer | None,
-             now: datetime.datetime, choose_standby: bool = True) -> Booking:  # fmt: skip
-    """Confirm a locked booking for a locked mediator; withdraw the other offers."""
-    if not is_eligible(booking, mediator, now=now):
+             now: datetime.datetime, choose_standby: bool = True,
+             defer: bool = False) -> Booking:  # fmt: skip
+    """Confirm a locked booking for a locked mediator; withdraw the other offers.
+
+    What must hold at the commit happens here: the eligibility check, the accepted offer, the
+    transition (its event and the confirmation's messages), the booking's other pending
+    offers withdrawn (one UPDATE) and its unfilled alert resolved. The rest - telling those
+    mediators, withdrawing the confirmed mediator's clashing offers on other bookings,
+    choosing the standby (a ranking of every candidate), voiding what that made stale - is
+    ``confirmation_settle``: with ``defer`` after the commit (a ``Settlement`` run by a task,
+    or by the sweep should the task be lost), else here. Deferring is safe: until the
+    settling runs, an accept of one of the mediator's clashing offers is refused by
+    ``is_eligible`` here (and the exclusion constraint), and the standby is only a
+    reserve."""
+    if not is_eligible(booking, mediator, now=now) and not consent_covers(booking, mediator, offer):
         raise NotEligible(_("This mediator is no longer eligible for this booking."))
     if offer is None:
         offer = Offer.objects.filter(
@@ -228,6 +251,10 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         offer.status = OfferStatus.ACCEPTED
         offer.responded_at = now
         offer.save(update_fields=["status", "responded_at"])
+    # Resolved before the transition, whose voiding of stale messages then covers its e-mail.
+    Alert.objects.filter(booking=booking, kind=AlertKind.UNFILLED, resolved_at=None).update(
+        resolved_at=now
+    )
     confirmed = transition(
         booking,
         to=Status.CONFIRMED,
@@ -237,17 +264,67 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         changes={"mediator": mediator},
         data={"mediator_id": mediator.pk, "offer_id": offer.pk if offer else None},
     )
-    _withdraw_pending(confirmed, keep=offer)
-    Alert.objects.filter(booking=confirmed, kind=AlertKind.UNFILLED, resolved_at=None).update(
-        resolved_at=now
-    )
+    settle = {
+        "mediator_id": mediator.pk,
+        "withdrawn": _withdraw_pending_quietly(confirmed, keep=offer),
+        "choose_standby": choose_standby,
+    }
+    if defer:
+        _settlement(confirmed, SettlementKind.CONFIRMED, now=now, data=settle)
+    else:
+        confirmation_settle(confirmed, settle, now=now)
+    return confirmed
+
+
+def _withdraw_pending_quietly(booking: Booking, *, keep: Offer | None) -> list[int]:
+    """Withdraw the locked booking's pending offers but ``keep`` in one UPDATE, telling
+    nobody yet (``confirmation_settle`` does): the ids withdrawn."""
+    pending = Offer.objects.filter(booking=booking, status=OfferStatus.PENDING)
+    if keep is not None:
+        pending = pending.exclude(pk=keep.pk)
+    ids = list(lock_rows(pending).values_list("pk", flat=True))
+    if ids:
+        Offer.objects.filter(pk__in=ids).update(status=OfferStatus.WITHDRAWN)
+    return ids
+
+
+def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime.datetime) -> None:
+    """The rest of a confirmation of the locked ``booking`` (``_confirm``), idempotent in its
+    effects: the mediators whose offers it withdrew are told (those offers still withdrawn;
+    the messages' keys make a second call write nothing); the confirmed mediator's pending
+    offers that now clash are withdrawn and offered on (cascade); the standby is chosen if
+    the booking is still confirmed for that mediator; stale messages are voided.
+
+    ``data``: ``mediator_id``, ``withdrawn`` (offer ids), ``choose_standby``. Choosing a
+    standby twice would ask two people: a ``Settlement`` runs this once (its row is marked done
+    in the same transaction)."""
+    withdrawn = Offer.objects.filter(
+        pk__in=data.get("withdrawn", []), status=OfferStatus.WITHDRAWN
+    ).select_related("mediator__user", "booking")
+    for offer in withdrawn.order_by("pk"):
+        offer_withdrawn_notify(offer=offer)
+    mediator_id = data["mediator_id"]
     # The confirmed mediator now holds this time: their pending offers that clash with it (or
     # exceed their hours) are withdrawn and offered on (cascade).
-    offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=confirmed.pk)
-    if choose_standby:
-        _standby_choose(confirmed, now=now)
-    booking_messages_void(booking=confirmed)  # the alert resolved, the standby replaced
-    return confirmed
+    offers_withdraw_ineligible(mediator=mediator_id, now=now, skip_booking=booking.pk)
+    still = booking.status == Status.CONFIRMED and booking.mediator_id == mediator_id
+    if data.get("choose_standby", True) and still:
+        _standby_choose(booking, now=now)
+    booking_messages_void(booking=booking)  # the alert resolved, the standby replaced
+
+
+# The settlements' task by its registered name (``bookings.tasks`` imports this module).
+SETTLEMENT_TASK = "bookings.tasks.settlement_task"
+
+
+def _settlement(
+    booking: Booking, kind: str, *, now: datetime.datetime, data: dict[str, Any]
+) -> Settlement:
+    """Leave ``kind``'s work on the locked booking for after the commit: a row, run by the
+    task queued on commit (``services.settlements.settlement_run``) or by the sweep."""
+    row = Settlement.objects.create(booking=booking, kind=kind, data=data, created_at=now)
+    enqueue_on_commit(SETTLEMENT_TASK, row.pk)
+    return row
 
 
 def offer_accept(
@@ -256,8 +333,14 @@ def offer_accept(
     """The offered mediator accepts: the booking is confirmed exactly once; every other
     accept answers ``BookingConflict`` (409) and changes nothing - but for an accept by a
     mediator no longer eligible (``NotEligible``, 409), which withdraws the offer and asks
-    the next candidate before it answers."""
+    the next candidate (after the commit) before it answers.
+
+    Cheap, because a mediator waits for it and holds the booking's lock meanwhile: an offer
+    already answered (a double tap) answers 409 from one read without taking any lock, and
+    the confirmation leaves the rest (standby, the mediator's clashing offers, telling the
+    others) to a ``Settlement`` after the commit (``_confirm``)."""
     now = now or timezone.now()
+    _refuse_closed_offer(offer, mediator=mediator, now=now)
     with transaction.atomic():
         booking = lock_booking_or_none(offer.booking_id)
         mediator = lock_mediator(mediator)
@@ -271,29 +354,50 @@ def offer_accept(
         try:
             confirmed = _confirm(
                 booking, mediator, actor=mediator.user, actor_role=ActorRole.MEDIATOR,
-                offer=locked, now=now,
+                offer=locked, now=now, defer=True,
             )  # fmt: skip
         except NotEligible as refused:
             # Made ineligible meanwhile (e.g. confirmed elsewhere by a transaction that could
-            # not take this booking's lock): the offer is withdrawn and offered on, and the
-            # answer is 409 after the commit. Nothing was written before the check.
+            # not take this booking's lock): the offer is withdrawn and offered on after the
+            # commit, and the answer is 409. Nothing was written before the check.
             _withdraw(locked)
-            _match_locked(booking, now=now)
+            _settlement(booking, SettlementKind.MATCH, now=now, data={})
             not_eligible: NotEligible | None = refused
         else:
             not_eligible = None
             access_log_change(booking=confirmed, actor=mediator.user)
-    offer.refresh_from_db()
     if not_eligible is not None:
+        _sync_answered(offer, locked, booking)
         raise not_eligible
+    _sync_answered(offer, locked, confirmed)
     return confirmed
+
+
+def _refuse_closed_offer(offer: Offer, *, mediator: Mediator, now: datetime.datetime) -> None:
+    """Answer 409 at once, without a lock, for an offer that is not the mediator's, is no
+    longer pending or open, or whose booking is no longer looking (what the locked checks
+    would find; one that looks open is checked again under the locks). An offer only becomes
+    pending again when it is made anew, which is a new offer to answer."""
+    row = (
+        Offer.objects.filter(pk=offer.pk)
+        .values_list("mediator_id", "status", "expires_at", "booking__status")
+        .first()
+    )
+    if row is None or row[0] != mediator.pk:
+        raise BookingConflict(_("This offer is not yours."), code="not_your_offer")
+    _mediator_id, status, expires_at, booking_status = row
+    if status != OfferStatus.PENDING or expires_at <= now:
+        raise BookingConflict(_("This offer is no longer open."), code="offer_closed")
+    if booking_status not in MATCHING_STATUSES:
+        raise BookingConflict(_("This booking has been taken already."), code="taken")
 
 
 def offer_decline(
     *, offer: Offer, mediator: Mediator, now: datetime.datetime | None = None
 ) -> Offer:
-    """The offered mediator declines; the next candidates are asked at once. Declining an
-    offer twice is harmless; declining one that is no longer open answers 409."""
+    """The offered mediator declines; the next candidates are asked right after the commit
+    (a ``Settlement``: the ranking runs in a worker, not in the mediator's request). Declining
+    an offer twice is harmless; declining one that is no longer open answers 409."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = lock_booking_or_none(offer.booking_id)
@@ -308,9 +412,25 @@ def offer_decline(
         locked.responded_at = now
         locked.save(update_fields=["status", "responded_at"])
         booking_messages_void(booking=booking, offer=locked)
-        _match_locked(booking, now=now)
-    offer.refresh_from_db()
+        _settlement(booking, SettlementKind.MATCH, now=now, data={})
+    _sync_answered(offer, locked, booking)
     return locked
+
+
+def _sync_answered(offer: Offer, answered: Offer, booking: Booking | None) -> None:
+    """Keep the caller's copy of an answered offer in step, without reading it again: an
+    answer changes only its status and time, and its booking, given as read under the lock
+    (with its language and towns: the API's answer shows them)."""
+    offer.status, offer.responded_at = answered.status, answered.responded_at
+    if booking is not None:
+        offer.booking = booking
+    elif Offer.booking.is_cached(offer):
+        Offer.booking.field.delete_cached_value(offer)
+
+
+def match_settle(booking: Booking, *, now: datetime.datetime) -> None:
+    """The settlement of a decline: the next offers for the locked booking (idempotent)."""
+    _match_locked(booking, now=now)
 
 
 def _standby_choose(booking: Booking, *, now: datetime.datetime) -> None:
@@ -411,6 +531,8 @@ def _withdraw_if_ineligible(
     ).first()
     if offer is None or is_eligible(booking, offer.mediator, now=now):
         return None
+    if consent_covers(booking, offer.mediator, offer):
+        return None  # asked anyway, with the mediator's consent to the rules it waived
     _withdraw(offer)
     _match_locked(booking, now=now)
     return offer

@@ -19,7 +19,12 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.time import local_date
 
-from ..access import require_assigned_mediator, require_coordinator_of, require_staff_of
+from ..access import (
+    is_coordinator_of,
+    require_assigned_mediator,
+    require_coordinator_of,
+    require_staff_of,
+)
 from ..constants import (
     MAX_ACTUAL_MINUTES,
     MAX_TICKET_CENTS,
@@ -363,10 +368,14 @@ def late_cancellation_travel_report(
     ticket_cents: int = 0,
 ) -> Allowance:
     """The assigned mediator reports — once — the travel already made for an appointment the
-    institution cancelled late; it is added to the late-cancellation allowance."""
+    institution cancelled late; it is added to the late-cancellation allowance. A
+    coordinator of the pool may file it on the mediator's behalf (say, from a phone call):
+    the booking's history then names the coordinator who filed it."""
     with transaction.atomic():
         locked, _mediator = lock_booking_and_mediator(booking)
-        require_assigned_mediator(actor, locked)
+        on_behalf = is_coordinator_of(actor, locked)
+        if not on_behalf:
+            require_assigned_mediator(actor, locked)
         figures = _travel(
             locked, travel_km=travel_km, travel_minutes=travel_minutes, ticket_cents=ticket_cents
         )
@@ -395,5 +404,15 @@ def late_cancellation_travel_report(
             raise BookingConflict(_("The travel is already reported."), code="already_reported")
         else:
             allowance = allowance_rewrite(allowance=allowance, amount=amount)
+        if on_behalf:
+            record_event(
+                booking=locked,
+                from_status=locked.status,
+                to_status=locked.status,
+                actor=actor,
+                actor_role=ActorRole.COORDINATOR,
+                reason=_("Travel reported on the mediator's behalf."),
+                data={"travel_report": _jsonable(figures), "on_behalf_of": locked.mediator_id},
+            )
         access_log_change(booking=locked, actor=actor)
     return allowance

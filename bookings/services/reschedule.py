@@ -18,6 +18,7 @@ rules and the reasons the institution is given), which sends the messages.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,9 +30,16 @@ from core.constants import ActorRole
 from core.exceptions import DomainError
 from core.time import BERLIN, add_minutes
 from institutions.models import Location
+from mediators.models import Mediator
 
 from ..access import require_can_reschedule
-from ..constants import RESCHEDULABLE_STATUSES, ReleaseReason, RescheduleOutcome, Status
+from ..constants import (
+    RESCHEDULABLE_STATUSES,
+    Mode,
+    ReleaseReason,
+    RescheduleOutcome,
+    Status,
+)
 from ..exceptions import BookingConflict
 from ..locking import conflict_on_integrity_error, lock_booking_and_mediator
 from ..matching.eligibility import is_eligible
@@ -55,6 +63,179 @@ def _as_data(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Change:
+    """The new values of a booking and what changes (``[old, new]`` per field)."""
+
+    values: dict[str, Any]
+    changed: dict[str, list[Any]]
+
+
+def _require_changeable(booking: Booking, *, now: datetime.datetime) -> None:
+    if booking.status not in RESCHEDULABLE_STATUSES:
+        raise BookingConflict(
+            _("A booking in status '%(status)s' cannot be changed.")
+            % {"status": booking.get_status_display()},
+            code="not_changeable",
+        )
+    if booking.starts_at <= now:
+        raise BookingConflict(_("The appointment has already started."), code="started")
+
+
+def _planned_change(
+    booking: Booking,
+    *,
+    role: str,
+    starts_at: datetime.datetime | None,
+    duration_minutes: int | None,
+    location: Location | None,
+    mode: str | None,
+    now: datetime.datetime,
+    lock: bool,
+) -> _Change:
+    """Check the new values against the request rules, the notice and the budget, as
+    ``booking_reschedule`` does; ``lock`` locks the budget row (inside the change). Moved
+    to phone or video, the booking keeps no place unless one is given."""
+    new_start = booking.starts_at if starts_at is None else starts_at
+    new_duration = booking.duration_minutes if duration_minutes is None else duration_minutes
+    new_mode = booking.mode if mode is None else mode
+    if new_mode not in Mode.values:
+        raise DomainError(_("Unknown mode."), field="mode")
+    new_location = booking.location if location is None else location
+    if new_mode != booking.mode and new_mode != Mode.ON_SITE and location is None:
+        new_location = None  # moved to phone or video: the place goes unless one is given
+    booking_request_validate(
+        institution=booking.institution,
+        language=booking.language,
+        dialect=booking.dialect,
+        starts_at=new_start,
+        duration_minutes=new_duration,
+        mode=new_mode,
+        location=new_location,
+        follow_up_of=None,
+        funding_source=None,
+        now=now,
+    )
+    pairs = {
+        "starts_at": (booking.starts_at, new_start),
+        "duration_minutes": (booking.duration_minutes, new_duration),
+        "location": (booking.location, new_location),
+        "mode": (booking.mode, new_mode),
+    }
+    changed = {
+        name: [_as_data(old), _as_data(value)]
+        for name, (old, value) in pairs.items()
+        if old != value
+    }
+    if not changed:
+        raise DomainError(_("Nothing to change: give a new time, duration or place."))
+    if "starts_at" in changed:
+        check_intake_rules(
+            pool=booking.pool,
+            starts_at=new_start,
+            kind=booking.kind,
+            now=now,
+            by_coordinator=role == ActorRole.COORDINATOR,
+        )
+    uses_more_budget = new_duration > booking.duration_minutes or (
+        new_start.astimezone(BERLIN).year != booking.starts_at.astimezone(BERLIN).year
+    )
+    if (
+        uses_more_budget
+        and role != ActorRole.COORDINATOR
+        and booking.status != Status.AWAITING_APPROVAL
+        and budget_exceeded_by(
+            institution=booking.institution,
+            funding_source=booking.funding_source,
+            starts_at=new_start,
+            duration_minutes=new_duration,
+            exclude_booking_id=booking.pk,
+            lock=lock,
+        )
+    ):
+        raise DomainError(
+            _("The change exceeds what is left of the budget; ask the integration centre."),
+            field="duration_minutes",
+        )
+    return _Change(
+        values={
+            "starts_at": new_start,
+            "duration_minutes": new_duration,
+            "ends_at": add_minutes(new_start, new_duration),
+            "location": new_location,
+            "mode": new_mode,
+            "sequence": booking.sequence + 1,
+        },
+        changed=changed,
+    )
+
+
+@dataclass(frozen=True)
+class ReschedulePreview:
+    """What a change would do, before it is made: the outcome, what changes, and for a
+    released mediator the hard rules they break and the reasons the institution is given."""
+
+    outcome: str
+    changes: dict[str, list[Any]]
+    mediator: Mediator | None
+    broken_rules: tuple[str, ...] = ()
+    release_reasons: tuple[str, ...] = ()
+
+
+def booking_reschedule_preview(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    starts_at: datetime.datetime | None = None,
+    duration_minutes: int | None = None,
+    location: Location | None = None,
+    mode: str | None = None,
+    now: datetime.datetime | None = None,
+) -> ReschedulePreview:
+    """What ``booking_reschedule`` would do with these values now, writing nothing: the
+    same checks (the same errors), and whether the mediator would be kept or released."""
+    now = now or timezone.now()
+    role = require_can_reschedule(actor, booking)
+    current = (
+        Booking.objects.select_related("pool", "institution", "language", "dialect", "location")
+        .select_related("mediator")
+        .get(pk=booking.pk)
+    )
+    _require_changeable(current, now=now)
+    change = _planned_change(
+        current,
+        role=role,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location,
+        mode=mode,
+        now=now,
+        lock=False,
+    )
+    mediator = current.mediator
+    for name, value in change.values.items():
+        setattr(current, name, value)  # in memory only, for the hard rules of matching
+    if current.status == Status.CONFIRMED and mediator is not None:
+        if is_eligible(current, mediator, now=now):
+            return ReschedulePreview(
+                outcome=RescheduleOutcome.MEDIATOR_KEPT, changes=change.changed, mediator=mediator
+            )
+        broken = tuple(broken_rules(current, mediator))
+        return ReschedulePreview(
+            outcome=RescheduleOutcome.MEDIATOR_RELEASED,
+            changes=change.changed,
+            mediator=mediator,
+            broken_rules=broken,
+            release_reasons=tuple(release_reasons(broken)),
+        )
+    outcome = (
+        RescheduleOutcome.AWAITING_APPROVAL
+        if current.status == Status.AWAITING_APPROVAL
+        else RescheduleOutcome.MATCHING_AGAIN
+    )
+    return ReschedulePreview(outcome=outcome, changes=change.changed, mediator=None)
+
+
 def booking_reschedule(
     *,
     booking: Booking,
@@ -62,10 +243,11 @@ def booking_reschedule(
     starts_at: datetime.datetime | None = None,
     duration_minutes: int | None = None,
     location: Location | None = None,
+    mode: str | None = None,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Move a booking to a new time, duration or place (``None`` keeps a value)."""
+    """Move a booking to a new time, duration, mode or place (``None`` keeps a value)."""
     now = now or timezone.now()
     role = require_can_reschedule(actor, booking)
     reason = (reason or "").strip()
@@ -75,76 +257,18 @@ def booking_reschedule(
         # The booking, then the mediator it names (nobody confirms them elsewhere while
         # their eligibility is decided), the budget last (bookings.locking).
         locked, mediator = lock_booking_and_mediator(booking)
-        if locked.status not in RESCHEDULABLE_STATUSES:
-            raise BookingConflict(
-                _("A booking in status '%(status)s' cannot be changed.")
-                % {"status": locked.get_status_display()},
-                code="not_changeable",
-            )
-        if locked.starts_at <= now:
-            raise BookingConflict(_("The appointment has already started."), code="started")
-        new_start = locked.starts_at if starts_at is None else starts_at
-        new_duration = locked.duration_minutes if duration_minutes is None else duration_minutes
-        new_location = locked.location if location is None else location
-        booking_request_validate(
-            institution=locked.institution,
-            language=locked.language,
-            dialect=locked.dialect,
-            starts_at=new_start,
-            duration_minutes=new_duration,
-            mode=locked.mode,
-            location=new_location,
-            follow_up_of=None,
-            funding_source=None,
+        _require_changeable(locked, now=now)
+        change = _planned_change(
+            locked,
+            role=role,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            location=location,
+            mode=mode,
             now=now,
+            lock=True,
         )
-        pairs = {
-            "starts_at": (locked.starts_at, new_start),
-            "duration_minutes": (locked.duration_minutes, new_duration),
-            "location": (locked.location, new_location),
-        }
-        changed = {
-            name: [_as_data(old), _as_data(value)]
-            for name, (old, value) in pairs.items()
-            if old != value
-        }
-        if not changed:
-            raise DomainError(_("Nothing to change: give a new time, duration or place."))
-        if "starts_at" in changed:
-            check_intake_rules(
-                pool=locked.pool,
-                starts_at=new_start,
-                kind=locked.kind,
-                now=now,
-                by_coordinator=role == ActorRole.COORDINATOR,
-            )
-        uses_more_budget = new_duration > locked.duration_minutes or (
-            new_start.astimezone(BERLIN).year != locked.starts_at.astimezone(BERLIN).year
-        )
-        if (
-            uses_more_budget
-            and role != ActorRole.COORDINATOR
-            and locked.status != Status.AWAITING_APPROVAL
-            and budget_exceeded_by(
-                institution=locked.institution,
-                funding_source=locked.funding_source,
-                starts_at=new_start,
-                duration_minutes=new_duration,
-                exclude_booking_id=locked.pk,
-                lock=True,
-            )
-        ):
-            raise DomainError(
-                _("The change exceeds what is left of the budget; ask the integration centre."),
-                field="duration_minutes",
-            )
-        values = {
-            "starts_at": new_start,
-            "duration_minutes": new_duration,
-            "ends_at": add_minutes(new_start, new_duration),
-            "location": new_location,
-            "sequence": locked.sequence + 1,
-        }
+        values, changed = change.values, change.changed
         data: dict[str, Any] = {
             "rescheduled": True,
             "changes": changed,
@@ -240,6 +364,7 @@ def _save_in_place(
                 "duration_minutes",
                 "ends_at",
                 "location",
+                "mode",
                 "sequence",
                 "updated_at",
             ]

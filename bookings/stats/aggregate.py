@@ -1,15 +1,16 @@
 """One pass over the period's bookings for every breakdown of the dashboard.
 
-Each breakdown (month, language, field of action, town, kind of institution, mediator, who
-cancelled, and the grand total) adds up the same rows by another key. The statement does it
-in two levels:
+Each breakdown (month, language, field of action, town, kind of institution, funding source,
+mediator, who cancelled, and the grand total) adds up the same rows by another key. The
+statement does it in two levels:
 
 1. The ORM builds the per-row query once (``_rows``: the keys and a small *outcome* number
    per booking, which says whether it was filled, held, cancelled late, given up, ...). Its
    rows are grouped in **one pass** by three key combinations: (outcome, language, month,
-   field, who cancelled), (outcome, institution) and (outcome, held mediator). On PostgreSQL
-   that is one ``GROUP BY GROUPING SETS`` (three hash tables filled by a single scan); SQLite
-   has no grouping sets and groups a materialised CTE three times instead. Each group carries
+   field, who cancelled), (outcome, institution, funding source) and (outcome, held
+   mediator). On PostgreSQL that is one ``GROUP BY GROUPING SETS`` (three hash tables
+   filled by a single scan); SQLite has no grouping sets and groups a materialised CTE
+   three times instead. Each group carries
    only four sums (count, minutes, time to fill, confirmations), whatever the outcome.
 2. Those few thousand groups are added up per breakdown, each figure over the outcomes it
    counts (``filled`` over held, no-show and cancelled-after-confirmation, ...). Town and kind
@@ -24,8 +25,9 @@ constant of this module.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -90,7 +92,7 @@ FIGURES: dict[str, tuple[tuple[int, ...] | None, str]] = {
 # Level 1: the key combinations grouped in the one pass.
 PARTS: dict[str, tuple[str, ...]] = {
     "booking": ("k_language", "k_month", "k_field", "k_cancelled_by"),
-    "institution": ("k_institution",),
+    "institution": ("k_institution", "k_funding"),
     "mediator": ("k_mediator",),
 }
 KEYS = tuple(key for keys in PARTS.values() for key in keys)
@@ -104,6 +106,7 @@ DIMENSIONS: dict[str, tuple[str, str | None, tuple[int, ...] | None]] = {
     "field": ("booking", "k_field", None),
     "town": ("institution", "i.town_id", None),
     "institution_kind": ("institution", "i.kind", None),
+    "funding_source": ("institution", "k_funding", None),
     "mediator": ("mediator", "k_mediator", (HOLDING,)),
     "cancelled_by": ("booking", "k_cancelled_by", CANCELLED_OUTCOMES),
 }
@@ -176,14 +179,33 @@ def _rows(bookings: QuerySet[Booking], months: Sequence[datetime.date]) -> Query
         k_field=F("field"),
         k_cancelled_by=F("cancelled_by_role"),
         k_institution=F("institution_id"),
+        # 0 for a booking without a funding source: a row of its own, not left out.
+        k_funding=Coalesce("funding_source_id", Value(0)),
         k_mediator=Case(When(HELD, then=F("mediator_id")), default=None),
         minutes=Coalesce("report__actual_minutes", "duration_minutes"),
         fill=ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField()),
     ).values("outcome", *KEYS, "minutes", "fill")
 
 
-# For this transaction only (see ``breakdowns``).
-PLANNER_SETTINGS = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
+# For this transaction only (see ``breakdowns``). random_page_cost as PostgreSQL's manual
+# advises for SSDs and a cached working set: with the default 4 one pool's year (4,000 of a
+# state's million bookings) joined its reports by reading all 550,000 of them (seq scan and
+# hash, 210 of 720 ms) instead of 4,000 index look-ups (340 ms in all, load average 14).
+PLANNER_SETTINGS = (
+    "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL random_page_cost = 1.1"
+)
+
+
+@contextlib.contextmanager
+def statistics_transaction() -> Iterator[None]:
+    """One transaction with the statistics' planner settings (PostgreSQL), around every
+    query of a summary."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(PLANNER_SETTINGS)
+        yield
+
 
 SUMS = "COUNT(*) AS n, SUM(minutes) AS minutes, SUM(fill) AS fill_time, COUNT(fill) AS timed"
 
@@ -268,13 +290,11 @@ def breakdowns(
     """
     sql, params = _rows(bookings, months).query.sql_with_params()
     statement = _statement(sql)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The planner's estimate of the groups (it cannot know that the outcome has eight
-            # values) is far too high: with the default 4 MB it groups by sorting, spilled to
-            # disk, instead of three small hash tables (~10 MB). The estimated cost would also
-            # switch on JIT compilation, which costs more than the query.
-            cursor.execute(PLANNER_SETTINGS)
+    # The planner's estimate of the groups (it cannot know that the outcome has eight
+    # values) is far too high: with the default 4 MB it groups by sorting, spilled to disk,
+    # instead of three small hash tables (~10 MB). The estimated cost would also switch on
+    # JIT compilation, which costs more than the query.
+    with statistics_transaction(), connection.cursor() as cursor:
         cursor.execute(statement, params)
         columns = [c[0] for c in cursor.description]
         fetched = cursor.fetchall()

@@ -55,6 +55,7 @@ BREAKDOWN_KINDS = {
     "filled": Kind.INT,
     "fill_rate": Kind.PERCENT,
     "hours": Kind.DECIMAL,
+    "unmet": Kind.INT,
 }
 
 
@@ -71,6 +72,7 @@ def _breakdown(
             ("filled", _("Filled")),
             ("fill_rate", _("Fill rate")),
             ("hours", _("Hours")),
+            ("unmet", _("Unmet demand")),
         ],
         rows=rows,
         kinds=BREAKDOWN_KINDS,
@@ -172,6 +174,26 @@ def summary_tables(summary: dict[str, Any]) -> list[Table]:
             summary["by_institution_kind"],
             _("Code"),
             _("Kind of institution"),
+        ),
+        Table(
+            "by_funding_source",
+            _("Bookings, hours and expenses by funding source"),
+            [
+                ("key", _("Number")),
+                ("label", _("Funding source")),
+                ("requests", _("Requests")),
+                ("filled", _("Filled")),
+                ("hours", _("Hours")),
+                ("unmet", _("Unmet demand")),
+                ("allowances", _("Allowances")),
+                ("expenses_eur", _("Expenses (EUR)")),
+            ],
+            summary["by_funding_source"],
+            {
+                **BREAKDOWN_KINDS,
+                "allowances": Kind.INT,
+                "expenses_eur": Kind.MONEY,
+            },
         ),
         Table(
             "cancellations",

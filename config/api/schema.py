@@ -38,8 +38,18 @@ ERRORS = {
     "409": "The state does not allow it now (`code` says why). Nothing was changed.",
     "415": "The body is not JSON.",
     "429": "Too many requests: try again after the `Retry-After` seconds.",
+    "503": "The database or the message broker cannot be reached for a moment (an outage, a "
+    "restart): try again after the `Retry-After` seconds. A write that answers 503 was not "
+    "made (`code` is `unavailable`).",
 }
 WRITES = {"post", "put", "patch", "delete"}
+# The answers that say when to come back (``ops.outages`` for 503, DRF's throttle for 429).
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def document_errors(result: dict, generator, request, public) -> dict:  # type: ignore[no-untyped-def]
@@ -55,5 +65,8 @@ def document_errors(result: dict, generator, request, public) -> dict:  # type: 
             for code, description in ERRORS.items():
                 if code in {"409", "415"} and method not in WRITES:
                     continue
-                responses.setdefault(code, {"description": description, "content": error})
+                answer = {"description": description, "content": error}
+                if code in {"429", "503"}:
+                    answer["headers"] = RETRY_AFTER
+                responses.setdefault(code, answer)
     return result

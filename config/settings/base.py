@@ -255,6 +255,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+# A worker whose Redis went away (restarted, failed over) reconnects for as long as it takes,
+# instead of exiting after Celery's default of 100 attempts (make faults, redis_restart).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A delivery running when the broker connection drops finishes its SMTP conversation and
+# records the result; cancelling it could cut a message the server had already accepted and
+# so send it twice. Its acknowledgement is lost with the connection; should the task come
+# back, the claim (pending -> sending) finds the row done and sends nothing. Said explicitly:
+# Celery 6 changes the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Queueing a task waits at most about a second for a broker that is down (then the request
 # carries on, see config/queue.py; the sweeps below send what was not queued).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -270,13 +280,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Celery's Django fixup closes the database connection around every task unless this is set;
 # with persistent connections the worker closes them as Django does around each request.
 CELERY_DB_REUSE_MAX = 1000 if DATABASES["default"]["CONN_MAX_AGE"] else None
+# Every 20 s (NOTIFICATIONS_SWEEP_SECONDS), with a 30 s grace
+# (NOTIFICATIONS_PENDING_GRACE_SECONDS): a delivery whose task was lost (Redis restarted
+# without its data) goes out again within 30 + 20 s. The fault tests' smoke run shortens both.
+NOTIFICATIONS_SWEEP_SECONDS = env.float("NOTIFICATIONS_SWEEP_SECONDS", default=20.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    # Every 20 s, with a 30 s grace (NOTIFICATIONS_PENDING_GRACE_SECONDS): a delivery whose
-    # task was lost (Redis restarted without its data) goes out again within 30 + 20 s.
     "notifications-sweep-outbox": {
         "task": "notifications.tasks.sweep_outbox",
-        "schedule": 20.0,
-        "options": {"expires": 18},
+        "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+        "options": {"expires": max(NOTIFICATIONS_SWEEP_SECONDS - 2, 1)},
     },
     "notifications-prune": {"task": "notifications.tasks.prune_messages", "schedule": 86400.0},
     # The bookings' periodic messages (bookings/messages/periodic.py).

@@ -177,3 +177,27 @@ def test_a_coordinator_onboards_a_mediator_with_coordinates_from_the_postal_code
         ).count()
         == 1
     )
+
+
+def test_the_admin_refuses_a_new_mediator_without_any_language(coordinator_client, own):
+    data = {
+        "first_name": "Lina",
+        "last_name": "Darwish",
+        "email": "lina@example.org",
+        "gender": "female",
+        "home_postal_code": "41751",
+        "max_travel_km": "20",
+        "max_hours_per_week": "8",
+        "max_hours_per_month": "30",
+        "declined_topics": "[]",
+        "preferred_fields": "[]",
+        "active": "on",
+        "language": "de",
+        **_inline_management("languages", "availability", "absences", "conflicts", "blocks"),
+    }
+
+    response = coordinator_client.post(reverse("admin:mediators_mediator_add"), data)
+
+    assert response.status_code == 200
+    assert not Mediator.objects.filter(user__email="lina@example.org").exists()
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors()

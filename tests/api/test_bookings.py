@@ -81,6 +81,28 @@ def test_a_coordinator_requests_for_an_institution_of_the_pool(world):
     assert Booking.objects.get(pk=response.json()["id"]).institution == world.other_institution
 
 
+def test_a_coordinator_books_at_shorter_notice_only_with_a_reason_that_is_recorded(world):
+    world.pool.min_notice_working_days = 5
+    world.pool.save()
+    body = request_body(world, institution=world.institution.pk, starts_at=_in_days(1))
+    client = world.client("coordinator")
+
+    refused = client.post(LIST, body, format="json")
+    taken = client.post(
+        LIST, {**body, "notice_override_reason": "Eilt: Schulkonferenz"}, format="json"
+    )
+    staff = world.client("requester").post(
+        LIST, {**body, "notice_override_reason": "Eilt"}, format="json"
+    )
+
+    assert refused.status_code == 400 and "starts_at" in refused.json()
+    assert taken.status_code == 201, taken.json()
+    event = Booking.objects.get().events.get()
+    assert event.data["notice_override_reason"] == "Eilt: Schulkonferenz"
+    assert staff.status_code == 400 and "notice_override_reason" in staff.json()
+    assert Booking.objects.count() == 1
+
+
 def test_a_coordinator_must_choose_an_institution_of_the_own_pool(world):
     client = world.client("coordinator")
 

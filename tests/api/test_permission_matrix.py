@@ -202,6 +202,7 @@ def _new_mediator_body():
         "email": "amal@example.org",
         "gender": "female",
         "home_postal_code": "41751",
+        "languages": [{"code": "ara", "level": "fluent"}],
     }
 
 

@@ -74,3 +74,24 @@ def test_only_the_docs_pages_relax_the_content_security_policy(client):
         assert "script-src 'self'" in policy
         assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
         assert "unsafe-eval" not in policy
+
+
+def test_every_operation_documents_the_outage_answer_with_its_retry_after():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    operations = [
+        (method, path, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert operations
+    for method, path, operation in operations:
+        outage = operation["responses"].get("503")
+        assert outage is not None, (method, path)
+        assert outage["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+        assert outage["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
+        assert "Retry-After" in operation["responses"]["429"]["headers"], (method, path)

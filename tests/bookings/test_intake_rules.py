@@ -1,6 +1,7 @@
 """Intake rules: minimum notice in working days (weekends and the state's public holidays do
-not count, coordinators may book at shorter notice) and the kinds of appointment a pool
-refuses — each refusal with a message that says why, and nothing stored."""
+not count; coordinators may book at shorter notice, with a reason that is recorded) and the
+kinds of appointment a pool refuses — each refusal with a message that says why, and nothing
+stored."""
 
 import datetime
 
@@ -26,7 +27,7 @@ def _english():
         yield
 
 
-def request(staff, *, starts_at, now, kind=AppointmentKind.CONVERSATION, requester=None):
+def request(staff, *, starts_at, now, kind=AppointmentKind.CONVERSATION, requester=None, **extra):
     return booking_create(
         requester=requester or staff.user,
         institution=staff.institution,
@@ -38,6 +39,7 @@ def request(staff, *, starts_at, now, kind=AppointmentKind.CONVERSATION, request
         field=Field.SCHOOL,
         kind=kind,
         now=now,
+        **extra,
     )
 
 
@@ -129,20 +131,75 @@ def test_the_day_of_the_request_is_the_local_day_not_the_utc_day():
     assert earliest_start_day(pool, now=now) == datetime.date(2027, 3, 9)
 
 
-def test_coordinators_may_book_at_shorter_notice():
+def test_coordinators_may_book_at_shorter_notice_with_a_reason_that_is_recorded():
     # Given a pool asking for five working days and a coordinator of that pool
     staff = staff_of(min_notice_working_days=5)
     coordinator = coordinator_of(staff.institution.pool)
     now = berlin(2027, 3, 8, 9, 0)
 
-    # When the coordinator books for tomorrow on behalf of the institution
+    # When the coordinator books for tomorrow on behalf of the institution, saying why
     booking = request(
-        staff, starts_at=berlin(2027, 3, 9, 9, 0), now=now, requester=coordinator.user
+        staff,
+        starts_at=berlin(2027, 3, 9, 9, 0),
+        now=now,
+        requester=coordinator.user,
+        notice_override_reason="Elterngespräch wegen Schulausschluss",
     )
 
-    # Then the request is taken
+    # Then the request is taken, and the exception is on its event
     assert booking.status == Status.REQUESTED
     assert booking.requested_by == coordinator.user
+    event = booking.events.get()
+    assert event.actor == coordinator.user
+    assert event.data["notice_override_reason"] == "Elterngespräch wegen Schulausschluss"
+    assert "Elterngespräch wegen Schulausschluss" in event.reason
+
+
+def test_coordinators_at_shorter_notice_without_a_reason_are_refused_and_told_how():
+    staff = staff_of(min_notice_working_days=5)
+    coordinator = coordinator_of(staff.institution.pool)
+
+    with pytest.raises(IntakeRefused) as error:
+        request(
+            staff,
+            starts_at=berlin(2027, 3, 9, 9, 0),
+            now=berlin(2027, 3, 8, 9, 0),
+            requester=coordinator.user,
+        )
+
+    assert "15.03.2027" in str(error.value.message)
+    assert "reason" in str(error.value.message)
+    assert Booking.objects.count() == 0
+
+
+def test_a_reason_for_an_exception_is_not_recorded_when_the_notice_is_kept():
+    staff = staff_of(min_notice_working_days=5)
+    coordinator = coordinator_of(staff.institution.pool)
+
+    booking = request(
+        staff,
+        starts_at=berlin(2027, 3, 22, 9, 0),
+        now=berlin(2027, 3, 8, 9, 0),
+        requester=coordinator.user,
+        notice_override_reason="Eilt",
+    )
+
+    assert "notice_override_reason" not in booking.events.get().data
+
+
+def test_staff_cannot_override_the_notice():
+    staff = staff_of(min_notice_working_days=5)
+
+    with pytest.raises(DomainError) as error:
+        request(
+            staff,
+            starts_at=berlin(2027, 3, 9, 9, 0),
+            now=berlin(2027, 3, 8, 9, 0),
+            notice_override_reason="Eilt",
+        )
+
+    assert error.value.field == "notice_override_reason"
+    assert Booking.objects.count() == 0
 
 
 def test_institution_staff_at_shorter_notice_are_refused():

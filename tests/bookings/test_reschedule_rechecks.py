@@ -412,7 +412,8 @@ def test_a_rescheduled_unfilled_booking_is_matched_again(django_capture_on_commi
         status=Status.OFFERED,
     )
     offer = OfferFactory(booking=booking, mediator=mediator, expires_at=MONDAY)
-    offer_decline(offer=offer, mediator=mediator, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_decline(offer=offer, mediator=mediator, now=NOW)
     booking.refresh_from_db()
     assert booking.status == Status.UNFILLED
     assert Alert.objects.filter(booking=booking, resolved_at=None).exists()

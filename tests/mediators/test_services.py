@@ -17,10 +17,12 @@ from mediators.services import (
     absence_create,
     availability_slot_create,
     conflict_declare,
+    conflict_lift,
     mediator_create,
     mediator_onboard,
     mediator_update,
 )
+from mediators.signals import WIDENING, EligibilityChange, mediator_eligibility_changed
 from notifications.constants import MessageKind
 from notifications.models import Message
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
@@ -156,6 +158,37 @@ def test_declaring_a_conflict_twice_keeps_the_first_record():
     assert ConflictOfInterest.objects.get().recorded_by == mediator.user
 
 
+def test_lifting_a_conflict_widens_eligibility_once_and_a_second_lift_is_refused():
+    # Given a conflict a coordinator recorded
+    mediator = MediatorFactory()
+    coordinator = CoordinatorFactory(pool=mediator.pool)
+    conflict = conflict_declare(
+        mediator=mediator,
+        institution=InstitutionFactory(pool=mediator.pool),
+        case_reference="JA-9",
+        recorded_by=coordinator.user,
+    )
+    told = []
+
+    def listen(sender, **kwargs):
+        told.append(kwargs["reason"])
+
+    mediator_eligibility_changed.connect(listen)
+    try:
+        # When it is lifted
+        conflict_lift(conflict=conflict, lifted_by=coordinator.user)
+        # Then it is gone, and the bookings app hears of a change that can only widen
+        assert not ConflictOfInterest.objects.exists()
+        assert told == [EligibilityChange.CONFLICT_LIFTED]
+        assert EligibilityChange.CONFLICT_LIFTED in WIDENING
+        # and lifting it again says so and tells nobody
+        with pytest.raises(DomainError):
+            conflict_lift(conflict=conflict, lifted_by=coordinator.user)
+        assert told == [EligibilityChange.CONFLICT_LIFTED]
+    finally:
+        mediator_eligibility_changed.disconnect(listen)
+
+
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])
 def test_an_empty_or_overlong_case_reference_is_refused(case_reference):
     mediator = MediatorFactory()
@@ -178,6 +211,14 @@ ONBOARDING = {
     "language": "en",
     "training_completed_on": datetime.date(2026, 1, 10),
 }
+
+
+def onboarding(**extra):
+    """ONBOARDING with the one language a mediator needs at least."""
+    return {"languages": [LanguageSkill(language=language_by_code("tir"), level=4)]} | {
+        **ONBOARDING,
+        **extra,
+    }
 
 
 def onboarding_footprint() -> tuple[int, int, int, int]:
@@ -225,6 +266,10 @@ def a_certificate_expiring_before_its_inspection():
     }
 
 
+def no_language():
+    return {"languages": []}
+
+
 def the_same_language_twice():
     skill = LanguageSkill(language=language_by_code("tir"), level=4)
     return {"languages": [skill, skill]}
@@ -236,6 +281,7 @@ def the_same_language_twice():
         (an_unknown_postal_code_without_coordinates, "home_postal_code"),
         (a_certificate_expiring_before_its_inspection, "police_certificate_valid_until"),
         (the_same_language_twice, "languages"),
+        (no_language, "languages"),
     ],
 )
 def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_input, field):
@@ -243,7 +289,7 @@ def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_
     before = onboarding_footprint()
 
     with pytest.raises(DomainError) as refused:
-        mediator_onboard(pool=pool, **{**ONBOARDING, **bad_input()})
+        mediator_onboard(pool=pool, **onboarding(**bad_input()))
 
     assert refused.value.field == field
     assert onboarding_footprint() == before
@@ -251,11 +297,11 @@ def test_refused_onboarding_writes_no_account_no_mediator_and_sends_nothing(bad_
 
 def test_onboarding_an_address_that_has_an_account_changes_nothing():
     pool = PoolFactory()
-    mediator_onboard(pool=pool, **ONBOARDING)
+    mediator_onboard(pool=pool, **onboarding())
     before = onboarding_footprint()
 
     with pytest.raises(DomainError) as refused:
-        mediator_onboard(pool=pool, **{**ONBOARDING, "email": "semhar.tesfay@example.org "})
+        mediator_onboard(pool=pool, **onboarding(email="semhar.tesfay@example.org "))
 
     assert refused.value.field == "email"
     assert onboarding_footprint() == before
@@ -274,7 +320,7 @@ def test_when_the_invitation_cannot_be_written_the_mediator_is_not_kept(monkeypa
     before = onboarding_footprint()
 
     with pytest.raises(DatabaseError):
-        mediator_onboard(pool=pool, **ONBOARDING)
+        mediator_onboard(pool=pool, **onboarding())
 
     assert onboarding_footprint() == before
 
@@ -321,3 +367,27 @@ def test_an_overlapping_slot_is_refused_also_against_a_slot_until_midnight():
             availability_slot_create(mediator=mediator, weekday=5, start_time=start, end_time=end)
 
     assert touching.pk and mediator.availability.count() == 2
+
+
+def test_a_mediator_cannot_be_left_without_any_language():
+    mediator = MediatorFactory()
+    tigrinya = language_by_code("tir")
+    mediator_update(mediator=mediator, data={}, languages=[LanguageSkill(tigrinya, level=4)])
+
+    with pytest.raises(DomainError) as refused:
+        mediator_update(mediator=mediator, data={}, languages=[])
+
+    assert refused.value.field == "languages"
+    assert [row.language for row in mediator.languages.all()] == [tigrinya]
+
+
+def test_an_iban_is_kept_without_spaces_and_a_mistyped_one_is_refused():
+    mediator = MediatorFactory()
+
+    mediator_update(mediator=mediator, data={"iban": "de89 3704 0044 0532 0130 00"})
+    with pytest.raises(DomainError) as refused:
+        mediator_update(mediator=mediator, data={"iban": "DE89 3704 0044 0532 0130 01"})
+
+    mediator.refresh_from_db()
+    assert mediator.iban == "DE89370400440532013000"
+    assert refused.value.field == "iban"

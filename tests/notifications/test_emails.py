@@ -118,6 +118,16 @@ def every_kind(booking, mediator):
     from bookings.messages.hooks import offer_withdrawn_notify
 
     offer_withdrawn_notify(offer=offer)
+    from bookings.messages.hooks import nobody_found_notify
+
+    told = record_event(
+        booking=booking,
+        from_status=booking.status,
+        to_status=booking.status,
+        actor_role=ActorRole.COORDINATOR,
+        data={"institution_told": {"reason": "nobody_free", "times": []}},
+    )
+    nobody_found_notify(booking=booking, event=told)
     confirmed = confirm(booking, mediator)
     record_event(
         booking=confirmed,

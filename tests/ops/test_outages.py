@@ -57,6 +57,19 @@ def test_a_page_answers_a_plain_503_while_the_database_is_down(database_down):
     assert b"<html" not in response.content.lower()
 
 
+@pytest.mark.postgres  # a closed port means nothing to SQLite's file
+@pytest.mark.parametrize("path", ["/readyz", "/healthz"])
+def test_the_health_endpoints_answer_503_json_with_retry_after_while_the_database_is_down(
+    database_down, path
+):
+    """make faults found /readyz's 503 without the retry hint every other outage answer has."""
+    response = Client(raise_request_exception=False).get(path)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "database" in response.json()["failing"]
+
+
 def test_an_outage_outside_a_view_is_a_503_too_and_other_errors_stay_500():
     """handler500 sees the exception (raised in a middleware, say) and tells them apart."""
     request = RequestFactory().get("/api/v1/bookings/")
@@ -146,3 +159,15 @@ def test_a_broker_error_in_a_view_is_a_503():
     )
 
     assert response.status_code == 503 and response["Content-Type"] == "application/json"
+
+
+def test_a_worker_keeps_reconnecting_to_its_broker_and_lets_a_running_delivery_finish():
+    """make faults, redis_restart: workers reconnect by themselves, however long Redis is
+    away (Celery's default gives up after 100 attempts and the worker exits), and a delivery
+    running when the connection drops is not cancelled halfway through its SMTP conversation
+    (which could send an accepted message twice)."""
+    from config.celery_app import app
+
+    assert app.conf.broker_connection_max_retries is None
+    assert app.conf.broker_connection_retry_on_startup is True
+    assert app.conf.worker_cancel_long_running_tasks_on_connection_loss is False

@@ -179,6 +179,7 @@ def test_onboarding_creates_the_mediator_and_sends_the_invitation(page_for, coor
 
 
 def test_an_unknown_postal_code_is_explained_and_nobody_is_created(page_for, coordinator):
+    language = LanguageFactory(code="tir", name_de="Tigrinya", name_en="Tigrinya")
     data = {
         "first_name": "A",
         "last_name": "B",
@@ -186,6 +187,7 @@ def test_an_unknown_postal_code_is_explained_and_nobody_is_created(page_for, coo
         "gender": "male",
         "home_postal_code": "00000",
         "language": "de",
+        "speaks": language.pk,
         "level": "4",
     }
 

@@ -42,6 +42,12 @@ class VettingForm(forms.Form):
         help_text=_("Untick to pause the mediator; only coordinators pause and resume."),
     )
     paused_reason = forms.CharField(label=_("Reason for the pause"), max_length=200, required=False)
+    iban = forms.CharField(
+        label=_("IBAN for the payouts"),
+        max_length=42,
+        required=False,
+        help_text=_("Optional; the accounting office transfers the allowances to it."),
+    )
 
 
 class OnboardingForm(VettingForm):
@@ -54,7 +60,9 @@ class OnboardingForm(VettingForm):
         label=_("Language of the messages"), choices=MessageLanguage.choices
     )
     speaks = forms.ModelChoiceField(
-        label=_("Speaks"), queryset=Language.objects.order_by("name_de"), required=False
+        label=_("Speaks"),
+        queryset=Language.objects.order_by("name_de"),
+        error_messages={"required": _("A mediator speaks at least one language: give one.")},
     )
     level = forms.TypedChoiceField(
         label=_("Level"), choices=LanguageLevel.choices, coerce=int, initial=LanguageLevel.FLUENT

@@ -91,6 +91,12 @@ class ProfileForm(forms.Form):
         # Digits run left to right in an Arabic or Farsi page too.
         widget=forms.TextInput(attrs={"type": "tel", "dir": "ltr", "autocomplete": "tel"}),
     )
+    iban = forms.CharField(
+        label=_("IBAN for your allowances (optional)"),
+        max_length=42,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+    )
     home_postal_code = forms.RegexField(
         label=_("Postal code of your home"), regex=r"^\d{5}$", max_length=5
     )

@@ -19,7 +19,7 @@ from bookings.constants import OPEN_STATUSES
 from bookings.exceptions import BookingConflict
 from bookings.matching.selectors import candidates_for, mediators_assignable_by
 from bookings.planner.models import PlanStatus
-from bookings.planner.selectors import plans_visible_to
+from bookings.planner.selectors import plan_unfilled, plans_visible_to
 from bookings.planner.services import plan_apply, plan_discard, plan_request
 from bookings.selectors import work_list_for
 from bookings.selectors.consequences import (
@@ -27,10 +27,11 @@ from bookings.selectors.consequences import (
     cancel_consequences,
     plan_apply_consequences,
 )
+from bookings.selectors.mediator_overview import mediator_overview
 from bookings.services import booking_approve, booking_cancel, booking_refuse
 from bookings.services.offers import booking_assign
 from core.exceptions import DomainError
-from core.read_log import read_logged
+from core.read_log import READ, read_logged
 from core.time import local_date
 from mediators.selectors import mediators_visible_to
 from mediators.services import (
@@ -49,7 +50,9 @@ from ..forms.coordinator import AssignForm, OnboardingForm, PlanForm, ReasonForm
 from .access import coordinator_required
 from .common import booking_change, booking_context, booking_in_reach, booking_read
 from .confirm import Confirmation, assign_summary, cancel_summary, confirm_page, plan_summary
+from .coordinator_tasks import tasks_context
 from .institution import bookings_page
+from .nobody_found import nobody_found_context
 
 
 @coordinator_required
@@ -79,6 +82,8 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["candidates"] = candidates_for(booking) if booking.status in (*OPEN_STATUSES,) else []
     context["reason_form"] = forms.get("reason_form") or ReasonForm()
     context["assign_error"] = forms.get("assign_error")
+    context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
+    context.update(tasks_context(request, booking, forms))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 
@@ -212,7 +217,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = run.items.select_related(
         "booking__language", "booking__institution", "booking__location__town", "mediator__user"
     )
-    return render(request, "web/coordinator/plan.html", {"run": run, "items": items})
+    unfilled = plan_unfilled(run) if run.status in (PlanStatus.DRAFT, PlanStatus.APPLIED) else []
+    return render(
+        request, "web/coordinator/plan.html", {"run": run, "items": items, "unfilled": unfilled}
+    )
 
 
 @coordinator_required
@@ -265,25 +273,6 @@ def plan_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @coordinator_required
-def mediators(request: HttpRequest) -> HttpResponse:
-    today = local_date(timezone.now())
-    rows = (
-        mediators_visible_to(request.user)
-        .select_related("user")
-        .prefetch_related("languages__language")
-        .order_by("user__last_name", "user__first_name")
-    )
-    rows = list(rows)
-    read_logged(
-        user=request.user,
-        what="page:coordinator-mediators",
-        user_ids=[mediator.user_id for mediator in rows],
-        count=len(rows),
-    )
-    return render(request, "web/coordinator/mediators.html", {"mediators": rows, "today": today})
-
-
-@coordinator_required
 def mediator_new(request: HttpRequest) -> HttpResponse:
     form = OnboardingForm(request.POST or None, initial={"active": True})
     if request.method == "POST" and form.is_valid():
@@ -296,13 +285,29 @@ def mediator_new(request: HttpRequest) -> HttpResponse:
                 pool=request.user.coordinator.pool, languages=skills, **data
             )
         except DomainError as error:
-            show_domain_error(form, error)
+            show_domain_error(form, error, {"languages": "speaks"})
         else:
             messages.success(
                 request, _("%(name)s has been invited by e-mail.") % {"name": mediator}
             )
             return redirect("web:coordinator-mediator", pk=mediator.pk)
     return render(request, "web/coordinator/mediator_new.html", {"form": form})
+
+
+def _mediator_page(request: HttpRequest, mediator, context: dict) -> HttpResponse:
+    """The mediator's page: the profile with its overview (languages, availability and
+    absences, assignments, the year's hours and allowances, conflicts, access log)."""
+    context["overview"] = mediator_overview(
+        viewer=request.user, mediator=mediator, now=timezone.now()
+    )
+    read_logged(
+        user=request.user,
+        what="page:coordinator-mediator",
+        action=READ,
+        user_ids=[mediator.user_id],
+        booking_ids=[b.pk for b in (*context["overview"].upcoming, *context["overview"].past)],
+    )
+    return render(request, "web/coordinator/mediator.html", {"mediator": mediator, **context})
 
 
 @coordinator_required
@@ -318,9 +323,7 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (VettingForm.base_fields[name].label, getattr(mediator, name))
             for name in (*VETTING_FIELDS, "active")
         ]
-        return render(
-            request, "web/coordinator/mediator.html", {"mediator": mediator, "vetting": vetting}
-        )
+        return _mediator_page(request, mediator, {"vetting": vetting})
     initial = {name: getattr(mediator, name) for name in VettingForm.base_fields}
     form = VettingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -338,8 +341,4 @@ def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The vetting has been saved."))
             return redirect("web:coordinator-mediator", pk=pk)
-    return render(
-        request,
-        "web/coordinator/mediator.html",
-        {"mediator": mediator, "form": form, "vetting_fields": VETTING_FIELDS},
-    )
+    return _mediator_page(request, mediator, {"form": form, "vetting_fields": VETTING_FIELDS})

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from bookings.constants import OfferStatus, Status
 from bookings.exceptions import BookingConflict
+from bookings.matching.consent import consent_notes
 from bookings.matching.selectors import offers_of
 from bookings.selectors import booking_list
 from bookings.selectors.statements import mediator_statement
@@ -66,6 +67,9 @@ def offers(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = offers_of(request.user.mediator)
     open_offers = [o for o in mine.filter(status=OfferStatus.PENDING, expires_at__gt=now)]
+    notes = consent_notes(open_offers)
+    for offer in open_offers:
+        offer.consent_note = notes.get(offer.pk, "")  # asked anyway, with consent
     return render(request, "web/mediator/offers.html", {"offers": open_offers})
 
 

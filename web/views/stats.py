@@ -20,6 +20,7 @@ from core.time import local_date
 from ..forms import DayField
 from ..stats_page import stats_sections
 from .access import role_required
+from .stats_report import YearlyReportForm
 
 
 class StatsFilterForm(forms.Form):
@@ -92,5 +93,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": period,
             "sections": sections,
             "export_query": export_query,
+            "report_form": YearlyReportForm(user=request.user, today=local_date(timezone.now())),
         },
     )

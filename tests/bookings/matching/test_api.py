@@ -12,6 +12,7 @@ from bookings.models import BookingEvent, Offer
 from bookings.services.offers import booking_match
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
+from tests.support.commit import after_commit
 
 from .scenario import KEMPEN, NETTETAL, NOW, VIERSEN, make_booking, make_mediator, make_pool
 
@@ -184,9 +185,12 @@ def test_accepting_confirms_the_booking_and_a_second_accept_answers_409(scene):
     booking_match(booking_id=booking.pk, now=NOW)
     first, second = (Offer.objects.get(mediator=m) for m in mediators[:2])
 
-    accepted = client(mediators[1].user).post(f"/api/v1/offers/{second.pk}/accept/")
-    too_late = client(mediators[0].user).post(f"/api/v1/offers/{first.pk}/accept/")
-    again = client(mediators[1].user).post(f"/api/v1/offers/{second.pk}/accept/")
+    with after_commit():
+        accepted = client(mediators[1].user).post(f"/api/v1/offers/{second.pk}/accept/")
+    with after_commit():
+        too_late = client(mediators[0].user).post(f"/api/v1/offers/{first.pk}/accept/")
+    with after_commit():
+        again = client(mediators[1].user).post(f"/api/v1/offers/{second.pk}/accept/")
 
     assert accepted.status_code == 200, accepted.content
     assert (
@@ -205,7 +209,8 @@ def test_declining_answers_the_offer_and_asks_the_next(scene):
     booking_match(booking_id=booking.pk, now=NOW)
     offer = Offer.objects.get(mediator=mediators[0])
 
-    response = client(mediators[0].user).post(f"/api/v1/offers/{offer.pk}/decline/")
+    with after_commit():
+        response = client(mediators[0].user).post(f"/api/v1/offers/{offer.pk}/decline/")
 
     assert response.status_code == 200 and response.json()["status"] == "declined"
     assert Offer.objects.get(mediator=mediators[1]).status == OfferStatus.PENDING

@@ -17,6 +17,7 @@ from bookings.services.offers import (
 from bookings.services.sweep import matching_sweep
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import AbsenceFactory, ConflictOfInterestFactory
+from tests.support.commit import after_commit
 
 from .scenario import DAY, KEMPEN, NETTETAL, NOW, VIERSEN, make_booking, make_mediator, make_pool
 
@@ -92,12 +93,14 @@ def test_a_decline_in_a_cascade_offers_to_the_next_candidate_at_once(messages):
     booking = make_booking(pool)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
 
-    declined = offer_decline(offer=offer, mediator=best, now=NOW)
+    with after_commit():
+        declined = offer_decline(offer=offer, mediator=best, now=NOW)
 
     assert declined.status == OfferStatus.DECLINED and declined.responded_at == NOW
     assert pending(booking) == [second.pk]
     # Declining twice is harmless.
-    assert offer_decline(offer=offer, mediator=best, now=NOW).status == OfferStatus.DECLINED
+    with after_commit():
+        assert offer_decline(offer=offer, mediator=best, now=NOW).status == OfferStatus.DECLINED
     assert Offer.objects.filter(booking=booking).count() == 2
 
 
@@ -128,7 +131,8 @@ def test_running_out_of_candidates_makes_the_booking_unfilled_with_one_alert(mes
     booking = make_booking(pool)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
 
-    offer_decline(offer=offer, mediator=only, now=NOW)
+    with after_commit():
+        offer_decline(offer=offer, mediator=only, now=NOW)
 
     booking.refresh_from_db()
     assert booking.status == Status.UNFILLED
@@ -184,7 +188,8 @@ def test_accepting_confirms_and_withdraws_the_other_offers(messages):
     booking_match(booking_id=booking.pk, now=NOW)
     offer = Offer.objects.get(booking=booking, mediator=second)
 
-    confirmed = offer_accept(offer=offer, mediator=second, now=NOW)
+    with after_commit():
+        confirmed = offer_accept(offer=offer, mediator=second, now=NOW)
 
     assert confirmed.status == Status.CONFIRMED and confirmed.mediator == second
     statuses = dict(Offer.objects.values_list("mediator_id", "status"))
@@ -202,12 +207,13 @@ def test_accepting_a_taken_booking_answers_409_and_changes_nothing(messages):
     best, second, _ = three_by_distance(pool)
     booking = make_booking(pool)
     booking_match(booking_id=booking.pk, now=NOW)
-    offer_accept(offer=Offer.objects.get(mediator=best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=Offer.objects.get(mediator=best), mediator=best, now=NOW)
     events = BookingEvent.objects.count()
 
-    with pytest.raises(BookingConflict):
+    with after_commit(), pytest.raises(BookingConflict):
         offer_accept(offer=Offer.objects.get(mediator=second), mediator=second, now=NOW)
-    with pytest.raises(BookingConflict):
+    with after_commit(), pytest.raises(BookingConflict):
         offer_accept(offer=Offer.objects.get(mediator=best), mediator=best, now=NOW)
 
     booking.refresh_from_db()
@@ -219,7 +225,7 @@ def test_accepting_an_expired_offer_answers_409(messages):
     best, *_ = three_by_distance(pool)
     booking = make_booking(pool)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
-    with pytest.raises(BookingConflict):
+    with after_commit(), pytest.raises(BookingConflict):
         offer_accept(offer=offer, mediator=best, now=NOW + datetime.timedelta(minutes=30))
     booking.refresh_from_db()
     assert booking.status == Status.OFFERED and booking.mediator is None
@@ -232,7 +238,7 @@ def test_accepting_when_no_longer_eligible_answers_409_and_the_offer_moves_on(me
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
     AbsenceFactory(mediator=best, starts_on=DAY, ends_on=DAY)
 
-    with pytest.raises(NotEligible):
+    with after_commit(), pytest.raises(NotEligible):
         offer_accept(offer=offer, mediator=best, now=NOW)
 
     # Offers follow eligibility: the offer is not left pending, the next candidate is asked.
@@ -247,9 +253,9 @@ def test_someone_elses_offer_cannot_be_accepted_or_declined(messages):
     pool = make_pool()
     best, second, _ = three_by_distance(pool)
     [offer] = booking_match(booking_id=make_booking(pool).pk, now=NOW)
-    with pytest.raises(BookingConflict):
+    with after_commit(), pytest.raises(BookingConflict):
         offer_accept(offer=offer, mediator=second, now=NOW)
-    with pytest.raises(BookingConflict):
+    with after_commit(), pytest.raises(BookingConflict):
         offer_decline(offer=offer, mediator=second, now=NOW)
     offer.refresh_from_db()
     assert offer.status == OfferStatus.PENDING

@@ -22,6 +22,7 @@ from mediators.services import conflict_declare
 from mediators.signals import mediator_eligibility_changed
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory
+from tests.support.commit import after_commit
 
 from .scenario import DAY, KEMPEN, NETTETAL, NOW, VIERSEN, at, make_booking, make_mediator
 
@@ -73,7 +74,8 @@ def test_accepting_one_offer_withdraws_the_clashing_one_and_asks_the_next(messag
     booking_match(booking_id=clashing.pk, now=NOW)
     assert open_offers_shown_to(best) == {first.pk, clashing.pk}
 
-    offer_accept(offer=offer_of(first, best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer_of(first, best), mediator=best, now=NOW)
 
     assert offer_of(clashing, best).status == OfferStatus.WITHDRAWN
     assert pending(clashing) == [second.pk]  # cascade: the next candidate is asked at once
@@ -125,7 +127,8 @@ def test_becoming_the_standby_withdraws_clashing_offers_as_a_confirmation_does(m
     Offer.objects.create(booking=elsewhere, mediator=second, expires_at=at(DAY, 8))
     Booking.objects.filter(pk=elsewhere.pk).update(status=Status.OFFERED)
 
-    offer_accept(offer=offer_of(booking, best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer_of(booking, best), mediator=best, now=NOW)
 
     assert Standby.objects.get(booking=booking, released_at=None).mediator == second
     assert offer_of(elsewhere, second).status == OfferStatus.WITHDRAWN
@@ -136,7 +139,8 @@ def test_the_standby_taking_over_withdraws_their_clashing_offers(messages):
     pool, best, second, third = by_distance_pool(standby_enabled=True)
     booking = make_booking(pool, starts_at=at(DAY, 10))
     booking_match(booking_id=booking.pk, now=NOW)
-    offer_accept(offer=offer_of(booking, best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer_of(booking, best), mediator=best, now=NOW)
     from bookings.services import booking_cancel
 
     booking_cancel(booking=booking, actor=best.user, reason="Krank", now=NOW)
@@ -146,7 +150,8 @@ def test_the_standby_taking_over_withdraws_their_clashing_offers(messages):
     elsewhere = make_booking(pool, starts_at=at(DAY, 10), mode="phone", status=Status.OFFERED)
     Offer.objects.create(booking=elsewhere, mediator=second, expires_at=at(DAY, 8))
 
-    offer_accept(offer=promotion, mediator=second, now=NOW)
+    with after_commit():
+        offer_accept(offer=promotion, mediator=second, now=NOW)
 
     assert offer_of(elsewhere, second).status == OfferStatus.WITHDRAWN
     assert pending(elsewhere)  # somebody else is asked
@@ -228,7 +233,8 @@ def test_the_last_candidate_withdrawn_leaves_the_booking_unfilled_with_an_alert(
     booking_match(booking_id=first.pk, now=NOW)
     booking_match(booking_id=clashing.pk, now=NOW)
 
-    offer_accept(offer=offer_of(first, best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer_of(first, best), mediator=best, now=NOW)
 
     clashing.refresh_from_db()
     assert clashing.status == Status.UNFILLED

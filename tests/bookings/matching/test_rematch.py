@@ -43,6 +43,7 @@ from notifications.models import Message
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, StaffFactory
 from tests.mediators.factories import AbsenceFactory, LanguageFactory
+from tests.support.commit import after_commit
 
 from .scenario import (
     AACHEN,
@@ -189,7 +190,8 @@ def test_a_mediator_who_declined_is_not_asked_again(django_capture_on_commit_cal
     mediator = make_mediator(pool)
     request = make_booking(pool)
     booking_match(booking_id=request.pk, now=NOW)
-    offer_decline(offer=Offer.objects.get(booking=request), mediator=mediator, now=NOW)
+    with after_commit():
+        offer_decline(offer=Offer.objects.get(booking=request), mediator=mediator, now=NOW)
     assert status(request) == Status.UNFILLED
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -334,7 +336,7 @@ def test_a_change_that_makes_the_offered_mediator_ineligible_withdraws_the_offer
 
     assert status(request) == Status.OFFERED
     assert Message.objects.filter(kind=MessageKind.OFFER_WITHDRAWN, offer=offer).exists()
-    with pytest.raises(BookingConflict) as refused:
+    with after_commit(), pytest.raises(BookingConflict) as refused:
         offer_accept(offer=offer, mediator=first, now=NOW)
     assert refused.value.code == "offer_closed"
 
@@ -393,7 +395,8 @@ def test_the_nobody_found_alert_resolves_itself_when_the_rematched_request_is_fi
     )[-2:] == [(Status.UNFILLED, Status.REQUESTED), (Status.REQUESTED, Status.OFFERED)]
     assert request not in work_list_for(coordinator, now=NOW).unfilled
 
-    offer_accept(offer=Offer.objects.get(booking=request), mediator=mediator, now=NOW)
+    with after_commit():
+        offer_accept(offer=Offer.objects.get(booking=request), mediator=mediator, now=NOW)
 
     alert.refresh_from_db()
     alert_mail.refresh_from_db()

@@ -14,6 +14,7 @@ from mediators.models import Language
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, LocationFactory, StaffFactory
 from tests.mediators.factories import AbsenceFactory
+from tests.support.commit import after_commit
 
 from .scenario import (
     DAY,
@@ -48,7 +49,10 @@ def confirmed_with_standby(pool):
     best, second, third = by_distance(pool)
     booking = make_booking(pool)
     booking_match(booking_id=booking.pk, now=NOW)
-    offer_accept(offer=Offer.objects.get(booking=booking, mediator=best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(
+            offer=Offer.objects.get(booking=booking, mediator=best), mediator=best, now=NOW
+        )
     booking.refresh_from_db()
     return booking, best, second, third
 
@@ -115,7 +119,8 @@ def test_when_the_mediator_gives_the_booking_back_the_standby_gets_the_offer_fir
     best, second, third = by_distance(pool)
     booking = make_booking(pool)
     booking_match(booking_id=booking.pk, now=NOW)
-    offer_accept(offer=Offer.objects.get(mediator=best), mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=Offer.objects.get(mediator=best), mediator=best, now=NOW)
     # Withdrawn offers do not count as answered: the standby is the next best (second).
     assert Standby.objects.get(booking=booking).mediator == second
     booking.refresh_from_db()
@@ -137,7 +142,8 @@ def test_when_the_standby_declines_the_others_are_asked_and_the_standby_is_relea
     [standby_offer] = booking_match(booking_id=booking.pk, now=NOW)
     assert standby_offer.mediator == second
 
-    offer_decline(offer=standby_offer, mediator=second, now=NOW)
+    with after_commit():
+        offer_decline(offer=standby_offer, mediator=second, now=NOW)
 
     assert Standby.objects.get(booking=booking).released_at is not None
     assert pending_mediators() == [third.pk]
@@ -161,7 +167,8 @@ def test_when_the_standby_accepts_a_new_standby_is_chosen(messages):
     booking_cancel(booking=booking, actor=best.user, reason="Krank")
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
 
-    offer_accept(offer=offer, mediator=second, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer, mediator=second, now=NOW)
 
     standby = Standby.objects.get(booking=booking)
     assert standby.mediator == third and standby.released_at is None

@@ -28,6 +28,7 @@ from notifications.models import Message
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import AbsenceFactory
+from tests.support.commit import after_commit
 
 from .scenario import DAY, KEMPEN, NETTETAL, NOW, VIERSEN, at, make_booking, make_mediator
 
@@ -49,7 +50,8 @@ def confirmed_with_standby(pool, **booking_kwargs):
     booking = make_booking(pool, **booking_kwargs)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
     assert offer.mediator == best
-    offer_accept(offer=offer, mediator=best, now=NOW)
+    with after_commit():
+        offer_accept(offer=offer, mediator=best, now=NOW)
     booking.refresh_from_db()
     assert Standby.objects.get(booking=booking, released_at=None).mediator == second
     return booking, best, second, third
@@ -75,7 +77,8 @@ def test_the_standby_is_not_offered_another_booking_at_the_same_time_and_still_g
 
     assert reoffer.mediator == second
     assert Standby.objects.get(booking=booking).released_at is None
-    offer_accept(offer=reoffer, mediator=second, now=NOW)
+    with after_commit():
+        offer_accept(offer=reoffer, mediator=second, now=NOW)
     booking.refresh_from_db()
     assert booking.status == Status.CONFIRMED and booking.mediator == second
 
@@ -194,7 +197,8 @@ def test_the_routine_releases_do_not_alert_the_coordinator(messages):
     booking_cancel(booking=booking, actor=best.user, reason="Krank", now=NOW)
     [offer] = booking_match(booking_id=booking.pk, now=NOW)
 
-    offer_accept(offer=offer, mediator=second, now=NOW)  # the standby takes it over
+    with after_commit():
+        offer_accept(offer=offer, mediator=second, now=NOW)  # the standby takes it over
 
     assert not Alert.objects.filter(kind=AlertKind.STANDBY_RELEASED).exists()
 

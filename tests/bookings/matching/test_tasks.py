@@ -50,5 +50,17 @@ def test_the_sweep_task_reports_what_it_did_and_nothing_the_second_time():
     first = matching_sweep_task.delay().get()
     second = matching_sweep_task.delay().get()
 
-    assert first == {"expired": 0, "offers": 1, "released": 0, "plans_requeued": 0}
-    assert second == {"expired": 0, "offers": 0, "released": 0, "plans_requeued": 0}
+    assert first == {
+        "expired": 0,
+        "offers": 1,
+        "released": 0,
+        "settlements": 0,
+        "plans_requeued": 0,
+    }
+    assert second == {
+        "expired": 0,
+        "offers": 0,
+        "released": 0,
+        "settlements": 0,
+        "plans_requeued": 0,
+    }

@@ -56,6 +56,33 @@ def test_summary_answers_the_fields_of_the_api_contract(client_for, coordinator,
     assert (body["from"], body["to"]) == ("2026-03-01", "2026-03-31")
 
 
+def test_summary_adds_unmet_demand_per_breakdown_and_the_funding_sources(
+    client_for, coordinator, march_bookings
+):
+    body = client_for(coordinator.user).get(SUMMARY, MARCH).json()
+
+    town = march_bookings.town.name
+    assert [(row["key"], row["requests"], row["unmet"]) for row in body["by_town"]] == [
+        (town, 2, 1)
+    ]
+    assert [row["unmet"] for row in body["by_institution_kind"]] == [1]
+    assert sum(row["unmet"] for row in body["by_field"]) == 1
+    assert body["by_funding_source"] == [
+        {
+            "key": 0,
+            "label": "Ohne Finanzierungsquelle",  # the default language: German
+            "requests": 2,
+            "filled": 0,
+            "fill_rate": 0.0,
+            "hours": 0.0,
+            "unmet": 1,
+            "expenses_cents": 0,
+            "expenses_eur": 0.0,
+            "allowances": 0,
+        }
+    ]
+
+
 @frozen(local(2027, 1, 15, 12))
 def test_summary_without_a_period_covers_the_last_twelve_months(client_for, coordinator):
     body = client_for(coordinator.user).get(SUMMARY).json()

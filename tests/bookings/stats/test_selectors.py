@@ -253,9 +253,9 @@ def test_the_number_of_queries_does_not_grow_with_the_bookings(pool):
     with CaptureQueriesContext(connection) as more:
         summary_for(pool)
 
-    # Pools, the one-pass breakdowns (unmet after cancellation included), language, town and
-    # mediator names, active mediators, expenses, budgets.
-    assert reads(few.captured_queries) == reads(more.captured_queries) == 8
+    # Pools, the one-pass breakdowns (unmet after cancellation included), language, town,
+    # funding source and mediator names, active mediators, expenses, budgets.
+    assert reads(few.captured_queries) == reads(more.captured_queries) == 9
 
 
 def test_only_coordinators_and_superusers_see_pools(pool, coordinator, staff, mediator):
