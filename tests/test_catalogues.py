@@ -44,6 +44,11 @@ MEDIATOR_SOURCES = (
     "mediators/data/languages.py",  # the dialects' names
     "core/constants.py",  # topics and fields of action
     "bookings/constants.py",  # kinds of appointment, offer states, allowance kinds
+    # the front door and the form to apply as a mediator, read by would-be mediators
+    "web/templates/web/front_door/",
+    "web/forms/applications.py",
+    "web/views/front_door.py",
+    "mediators/applications/",
 )
 
 # %(name)s, %(count)d, %(month)02d, %s ... (not %%) and {name}
