@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.text import case_reference_key
@@ -56,8 +57,13 @@ class Dialect(models.Model):
         return f"{self.language.name_de}: {self.name_de}"
 
     def name_for(self, language_code: str) -> str:
-        """German or English: CLDR hardly names dialects, so other readers see English."""
-        return self.name_de if language_code.startswith("de") else self.name_en
+        """German as we name it; in any other language the English name translated by the
+        catalogue (``mediators/data/languages.py`` marks the English names for translation),
+        or the English name where the catalogue has none (a dialect added later)."""
+        if language_code.startswith("de"):
+            return self.name_de
+        with translation.override(language_code):
+            return translation.gettext(self.name_en)
 
 
 class Mediator(models.Model):

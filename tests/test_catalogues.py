@@ -41,6 +41,9 @@ MEDIATOR_SOURCES = (
     "bookings/messages/",
     "bookings/templates/bookings/offer_answer.html",
     "mediators/constants.py",
+    "mediators/data/languages.py",  # the dialects' names
+    "core/constants.py",  # topics and fields of action
+    "bookings/constants.py",  # kinds of appointment, offer states, allowance kinds
     # the front door and the form to apply as a mediator, read by would-be mediators
     "web/templates/web/front_door/",
     "web/forms/applications.py",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from bookings.constants import AllowanceKind
 from bookings.selectors.statements import Statement
+from core.locale_format import format_clock, format_day
 from core.pdf import pdf_fonts
 from core.spreadsheets import csv_text
 from core.time import BERLIN
@@ -32,6 +33,7 @@ def statement_rows(statement: Statement) -> list[dict]:
     return [
         {
             "day": row["day"],
+            "starts_at": row["starts_at"],
             "time": row["starts_at"].astimezone(BERLIN).strftime("%H:%M")
             if row["starts_at"]
             else "",
@@ -115,8 +117,8 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
     for row in statement_rows(statement):
         data.append(
             [
-                formats.date_format(row["day"], "SHORT_DATE_FORMAT"),
-                row["time"],
+                format_day(row["day"]),
+                format_clock(row["starts_at"]) if row["starts_at"] else "",
                 f"#{row['booking']}",
                 Paragraph(_escape(row["institution"]), styles["BodyText"]),
                 row["language"],

@@ -11,6 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.stats.tables import Kind, Table, month_day
+from core.locale_format import format_day, format_month
 
 from .charts import Series, chart_spec
 
@@ -40,9 +41,9 @@ def page_value(value: Any, kind: str) -> str:
     if kind == Kind.INT:
         return formats.number_format(value, 0, force_grouping=True)
     if kind == Kind.MONTH:
-        return formats.date_format(month_day(value), "YEAR_MONTH_FORMAT")
+        return format_month(month_day(value))
     if isinstance(value, datetime.date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return format_day(value)
     return str(value)
 
 

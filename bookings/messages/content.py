@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from core.i18n import reader_language
+from core.locale_format import format_clock, format_day, format_moment, format_weekday
 from core.time import BERLIN
 from notifications.conf import setting
 from notifications.constants import SIDE_INSTITUTION, MessageKind
@@ -53,13 +54,16 @@ BOOKING_RELATIONS = (
 def when(booking: Booking) -> str:
     start = booking.starts_at.astimezone(BERLIN)
     end = booking.ends_at.astimezone(BERLIN)
-    day = formats.date_format(start, "l")
     zone = start.tzname() if start.tzname() == end.tzname() else f"{start.tzname()}/{end.tzname()}"
-    return f"{day}, {start:%d.%m.%Y}, {start:%H:%M}–{end:%H:%M} ({zone})"
+    return (
+        f"{format_weekday(start)}, {format_day(start)}, "
+        f"{format_clock(start)}–{format_clock(end)} ({zone})"
+    )
 
 
 def short_when(booking: Booking) -> str:
-    return f"{booking.starts_at.astimezone(BERLIN):%d.%m.%Y %H:%M}"
+    """The start as every page shows it (core.locale_format), in the reader's locale."""
+    return format_moment(booking.starts_at)
 
 
 def booking_facts(booking: Booking) -> list[tuple[str, str]]:
@@ -117,11 +121,10 @@ def _offer_made(message: Message) -> MailContent:
         "mediator_id": offer.mediator_id,
         "link_id": message.context.get("link_id", ""),
     }
-    expires = offer.expires_at.astimezone(BERLIN)
     paragraphs = [
         _("You are asked to take on this appointment as a language mediator."),
         _("Please answer by %(deadline)s. Whoever accepts first gets the appointment.")
-        % {"deadline": f"{expires:%d.%m.%Y %H:%M}"},
+        % {"deadline": format_moment(offer.expires_at)},
     ]
     paragraphs[1:1] = consent_paragraphs(offer)
     return MailContent(
@@ -154,14 +157,11 @@ def _nobody_found(message: Message) -> MailContent:
     ]
     if code in NobodyFoundReason.values:
         paragraphs.append(str(NobodyFoundReason(code).label))
-    times = [
-        datetime.datetime.fromisoformat(value).astimezone(BERLIN)
-        for value in message.context.get("times", [])
-    ]
+    times = [datetime.datetime.fromisoformat(value) for value in message.context.get("times", [])]
     if times:
         paragraphs.append(
             _("Someone is available at: %(times)s.")
-            % {"times": "; ".join(f"{t:%d.%m.%Y %H:%M}" for t in times)}
+            % {"times": "; ".join(format_moment(t) for t in times)}
         )
     paragraphs.append(
         _("Please contact the coordination office if you want to change the appointment.")

@@ -21,7 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
-from core.time import BERLIN, local_datetime
+from core.locale_format import format_clock, format_day
+from core.time import local_datetime
 from mediators.models import Absence, Mediator
 from mediators.services import absence_create
 
@@ -32,12 +33,10 @@ from .booking import booking_cancel
 
 
 def appointment_label(booking: Booking) -> str:
-    start = booking.starts_at.astimezone(BERLIN)
-    end = booking.ends_at.astimezone(BERLIN)
     return _("%(day)s %(start)s–%(end)s, %(language)s, %(institution)s") % {
-        "day": f"{start:%d.%m.%Y}",
-        "start": f"{start:%H:%M}",
-        "end": f"{end:%H:%M}",
+        "day": format_day(booking.starts_at),
+        "start": format_clock(booking.starts_at),
+        "end": format_clock(booking.ends_at),
         "language": booking.language.name_for(get_language() or "de"),
         "institution": booking.institution.name,
     }

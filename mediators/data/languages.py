@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True)
 class DialectData:
@@ -44,24 +46,24 @@ LANGUAGES: tuple[LanguageData, ...] = (
             D(
                 "levantine",
                 "Levantinisch (Syrisch, Libanesisch, Palästinensisch)",
-                "Levantine (Syrian, Lebanese, Palestinian)",
+                gettext_noop("Levantine (Syrian, Lebanese, Palestinian)"),
                 "apc",
             ),
-            D("iraqi", "Irakisch", "Iraqi (Mesopotamian)", "acm"),
-            D("egyptian", "Ägyptisch", "Egyptian", "arz"),
+            D("iraqi", "Irakisch", gettext_noop("Iraqi (Mesopotamian)"), "acm"),
+            D("egyptian", "Ägyptisch", gettext_noop("Egyptian"), "arz"),
             D(
                 "maghrebi",
                 "Maghrebinisch (Marokkanisch, Algerisch, Tunesisch)",
-                "Maghrebi (Moroccan, Algerian, Tunisian)",
+                gettext_noop("Maghrebi (Moroccan, Algerian, Tunisian)"),
                 "ary",
             ),
-            D("gulf", "Golf-Arabisch", "Gulf Arabic", "afb"),
-            D("sudanese", "Sudanesisch", "Sudanese", "apd"),
-            D("standard", "Hocharabisch", "Modern Standard Arabic", "arb"),
+            D("gulf", "Golf-Arabisch", gettext_noop("Gulf Arabic"), "afb"),
+            D("sudanese", "Sudanesisch", gettext_noop("Sudanese"), "apd"),
+            D("standard", "Hocharabisch", gettext_noop("Modern Standard Arabic"), "arb"),
         ),
     ),
     L("ukr", "Ukrainisch", "Ukrainian"),
-    L("prs", "Dari", "Dari", (D("hazaragi", "Hazaragi", "Hazaragi", "haz"),)),
+    L("prs", "Dari", "Dari", (D("hazaragi", "Hazaragi", gettext_noop("Hazaragi"), "haz"),)),
     L("pes", "Farsi (Persisch)", "Farsi (Iranian Persian)"),
     L("tur", "Türkisch", "Turkish"),
     L("kmr", "Kurmandschi (Nordkurdisch)", "Kurmanji (Northern Kurdish)"),
@@ -75,8 +77,13 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Albanisch",
         "Albanian",
         (
-            D("gheg", "Gegisch (Nordalbanien, Kosovo)", "Gheg (northern Albania, Kosovo)", "aln"),
-            D("tosk", "Toskisch (Südalbanien)", "Tosk (southern Albania)", "als"),
+            D(
+                "gheg",
+                "Gegisch (Nordalbanien, Kosovo)",
+                gettext_noop("Gheg (northern Albania, Kosovo)"),
+                "aln",
+            ),
+            D("tosk", "Toskisch (Südalbanien)", gettext_noop("Tosk (southern Albania)"), "als"),
         ),
     ),
     L("ron", "Rumänisch", "Romanian"),
@@ -91,9 +98,9 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Romanes",
         "Romani",
         (
-            D("vlax", "Vlach-Romanes", "Vlax Romani", "rmy"),
-            D("balkan", "Balkan-Romanes (Arli)", "Balkan Romani (Arli)", "rmn"),
-            D("sinti", "Sinti-Romanes", "Sinte Romani", "rmo"),
+            D("vlax", "Vlach-Romanes", gettext_noop("Vlax Romani"), "rmy"),
+            D("balkan", "Balkan-Romanes (Arli)", gettext_noop("Balkan Romani (Arli)"), "rmn"),
+            D("sinti", "Sinti-Romanes", gettext_noop("Sinte Romani"), "rmo"),
         ),
     ),
     L("amh", "Amharisch", "Amharic"),
@@ -102,9 +109,9 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Oromo",
         "Oromo",
         (
-            D("west_central", "West-Zentral-Oromo", "West Central Oromo", "gaz"),
-            D("eastern", "Ost-Oromo (Harar)", "Eastern Oromo (Harar)", "hae"),
-            D("borana", "Borana", "Borana", "gax"),
+            D("west_central", "West-Zentral-Oromo", gettext_noop("West Central Oromo"), "gaz"),
+            D("eastern", "Ost-Oromo (Harar)", gettext_noop("Eastern Oromo (Harar)"), "hae"),
+            D("borana", "Borana", gettext_noop("Borana"), "gax"),
         ),
     ),
     L("tig", "Tigre", "Tigre"),
@@ -116,8 +123,8 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Portugiesisch",
         "Portuguese",
         (
-            D("brazilian", "Brasilianisches Portugiesisch", "Brazilian Portuguese"),
-            D("european", "Europäisches Portugiesisch", "European Portuguese"),
+            D("brazilian", "Brasilianisches Portugiesisch", gettext_noop("Brazilian Portuguese")),
+            D("european", "Europäisches Portugiesisch", gettext_noop("European Portuguese")),
         ),
     ),
     L("ita", "Italienisch", "Italian"),
@@ -138,8 +145,18 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Aserbaidschanisch",
         "Azerbaijani",
         (
-            D("north", "Nord-Aserbaidschanisch (Aserbaidschan)", "North Azerbaijani", "azj"),
-            D("south", "Süd-Aserbaidschanisch (Iran)", "South Azerbaijani (Iran)", "azb"),
+            D(
+                "north",
+                "Nord-Aserbaidschanisch (Aserbaidschan)",
+                gettext_noop("North Azerbaijani"),
+                "azj",
+            ),
+            D(
+                "south",
+                "Süd-Aserbaidschanisch (Iran)",
+                gettext_noop("South Azerbaijani (Iran)"),
+                "azb",
+            ),
         ),
     ),
     L("che", "Tschetschenisch", "Chechen"),
@@ -149,8 +166,18 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Usbekisch",
         "Uzbek",
         (
-            D("northern", "Nord-Usbekisch (Usbekistan)", "Northern Uzbek (Uzbekistan)", "uzn"),
-            D("southern", "Süd-Usbekisch (Afghanistan)", "Southern Uzbek (Afghanistan)", "uzs"),
+            D(
+                "northern",
+                "Nord-Usbekisch (Usbekistan)",
+                gettext_noop("Northern Uzbek (Uzbekistan)"),
+                "uzn",
+            ),
+            D(
+                "southern",
+                "Süd-Usbekisch (Afghanistan)",
+                gettext_noop("Southern Uzbek (Afghanistan)"),
+                "uzs",
+            ),
         ),
     ),
     L("tgk", "Tadschikisch", "Tajik"),
@@ -162,8 +189,13 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "Swahili",
         "Swahili",
         (
-            D("east_african", "Ostafrikanisches Swahili", "East African Swahili", "swh"),
-            D("congo", "Kongo-Swahili", "Congo Swahili", "swc"),
+            D(
+                "east_african",
+                "Ostafrikanisches Swahili",
+                gettext_noop("East African Swahili"),
+                "swh",
+            ),
+            D("congo", "Kongo-Swahili", gettext_noop("Congo Swahili"), "swc"),
         ),
     ),
     L("hau", "Hausa", "Hausa"),
@@ -176,7 +208,7 @@ LANGUAGES: tuple[LanguageData, ...] = (
         "ful",
         "Fulfulde (Ful)",
         "Fula",
-        (D("pular", "Pular (Guinea)", "Pular (Guinea)", "fuf"),),
+        (D("pular", "Pular (Guinea)", gettext_noop("Pular (Guinea)"), "fuf"),),
     ),
     L("wol", "Wolof", "Wolof"),
     L("mnk", "Mandinka", "Mandinka"),

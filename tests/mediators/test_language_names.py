@@ -68,9 +68,19 @@ def test_most_seeded_languages_are_named_by_cldr_in_every_reader_language():
         assert len(unnamed) <= 3, (reader, unnamed)
 
 
-def test_dialects_keep_their_german_or_english_names():
+def test_dialects_are_named_in_the_readers_language():
     iraqi = Dialect.objects.get(language__code="ara", code="iraqi")
 
     assert iraqi.name_for("de") == "Irakisch"
     assert iraqi.name_for("en") == "Iraqi (Mesopotamian)"
-    assert iraqi.name_for("ar") == "Iraqi (Mesopotamian)"
+    assert iraqi.name_for("ar") == "العراقية (بلاد الرافدين)"
+    assert iraqi.name_for("fa") == "عراقی (بین‌النهرینی)"
+    assert iraqi.name_for("uk") == "іракська (месопотамська)"
+    assert iraqi.name_for("tr") == "Irak (Mezopotamya)"
+
+
+def test_a_dialect_the_catalogue_does_not_know_keeps_its_english_name():
+    iraqi = Dialect.objects.get(language__code="ara", code="iraqi")
+    later = Dialect(language=iraqi.language, code="later", name_de="Später", name_en="Later one")
+
+    assert later.name_for("ar") == "Later one"

@@ -1,6 +1,6 @@
 """Accessibility in a real browser, under the site's Content-Security-Policy (no page of any
-role reports a violation): axe-core checks the main pages of every role (the
-mediator's in Arabic, right to left), the sign-in and password pages and forms showing errors
+role reports a violation): axe-core checks the main pages of every role (the mediator's in
+Arabic and in Farsi, right to left), the sign-in and password pages and forms showing errors
 against the WCAG 2 A/AA rules, colour contrast included, at phone and at desktop width. An
 institution files a request and a mediator accepts an offer with the keyboard alone; every Tab
 stop shows a focus ring with 3:1 contrast. Errors are announced next to their field. No page
@@ -144,14 +144,18 @@ def test_the_institution_pages_meet_wcag_aa(browser, live_server, pool_with_peop
     visitor.context.close()
 
 
-def test_the_mediator_pages_in_arabic_meet_wcag_aa(
-    browser, live_server, pool_with_people, bookings
+@pytest.mark.parametrize("language", ["ar", "fa"])
+def test_the_mediator_pages_right_to_left_meet_wcag_aa(
+    browser, live_server, pool_with_people, bookings, language
 ):
-    visitor = Visitor(browser, live_server, "mediator", language="ar")
+    mediator = pool_with_people["mediator"]
+    mediator.language = language  # the pages follow the language of her profile
+    mediator.save(update_fields=["language"])
+    visitor = Visitor(browser, live_server, f"mediator-{language}", language=language)
     visitor.sign_in("amal")
     visitor.go("/mediator/offers/")
     assert visitor.page.get_attribute("html", "dir") == "rtl"
-    assert visitor.page.get_attribute("html", "lang") == "ar"
+    assert visitor.page.get_attribute("html", "lang") == language
 
     violations = axe_check(
         visitor,

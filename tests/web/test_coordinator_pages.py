@@ -271,7 +271,7 @@ def test_a_lent_mediator_is_shown_read_only_and_its_vetting_cannot_be_changed(
 
     assert "Only its coordinators change the vetting" in html and "KI Stadt Krefeld" in html
     assert "<form" not in html.split("<main", 1)[1]
-    assert "31/01/2030" in html or "01/31/2030" in html
+    assert "Jan 31, 2030" in html  # CLDR medium date, as every page
     assert posted.status_code == 403
     lent.refresh_from_db()
     assert lent.police_certificate_valid_until == datetime.date(2030, 1, 31) and lent.active

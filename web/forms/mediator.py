@@ -84,9 +84,18 @@ class AbsenceForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        # Digits run left to right in an Arabic or Farsi page too.
+        widget=forms.TextInput(attrs={"type": "tel", "dir": "ltr", "autocomplete": "tel"}),
+    )
     iban = forms.CharField(
-        label=_("IBAN for your allowances (optional)"), max_length=42, required=False
+        label=_("IBAN for your allowances (optional)"),
+        max_length=42,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
     home_postal_code = forms.RegexField(
         label=_("Postal code of your home"), regex=r"^\d{5}$", max_length=5

@@ -8,7 +8,8 @@ from django.utils import formats
 
 from bookings.constants import Status
 from core.i18n import reader_language
-from core.time import BERLIN
+from core.locale_format import format_clock, format_day, format_moment, format_month
+from core.time import MIDNIGHT
 
 register = template.Library()
 
@@ -42,15 +43,37 @@ def is_number(row: dict, key: str) -> bool:
 
 @register.filter
 def local(value, fmt: str = "DATETIME"):
-    """An aware datetime in Europe/Berlin, formatted for the active language."""
+    """An aware datetime in Europe/Berlin, in the reader's locale (core.locale_format):
+    the day and time, or only the ``DATE`` or the ``TIME``."""
     if value is None:
         return ""
-    value = value.astimezone(BERLIN)
     if fmt == "DATE":
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return format_day(value)
     if fmt == "TIME":
-        return formats.time_format(value, "TIME_FORMAT")
-    return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+        return format_clock(value)
+    return format_moment(value)
+
+
+@register.filter
+def day(value) -> str:
+    """A calendar day in the reader's locale."""
+    return format_day(value) if value else ""
+
+
+@register.filter
+def clock(value, end: bool = False) -> str:
+    """A wall-clock time in the reader's locale; with ``end``, 00:00 is the end of the day."""
+    if value is None:
+        return ""
+    if end and value == MIDNIGHT:
+        return "24:00"
+    return format_clock(value)
+
+
+@register.filter
+def month(value) -> str:
+    """A month and year in the reader's locale ("Dezember 2026")."""
+    return format_month(value) if value else ""
 
 
 @register.filter
