@@ -87,8 +87,17 @@ class AbsenceInline(PoolScopedMixin, admin.TabularInline):
 class ConflictOfInterestInline(PoolScopedMixin, admin.TabularInline):
     model = ConflictOfInterest
     extra = 0
-    fields = ("institution", "case_reference", "recorded_by", "created_at")
-    readonly_fields = ("recorded_by", "created_at")
+    fields = (
+        "institution",
+        "case_reference",
+        "reason",
+        "recorded_by",
+        "created_at",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+    )
+    readonly_fields = ("recorded_by", "created_at", "lifted_at", "lifted_by", "lift_reason")
 
 
 class InstitutionBlockInline(PoolScopedMixin, admin.TabularInline):

@@ -266,6 +266,12 @@ class Absence(models.Model):
         return f"{self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y}"
 
 
+class ConflictOfInterestQuerySet(models.QuerySet["ConflictOfInterest"]):
+    def active(self) -> "ConflictOfInterestQuerySet":
+        """The conflicts that hold: declared and not lifted."""
+        return self.filter(lifted_at__isnull=True)
+
+
 class ConflictOfInterest(models.Model):
     """The mediator knows the family of this case: never offered that case again.
 
@@ -274,6 +280,11 @@ class ConflictOfInterest(models.Model):
     whose institution could not be derived; those match the reference at every
     institution. ``reference_key`` is the compared form (``core.text.case_reference_key``),
     set on every save.
+
+    A conflict is lifted, never deleted: the row keeps who declared it and when
+    (``recorded_by``, ``created_at``, ``reason``) and who lifted it, when and why
+    (``lifted_by``, ``lifted_at``, ``lift_reason``). Only active rows (``objects.active()``,
+    not lifted) bind matching; at most one per mediator and case is active.
     """
 
     mediator = models.ForeignKey(Mediator, on_delete=models.CASCADE, related_name="conflicts")
@@ -291,6 +302,14 @@ class ConflictOfInterest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
+
+    objects = ConflictOfInterestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("conflict of interest")
@@ -298,9 +317,14 @@ class ConflictOfInterest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["mediator", "institution", "reference_key"],
-                name="conflict_unique_case",
+                condition=models.Q(lifted_at__isnull=True),
+                name="conflict_one_active_per_case",
                 nulls_distinct=False,
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=False) | models.Q(lift_reason=""),
+                name="conflict_lift_reason_only_when_lifted",
+            ),
         ]
         indexes = [models.Index(fields=["reference_key", "institution"])]
 

@@ -80,20 +80,32 @@ def absences_of(mediator: Mediator) -> QuerySet[Absence]:
 
 
 def conflicts_of(mediator: Mediator) -> QuerySet[ConflictOfInterest]:
-    return ConflictOfInterest.objects.filter(mediator=mediator).order_by("case_reference")
+    """The mediator's conflicts of interest that hold (not lifted)."""
+    return ConflictOfInterest.objects.active().filter(mediator=mediator).order_by("case_reference")
+
+
+def conflict_history_of(mediator: Mediator) -> QuerySet[ConflictOfInterest]:
+    """Every conflict of interest of the mediator, active and lifted, the newest first, with
+    who declared and who lifted it."""
+    return (
+        ConflictOfInterest.objects.filter(mediator=mediator)
+        .select_related("institution", "recorded_by", "lifted_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def conflicts_for_case(
     mediators: QuerySet[Mediator], *, institution_id: int, case_reference: str
 ) -> QuerySet[ConflictOfInterest]:
-    """The conflicts of interest of ``mediators`` for one case: the reference at that
+    """The active conflicts of interest of ``mediators`` for one case: the reference at that
     institution (and the records from before institutions were kept, which match it at
     every institution)."""
     key = case_reference_key(case_reference)
     if not key:
         return ConflictOfInterest.objects.none()
     return (
-        ConflictOfInterest.objects.filter(mediator__in=mediators, reference_key=key)
+        ConflictOfInterest.objects.active()
+        .filter(mediator__in=mediators, reference_key=key)
         .filter(Q(institution_id=institution_id) | Q(institution__isnull=True))
         .select_related("mediator__user", "recorded_by")
         .order_by("mediator__user__last_name", "pk")

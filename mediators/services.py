@@ -481,6 +481,7 @@ def absence_delete(*, absence: Absence) -> None:
 
 
 REFERENCE_KEY_MAX_LENGTH = 255  # ConflictOfInterest.reference_key
+CONFLICT_REASON_MAX_LENGTH = 500  # ConflictOfInterest.reason and .lift_reason
 
 
 def conflict_declare(
@@ -489,14 +490,20 @@ def conflict_declare(
     case_reference: str,
     recorded_by: AbstractBaseUser | None,
     institution: Institution,
+    reason: str = "",
+    now: datetime.datetime | None = None,
 ) -> ConflictOfInterest:
     """The mediator knows the family of this case (the reference at that institution): never
     offered that case again. The same reference at another institution is another case.
 
     References are compared in one normalised form (``core.text.case_reference_key``);
-    declaring the same case twice keeps the first record.
+    declaring a case that has an active conflict keeps that record. A conflict is a hard
+    protection: in the same transaction the bookings app withdraws the pending offers for
+    the case, releases the mediator's standbys on it and releases the mediator from its
+    confirmed bookings still ahead (``bookings.services.conflicts``).
     """
     case_reference = " ".join((case_reference or "").split())
+    reason = (reason or "").strip()
     if not case_reference:
         raise DomainError(_("Give the case reference."), field="case_reference")
     if len(case_reference) > CASE_REFERENCE_MAX_LENGTH:
@@ -504,6 +511,11 @@ def conflict_declare(
             _("A case reference has at most %(max)s characters.")
             % {"max": CASE_REFERENCE_MAX_LENGTH},
             field="case_reference",
+        )
+    if len(reason) > CONFLICT_REASON_MAX_LENGTH:
+        raise DomainError(
+            _("A reason has at most %(max)s characters.") % {"max": CONFLICT_REASON_MAX_LENGTH},
+            field="reason",
         )
     key = case_reference_key(case_reference)
     if len(key) > REFERENCE_KEY_MAX_LENGTH:
@@ -514,39 +526,85 @@ def conflict_declare(
         )
     with transaction.atomic():
         Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        conflict = ConflictOfInterest.objects.filter(
-            mediator=mediator, institution=institution, reference_key=key
-        ).first()
+        conflict = (
+            ConflictOfInterest.objects.active()
+            .filter(mediator=mediator, institution=institution, reference_key=key)
+            .first()
+        )
         if conflict is None:
             conflict = ConflictOfInterest.objects.create(
                 mediator=mediator,
                 institution=institution,
                 case_reference=case_reference,
+                reason=reason,
                 recorded_by_id=recorded_by.pk if recorded_by is not None else None,
             )
-            # The bookings app withdraws the pending offers for that case (and offers on).
-            eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT)
+            logger.info(
+                "conflict of interest declared",
+                extra={
+                    "conflict_id": conflict.pk,
+                    "mediator_id": mediator.pk,
+                    "institution_id": institution.pk,
+                    "declared_by": recorded_by.pk if recorded_by is not None else None,
+                },
+            )
+            eligibility_changed(
+                mediator=mediator,
+                reason=EligibilityChange.CONFLICT,
+                conflict=conflict,
+                actor=recorded_by,
+                now=now,
+            )
     return conflict
 
 
-def conflict_lift(*, conflict: ConflictOfInterest, lifted_by: AbstractBaseUser | None) -> None:
+def conflict_lift(
+    *,
+    conflict: ConflictOfInterest,
+    lifted_by: AbstractBaseUser | None,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> ConflictOfInterest:
     """The conflict was recorded in error, or no longer holds: the mediator may be offered
     the case again, and the unfilled requests they may now serve are tried again after the
-    commit. Who lifted it is logged (``lifted_by``)."""
+    commit. The record stays, with who lifted it, when and why (the history)."""
+    reason = (reason or "").strip()
+    if len(reason) > CONFLICT_REASON_MAX_LENGTH:
+        raise DomainError(
+            _("A reason has at most %(max)s characters.") % {"max": CONFLICT_REASON_MAX_LENGTH},
+            field="reason",
+        )
+    now = now or timezone.now()
     with transaction.atomic():
         mediator = Mediator.objects.select_for_update().get(pk=conflict.mediator_id)
-        deleted, _rows = ConflictOfInterest.objects.filter(pk=conflict.pk).delete()
-        if not deleted:
+        lifted = (
+            ConflictOfInterest.objects.active()
+            .filter(pk=conflict.pk)
+            .update(
+                lifted_at=now,
+                lifted_by_id=lifted_by.pk if lifted_by is not None else None,
+                lift_reason=reason,
+            )
+        )
+        if not lifted:
             raise DomainError(_("This conflict of interest is already lifted."))
         logger.info(
             "conflict of interest lifted",
             extra={
+                "conflict_id": conflict.pk,
                 "mediator_id": mediator.pk,
                 "institution_id": conflict.institution_id,
                 "lifted_by": lifted_by.pk if lifted_by is not None else None,
             },
         )
-        eligibility_changed(mediator=mediator, reason=EligibilityChange.CONFLICT_LIFTED)
+        conflict.refresh_from_db()
+        eligibility_changed(
+            mediator=mediator,
+            reason=EligibilityChange.CONFLICT_LIFTED,
+            conflict=conflict,
+            actor=lifted_by,
+        )
+    return conflict
 
 
 def _institution_served(mediator: Mediator, institution: Institution) -> bool:

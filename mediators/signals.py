@@ -11,7 +11,10 @@ imports nothing of bookings (import-linter), hence a signal.
 
 Arguments: ``mediator`` (the changed mediator), ``reason`` (one of ``EligibilityChange``)
 and, for a change in time, ``slot`` (the added or removed ``AvailabilitySlot``) or
-``absence`` (the added or removed ``Absence``).
+``absence`` (the added or removed ``Absence``); for a conflict of interest declared or
+lifted, ``conflict`` (the record) and ``actor`` (who declared or lifted it): the bookings app
+records it in the access log and, for a declaration, releases the mediator from the
+confirmed bookings of that case still ahead, in the same transaction.
 """
 
 from __future__ import annotations

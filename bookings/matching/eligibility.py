@@ -255,9 +255,11 @@ def eligible_mediators(
     if case_key:
         # The case at the booking's institution; a record without an institution (from
         # before they were kept) matches the reference at every institution.
-        conflicts = ConflictOfInterest.objects.filter(
-            mediator_id=OuterRef("pk"), reference_key=case_key
-        ).filter(Q(institution_id=booking.institution_id) | Q(institution__isnull=True))
+        conflicts = (
+            ConflictOfInterest.objects.active()
+            .filter(mediator_id=OuterRef("pk"), reference_key=case_key)
+            .filter(Q(institution_id=booking.institution_id) | Q(institution__isnull=True))
+        )
         conditions.append(~Exists(conflicts))
     if booking.with_children:
         conditions.append(Q(police_certificate_valid_until__gte=local_day))

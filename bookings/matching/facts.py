@@ -115,7 +115,7 @@ def mediator_facts(
         absences=tuple(rules.Absence(a.starts_on, a.ends_on) for a in mediator.absences.all()),
         blocked_institution_ids=frozenset(mediator.blocks.values_list("institution_id", flat=True)),
         conflict_case_references=frozenset(
-            mediator.conflicts.values_list("institution_id", "case_reference")
+            mediator.conflicts.active().values_list("institution_id", "case_reference")
         ),
         self_unavailable=mediator.self_unavailable,
         self_unavailable_until=mediator.self_unavailable_until,

@@ -163,9 +163,9 @@ def load_facts(
     if key:
         collect(
             "conflicts",
-            ConflictOfInterest.objects.filter(reference_key=key, **mine).values_list(
-                "institution_id", "case_reference", "mediator_id"
-            ),
+            ConflictOfInterest.objects.active()
+            .filter(reference_key=key, **mine)
+            .values_list("institution_id", "case_reference", "mediator_id"),
         )
     collect(
         "held",

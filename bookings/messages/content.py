@@ -260,6 +260,12 @@ def _reopened(message: Message) -> MailContent:
             "time or place (%(why)s), so they were released. We are looking for someone else "
             "and will write to you as soon as someone is found."
         ) % {"why": release_reasons_text(message.context.get("release_reasons", []))}
+    elif message.context.get("released"):
+        text = _(
+            "The language mediator can no longer take this appointment (%(why)s), so they "
+            "were released. We are looking for someone else and will write to you as soon as "
+            "someone is found."
+        ) % {"why": release_reasons_text(message.context.get("release_reasons", []))}
     content = MailContent(
         subject=_("New mediator needed: %(when)s") % {"when": short_when(booking)},
         paragraphs=[text],

@@ -69,13 +69,20 @@ def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Me
         # mediator that they are no longer booked; both with the calendar's update.
         data = event.data or {}
         released = data.get("outcome") == RescheduleOutcome.MEDIATOR_RELEASED
+        # Released after a change of time or place, or (without one) by a rule that now
+        # binds them, e.g. a conflict of interest: the institution learns only the reasons.
+        rescheduled = bool(data.get("rescheduled"))
         rows.extend(
             _institution_message(
                 booking,
                 MessageKind.BOOKING_REOPENED,
                 key,
                 calendar=True,
-                extra={"rescheduled": True, "release_reasons": data.get("release_reasons", [])}
+                extra={
+                    "rescheduled": rescheduled,
+                    "released": True,
+                    "release_reasons": data.get("release_reasons", []),
+                }
                 if released
                 else None,
             )
@@ -88,7 +95,7 @@ def _booking_event_messages(*, booking: Booking, event: BookingEvent) -> list[Me
                     former,
                     MessageKind.BOOKING_CANCELLED,
                     key,
-                    extra={"rescheduled": True} if released else None,
+                    extra={"rescheduled": True} if released and rescheduled else None,
                 )
             )
     elif to == Status.COMPLETED and booking.mediator_id:

@@ -29,7 +29,7 @@ from bookings.matching.rules import Absence, Slot
 from core.time import BERLIN
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
-from mediators.models import Mediator, MediatorLanguage
+from mediators.models import ConflictOfInterest, Mediator, MediatorLanguage
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
 from ..models import Booking, Standby
@@ -108,7 +108,7 @@ def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> 
             Prefetch("languages", queryset=usable),
             "availability",
             "absences",
-            "conflicts",
+            Prefetch("conflicts", queryset=ConflictOfInterest.objects.active()),
             "blocks",
         )
         .order_by("pk")

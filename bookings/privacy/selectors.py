@@ -146,6 +146,9 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
                 "institution": c.institution.name if c.institution is not None else None,
                 "case_reference": c.case_reference,
                 "created_at": _moment(c.created_at),
+                "reason": c.reason,
+                "lifted_at": _moment(c.lifted_at),
+                "lift_reason": c.lift_reason,
             }
             for c in mediator.conflicts.select_related("institution")
         ],

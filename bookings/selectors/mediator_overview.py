@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from core.time import local_date
 from mediators.models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
-from mediators.selectors import absences_of, availability_of, conflicts_of
+from mediators.selectors import absences_of, availability_of, conflict_history_of
 
 from ..constants import HOLDING_STATUSES, Status
 from ..models import AccessLog, Booking
@@ -88,6 +88,6 @@ def mediator_overview(
         year=year,
         minutes_this_year=int(minutes),
         tax_free=mediator_tax_free_status(mediator=mediator, year=year),
-        conflicts=list(conflicts_of(mediator).select_related("institution", "recorded_by")),
+        conflicts=list(conflict_history_of(mediator)),
         access_log=list(log),
     )

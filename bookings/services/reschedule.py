@@ -289,21 +289,16 @@ def booking_reschedule(
                 # the new time are withdrawn and offered on.
                 offers_withdraw_ineligible(mediator=mediator, now=now, skip_booking=locked.pk)
             else:
-                broken = broken_rules(locked, mediator)
-                data["outcome"] = RescheduleOutcome.MEDIATOR_RELEASED
-                data["broken_rules"] = list(broken)
-                data["release_reasons"] = release_reasons(broken)
-                changed_booking = transition(
+                changed_booking = mediator_release(
                     locked,
-                    to=Status.REQUESTED,
+                    broken=broken_rules(locked, mediator),
                     actor=actor,
-                    actor_role=role,
+                    role=role,
                     reason=reason,
-                    allowed_from={Status.CONFIRMED},
-                    changes={**values, "mediator": None, "confirmed_at": None},
                     data=data,
+                    changes=values,
+                    now=now,
                 )
-                matching_after_reschedule(booking=changed_booking, now=now)
             # The old time is free for the mediator now: unfilled requests around it may fit.
             time_freed_rematch(mediator_id=mediator.pk, starts_at=old_start, ends_at=old_end)
         elif locked.status == Status.UNFILLED:
@@ -331,6 +326,42 @@ def booking_reschedule(
         access_log_change(booking=changed_booking, actor=actor)
     booking.refresh_from_db()
     return changed_booking
+
+
+def mediator_release(
+    locked: Booking,
+    *,
+    broken: tuple[str, ...] | list[str],
+    actor: AbstractBaseUser | None,
+    role: str,
+    reason: str,
+    data: dict[str, Any],
+    changes: dict[str, Any] | None = None,
+    now: datetime.datetime,
+) -> Booking:
+    """Release the mediator of a locked, confirmed booking who breaks the hard rules
+    ``broken``: back to ``requested`` through the state machine (with ``changes``), one
+    event whose outcome and reasons send the messages (the mediator's calendar
+    cancellation, the institution's "new mediator needed" with only the reasons it may be
+    given), and matching again after the commit, the standby first."""
+    data = {
+        **data,
+        "outcome": RescheduleOutcome.MEDIATOR_RELEASED,
+        "broken_rules": list(broken),
+        "release_reasons": release_reasons(broken),
+    }
+    released = transition(
+        locked,
+        to=Status.REQUESTED,
+        actor=actor,
+        actor_role=role,
+        reason=reason,
+        allowed_from={Status.CONFIRMED},
+        changes={**(changes or {}), "mediator": None, "confirmed_at": None},
+        data=data,
+    )
+    matching_after_reschedule(booking=released, now=now)
+    return released
 
 
 # The reason the institution is given for each broken hard rule (RULES for the rest): the

@@ -10,7 +10,7 @@ from django.db import DatabaseError
 from core.exceptions import DomainError
 from core.invitations import account_invite
 from mediators.models import AvailabilitySlot, ConflictOfInterest, Mediator, MediatorLanguage
-from mediators.selectors import language_by_code
+from mediators.selectors import conflict_history_of, conflicts_of, language_by_code
 from mediators.services import (
     MEDIATOR_EDITABLE,
     LanguageSkill,
@@ -25,6 +25,7 @@ from mediators.services import (
 from mediators.signals import WIDENING, EligibilityChange, mediator_eligibility_changed
 from notifications.constants import MessageKind
 from notifications.models import Message
+from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory, PoolFactory
 from tests.mediators.factories import (
     AvailabilitySlotFactory,
@@ -177,8 +178,8 @@ def test_lifting_a_conflict_widens_eligibility_once_and_a_second_lift_is_refused
     try:
         # When it is lifted
         conflict_lift(conflict=conflict, lifted_by=coordinator.user)
-        # Then it is gone, and the bookings app hears of a change that can only widen
-        assert not ConflictOfInterest.objects.exists()
+        # Then it no longer holds, and the bookings app hears of a change that can only widen
+        assert not ConflictOfInterest.objects.active().exists()
         assert told == [EligibilityChange.CONFLICT_LIFTED]
         assert EligibilityChange.CONFLICT_LIFTED in WIDENING
         # and lifting it again says so and tells nobody
@@ -187,6 +188,68 @@ def test_lifting_a_conflict_widens_eligibility_once_and_a_second_lift_is_refused
         assert told == [EligibilityChange.CONFLICT_LIFTED]
     finally:
         mediator_eligibility_changed.disconnect(listen)
+
+
+DECLARED_AT = datetime.datetime(2027, 3, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+@frozen(DECLARED_AT)
+def test_a_lifted_conflict_is_kept_with_who_declared_and_lifted_it_when_and_why():
+    # Given a conflict a mediator declared
+    mediator = MediatorFactory()
+    coordinator = CoordinatorFactory(pool=mediator.pool)
+    institution = InstitutionFactory(pool=mediator.pool)
+    declared_at = DECLARED_AT
+    lifted_at = declared_at + datetime.timedelta(days=3)
+    conflict = conflict_declare(
+        mediator=mediator,
+        institution=institution,
+        case_reference="JA-9",
+        recorded_by=mediator.user,
+        reason="Nachbarin der Familie",
+    )
+
+    # When a coordinator lifts it
+    lifted = conflict_lift(
+        conflict=conflict, lifted_by=coordinator.user, reason="  Familie verzogen ", now=lifted_at
+    )
+
+    # Then the record stays, with both sides of its history
+    row = ConflictOfInterest.objects.get()
+    assert row.pk == lifted.pk == conflict.pk
+    assert (row.recorded_by, row.created_at, row.reason) == (
+        mediator.user,
+        declared_at,
+        "Nachbarin der Familie",
+    )
+    assert (row.lifted_by, row.lifted_at, row.lift_reason) == (
+        coordinator.user,
+        lifted_at,
+        "Familie verzogen",
+    )
+    assert list(conflict_history_of(mediator)) == [row]
+    assert not conflicts_of(mediator).exists()
+
+    # and declaring the case again makes a new active record next to the lifted one
+    again = conflict_declare(
+        mediator=mediator, institution=institution, case_reference="ja-9", recorded_by=None
+    )
+    assert again.pk != row.pk
+    assert list(conflicts_of(mediator)) == [again]
+    assert list(conflict_history_of(mediator)) == [again, row]
+
+
+def test_an_overlong_lift_reason_is_refused_and_the_conflict_holds():
+    mediator = MediatorFactory()
+    conflict = conflict_declare(
+        mediator=mediator,
+        institution=InstitutionFactory(pool=mediator.pool),
+        case_reference="JA-9",
+        recorded_by=None,
+    )
+    with pytest.raises(DomainError):
+        conflict_lift(conflict=conflict, lifted_by=None, reason="x" * 501)
+    assert list(conflicts_of(mediator)) == [conflict]
 
 
 @pytest.mark.parametrize("case_reference", ["", "   ", "x" * 65])

@@ -562,9 +562,14 @@ def test_a_conflict_is_declared_for_the_bookings_case_and_lifted_again():
     mediator = MediatorFactory(pool=booking.pool)
     ki = page(coordinator(booking.pool).user)
 
-    declared = post(ki, url("coordinator-conflict-add", booking.pk), {"mediator": mediator.pk})
+    declared = post(
+        ki,
+        url("coordinator-conflict-add", booking.pk),
+        {"mediator": mediator.pk, "reason": "Nachbarin der Familie"},
+    )
 
     conflict = ConflictOfInterest.objects.get()
+    assert conflict.reason == "Nachbarin der Familie"
     assert declared.status_code == 302
     assert (conflict.mediator, conflict.institution, conflict.case_reference) == (
         mediator,
@@ -575,10 +580,20 @@ def test_a_conflict_is_declared_for_the_bookings_case_and_lifted_again():
     lift = url("coordinator-conflict-lift", booking.pk, conflict.pk)
     assert lift in ki.get(url("coordinator-booking", booking.pk)).content.decode()
 
-    lifted = post(ki, lift, {})
+    lifted = post(ki, lift, {"reason": "Familie verzogen"})
 
     assert lifted.status_code == 302
-    assert not ConflictOfInterest.objects.exists()
+    assert not ConflictOfInterest.objects.active().exists()
+    # the record stays, with who lifted it and why, and the mediator's page shows both sides
+    conflict.refresh_from_db()
+    assert (conflict.lifted_by, conflict.lift_reason) == (
+        coordinator(booking.pool).user,
+        "Familie verzogen",
+    )
+    assert conflict.lifted_at is not None
+    history = ki.get(url("coordinator-mediator", mediator.pk)).content.decode()
+    assert "Nachbarin der Familie" in history and "Familie verzogen" in history
+    assert lift not in ki.get(url("coordinator-booking", booking.pk)).content.decode()
 
 
 def test_a_mediator_of_another_pool_cannot_be_named_and_other_cases_cannot_be_lifted():

@@ -225,6 +225,7 @@ class ConflictForm(forms.Form):
         queryset=Mediator.objects.none(),
         empty_label=_("Choose a mediator"),
     )
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)
 
     def __init__(self, *args, mediators, **kwargs):
         super().__init__(*args, **kwargs)

@@ -232,6 +232,7 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
             institution=booking.institution,
             case_reference=booking.case_reference,
             recorded_by=request.user,
+            reason=data["reason"],
         ),
         field_map={"institution": "mediator", "case_reference": "mediator"},
     )
@@ -262,7 +263,9 @@ def conflict_remove(request: HttpRequest, pk: int, conflict_pk: int) -> HttpResp
     if conflict is None:
         raise Http404
     try:
-        conflict_lift(conflict=conflict, lifted_by=request.user)
+        conflict_lift(
+            conflict=conflict, lifted_by=request.user, reason=request.POST.get("reason", "")
+        )
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
