@@ -63,7 +63,19 @@ class PoolAdmin(PoolScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [CompensationRuleInline, FundingSourceInline]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "district", "state", "shares_mediators_with", "helps_on_request")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "district",
+                    "state",
+                    "shares_mediators_with",
+                    "helps_on_request",
+                )
+            },
+        ),
         (
             _("Intake"),
             {"fields": ("min_notice_working_days", "refused_kinds", "requires_approval")},

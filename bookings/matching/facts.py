@@ -90,9 +90,7 @@ def mediator_facts(
         .select_related("booking__location")
     )
     serves = {mediator.pool_id}
-    if Mediator.objects.filter(
-        Q(pk=mediator.pk) & pools_serving(booking)
-    ).exists():
+    if Mediator.objects.filter(Q(pk=mediator.pk) & pools_serving(booking)).exists():
         serves.add(booking.pool_id)
     return MediatorFacts(
         mediator_id=mediator.pk,

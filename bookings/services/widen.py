@@ -128,4 +128,3 @@ def booking_widen(
             matching_enqueue(booking=locked)
         access_log_change(booking=locked, actor=actor)
     return Widening(locked, pool, changed=True, eligible=eligible, matching=matching)
-
