@@ -27,3 +27,14 @@ def account_invite(
     Call it in the transaction that creates the account: a rollback leaves no e-mail."""
     invite = import_string(settings.ACCOUNT_INVITATION_SERVICE)
     invite(user=user, pool=pool, language=language, staff=staff)
+
+
+def applicant_notify(
+    *, key: str, email: str, name: str, language: str, pool: object, text: str
+) -> None:
+    """E-mail a person who applied to become a mediator (no account yet) the coordinators'
+    ``text``, in ``language``; ``key`` makes a second call write nothing. The service is
+    ``settings.APPLICANT_MESSAGE_SERVICE``, bound like the invitation's. Call it in the
+    transaction of the decision."""
+    notify = import_string(settings.APPLICANT_MESSAGE_SERVICE)
+    notify(key=key, email=email, name=name, language=language, pool=pool, text=text)

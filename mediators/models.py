@@ -329,3 +329,71 @@ class InstitutionBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mediator} ⟂ {self.institution}"
+
+
+class MediatorApplication(models.Model):
+    """A person who speaks a language and applies, on the public page, to become a mediator of
+    a pool. Coordinators accept it (the mediator is onboarded and invited) or decline it with
+    a message. It holds personal data: a decided application loses it after
+    ``APPLICATION_KEEP_DAYS`` (mediators.applications.services.applications_purge)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    pool = models.ForeignKey(
+        "institutions.Pool", on_delete=models.CASCADE, related_name="mediator_applications"
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    postal_code = models.CharField(_("postal code"), max_length=5)
+    town = models.CharField(_("town"), max_length=120)
+    languages = models.ManyToManyField(Language, related_name="+", verbose_name=_("languages"))
+    other_languages = models.CharField(_("other languages"), max_length=200, blank=True)
+    availability = models.TextField(_("availability"), max_length=1000)
+    language = models.CharField(
+        _("message language"),
+        max_length=5,
+        choices=MessageLanguage.choices,
+        default=MessageLanguage.GERMAN,
+    )
+    consented_at = models.DateTimeField(_("consented to the privacy notice at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decline_message = models.TextField(_("message to the applicant"), blank=True)
+    mediator = models.OneToOneField(
+        Mediator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="application",
+    )
+    created_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("application to become a mediator")
+        verbose_name_plural = _("applications to become a mediator")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["pool", "status"], name="application_pool_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(decided_at__isnull=False),
+                name="application_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

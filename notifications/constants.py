@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     STANDBY_RELEASE = "standby_release", _("standby release")
     TAX_FREE_NOTICE = "tax_free_notice", _("tax-free amount notice")
     NOBODY_FOUND = "nobody_found", _("nobody found, told to the institution")
+    APPLICANT_MESSAGE = "applicant_message", _("answer to an application")
 
 
 class MessageStatus(models.TextChoices):

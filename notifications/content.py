@@ -61,7 +61,21 @@ def _account_invitation(message: Message) -> MailContent:
     )
 
 
-_BUILDERS: dict[str, ContentBuilder] = {MessageKind.ACCOUNT_INVITATION: _account_invitation}
+def _applicant_message(message: Message) -> MailContent:
+    pool_name = message.pool.name if message.pool else ""
+    return MailContent(
+        subject=_("Your application to become a language mediator"),
+        paragraphs=[
+            _("Thank you for your application to %(pool)s.") % {"pool": pool_name},
+            str(message.context.get("text", "")),
+        ],
+    )
+
+
+_BUILDERS: dict[str, ContentBuilder] = {
+    MessageKind.ACCOUNT_INVITATION: _account_invitation,
+    MessageKind.APPLICANT_MESSAGE: _applicant_message,
+}
 
 
 def content_builders_register(builders: Mapping[str, ContentBuilder]) -> None:

@@ -216,3 +216,23 @@ def account_invitation_notify(
             )
         ]
     )
+
+
+def applicant_message_notify(
+    *, key: str, email: str, name: str, language: str, pool: Pool | None, text: str
+) -> None:
+    """The coordinators' answer to a person who applied to become a mediator (who has no
+    account): their ``text`` in an e-mail in ``language``, once per ``key``. Called through
+    ``core.invitations.applicant_notify`` in the transaction of the decision."""
+    recipient = Recipient(email=email, name=name, language=message_language(language))
+    messages_write(
+        [
+            message_build(
+                kind=MessageKind.APPLICANT_MESSAGE,
+                key=key,
+                recipient=recipient,
+                pool=pool,
+                context={"text": text},
+            )
+        ]
+    )

@@ -41,6 +41,11 @@ MEDIATOR_SOURCES = (
     "bookings/messages/",
     "bookings/templates/bookings/offer_answer.html",
     "mediators/constants.py",
+    # the front door and the form to apply as a mediator, read by would-be mediators
+    "web/templates/web/front_door/",
+    "web/forms/applications.py",
+    "web/views/front_door.py",
+    "mediators/applications/",
 )
 
 # %(name)s, %(count)d, %(month)02d, %s ... (not %%) and {name}

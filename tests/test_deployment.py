@@ -258,3 +258,14 @@ def test_the_system_checks_raise_no_warning_on_this_database():
     from django.core.management import call_command
 
     call_command("check", "--database", "default", "--fail-level", "WARNING", verbosity=0)
+
+
+def test_static_files_are_compressed_with_gzip_only_in_every_environment():
+    """The production image has no brotli, a development environment may (Locust pulls it
+    in): the storage writes the same gzip copies in both, and collectstatic stays fast."""
+    from config.staticfiles import GzipManifestStaticFilesStorage
+
+    compressor = GzipManifestStaticFilesStorage().create_compressor(quiet=True)
+
+    assert compressor.use_gzip is True
+    assert compressor.use_brotli is False

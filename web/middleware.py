@@ -4,8 +4,16 @@ and coordinator pages, the admin and the API in settings.STAFF_LANGUAGES only.""
 from django.conf import settings
 from django.utils import translation
 
-# Paths whose pages are translated into every language (volunteers read them).
-ALL_LANGUAGE_PREFIXES = ("/mediator/", "/accounts/", "/i18n/", "/offers/answer/")
+# Paths whose pages are translated into every language (volunteers read them, and would-be
+# volunteers the front door's form to apply and its privacy notice).
+ALL_LANGUAGE_PREFIXES = (
+    "/mediator/",
+    "/accounts/",
+    "/i18n/",
+    "/offers/answer/",
+    "/apply/",
+    "/privacy/",
+)
 
 
 def page_languages(path: str) -> list[str]:

@@ -6,6 +6,7 @@ from .views import (
     coordinator,
     coordinator_tasks,
     directory,
+    front_door,
     home,
     institution,
     mediator,
@@ -22,6 +23,11 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # the front door: applying as a mediator, and its privacy notice
+    path("apply/", front_door.apply, name="apply"),
+    path("apply/sent/", front_door.apply_sent, name="apply-sent"),
+    path("privacy/", front_door.privacy_notice, name="privacy-notice"),
+    path("favicon.ico", front_door.favicon, name="favicon"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
     path(
         "coordinator/statistics/yearly-report/",
@@ -74,6 +80,16 @@ urlpatterns = [
     path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),
     # coordinators
     path("coordinator/work/", coordinator.worklist, name="coordinator-worklist"),
+    path(
+        "coordinator/applications/<int:pk>/accept/",
+        front_door.application_accept_page,
+        name="coordinator-application-accept",
+    ),
+    path(
+        "coordinator/applications/<int:pk>/decline/",
+        front_door.application_decline_page,
+        name="coordinator-application-decline",
+    ),
     path("coordinator/messages/<int:pk>/resend/", coordinator.resend, name="coordinator-resend"),
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),

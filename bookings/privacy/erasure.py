@@ -36,7 +36,7 @@ from core.credentials import credentials_revoke_all
 from core.exceptions import Conflict
 from core.time import BERLIN
 from institutions.models import Staff
-from mediators.models import Mediator
+from mediators.models import Mediator, MediatorApplication
 from notifications.constants import MessageStatus
 from notifications.models import CalendarFeed, Message
 from notifications.services import messages_void
@@ -123,6 +123,8 @@ def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
     for related in ("languages", "availability", "absences", "conflicts", "blocks"):
         getattr(mediator, related).all().delete()
     CalendarFeed.objects.filter(mediator=mediator).delete()
+    # The application they came with (kept for a while after it was accepted) goes too.
+    MediatorApplication.objects.filter(mediator=mediator).delete()
     # Released without the usual notice: it would go to the person being erased.
     Standby.objects.filter(mediator=mediator, released_at__isnull=True).update(released_at=now)
 

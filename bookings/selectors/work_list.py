@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.heartbeat import BEAT, WORKER, is_stale
 from core.time import local_date
+from mediators.applications.selectors import applications_open_for
 from mediators.selectors import mediators_kept_by
 from notifications.selectors import failed_messages_for
 
@@ -25,7 +26,7 @@ from .bookings import booking_list
 
 if TYPE_CHECKING:
     from institutions.models import Coordinator
-    from mediators.models import Mediator
+    from mediators.models import Mediator, MediatorApplication
     from notifications.models import Message
 
 # Requests still open this many days before their start are shown as due soon.
@@ -49,6 +50,8 @@ class WorkList:
     # "beat" / "worker" when its heartbeat is stale (core/heartbeat.py): offers, reminders and
     # e-mails wait until the IT department starts it again. Empty without background processes.
     background_down: list[str]
+    # Applications to become a mediator, waiting to be accepted or declined.
+    applications: list[MediatorApplication]
 
 
 def background_down(now: datetime.datetime) -> list[str]:
@@ -90,4 +93,5 @@ def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = N
         expiring=list(expiring),
         alerts=list(alerts.select_related("booking")[:LATEST]),
         background_down=background_down(now),
+        applications=list(applications_open_for(coordinator.user)),
     )

@@ -306,6 +306,12 @@ CELERY_BEAT_SCHEDULE["bookings-retention"] = {
     "task": "bookings.tasks.anonymise_expired_bookings",
     "schedule": crontab(hour=3, minute=17),
 }
+# Privacy: decided applications to become a mediator are deleted after 30 days, undecided ones
+# after 180 (mediators/applications/services.py).
+CELERY_BEAT_SCHEDULE["mediators-applications-purge"] = {
+    "task": "mediators.tasks.purge_applications",
+    "schedule": crontab(hour=3, minute=47),
+}
 # Matching: offer expiry, deadlines, stranded bookings, standbys (bookings/services/sweep.py).
 CELERY_BEAT_SCHEDULE["matching-sweep"] = {
     "task": "bookings.tasks.matching_sweep_task",
@@ -323,6 +329,11 @@ NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
 # New accounts (staff, mediators) are invited to choose a password by this service, which
 # writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
 ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"
+# The coordinators' answer to an application to become a mediator (mediators.applications).
+APPLICANT_MESSAGE_SERVICE = "notifications.services.applicant_message_notify"
+# The public application form: at most this many applications per client address (the
+# trusted proxies' address, core.client_address) and hour; more answer 429.
+MEDIATOR_APPLICATION_RATE = env("MEDIATOR_APPLICATION_RATE", default="5/hour")
 # Bulk reads of personal data (lists, exports, feeds, admin pages) are written to the access
 # log by this service; every layer calls it through core.read_log.
 READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"

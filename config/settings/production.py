@@ -43,7 +43,7 @@ if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "config.staticfiles.GzipManifestStaticFilesStorage"},
 }
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOG_ACCESS = env.bool("LOG_ACCESS", default=True)

@@ -13,12 +13,13 @@ from bookings.models import Alert, Report
 from bookings.selectors import work_list_for
 from core.time import local_date
 from institutions.models import Coordinator
+from mediators.applications.services import application_submit
 from notifications.constants import MessageKind, MessageStatus
 from notifications.models import Message
 from tests.bookings.factories import BookingFactory
 from tests.bookings.lifecycle import berlin
 from tests.institutions.factories import CoordinatorFactory, InstitutionFactory
-from tests.mediators.factories import MediatorFactory
+from tests.mediators.factories import LanguageFactory, MediatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,21 @@ def fill(pool, n: int) -> dict[str, set[int]]:
                 pool=pool, booking=completed, kind=AlertKind.REPORT_DISPUTED, message="x"
             ).pk
         )
+        made["applications"].add(
+            application_submit(
+                pool=pool,
+                first_name="Olena",
+                last_name=f"Applicant {i}",
+                email=f"applicant-{pool.pk}-{i}@example.org",
+                gender="female",
+                postal_code="41747",
+                town="Viersen",
+                languages=[LanguageFactory(code="ukr")],
+                availability="mornings",
+                consent=True,
+                now=NOW,
+            ).pk
+        )
     return made
 
 
@@ -82,6 +98,7 @@ SECTIONS = (
     "failed_messages",
     "expiring",
     "alerts",
+    "applications",
 )
 
 
@@ -98,6 +115,7 @@ def queries_for(coordinator) -> int:
         shown = [f"{b.language} {b.institution}" for b in bookings]
         shown += [str(m) for m in work.expiring] + [str(a.booking) for a in work.alerts]
         shown += [str(m.booking) for m in work.failed_messages]
+        shown += [str(language) for a in work.applications for language in a.languages.all()]
     assert shown
     return len(queries)
 
@@ -133,4 +151,5 @@ def test_the_work_list_takes_as_many_queries_for_five_rows_per_section_as_for_on
     fill(five.pool, 5)
 
     assert queries_for(five) == queries_for(one)
-    assert queries_for(one) <= 10  # the user, four booking lists, the pool, one per other list
+    # the user, four booking lists, the pool, one per other list, the applications' languages
+    assert queries_for(one) <= 12

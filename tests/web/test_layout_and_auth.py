@@ -16,8 +16,17 @@ from tests.mediators.factories import MediatorFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_signed_out_visitors_are_sent_to_the_sign_in_page(client):
+def test_signed_out_visitors_find_the_front_door_with_sign_in_and_apply_links(client):
     response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="{reverse("login")}"' in html
+    assert f'href="{reverse("web:apply")}"' in html
+
+
+def test_signed_out_visitors_of_a_role_page_are_sent_to_the_sign_in_page(client):
+    response = client.get(reverse("web:coordinator-worklist"))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))

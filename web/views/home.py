@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from core.constants import ActorRole
 from core.roles import actor_role_of
 
+from .front_door import front_door
+
 START_PAGES = {
     ActorRole.INSTITUTION: "web:institution-bookings",
     ActorRole.MEDIATOR: "web:mediator-offers",
@@ -19,7 +21,7 @@ START_PAGES = {
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect(settings.LOGIN_URL)
+        return front_door(request)
     role = actor_role_of(request.user)
     if role in START_PAGES:
         return redirect(START_PAGES[role])
