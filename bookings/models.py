@@ -26,6 +26,14 @@ from .constants import (
 
 class Booking(models.Model):
     pool = models.ForeignKey("institutions.Pool", on_delete=models.PROTECT, related_name="bookings")
+    # Pools that help the booking's pool on request and to which a coordinator widened this
+    # one booking: their mediators serve it too (``matching.eligibility.pools_serving``).
+    widened_to = models.ManyToManyField(
+        "institutions.Pool",
+        blank=True,
+        related_name="widened_bookings",
+        verbose_name=_("widened to"),
+    )
     institution = models.ForeignKey(
         "institutions.Institution", on_delete=models.PROTECT, related_name="bookings"
     )

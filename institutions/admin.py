@@ -63,7 +63,19 @@ class PoolAdmin(PoolScopedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [CompensationRuleInline, FundingSourceInline]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "district", "state", "shares_mediators_with")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "district",
+                    "state",
+                    "shares_mediators_with",
+                    "helps_on_request",
+                )
+            },
+        ),
         (
             _("Intake"),
             {"fields": ("min_notice_working_days", "refused_kinds", "requires_approval")},
@@ -104,7 +116,7 @@ class PoolAdmin(PoolScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
             return ()
-        return ("slug", "shares_mediators_with")
+        return ("slug", "shares_mediators_with", "helps_on_request")
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}

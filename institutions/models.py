@@ -26,6 +26,16 @@ class Pool(models.Model):
     shares_mediators_with = models.ManyToManyField(
         "self", blank=True, symmetrical=True, verbose_name=_("shares mediators with")
     )
+    # One-way and per booking: a coordinator of a pool named here may widen a single
+    # booking nobody takes to our mediators (``bookings.services.widen.booking_widen``).
+    helps_on_request = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=False,
+        related_name="may_widen_to",
+        verbose_name=_("helps on request"),
+        help_text=_("Pools whose coordinators may widen a single booking to our mediators."),
+    )
 
     # Intake rules
     min_notice_working_days = models.PositiveSmallIntegerField(

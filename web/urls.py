@@ -142,6 +142,11 @@ urlpatterns = [
         name="coordinator-tell-institution",
     ),
     path(
+        "coordinator/bookings/<int:pk>/nobody-found/widen/",
+        nobody_found.widen,
+        name="coordinator-widen",
+    ),
+    path(
         "coordinator/bookings/<int:pk>/<str:action>/",
         coordinator.decide,
         name="coordinator-decide",

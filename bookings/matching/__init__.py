@@ -15,8 +15,10 @@ the list):
 
 Each rule of PRODUCT.md and its three implementations (checks | SQL | planner index):
 
-- ``pool`` - a mediator of the pool or of a pool sharing its mediators:
-  ``serves_pool`` | ``pools_served_by_mediators_of`` | loaded by ``problem_for_pool``.
+- ``pool`` - a mediator of the pool, of a pool sharing its mediators, or of a pool the
+  booking was widened to (``Booking.widened_to``): ``serves_pool`` | ``pools_serving`` |
+  loaded by ``problem_for_pool`` (the planner plans with the pool and its sharing pools
+  only, never a single booking's widening).
 - ``language`` - speaks the language (and the dialect) at a usable level:
   ``speaks`` | ``Exists(MediatorLanguage)`` | a ``_Group`` per language, ``_Group.mask``.
 - ``inactive`` - active (not paused by a coordinator):

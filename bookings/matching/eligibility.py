@@ -65,7 +65,7 @@ SQL_DISTANCE_SLACK_KM = 0.5
 # declined topic where the database has no JSON containment (SQLite).
 IMPLEMENTS = frozenset(
     {
-        HardRule.POOL,  # pools_served_by_mediators_of
+        HardRule.POOL,  # pools_serving
         HardRule.LANGUAGE,  # Exists(MediatorLanguage), usable level, dialect
         HardRule.INACTIVE,  # Q(active=True)
         HardRule.SELF_UNAVAILABLE,  # self_unavailable, self_unavailable_until
@@ -122,6 +122,15 @@ def pools_served_by_mediators_of(pool_id: int) -> Q:
         "to_pool_id"
     )
     return Q(pool_id=pool_id) | Q(pool_id__in=Subquery(shared))
+
+
+def pools_serving(booking: Booking) -> Q:
+    """The mediators who may serve the booking: of its pool, of the pools sharing mediators
+    with it, and of the pools it was widened to (``Booking.widened_to``, one booking at a
+    time, only to pools that help on request: ``services.widen.booking_widen``). The one
+    pool set of a booking, for eligibility, near misses, candidates and offers alike."""
+    widened = Booking.widened_to.through.objects.filter(booking_id=booking.pk).values("pool_id")
+    return pools_served_by_mediators_of(booking.pool_id) | Q(pool_id__in=Subquery(widened))
 
 
 def _held(booking: Booking) -> QuerySet[Booking]:
@@ -215,7 +224,7 @@ def eligible_mediators(
         "month_minutes": _minutes_between(booking, *request.month),
     }
     conditions: list[Any] = [
-        pools_served_by_mediators_of(booking.pool_id),
+        pools_serving(booking),
         Q(active=True, training_completed_on__isnull=False, pledge_signed_on__isnull=False),
         Q(self_unavailable=False) | Q(self_unavailable_until__lt=local_day),
         Q(week_minutes__lte=F("max_hours_per_week") * 60 - booking.duration_minutes),

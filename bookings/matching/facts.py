@@ -20,7 +20,7 @@ from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
 from ..models import Booking, Standby
 from . import rules
 from .checks import MediatorFacts, RequestFacts, hard_violations
-from .eligibility import MAX_TRAVEL_GAP, Request, pools_served_by_mediators_of
+from .eligibility import MAX_TRAVEL_GAP, Request, pools_serving
 
 
 def request_facts(booking: Booking, *, request: Request | None = None) -> RequestFacts:
@@ -90,9 +90,7 @@ def mediator_facts(
         .select_related("booking__location")
     )
     serves = {mediator.pool_id}
-    if Mediator.objects.filter(
-        Q(pk=mediator.pk) & pools_served_by_mediators_of(booking.pool_id)
-    ).exists():
+    if Mediator.objects.filter(Q(pk=mediator.pk) & pools_serving(booking)).exists():
         serves.add(booking.pool_id)
     return MediatorFacts(
         mediator_id=mediator.pk,

@@ -36,7 +36,7 @@ from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
 from ..models import Booking, Standby
 from . import rules
 from .checks import CHECKS, MediatorFacts, RequestFacts, hard_violations
-from .eligibility import MAX_TRAVEL_GAP, _home_coordinates, pools_served_by_mediators_of
+from .eligibility import MAX_TRAVEL_GAP, _home_coordinates, pools_serving
 from .facts import request_facts
 from .hard_rules import CONSENT_WAIVABLE, HardRule
 
@@ -119,7 +119,7 @@ def load_facts(
         mediator_id=OuterRef("pk"), language_id=booking.language_id
     )
     mediators = list(
-        Mediator.objects.filter(pools_served_by_mediators_of(booking.pool_id))
+        Mediator.objects.filter(pools_serving(booking))
         .filter(Exists(speaks), erased_at__isnull=True)
         .annotate(home_lat=home_lat, home_lon=home_lon)
         .select_related("user")

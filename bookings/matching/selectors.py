@@ -19,7 +19,7 @@ from ..models import Booking, Offer
 from .eligibility import (
     SQL_DISTANCE_SLACK_KM,
     eligible_rows,
-    pools_served_by_mediators_of,
+    pools_serving,
     road_km_sql,
 )
 from .ranking import Candidate, pool_figures, rank
@@ -68,11 +68,28 @@ def pools_sharing_with(booking: Booking) -> QuerySet[Pool]:
     return Pool.objects.filter(shares_mediators_with=booking.pool_id).order_by("name")
 
 
+def pools_helping_on_request(booking: Booking) -> QuerySet[Pool]:
+    """The pools a coordinator may widen the booking to (``services.widen.booking_widen``):
+    those that help its pool on request and do not share mediators with it already (their
+    mediators are searched anyway), each annotated ``widened``: already widened to."""
+    widened = Booking.widened_to.through.objects.filter(
+        booking_id=booking.pk, pool_id=OuterRef("pk")
+    )
+    return (
+        Pool.objects.filter(helps_on_request=booking.pool_id)
+        .exclude(pk=booking.pool_id)
+        .exclude(shares_mediators_with=booking.pool_id)
+        .annotate(widened=Exists(widened))
+        .order_by("name")
+    )
+
+
 def mediators_assignable_by(user: AbstractBaseUser, booking: Booking) -> QuerySet[Mediator]:
-    """Mediators a coordinator may name for a booking: the pool's and its sharing pools'."""
+    """Mediators a coordinator may name for a booking: the pool's, its sharing pools' and
+    those of the pools it was widened to."""
     if getattr(user, "coordinator", None) is None:
         return Mediator.objects.none()
-    return Mediator.objects.filter(pools_served_by_mediators_of(booking.pool_id))
+    return Mediator.objects.filter(pools_serving(booking))
 
 
 # The most unfilled requests one change of a mediator tries again (the soonest first).
@@ -104,6 +121,10 @@ def unfilled_requests_for(
     ahead = Q(pk__in=[])
     for pool_id, hours in pools:
         ahead |= Q(pool_id=pool_id, starts_at__gt=now + datetime.timedelta(hours=hours))
+    # Requests widened to the mediator's pool: their own pool's deadline is checked for
+    # each in ``offers.unfilled_rematch``.
+    widened = Booking.widened_to.through.objects.filter(pool_id=mediator.pool_id)
+    ahead |= Q(pk__in=widened.values("booking_id"), starts_at__gt=now)
     answered = Offer.objects.filter(
         booking_id=OuterRef("pk"), mediator_id=mediator.pk, status__in=ANSWERED_OFFER_STATUSES
     )

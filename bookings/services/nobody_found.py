@@ -10,9 +10,9 @@
 - ``institution_tell_nobody_found``: tell the institution, with a reason from a fixed list
   (e-mails carry no free text) and the other times at which someone is available.
 
-Another time is proposed through the reschedule service; a booking is already matched with
-the mediators of every pool sharing them (``eligibility.pools_served_by_mediators_of``), so
-there is nothing to widen per booking.
+Another time is proposed through the reschedule service. A booking is already matched with
+the mediators of every pool sharing them; it is widened to a pool that helps on request by
+``widen.booking_widen`` (the pool set: ``eligibility.pools_serving``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from ..access import require_coordinator_of
 from ..constants import ASSIGNABLE_STATUSES, NobodyFoundReason, OfferStatus, Status
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_mediator
-from ..matching.eligibility import pools_served_by_mediators_of
+from ..matching.eligibility import pools_serving
 from ..matching.facts import broken_rules
 from ..matching.hard_rules import CONSENT_WAIVABLE, HardRule
 from ..messages.hooks import nobody_found_notify, offer_made_notify
@@ -83,9 +83,7 @@ def offer_with_consent(
         locked = lock_booking_or_none(booking)
         if locked is None or locked.status not in ASSIGNABLE_STATUSES:
             raise BookingConflict(_("This booking is not open for offers."), code="not_open")
-        if not Mediator.objects.filter(
-            pools_served_by_mediators_of(locked.pool_id), pk=mediator.pk
-        ).exists():
+        if not Mediator.objects.filter(pools_serving(locked), pk=mediator.pk).exists():
             raise DomainError(_("Unknown mediator."), field="mediator")
         mediator = lock_mediator(mediator)
         if locked.starts_at <= now:

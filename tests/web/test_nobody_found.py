@@ -256,3 +256,67 @@ def test_the_mediator_sees_on_the_offers_page_why_they_are_asked_in_their_langua
 
     assert "although this appointment lies outside your travel range" in english
     assert "نطاق تنقلك" in arabic
+
+
+def test_the_page_offers_to_widen_to_a_pool_that_helps_on_request_and_widening_asks_there(
+    page_for, stuck, django_capture_on_commit_callbacks
+):
+    booking = stuck["booking"]
+    krefeld = make_pool(name="KI Krefeld")
+    krefeld.helps_on_request.add(booking.pool)
+    helper = make_mediator(krefeld, user=UserFactory(first_name="Hana", last_name="Helper"))
+    client = page_for(stuck["coordinator"].user)
+
+    html = page(client, booking).content.decode()
+
+    assert "Widen to KI Krefeld" in html
+    assert "The mediators of KI Krefeld who are eligible will be asked." in html
+    assert reverse("web:coordinator-widen", args=[booking.pk]) in html
+    assert f'name="pool" value="{krefeld.pk}"' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("web:coordinator-widen", args=[booking.pk]),
+            {"pool": krefeld.pk, "reason": "Nobody here in the holidays"},
+            follow=True,
+        )
+
+    assert "1 of its mediators is eligible and may now be asked" in response.content.decode()
+    assert Offer.objects.get(booking=booking).mediator == helper
+    event = BookingEvent.objects.get(booking=booking, data__has_key="widened_to")
+    assert event.reason == "Nobody here in the holidays"
+
+    again = client.post(
+        reverse("web:coordinator-widen", args=[booking.pk]), {"pool": krefeld.pk}, follow=True
+    )
+    assert "already includes the mediators of KI Krefeld" in again.content.decode()
+    assert BookingEvent.objects.filter(booking=booking, data__has_key="widened_to").count() == 1
+
+
+def test_without_a_pool_that_helps_the_page_says_so_and_a_post_is_refused(page_for, stuck):
+    booking = stuck["booking"]
+    stranger = make_pool(name="KI Fremd")
+    client = page_for(stuck["coordinator"].user)
+
+    html = page(client, booking).content.decode()
+    assert "No pool helps yours on request." in html
+    assert "Widen to" not in html
+
+    response = client.post(
+        reverse("web:coordinator-widen", args=[booking.pk]), {"pool": stranger.pk}, follow=True
+    )
+    assert "This pool does not help your pool on request." in response.content.decode()
+    assert not booking.widened_to.exists()
+    assert not BookingEvent.objects.filter(booking=booking).exists()
+
+
+def test_another_pools_coordinator_and_staff_cannot_widen(page_for, stuck):
+    booking = stuck["booking"]
+    krefeld = make_pool(name="KI Krefeld")
+    krefeld.helps_on_request.add(booking.pool)
+    url = reverse("web:coordinator-widen", args=[booking.pk])
+    helping = page_for(CoordinatorFactory(pool=krefeld).user)
+    assert helping.post(url, {"pool": krefeld.pk}).status_code == 404
+    staff = page_for(StaffFactory(institution=booking.institution).user)
+    assert staff.post(url, {"pool": krefeld.pk}).status_code in (302, 403)
+    assert not booking.widened_to.exists()

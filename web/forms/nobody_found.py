@@ -23,3 +23,8 @@ class TellInstitutionForm(forms.Form):
     with_times = forms.BooleanField(
         label=_("Name the other times at which someone is available"), required=False
     )
+
+
+class WidenForm(forms.Form):
+    pool = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label=_("Why widen (optional)"), max_length=500, required=False)

@@ -1,5 +1,6 @@
 """When nobody is found: the near misses on the coordinator's booking page, and what the
-coordinator does next (ask one anyway, move to another time, tell the institution)."""
+coordinator does next (ask one anyway, move to another time, widen to a pool that helps on
+request, tell the institution)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from bookings.constants import ASSIGNABLE_STATUSES, Status
 from bookings.matching.near_misses import available_times, near_misses
-from bookings.matching.selectors import mediators_assignable_by, offers_on, pools_sharing_with
+from bookings.matching.selectors import (
+    mediators_assignable_by,
+    offers_on,
+    pools_helping_on_request,
+    pools_sharing_with,
+)
 from bookings.models import Booking
 from bookings.services.nobody_found import institution_tell_nobody_found, offer_with_consent
 from bookings.services.reschedule import booking_reschedule
+from bookings.services.widen import Widening, booking_widen
 
-from ..forms.nobody_found import AskAnywayForm, MoveForm, TellInstitutionForm
+from ..forms.nobody_found import AskAnywayForm, MoveForm, TellInstitutionForm, WidenForm
 from .access import coordinator_required
 from .common import booking_change, booking_in_reach
 
@@ -35,6 +43,7 @@ def nobody_found_context(booking: Booking, *, has_candidates: bool) -> dict:
             near_misses=near_misses(booking),
             other_times=available_times(booking, now=timezone.now()),
             sharing_pools=list(pools_sharing_with(booking)),
+            helping_pools=list(pools_helping_on_request(booking)),
             tell_form=TellInstitutionForm(),
         )
     return context
@@ -121,3 +130,57 @@ def tell_institution(request: HttpRequest, pk: int) -> HttpResponse:
     if status is not None:
         return _refused(request, pk, form)
     return _done(request, pk, _("The institution has been told."))
+
+
+def _widened_text(widening: Widening) -> str:
+    pool = widening.pool.name
+    if not widening.changed:
+        return _("The search already includes the mediators of %(pool)s.") % {"pool": pool}
+    if not widening.eligible:
+        return _(
+            "The search now includes the mediators of %(pool)s, but none of them is "
+            "eligible for this booking."
+        ) % {"pool": pool}
+    if not widening.matching:
+        return ngettext(
+            "The search now includes %(pool)s: %(count)d of its mediators is eligible. The "
+            "fill deadline has passed, so nobody is asked automatically: assign directly.",
+            "The search now includes %(pool)s: %(count)d of its mediators are eligible. The "
+            "fill deadline has passed, so nobody is asked automatically: assign directly.",
+            widening.eligible,
+        ) % {"pool": pool, "count": widening.eligible}
+    return ngettext(
+        "The search now includes %(pool)s: %(count)d of its mediators is eligible and may "
+        "now be asked.",
+        "The search now includes %(pool)s: %(count)d of its mediators are eligible and may "
+        "now be asked.",
+        widening.eligible,
+    ) % {"pool": pool, "count": widening.eligible}
+
+
+@coordinator_required
+@require_POST
+def widen(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = booking_in_reach(request, pk)
+    form = WidenForm(request.POST)
+    pool = (
+        pools_helping_on_request(booking).filter(pk=form.cleaned_data["pool"]).first()
+        if form.is_valid()
+        else None
+    )
+    if pool is None:
+        form.add_error(None, _("This pool does not help your pool on request."))
+        return _refused(request, pk, form)
+    done: list[Widening] = []
+    status = booking_change(
+        form,
+        lambda data: done.append(
+            booking_widen(booking=booking, pool=pool, actor=request.user, reason=data["reason"])
+        ),
+    )
+    if status is not None:
+        return _refused(request, pk, form)
+    if not done[0].changed:
+        messages.info(request, _widened_text(done[0]))
+        return redirect("web:coordinator-booking", pk=pk)
+    return _done(request, pk, _widened_text(done[0]))
