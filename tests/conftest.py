@@ -33,19 +33,31 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_a_flush(request):
-    """The law's data that a migration seeds (the tax-free yearly amounts) is there for a
-    test on ``transactional_db`` too: such a test (the browser tests' people) flushes the
-    database at its end, and a later page that reads the tax-free amount (the statement, a
-    mediator's page, a report) would otherwise fail in whatever order the tests run."""
+    """The reference data that migrations seed (the languages and dialects, the towns and
+    postal codes, the law's tax-free yearly amounts) is there for a test on
+    ``transactional_db`` too: such a test (the browser tests' people) flushes the database at
+    its end, and a later page that reads it (the statement, an import of a volunteer list, an
+    accepted application) would otherwise fail in whatever order the tests run. Seeded only
+    where a flush emptied it."""
     if "transactional_db" not in request.fixturenames:
         return
     import importlib
 
     from django.apps import apps
 
+    from institutions.data.kreis_viersen import seed_towns
+    from institutions.models import PostalCode, TaxFreeLimit, Town
+    from mediators.data.languages import seed_languages
+    from mediators.models import Dialect, Language
+
     request.getfixturevalue("transactional_db")
-    seed = importlib.import_module("institutions.migrations.0005_tax_free_limit_per_year")
-    seed.seed_limits(apps, None)
+    if not TaxFreeLimit.objects.exists():
+        seed = importlib.import_module("institutions.migrations.0005_tax_free_limit_per_year")
+        seed.seed_limits(apps, None)
+    if not Language.objects.exists():
+        seed_languages(Language, Dialect)
+    if not PostalCode.objects.exists():
+        seed_towns(Town, PostalCode)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from notifications.constants import MessageKind
 from notifications.models import Message
 from notifications.recipients import message_language
 from notifications.rendering import render_email
-from notifications.services import account_invitation_notify
+from notifications.services import account_invitation_notify, applicant_message_notify
 from tests.bookings.factories import OfferFactory
 from tests.institutions.factories import CoordinatorFactory, UserFactory
 from tests.mediators.factories import MediatorFactory
@@ -143,6 +143,14 @@ def every_kind(booking, mediator):
         alert=Alert.objects.create(pool=booking.pool, booking=booking, kind="x", message="m")
     )
     account_invitation_notify(user=UserFactory(), pool=booking.pool)
+    applicant_message_notify(
+        key="application:1:declined",
+        email="bewerberin@example.org",
+        name="Leyla Bewerberin",
+        language="de",
+        pool=booking.pool,
+        text="Danke für Ihre Bewerbung.",
+    )
     from bookings.messages.hooks import tax_free_notice_notify
 
     tax_free_notice_notify(mediator=mediator, year=2027, threshold="warning")

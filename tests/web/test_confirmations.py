@@ -78,7 +78,7 @@ def test_the_assignment_is_confirmed_with_who_and_what_and_only_the_post_assigns
     assert confirm.status_code == 200
     assert booking.status == Status.UNFILLED and BookingEvent.objects.count() == events
     lines = consequences(html)
-    assert str(mediator) in lines[0] and "11/30/2026 10 a.m." in lines[0]
+    assert str(mediator) in lines[0] and "Nov 30, 2026, 10:00 AM" in lines[0]
     assert "Arabic" in lines[0] and "Grundschule Am Park" in lines[0]
     assert any("open offer to another mediator ends" in line for line in lines)
     assert f'<form method="post" action="{url}"' in html
