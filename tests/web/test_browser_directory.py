@@ -81,7 +81,9 @@ def test_a_coordinator_finds_imports_and_pays_out(browser, live_server, pool_wit
     with ki.page.expect_navigation():
         ki.page.click("main form.stack button[type=submit]")
     ki.page.wait_for_load_state("networkidle")
-    assert "Nour Khalil" in ki.page.inner_text("#import-preview"), ki.page.inner_text("#import-preview")
+    assert "Nour Khalil" in ki.page.inner_text("#import-preview"), ki.page.inner_text(
+        "#import-preview"
+    )
     assert not Mediator.objects.filter(user__email="nour@example.org").exists()
     violations += ki.axe_violations("import-preview")
     ki.shoot("import-preview")
