@@ -175,6 +175,7 @@ def test_another_pool_pays_its_own_month(november):
     assert PayoutMonth.objects.count() == 2
 
 
+@pytest.mark.postgres  # two connections at once: row locks, as in production
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_coordinators_marking_at_once_pay_the_month_once():
     pool = PoolFactory()
