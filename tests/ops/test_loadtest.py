@@ -109,6 +109,7 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
     assert every["errors"] == 0 and every["status_5xx"] == 0
     assert every["double_confirmed"] == 0
     assert every["messages_undelivered"] == 0 and every["messages_failed"] == 0
-    assert every["messages_sent"] == every["messages_received"]
+    assert every["messages_duplicated"] == 0 and every["messages_missing"] == 0
+    assert every["messages_received"] >= every["messages_sent"] > 0
     assert every["vacuum_analyzed"] is True
     assert all(line["server_p50_ms"] is not None for line in lines)
