@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Error as PlaywrightError
 from django.utils import translation
 
 from bookings.constants import Status
@@ -24,7 +25,9 @@ SW_READY_JS = """async () => {
   const registration = await navigator.serviceWorker.ready;
   return {scope: registration.scope, script: registration.active.scriptURL};
 }"""
-CONTROLLED_JS = "() => navigator.serviceWorker.controller && navigator.serviceWorker.controller.scriptURL"
+CONTROLLED_JS = (
+    "() => navigator.serviceWorker.controller && navigator.serviceWorker.controller.scriptURL"
+)
 OUR_CACHES_JS = "async () => (await caches.keys()).filter(name => name.startsWith('smp-'))"
 MANIFEST_JS = """async () => {
   const link = document.querySelector("link[rel=manifest]");
@@ -170,7 +173,7 @@ def go_offline(visitor: Visitor, path: str) -> str | None:
     """Open ``path`` without a network: the page's text, or None when nothing is shown."""
     try:
         visitor.page.goto(visitor.base + path)
-    except Exception as error:  # noqa: BLE001  (Playwright's error of a failed navigation)
+    except PlaywrightError as error:  # the navigation failed: no page at all
         assert "ERR_" in str(error), error
         return None
     return visitor.page.inner_text("body")
