@@ -7,7 +7,6 @@ import json
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Error as PlaywrightError
 from django.utils import translation
 
 from bookings.constants import Status
@@ -171,6 +170,8 @@ def open_phone(browser, live_server, name: str, language: str) -> Visitor:
 
 def go_offline(visitor: Visitor, path: str) -> str | None:
     """Open ``path`` without a network: the page's text, or None when nothing is shown."""
+    from playwright.sync_api import Error as PlaywrightError
+
     try:
         visitor.page.goto(visitor.base + path)
     except PlaywrightError as error:  # the navigation failed: no page at all
