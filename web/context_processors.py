@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -51,4 +52,6 @@ def navigation(request):
         "page_languages": languages,
         "two_factor_url": reverse("two-factor"),
         "show_admin_link": bool(user and user.is_authenticated and user.is_staff),
+        # When the page was made: the "offline" note of a copy kept by the service worker.
+        "page_time": timezone.now(),
     }

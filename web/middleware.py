@@ -13,6 +13,7 @@ ALL_LANGUAGE_PREFIXES = (
     "/offers/answer/",
     "/apply/",
     "/privacy/",
+    "/manifest.webmanifest",
 )
 
 

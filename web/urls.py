@@ -2,7 +2,9 @@
 
 from django.urls import include, path, reverse_lazy
 
+from .offline import SignOutView
 from .views import (
+    app,
     coordinator,
     coordinator_tasks,
     directory,
@@ -28,6 +30,9 @@ urlpatterns = [
     path("apply/sent/", front_door.apply_sent, name="apply-sent"),
     path("privacy/", front_door.privacy_notice, name="privacy-notice"),
     path("favicon.ico", front_door.favicon, name="favicon"),
+    # the installable app (views/app.py, offline.py)
+    path("manifest.webmanifest", app.manifest, name="manifest"),
+    path("sw.js", app.service_worker, name="service-worker"),
     path("coordinator/statistics/", stats.dashboard, name="stats-dashboard"),
     path(
         "coordinator/statistics/yearly-report/",
@@ -53,6 +58,7 @@ urlpatterns = [
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
     # mediators
     path("mediator/offers/", mediator.offers, name="mediator-offers"),
+    path("mediator/offers/<int:pk>/", mediator.offer_detail, name="mediator-offer"),
     path(
         "mediator/offers/<int:pk>/<str:answer>/",
         mediator.offer_answer,
@@ -212,6 +218,8 @@ urlpatterns = [
 # Django's own auth views with our templates; names stay Django's ("login", "logout", ...).
 auth_urlpatterns = [
     path("accounts/login/", home.SignInView.as_view(), name="login"),
+    # Signing out also empties the browser's caches of this site (offline.py).
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     # The password reset and the set-password links, under the lock-out (views/security.py).
     path("accounts/password_reset/", security.PasswordResetView.as_view(), name="password_reset"),
     path(

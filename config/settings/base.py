@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The signed-in person's key for the service worker's offline copies (web/offline.py).
+    "web.offline.OfflineKeyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a locked-out sign-in (any view that called authenticate()) into the
     # lock-out answer (accounts.lockout.lockout_response).

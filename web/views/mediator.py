@@ -49,6 +49,7 @@ from ..forms.mediator import (
     SlotForm,
     StatementMonthForm,
 )
+from ..offline import offline_readable
 from ..statements import statement_csv, statement_filename, statement_pdf, statement_rows
 from .access import mediator_required
 from .common import (
@@ -63,6 +64,7 @@ from .tokens import tokens_context
 
 
 @mediator_required
+@offline_readable
 def offers(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = offers_of(request.user.mediator)
@@ -78,6 +80,21 @@ def _own_offer(request: HttpRequest, pk: int):
     if offer is None:
         raise Http404
     return offer
+
+
+@mediator_required
+@offline_readable
+def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One offer: the appointment, the answer buttons while it is open, the way back."""
+    offer = _own_offer(request, pk)
+    offer.is_open = offer.status == OfferStatus.PENDING and offer.expires_at > timezone.now()
+    offer.consent_note = consent_notes([offer]).get(offer.pk, "") if offer.is_open else ""
+    try:
+        context = booking_context(request, booking_read(request, offer.booking_id))
+    except Http404:  # declined, expired or withdrawn: the appointment is out of reach now
+        context = {"booking": None}
+    context["offer"] = offer
+    return render(request, "web/mediator/offer.html", context)
 
 
 @mediator_required
@@ -97,6 +114,7 @@ def offer_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
 
 
 @mediator_required
+@offline_readable
 def assignments(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     mine = booking_list(request.user).filter(mediator=request.user.mediator)
@@ -108,6 +126,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
 
 
 @mediator_required
+@offline_readable
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = booking_read(request, pk)
     context = booking_context(request, booking)
