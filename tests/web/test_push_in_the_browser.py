@@ -16,8 +16,6 @@ service, with keys the test made (what a browser makes when it subscribes).
 
 import json
 
-import pytest
-
 from bookings.constants import Status
 from bookings.state_machine import transition
 from core.constants import ActorRole
@@ -28,7 +26,6 @@ from tests.support.live import wait_until
 from tests.support.push_service import LocalPushService
 
 from .browser import PHONE, Visitor
-
 
 SUBSCRIBE_STUB = """(() => {
   const subscription = %s;
