@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Message
+from .models import Message, PushSubscription
 from .services import message_resend
 
 
@@ -19,13 +19,14 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
+        "channel",
         "recipient_email",
         "status",
         "attempts",
         "booking",
         "short_error",
     )
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind", "channel")
     search_fields = ("recipient_email", "idempotency_key", "booking__id")
     date_hierarchy = "created_at"
     list_select_related = ("booking",)
@@ -63,3 +64,31 @@ class MessageAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    """The devices with push notifications: only to delete them (e.g. all of them after a
+    rotation of the VAPID keys); the mediators turn them on themselves."""
+
+    list_display = ("user", "label", "created_at", "last_success_at")
+    readonly_fields = (
+        "user",
+        "endpoint",
+        "p256dh",
+        "auth",
+        "label",
+        "created_at",
+        "last_success_at",
+    )
+    search_fields = ("user__username", "label")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PushSubscription]:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.none()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

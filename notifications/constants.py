@@ -22,6 +22,11 @@ class MessageKind(models.TextChoices):
     APPLICANT_MESSAGE = "applicant_message", _("answer to an application")
 
 
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    PUSH = "push", _("push notification")
+
+
 class MessageStatus(models.TextChoices):
     PENDING = "pending", _("pending")
     SENDING = "sending", _("sending")
@@ -34,6 +39,16 @@ class MessageStatus(models.TextChoices):
 
 # Kinds that carry a calendar invitation (METHOD:REQUEST) for the booking.
 INVITATION_KINDS = (MessageKind.BOOKING_CONFIRMED, MessageKind.BOOKING_CHANGED)
+
+# The kinds a mediator also gets as a push notification on each device they turned it on for
+# (notifications.push): new offers, confirmations, changes, cancellations and reminders.
+PUSH_KINDS = (
+    MessageKind.OFFER_MADE,
+    MessageKind.BOOKING_CONFIRMED,
+    MessageKind.BOOKING_CHANGED,
+    MessageKind.BOOKING_CANCELLED,
+    MessageKind.REMINDER,
+)
 
 # At most this many rows per delivery task (one task per change is the usual case).
 DELIVERY_BATCH = 50
@@ -69,4 +84,8 @@ DEFAULTS = {
     "ALARM_MINUTES_BEFORE": 60,
     # Finished messages (and used offer links) are deleted after this many days.
     "KEEP_DAYS": 180,
+    # How long a push service keeps a notification for a device that is offline (TTL
+    # header; an offer's or a reminder's not_after shortens it), and the HTTP time-out.
+    "PUSH_TTL_SECONDS": 24 * 3600,
+    "PUSH_TIMEOUT_SECONDS": 15,
 }

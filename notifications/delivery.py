@@ -15,6 +15,10 @@
    (well inside the lease), instead of leaving the row ``sending`` for the sweep to send
    again (``make faults``, postgres_restart).
 
+A push row (``channel = push``, see ``push``) takes the same steps; at step 3 it posts its
+notification to the device's push service instead, and a device the push service no longer
+knows (404, 410) is removed, its row skipped.
+
 The window that remains: the server accepted the message and the worker died before step
 4 (or the database stayed away longer than ``RECORD_SECONDS``). The sweep then sends it
 again after the lease; the Message-ID stays the same, so the receiving side can recognise
@@ -45,8 +49,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .conf import setting
-from .constants import MessageKind, MessageStatus
-from .models import Message
+from .constants import MessageChannel, MessageKind, MessageStatus
+from .models import Message, PushSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -195,11 +199,37 @@ def _deliver_claimed(message: Message, *, now: datetime.datetime) -> Outcome:
     if reason:
         _finish(message, status=MessageStatus.SKIPPED, error=reason)
         return Outcome(MessageStatus.SKIPPED, reason=reason)
+    if message.channel == MessageChannel.PUSH:
+        return _deliver_push(message, now=now)
     try:
         connections.send(email_for(message))
     except Exception as exc:
         return _failed_attempt(message, exc)
     _record_sent(message, sent_at=timezone.now())
+    return Outcome(MessageStatus.SENT)
+
+
+def _deliver_push(message: Message, *, now: datetime.datetime) -> Outcome:
+    """Step 3 for a push row: post to the device's push service (``push.push_send``)."""
+    from .push import SubscriptionGone, push_send
+
+    device = PushSubscription.objects.filter(pk=message.context.get("subscription_id")).first()
+    if device is None:
+        reason = "the device no longer takes push notifications"
+        _finish(message, status=MessageStatus.SKIPPED, error=reason)
+        return Outcome(MessageStatus.SKIPPED, reason=reason)
+    try:
+        push_send(message, device)
+    except SubscriptionGone as exc:
+        PushSubscription.objects.filter(pk=device.pk).delete()
+        reason = f"{exc}: the device's subscription was removed"
+        _finish(message, status=MessageStatus.SKIPPED, error=reason)
+        logger.info("message %s: push subscription %s removed (%s)", message.pk, device.pk, exc)
+        return Outcome(MessageStatus.SKIPPED, reason=reason)
+    except Exception as exc:
+        return _failed_attempt(message, exc)
+    _record_sent(message, sent_at=timezone.now())
+    PushSubscription.objects.filter(pk=device.pk).update(last_success_at=timezone.now())
     return Outcome(MessageStatus.SENT)
 
 
@@ -235,7 +265,9 @@ def _failed_attempt(message: Message, exc: Exception) -> Outcome:
         logger.warning("message %s: transient error, retry in %.0f s: %s", message.pk, delay, error)
         return Outcome(MessageStatus.PENDING, retry_in=delay, reason=error)
     _finish(message, status=MessageStatus.FAILED, error=error)
-    if is_transient(exc) or isinstance(exc, smtplib.SMTPException):
+    from .push import PushRejected
+
+    if is_transient(exc) or isinstance(exc, (smtplib.SMTPException, PushRejected)):
         logger.warning("message %s failed: %s", message.pk, error)
         return Outcome(MessageStatus.FAILED, reason=error)
     # Not a delivery problem but a bug: recorded as failed, and raised for the logs.

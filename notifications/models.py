@@ -5,11 +5,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import MessageKind, MessageStatus
+from .constants import MessageChannel, MessageKind, MessageStatus
 
 
 class Message(models.Model):
-    """One e-mail to one recipient, written in the transaction of the change that causes it.
+    """One e-mail to one recipient - or one push notification to one of their devices
+    (``channel``) - written in the transaction of the change that causes it.
 
     Delivery moves it ``pending → sending → sent | failed``; every move is a status-guarded
     update, so no row is sent twice. A row ends ``skipped`` when the change that made it stale
@@ -27,6 +28,11 @@ class Message(models.Model):
         db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
+    # A push row goes to the device in context["subscription_id"]; its ``rendered`` holds
+    # the notification's JSON (notifications.push), written alongside the e-mail's row.
+    channel = models.CharField(
+        _("channel"), max_length=5, choices=MessageChannel.choices, default=MessageChannel.EMAIL
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     status = models.CharField(
         _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
@@ -161,3 +167,27 @@ class OfferLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} offer {self.offer_id}"
+
+
+class PushSubscription(models.Model):
+    """One device (a browser on a phone or computer) on which a mediator turned push
+    notifications on: the push service's endpoint and the keys to encrypt for it (RFC 8291).
+    Removed when its owner turns it off, or when the push service answers 404 or 410."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    label = models.CharField(_("device"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label or 'device'} of user {self.user_id}"

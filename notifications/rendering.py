@@ -52,7 +52,14 @@ def message_id(message: Message) -> str:
 
 
 def rendered_bytes(message: Message) -> bytes:
-    """The whole e-mail as it goes over SMTP (RFC 5322, CRLF line ends)."""
+    """The whole e-mail as it goes over SMTP (RFC 5322, CRLF line ends); for a push row,
+    the notification's JSON (``push.payload``)."""
+    from .constants import MessageChannel
+
+    if message.channel == MessageChannel.PUSH:
+        from .push import payload
+
+        return payload(message)
     return render_email(message).message().as_bytes(linesep="\r\n")
 
 

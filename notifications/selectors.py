@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from .constants import MessageStatus
-from .models import Message
+from .models import Message, PushSubscription
 
 if TYPE_CHECKING:
     from institutions.models import Pool
@@ -24,3 +24,8 @@ def failed_messages_for(pool: Pool) -> QuerySet[Message]:
 
 def messages_visible_to_coordinator(pool: Pool) -> QuerySet[Message]:
     return Message.objects.filter(pool=pool)
+
+
+def push_devices_of(user_id: int) -> QuerySet[PushSubscription]:
+    """The devices on which this person turned push notifications on, oldest first."""
+    return PushSubscription.objects.filter(user_id=user_id).order_by("created_at", "pk")

@@ -24,7 +24,8 @@ from django.utils import timezone
 from config.queue import enqueue_ids_on_commit, enqueue_on_commit
 
 from .constants import DELIVER_TASK, DELIVERY_BATCH, MessageKind, MessageStatus
-from .models import Message
+from .models import Message, PushSubscription
+from .push import endpoint_problem, keys_problem, push_enabled, push_rows_for
 from .recipients import Recipient, message_language
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def message_skip(*, message: Message, reason: str) -> Message:
 
 def messages_write(rows: list[Message]) -> list[Message]:
     """Save the rows whose key is new and enqueue the delivery of the pending ones (a row may
-    come marked skipped, ``message_skip``) after commit."""
+    come marked skipped, ``message_skip``) after commit. A mediator's e-mail of the
+    ``PUSH_KINDS`` brings a push row for each of their devices (``push.push_rows_for``)."""
     if not rows:
         return []
     keys = [row.idempotency_key for row in rows]
@@ -91,6 +93,9 @@ def messages_write(rows: list[Message]) -> list[Message]:
     )
     fresh: dict[str, Message] = {}
     for row in rows:
+        if row.idempotency_key not in existing:
+            fresh.setdefault(row.idempotency_key, row)
+    for row in push_rows_for(list(fresh.values())):
         if row.idempotency_key not in existing:
             fresh.setdefault(row.idempotency_key, row)
     for row in fresh.values():
@@ -236,3 +241,44 @@ def applicant_message_notify(
             )
         ]
     )
+
+
+# -- push notifications: a mediator's devices ---------------------------------------------
+
+
+class PushSubscriptionInvalid(ValueError):
+    """What a browser sent is not a push subscription we take; the message says why."""
+
+
+def push_subscription_save(
+    *, user: AbstractBaseUser, endpoint: str, p256dh: str, auth: str, label: str = ""
+) -> PushSubscription:
+    """Turn push on for one device of ``user`` (the caller checks they are a mediator): a
+    new subscription, or the same endpoint's keys renewed. An endpoint of another user's
+    device changes hands (the browser is now theirs: the push service gave it to them)."""
+    if not push_enabled():
+        raise PushSubscriptionInvalid("push notifications are not configured")
+    problem = endpoint_problem(endpoint) or keys_problem(p256dh, auth)
+    if problem:
+        raise PushSubscriptionInvalid(problem)
+    device, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user_id": user.pk, "p256dh": p256dh, "auth": auth, "label": label[:100]},
+    )
+    return device
+
+
+def push_subscription_delete(
+    *, user: AbstractBaseUser, pk: int | None = None, endpoint: str = ""
+) -> bool:
+    """Turn push off for one of ``user``'s devices (by id or endpoint); only their own.
+    Push rows already written for it end skipped when a worker gets to them."""
+    devices = PushSubscription.objects.filter(user_id=user.pk)
+    if pk is not None:
+        devices = devices.filter(pk=pk)
+    elif endpoint:
+        devices = devices.filter(endpoint=endpoint)
+    else:
+        return False
+    deleted, _by_model = devices.delete()
+    return bool(deleted)

@@ -328,6 +328,15 @@ NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", default=300
 NOTIFICATIONS_PENDING_GRACE_SECONDS = env.int("NOTIFICATIONS_PENDING_GRACE_SECONDS", default=30)
 NOTIFICATIONS_UID_DOMAIN = env("NOTIFICATIONS_UID_DOMAIN", default="")
 NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=180)
+# Web Push to the mediators' devices (notifications.push): on when all three are set;
+# `manage.py vapid_keys` makes a key pair. The subject is a mailto: (or https:) contact the
+# push services can reach.
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="")
+# Only for tests: origins of local push endpoints the worker may post to (plain http,
+# loopback), which notifications.push otherwise refuses.
+PUSH_EXTRA_ENDPOINT_ORIGINS = env.list("PUSH_EXTRA_ENDPOINT_ORIGINS", default=[])
 # New accounts (staff, mediators) are invited to choose a password by this service, which
 # writes the e-mail to the outbox; institutions and mediators call it through core.invitations.
 ACCOUNT_INVITATION_SERVICE = "notifications.services.account_invitation_notify"

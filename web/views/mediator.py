@@ -38,6 +38,8 @@ from mediators.services import (
     availability_slot_delete,
     mediator_update,
 )
+from notifications.push import vapid_public_key
+from notifications.selectors import push_devices_of
 
 from ..forms import show_domain_error
 from ..forms.institution import CancelForm
@@ -303,7 +305,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/mediator/profile.html",
-        {"form": form, "skills": skills, "mediator": mediator, **tokens_context(request)},
+        {
+            "form": form,
+            "skills": skills,
+            "mediator": mediator,
+            "push_key": vapid_public_key(),
+            "push_devices": push_devices_of(request.user.pk),
+            **tokens_context(request),
+        },
     )
 
 

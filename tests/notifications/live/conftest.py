@@ -42,13 +42,13 @@ class Live:
     log_dir: Path
     workers: list[CeleryWorker] = field(default_factory=list)
 
-    def start_worker(self, **kwargs) -> CeleryWorker:
+    def start_worker(self, env_extra: dict[str, str] | None = None, **kwargs) -> CeleryWorker:
         worker = CeleryWorker(
             database=database_url(),
             broker=self.broker,
             smtp_port=self.smtp.port,
             log_dir=self.log_dir,
-            env=WORKER_ENV,
+            env={**WORKER_ENV, **(env_extra or {})},
             **kwargs,
         )
         self.workers.append(worker)
