@@ -88,7 +88,6 @@ urlpatterns = [
         push.device_delete,
         name="mediator-push-device-delete",
     ),
-    path("sw.js", push.service_worker, name="service-worker"),
     path("account/api-tokens/", tokens.api_tokens, name="api-tokens"),
     path("mediator/statement/", mediator.statement, name="mediator-statement"),
     path("mediator/calendar-feed/", mediator.feed, name="mediator-feed"),

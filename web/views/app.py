@@ -64,6 +64,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "key_header": KEY_HEADER,
             "keep_header": KEEP_HEADER,
             "static_prefix": static(""),
+            # Push notifications' handlers (notifications, clicks): their own file.
+            "push_script": json.dumps(static("js/sw-push.js")),
         },
     )
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")

@@ -12,10 +12,8 @@ import json
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.templatetags.static import static
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from notifications.push import push_enabled
 from notifications.services import (
@@ -68,16 +66,6 @@ def device_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if push_subscription_delete(user=request.user, pk=pk):
         messages.success(request, _("Push notifications are off on that device."))
     return redirect("web:mediator-profile")
-
-
-@require_safe
-def service_worker(request: HttpRequest) -> HttpResponse:
-    """/sw.js (scope: the whole site), never taken from a cache."""
-    script = f'"use strict";\nimportScripts({json.dumps(static("js/sw-push.js"))});\n'
-    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = "/"
-    patch_cache_control(response, no_cache=True, no_store=True, max_age=0)
-    return response
 
 
 def device_label(user_agent: str) -> str:

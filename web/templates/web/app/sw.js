@@ -7,6 +7,8 @@
    untouched. */
 "use strict";
 
+importScripts({{ push_script }});
+
 const PAGES = "smp-pages-";
 const STATIC = "smp-static";
 const META = "smp-meta";
