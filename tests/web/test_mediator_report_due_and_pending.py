@@ -69,7 +69,7 @@ def test_a_past_appointment_without_a_report_comes_first_marked_report_due(page_
     due_section = cards_of(html, "report-due")
     assert html.index('id="report-due"') < html.index("Upcoming")
     assert "report due" in due_section
-    assert f'{reverse("web:mediator-booking", args=[due.pk])}#report' in due_section
+    assert f"{reverse('web:mediator-booking', args=[due.pk])}#report" in due_section
     assert str(reverse("web:mediator-booking", args=[ahead.pk])) not in due_section
     assert str(reverse("web:mediator-booking", args=[reported.pk])) not in due_section
     # the due appointment is not listed again among the past ones
@@ -181,7 +181,11 @@ def test_the_coordinator_sees_the_note_and_marks_the_call_back_done(
 ):
     booking = appointment(mediator, days=-1, status=Status.COMPLETED)
     Report.objects.create(
-        booking=booking, actual_minutes=60, travel_km=Decimal("0"), debrief_note=NOTE, call_back=True
+        booking=booking,
+        actual_minutes=60,
+        travel_km=Decimal("0"),
+        debrief_note=NOTE,
+        call_back=True,
     )
     page = page_for(coordinator.user)
 
@@ -207,7 +211,11 @@ def test_the_institution_does_not_see_the_note_on_its_page(page_for, mediator, s
     booking.institution = staff.institution
     booking.save(update_fields=["institution"])
     Report.objects.create(
-        booking=booking, actual_minutes=60, travel_km=Decimal("0"), debrief_note=NOTE, call_back=True
+        booking=booking,
+        actual_minutes=60,
+        travel_km=Decimal("0"),
+        debrief_note=NOTE,
+        call_back=True,
     )
 
     response = page_for(staff.user).get(reverse("web:institution-booking", args=[booking.pk]))
