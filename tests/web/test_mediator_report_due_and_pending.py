@@ -172,7 +172,7 @@ def test_the_statement_pdf_lists_the_pending_reports(page_for, mediator):
     )
 
     text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
-    assert "Bestätigung" in text or "Pending confirmation" in text
+    assert "Noch nicht bestätigt" in text and "Offen insgesamt" in text
     assert "33,00 €" in text.replace("\xa0", " ")  # 30 € time + 3 € for 10 km
 
 
