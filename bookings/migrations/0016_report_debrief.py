@@ -6,31 +6,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0015_booking_widened_to'),
+        ("bookings", "0015_booking_widened_to"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='report',
-            name='call_back',
-            field=models.BooleanField(default=False, verbose_name='please call me'),
+            model_name="report",
+            name="call_back",
+            field=models.BooleanField(default=False, verbose_name="please call me"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='call_back_done_at',
+            model_name="report",
+            name="call_back_done_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='report',
-            name='call_back_done_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="report",
+            name="call_back_done_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='report',
-            name='debrief_note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='note for the coordinators'),
+            model_name="report",
+            name="debrief_note",
+            field=models.TextField(
+                blank=True, max_length=2000, verbose_name="note for the coordinators"
+            ),
         ),
     ]

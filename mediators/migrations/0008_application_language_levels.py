@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mediators', '0007_conflict_history_soft_lift'),
+        ("mediators", "0007_conflict_history_soft_lift"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mediatorapplication',
-            name='language_levels',
-            field=models.JSONField(blank=True, default=dict, verbose_name='language levels'),
+            model_name="mediatorapplication",
+            name="language_levels",
+            field=models.JSONField(blank=True, default=dict, verbose_name="language levels"),
         ),
     ]
