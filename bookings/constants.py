@@ -130,6 +130,8 @@ MAX_ACTUAL_MINUTES = 720
 MAX_TRAVEL_KM = 1000
 MAX_TRAVEL_MINUTES = 600
 MAX_TICKET_CENTS = 50_000
+# The longest note for the coordinators a mediator may add to a report.
+MAX_DEBRIEF_CHARS = 2000
 
 
 class TaxFreeState(models.TextChoices):

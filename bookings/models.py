@@ -328,6 +328,15 @@ class Report(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(blank=True)
+    # After a hard conversation: a note for the pool's coordinators only (never shown to the
+    # institution, never in the institutions' API) and the wish to be called back, which
+    # stays in the coordinators' work list until one of them marks the call done.
+    debrief_note = models.TextField(_("note for the coordinators"), blank=True, max_length=2000)
+    call_back = models.BooleanField(_("please call me"), default=False)
+    call_back_done_at = models.DateTimeField(null=True, blank=True)
+    call_back_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("report")

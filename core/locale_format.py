@@ -9,15 +9,23 @@ right-to-left marks, fa ``16 دسامبر 2026``, uk ``16 груд. 2026 р.``, 
 time of day in the *short* time (``11:45``, ar ``11:45 ص``); a moment as both joined by the
 locale's own *medium* date-time pattern (de ``16.12.2026, 11:45``); a month as the
 stand-alone month name and the year (``Dezember 2026``).
+
+Money likewise: ``format_money`` writes an amount of euro cents with CLDR's currency pattern
+of the reader's locale (de ``12,50 €``, en ``€12.50``, ar ``‏12.50 €``, fa ``‎€ 12.50``) —
+the template filter ``euro``, the expense statement (page and PDF), the payouts and the
+statistics page use it. Digits stay Latin in every locale, as in the dates.
 """
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Final
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_currency
+from babel.numbers import format_decimal as babel_decimal
 
 from .i18n import reader_language
 from .time import BERLIN
@@ -26,6 +34,7 @@ DAY: Final = "medium"
 TIME: Final = "short"
 MONTH = "LLLL y"
 WEEKDAY = "EEEE"
+CURRENCY: Final = "EUR"
 
 
 def babel_locale(language: str | None = None) -> Locale:
@@ -76,3 +85,14 @@ def format_weekday(value: datetime.date, language: str | None = None) -> str:
     if isinstance(value, datetime.datetime):
         value = _in_berlin(value).date()
     return format_date(value, WEEKDAY, locale=babel_locale(language))
+
+
+def format_money(cents: int | Decimal, language: str | None = None) -> str:
+    """An amount of euro cents in the locale's currency format: "1.234,50 €" in German."""
+    amount = Decimal(cents).scaleb(-2)
+    return format_currency(amount, CURRENCY, locale=babel_locale(language))
+
+
+def format_decimal(value: int | Decimal, language: str | None = None) -> str:
+    """A number as the locale writes it: "12,5" in German."""
+    return babel_decimal(value, locale=babel_locale(language))

@@ -38,6 +38,7 @@ COORDINATION_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "absence": _ALL,
         "conflictofinterest": _ALL,
         "institutionblock": _ALL,
+        "mediatorapplication": ("view", "change"),
     },
     "bookings": {
         "booking": ("view", "change"),

@@ -1,9 +1,11 @@
 """Coordinators' back office for languages and mediators: onboarding, vetting, languages,
-weekly availability, absences, conflicts of interest and blocks."""
+weekly availability, absences, conflicts of interest and blocks; applications to become a
+mediator (read-mostly)."""
 
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from django import forms
@@ -11,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,6 +21,7 @@ from django.utils.translation import ngettext
 from institutions.admin_scoping import PoolScopedAdmin, PoolScopedMixin
 from institutions.selectors import coordinates_for_postal_code, pool_of
 
+from .applications.selectors import application_export
 from .models import (
     Absence,
     AvailabilitySlot,
@@ -27,6 +30,7 @@ from .models import (
     InstitutionBlock,
     Language,
     Mediator,
+    MediatorApplication,
     MediatorLanguage,
 )
 from .services import (
@@ -350,3 +354,80 @@ class MediatorAdmin(PoolScopedAdmin):
             mediator_resume(mediator=mediator, by=request.user)
         else:
             mediator_pause(mediator=mediator, by=request.user)
+
+
+@admin.register(MediatorApplication)
+class MediatorApplicationAdmin(PoolScopedAdmin):
+    """Applications to become a mediator, read-mostly: coordinators accept or decline them on
+    the work list (the services send the e-mails); here they find one by name or e-mail,
+    correct a typo in the contact details of an open one, and download what an applicant
+    without an account asks for (Art. 15). A decided application is read-only."""
+
+    pool_lookup = "pool"
+    list_display = ("__str__", "email", "pool", "status", "created_at", "decided_at")
+    list_filter = ("status", "pool")
+    search_fields = ("first_name", "last_name", "email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+    actions = ["export_json"]
+    # Correctable while open: how to reach the applicant and where they live.
+    OPEN_EDITABLE = ("first_name", "last_name", "email", "phone", "postal_code", "town")
+    fields = (
+        "pool",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "gender",
+        "postal_code",
+        "town",
+        "languages",
+        "language_levels",
+        "other_languages",
+        "availability",
+        "language",
+        "consented_at",
+        "created_at",
+        "status",
+        "decided_at",
+        "decided_by",
+        "decline_message",
+        "mediator",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("pool", "decided_by")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.status == MediatorApplication.Status.OPEN:
+            return [name for name in self.fields if name not in self.OPEN_EDITABLE]
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # applications come through the public form
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != MediatorApplication.Status.OPEN:
+            return False  # decided: no free edits
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser  # the nightly purge deletes them
+
+    @admin.action(description=_("Download as JSON (the applicant's data, Art. 15 GDPR)"))
+    def export_json(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        applications = list(queryset.order_by("created_at", "pk")[:2])
+        if len(applications) != 1:
+            self.message_user(
+                request, _("Choose exactly one application to download."), messages.ERROR
+            )
+            return None
+        application = applications[0]
+        response = HttpResponse(
+            json.dumps(application_export(application), ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="application-{application.pk}.json"'
+        )
+        return response

@@ -384,6 +384,10 @@ class MediatorApplication(models.Model):
     town = models.CharField(_("town"), max_length=120)
     languages = models.ManyToManyField(Language, related_name="+", verbose_name=_("languages"))
     other_languages = models.CharField(_("other languages"), max_length=200, blank=True)
+    # The level the applicant gives for each language ({"ar": 4, ...}; LanguageLevel values);
+    # a language without one is recorded as ``APPLIED_LEVEL`` unless the coordinator says
+    # otherwise when accepting.
+    language_levels = models.JSONField(_("language levels"), default=dict, blank=True)
     availability = models.TextField(_("availability"), max_length=1000)
     language = models.CharField(
         _("message language"),
@@ -427,3 +431,9 @@ class MediatorApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def levels_given(self) -> list[tuple[Language, int | None]]:
+        """Each language applied for with the level the applicant gave (None if not)."""
+        given = self.language_levels or {}
+        return [(language, given.get(language.code)) for language in self.languages.all()]

@@ -7,12 +7,11 @@ import html
 import io
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.constants import AllowanceKind
 from bookings.selectors.statements import Statement
-from core.locale_format import format_clock, format_day
+from core.locale_format import format_clock, format_day, format_decimal, format_money
 from core.pdf import pdf_fonts
 from core.spreadsheets import csv_text
 from core.time import BERLIN
@@ -25,7 +24,7 @@ def _escape(text: str) -> str:
 
 
 def _euro(cents: int) -> str:
-    return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"
+    return format_money(cents)
 
 
 def statement_rows(statement: Statement) -> list[dict]:
@@ -148,6 +147,52 @@ def statement_pdf(mediator: Mediator, statement: Statement) -> bytes:
         )
     )
     story.append(table)
+    if statement.pending:
+        story += [
+            Spacer(1, 6 * mm),
+            Paragraph(_escape(_("Pending confirmation")), styles["Heading2"]),
+            Paragraph(
+                _escape(
+                    _(
+                        "Reports sent but not confirmed yet; not in the total above, the "
+                        "amounts may still change."
+                    )
+                ),
+                styles["Normal"],
+            ),
+            Spacer(1, 2 * mm),
+        ]
+        pending = [[_("Day"), _("Time"), _("Travel time"), _("Km or ticket"), _("Amount")]]
+        for row in statement.pending:
+            travel = (
+                _euro(row["ticket_cents"])
+                if row["ticket_cents"]
+                else f"{format_decimal(row['travel_km'])} km"
+            )
+            pending.append(
+                [
+                    format_day(row["day"]),
+                    f"{row['actual_minutes']} min",
+                    f"{row['travel_minutes']} min",
+                    travel,
+                    _euro(row["amount_cents"]) if row["amount_cents"] is not None else "–",
+                ]
+            )
+        pending.append(["", "", "", _("Pending in all"), _euro(statement.pending_cents)])
+        pending_table = Table(pending, colWidths=[30 * mm, 28 * mm, 28 * mm, 40 * mm, 30 * mm])
+        pending_table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), regular),
+                    ("FONTNAME", (0, 0), (-1, 0), bold),
+                    ("FONTSIZE", (0, 0), (-1, -1), 9),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                    ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+                    ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ]
+            )
+        )
+        story.append(pending_table)
     tax_free = statement.tax_free
     story += [
         Spacer(1, 6 * mm),

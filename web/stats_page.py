@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
 from bookings.stats.tables import Kind, Table, month_day
-from core.locale_format import format_day, format_month
+from core.locale_format import format_day, format_money, format_month
 
 from .charts import Series, chart_spec
 
@@ -34,7 +35,7 @@ def page_value(value: Any, kind: str) -> str:
         # Django's number_format cuts off the further places; round first.
         return f"{formats.number_format(round(float(value) * 100, 1), 1)} %"
     if kind == Kind.MONEY:
-        return f"{formats.number_format(round(value, 2), 2, force_grouping=True)} €"
+        return format_money(Decimal(str(value)).scaleb(2).quantize(Decimal(1)))
     if kind == Kind.DECIMAL or (kind == Kind.INT and isinstance(value, float)):
         places = 0 if float(value) % 1 == 0 else 1 if round(value, 1) == value else 2
         return formats.number_format(round(value, places), places, force_grouping=True)

@@ -130,6 +130,11 @@ urlpatterns = [
         name="coordinator-travel-report",
     ),
     path(
+        "coordinator/bookings/<int:pk>/called-back/",
+        coordinator_tasks.called_back,
+        name="coordinator-called-back",
+    ),
+    path(
         "coordinator/bookings/<int:pk>/conflicts/",
         coordinator_tasks.conflict_add,
         name="coordinator-conflict-add",

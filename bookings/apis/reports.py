@@ -9,7 +9,13 @@ from rest_framework.views import APIView
 
 from config.api.permissions import IsInstitutionStaff, IsMediator
 
-from ..constants import MAX_ACTUAL_MINUTES, MAX_TICKET_CENTS, MAX_TRAVEL_KM, MAX_TRAVEL_MINUTES
+from ..constants import (
+    MAX_ACTUAL_MINUTES,
+    MAX_DEBRIEF_CHARS,
+    MAX_TICKET_CENTS,
+    MAX_TRAVEL_KM,
+    MAX_TRAVEL_MINUTES,
+)
 from ..services import report_confirm, report_dispute, report_submit
 from .bookings import REASON_MAX_LENGTH, ReasonSerializer, booking_change, booking_in_reach
 from .output import BookingDetailOutputSerializer, booking_response
@@ -17,7 +23,9 @@ from .output import BookingDetailOutputSerializer, booking_response
 
 class BookingReportApi(APIView):
     """The assigned mediator reports ``actual_minutes`` and ``travel_km`` (optionally
-    ``travel_minutes``, ``ticket_cents``) after the appointment: confirmed → completed."""
+    ``travel_minutes``, ``ticket_cents``) after the appointment: confirmed → completed.
+    Optionally ``debrief_note`` (for the pool's coordinators only, never in any answer to an
+    institution) and ``call_back`` (asks a coordinator to call)."""
 
     permission_classes = [IsMediator]
 
@@ -32,6 +40,10 @@ class BookingReportApi(APIView):
         ticket_cents = serializers.IntegerField(
             min_value=0, max_value=MAX_TICKET_CENTS, required=False, default=0
         )
+        debrief_note = serializers.CharField(
+            max_length=MAX_DEBRIEF_CHARS, required=False, default="", allow_blank=True
+        )
+        call_back = serializers.BooleanField(required=False, default=False)
 
     @extend_schema(request=InputSerializer, responses=BookingDetailOutputSerializer)
     def post(self, request, pk: int):

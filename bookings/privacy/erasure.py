@@ -9,7 +9,8 @@ years still add up, while nothing in the rows says who the person was. Removed o
   (``core.credentials.credentials_revoke_all``);
 - a mediator's phone, IBAN, home and coordinates, vetting dates, preferences, languages, weekly
   availability, absences, conflicts of interest, institution blocks, calendar feed and open
-  standbys; pending offers are declined first, so matching moves on to the next candidate;
+  standbys, the notes for the coordinators in their reports; pending offers are declined
+  first, so matching moves on to the next candidate;
 - a staff member's phone, and the contact person and phone on the bookings they requested;
 - the copies of their messages in the outbox (pending ones are voided first).
 
@@ -43,7 +44,7 @@ from notifications.services import messages_void
 
 from ..constants import Status
 from ..locking import lock_mediator
-from ..models import Booking, Offer, Standby
+from ..models import Booking, Offer, Report, Standby
 from ..services.access_log import ERASE, access_log_list
 from ..services.offers import offer_decline
 from .selectors import person_in_reach, require_coordinator
@@ -123,6 +124,10 @@ def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
     for related in ("languages", "availability", "absences", "conflicts", "blocks"):
         getattr(mediator, related).all().delete()
     CalendarFeed.objects.filter(mediator=mediator).delete()
+    # Their notes for the coordinators after hard conversations (the figures stay).
+    Report.objects.filter(booking__mediator=mediator).exclude(debrief_note="").update(
+        debrief_note=""
+    )
     # The application they came with (kept for a while after it was accepted) goes too.
     MediatorApplication.objects.filter(mediator=mediator).delete()
     # Released without the usual notice: it would go to the person being erased.

@@ -7,7 +7,8 @@ the feedback's rating, the events' transitions) and loses:
 
 - the booking's case reference, notes, cancellation reason, the institution's contact
   person and phone, and who requested it;
-- the feedback's comment and author; the report's dispute reason and reviewer;
+- the feedback's comment and author; the report's dispute reason and reviewer, the
+  mediator's note for the coordinators and who called them back;
 - the reasons and the people behind its events;
 - its resolved alerts;
 - the access-log rows about it (and the pool's list rows older than the period);
@@ -73,7 +74,7 @@ def _anonymise_batch(
         )
         rows += Feedback.objects.filter(booking_id__in=ids).update(comment="", created_by=None)
         rows += Report.objects.filter(booking_id__in=ids).update(
-            dispute_reason="", reviewed_by=None
+            dispute_reason="", reviewed_by=None, debrief_note="", call_back_done_by=None
         )
         rows += (
             BookingEvent.objects.filter(booking_id__in=ids)

@@ -23,7 +23,9 @@ from core.roles import actor_role_of
 from core.time import BERLIN
 from institutions.models import Coordinator, Staff
 from institutions.selectors import coordinator_of
-from mediators.models import Mediator
+from mediators.applications.selectors import EXPORT_FORMAT as APPLICATION_EXPORT_FORMAT
+from mediators.applications.selectors import application_as_data
+from mediators.models import Mediator, MediatorApplication
 from notifications.models import Message
 
 from ..models import AccessLog, Allowance, Booking, Offer, Report
@@ -32,7 +34,7 @@ from ..selectors.bookings import booking_view_for, bookings_visible_to
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-EXPORT_FORMAT = "sprachmittlerpool-personal-data/1"
+EXPORT_FORMAT = APPLICATION_EXPORT_FORMAT  # one format for accounts and applicants
 
 
 def require_coordinator(actor: AbstractBaseUser | AnonymousUser | None) -> Coordinator:
@@ -173,6 +175,7 @@ def _staff(staff: Staff) -> dict[str, Any]:
 def _booking(person: Any, booking: Booking) -> dict[str, Any]:
     """The booking as the person may see it (``booking_view_for``); hidden values null."""
     view = booking_view_for(person, booking)
+    mediator_id = getattr(getattr(person, "mediator", None), "pk", None)
     report = getattr(booking, "report", None) if view.report else None
     return {
         "id": booking.pk,
@@ -195,12 +198,20 @@ def _booking(person: Any, booking: Booking) -> dict[str, Any]:
         "mediator": str(booking.mediator) if view.mediator and booking.mediator_id else None,
         "cancellation_reason": booking.cancellation_reason,
         "anonymised_at": _moment(booking.anonymised_at),
-        "report": _report(report) if report is not None else None,
+        "report": (
+            _report(
+                report, own=booking.mediator_id is not None and mediator_id == booking.mediator_id
+            )
+            if report is not None
+            else None
+        ),
     }
 
 
-def _report(report: Report) -> dict[str, Any]:
-    return {
+def _report(report: Report, *, own: bool) -> dict[str, Any]:
+    """The report; the mediator's note for the coordinators and the call-back wish only in
+    the mediator's own export (the institution's staff never see them)."""
+    data = {
         "actual_minutes": report.actual_minutes,
         "travel_km": str(report.travel_km),
         "travel_minutes": report.travel_minutes,
@@ -209,6 +220,25 @@ def _report(report: Report) -> dict[str, Any]:
         "reported_at": _moment(report.reported_at),
         "dispute_reason": report.dispute_reason,
     }
+    if own:
+        data["debrief_note"] = report.debrief_note
+        data["call_back"] = report.call_back
+        data["called_back_at"] = _moment(report.call_back_done_at)
+    return data
+
+
+def applications_of(person: Any) -> QuerySet[MediatorApplication]:
+    """The applications a person made: the one they became a mediator with, and any other
+    sent from their account's e-mail address."""
+    mediator = getattr(person, "mediator", None)
+    match = Q(mediator=mediator) if mediator is not None else Q(pk__in=[])
+    if person.email:
+        match |= Q(email__iexact=person.email)
+    return (
+        MediatorApplication.objects.filter(match)
+        .select_related("pool")
+        .order_by("created_at", "pk")
+    )
 
 
 def _bookings_of(person: Any) -> QuerySet[Booking]:
@@ -239,7 +269,9 @@ def _access_log(rows: QuerySet[AccessLog]) -> list[dict[str, Any]]:
 def personal_data_export(person: Any, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     """Everything the product holds about ``person`` (a user), as JSON-ready values: the
     account, the mediator's or staff member's profile with languages, availability,
-    absences; the bookings as the person may see them, with the reports; offers; allowances;
+    absences; the bookings as the person may see them, with the reports (a mediator's own
+    with their note for the coordinators); offers; allowances; applications to become a
+    mediator;
     the messages sent to them; what they read and changed (their access-log entries) and
     who read their data in bulk."""
     now = now or timezone.now()
@@ -283,6 +315,7 @@ def personal_data_export(person: Any, *, now: datetime.datetime | None = None) -
             }
             for allowance in Allowance.objects.filter(mediator=mediator).order_by("day", "pk")
         ]
+    data["applications"] = [application_as_data(row) for row in applications_of(person)]
     data["messages"] = [
         {
             "kind": message.kind,

@@ -5,7 +5,7 @@ against the tax-free yearly amount of that year (Ehrenamtspauschale, § 3 Nr. 26
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -64,6 +64,13 @@ class Statement:
     rows: list[dict[str, Any]]
     total_cents: int
     tax_free: TaxFreeStatus
+    # Reports sent but not yet confirmed (or disputed): what they would pay, broken down;
+    # not in ``total_cents``.
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pending_cents(self) -> int:
+        return sum(row["amount_cents"] or 0 for row in self.pending)
 
 
 def tax_free_state(*, total_cents: int, limit_cents: int, warning_cents: int) -> str:
@@ -129,6 +136,9 @@ def mediator_statement(*, mediator: Mediator, year: int, month: int) -> Statemen
         )
     ]
     total = allowances.aggregate(total=Sum("amount_cents"))["total"] or 0
+    # Imported here: the compensation rules import this module (the tax-free status).
+    from .pending import reports_pending
+
     return Statement(
         mediator_id=mediator.pk,
         year=year,
@@ -136,6 +146,7 @@ def mediator_statement(*, mediator: Mediator, year: int, month: int) -> Statemen
         rows=rows,
         total_cents=total,
         tax_free=mediator_tax_free_status(mediator=mediator, year=year),
+        pending=reports_pending(mediator=mediator, year=year, month=month),
     )
 
 

@@ -8,7 +8,7 @@ the undelivered messages through ``notifications.selectors.failed_messages_for``
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -52,6 +52,8 @@ class WorkList:
     background_down: list[str]
     # Applications to become a mediator, waiting to be accepted or declined.
     applications: list[MediatorApplication]
+    # Mediators who asked, with their report, to be called back (until marked done).
+    call_backs: list[Booking] = field(default_factory=list)
 
 
 def background_down(now: datetime.datetime) -> list[str]:
@@ -94,4 +96,9 @@ def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = N
         alerts=list(alerts.select_related("booking")[:LATEST]),
         background_down=background_down(now),
         applications=list(applications_open_for(coordinator.user)),
+        call_backs=list(
+            bookings.filter(report__call_back=True, report__call_back_done_at__isnull=True)
+            .select_related("report")
+            .order_by("report__reported_at", "pk")
+        ),
     )

@@ -27,6 +27,7 @@ from ..access import (
 )
 from ..constants import (
     MAX_ACTUAL_MINUTES,
+    MAX_DEBRIEF_CHARS,
     MAX_TICKET_CENTS,
     MAX_TRAVEL_KM,
     MAX_TRAVEL_MINUTES,
@@ -56,6 +57,7 @@ __all__ = [
     "allowance_for_late_cancellation",
     "booking_mark_no_show",
     "late_cancellation_travel_report",
+    "report_call_back_done",
     "report_confirm",
     "report_dispute",
     "report_resolve",
@@ -124,6 +126,20 @@ def _locked_report(booking: Booking) -> tuple[Booking, Report]:
     return locked, report
 
 
+def _debrief(note: Any) -> str:
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise DomainError(_("Write the note as text."), field="debrief_note")
+    note = note.strip()
+    if len(note) > MAX_DEBRIEF_CHARS:
+        raise DomainError(
+            _("Keep the note under %(count)d characters.") % {"count": MAX_DEBRIEF_CHARS},
+            field="debrief_note",
+        )
+    return note
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -135,12 +151,20 @@ def report_submit(
     travel_km: Decimal | int | float | str,
     travel_minutes: int = 0,
     ticket_cents: int = 0,
+    debrief_note: str = "",
+    call_back: bool = False,
     now: datetime.datetime | None = None,
 ) -> Report:
     """The assigned mediator reports actual time and travel after the appointment has
     started: confirmed → completed. Who is assigned and when it starts are read from the
-    locked row (the caller's copy may be older than a give-back or a new time)."""
+    locked row (the caller's copy may be older than a give-back or a new time).
+
+    After a hard conversation the mediator may add a note for the pool's coordinators
+    (``debrief_note``, seen by nobody else and kept out of the booking's history) and ask to
+    be called back (``call_back``: an entry in the coordinators' work list until one of them
+    marks the call done)."""
     now = now or timezone.now()
+    note = _debrief(debrief_note)
     with transaction.atomic():
         locked = lock_booking(booking)
         require_assigned_mediator(actor, locked)
@@ -169,7 +193,9 @@ def report_submit(
             allowed_from={Status.CONFIRMED},
             data={"report": _jsonable(figures)},
         )
-        report = Report.objects.create(booking=completed, **figures)
+        report = Report.objects.create(
+            booking=completed, debrief_note=note, call_back=bool(call_back), **figures
+        )
         booking_messages_void(booking=completed)  # the request for this report
         access_log_change(booking=completed, actor=actor)
     booking.refresh_from_db()
@@ -326,6 +352,30 @@ def report_resolve(
         access_log_change(booking=closed, actor=actor)
     booking.refresh_from_db()
     return closed
+
+
+def report_call_back_done(
+    *,
+    booking: Booking,
+    actor: AbstractBaseUser,
+    now: datetime.datetime | None = None,
+) -> Report:
+    """A coordinator of the pool has called the mediator back: the entry leaves the work
+    list. Marking it again changes nothing."""
+    now = now or timezone.now()
+    require_coordinator_of(actor, booking)
+    with transaction.atomic():
+        report = lock_rows(Report.objects.filter(booking=booking, call_back=True)).first()
+        if report is None:
+            raise BookingConflict(
+                _("The mediator has not asked to be called back."), code="no_call_back"
+            )
+        if report.call_back_done_at is None:
+            report.call_back_done_at = now
+            report.call_back_done_by_id = actor.pk
+            report.save(update_fields=["call_back_done_at", "call_back_done_by"])
+            access_log_change(booking=booking, actor=actor)
+    return report
 
 
 # --- no-show and the travel of a late cancellation ------------------------------------------

@@ -13,7 +13,8 @@ Decided applications lose their personal data after ``APPLICATION_KEEP_DAYS``
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -34,14 +35,32 @@ from ..services import LanguageSkill, mediator_onboard
 APPLICATION_KEEP_DAYS = 30
 # An application nobody decided is deleted this many days after it came in.
 APPLICATION_OPEN_KEEP_DAYS = 180
-# The level recorded for the languages of an accepted application; coordinators correct it
-# on the mediator's page after the first conversation.
+# The level recorded for a language of an accepted application when neither the applicant
+# nor the accepting coordinator gave one; coordinators correct it on the mediator's page.
 APPLIED_LEVEL = LanguageLevel.FLUENT
 DECLINE_MESSAGE_MAX_LENGTH = 2000
 
 
 class ApplicationDecided(DomainError):
     """The application has been accepted or declined already."""
+
+
+def _levels(levels: Mapping[str, Any] | None, *, codes: set[str], field: str) -> dict[str, int]:
+    """``{language code: level}`` for the given languages only, each a ``LanguageLevel``."""
+    result: dict[str, int] = {}
+    for code, value in (levels or {}).items():
+        if value in (None, ""):
+            continue
+        if code not in codes:
+            raise DomainError(_("Give a level only for a language you chose."), field=field)
+        try:
+            level = int(value)
+        except (TypeError, ValueError):
+            level = 0
+        if level not in LanguageLevel.values:
+            raise DomainError(_("Choose one of the levels."), field=field)
+        result[code] = level
+    return result
 
 
 def application_submit(
@@ -59,10 +78,15 @@ def application_submit(
     phone: str = "",
     other_languages: str = "",
     language: str = "de",
+    language_levels: Mapping[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> MediatorApplication:
-    """Record an application from the public form; it waits in the pool's work list."""
+    """Record an application from the public form; it waits in the pool's work list.
+    ``language_levels`` gives the applicant's level (``LanguageLevel``) per language code."""
     now = now or timezone.now()
+    levels = _levels(
+        language_levels, codes={language.code for language in languages}, field="languages"
+    )
     if not consent:
         raise DomainError(_("Please agree to the privacy notice to apply."), field="consent")
     if not languages and not other_languages.strip():
@@ -80,6 +104,7 @@ def application_submit(
             other_languages=other_languages.strip(),
             availability=availability.strip(),
             language=language,
+            language_levels=levels,
             consented_at=now,
             created_at=now,
         )
@@ -104,16 +129,26 @@ def application_accept(
     *,
     application: MediatorApplication,
     by: AbstractBaseUser,
+    levels: Mapping[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> Mediator:
     """Start the onboarding: the mediator, with the languages applied for, not yet vetted, and
-    the e-mail inviting them to choose a password (``mediator_onboard``). Both or neither."""
+    the e-mail inviting them to choose a password (``mediator_onboard``). Both or neither.
+
+    Each language gets the level the coordinator sets in ``levels`` (by language code),
+    else the one the applicant gave, else ``APPLIED_LEVEL``."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked_open(application, by)
+        languages = list(locked.languages.order_by("code"))
+        chosen = _levels(levels, codes={language.code for language in languages}, field="levels")
+        given = locked.language_levels or {}
         skills = [
-            LanguageSkill(language=language, level=APPLIED_LEVEL)
-            for language in locked.languages.order_by("code")
+            LanguageSkill(
+                language=language,
+                level=chosen.get(language.code) or given.get(language.code) or APPLIED_LEVEL,
+            )
+            for language in languages
         ]
         mediator = mediator_onboard(
             pool=locked.pool,

@@ -50,8 +50,11 @@ def fill(pool, n: int) -> dict[str, set[int]]:
             actual_minutes=60,
             travel_km=Decimal("1.0"),
             status=ReportStatus.DISPUTED,
+            debrief_note="Hard conversation.",
+            call_back=True,
         )
         made["disputed"].add(completed.pk)
+        made["call_backs"].add(completed.pk)
         made["failed_messages"].add(
             Message.objects.create(
                 pool=pool,
@@ -99,6 +102,7 @@ SECTIONS = (
     "expiring",
     "alerts",
     "applications",
+    "call_backs",
 )
 
 
@@ -116,6 +120,7 @@ def queries_for(coordinator) -> int:
         shown += [str(m) for m in work.expiring] + [str(a.booking) for a in work.alerts]
         shown += [str(m.booking) for m in work.failed_messages]
         shown += [str(language) for a in work.applications for language in a.languages.all()]
+        shown += [f"{b.mediator} {b.report.debrief_note}" for b in work.call_backs]
     assert shown
     return len(queries)
 
@@ -138,6 +143,20 @@ def test_each_section_lists_what_waits_in_the_coordinators_pool_only():
     Alert.objects.create(
         pool=coordinator.pool, kind=AlertKind.UNFILLED, message="x", resolved_at=NOW
     )
+    called = BookingFactory(
+        institution=institution,
+        status=Status.CLOSED,
+        mediator=MediatorFactory(pool=coordinator.pool),
+        starts_at=NOW - 3 * DAYS,
+    )
+    Report.objects.create(
+        booking=called,
+        actual_minutes=60,
+        travel_km=Decimal("1.0"),
+        status=ReportStatus.CONFIRMED,
+        call_back=True,
+        call_back_done_at=NOW - DAYS,  # called back already
+    )
 
     work = work_list_for(coordinator, now=NOW)
 
@@ -151,5 +170,5 @@ def test_the_work_list_takes_as_many_queries_for_five_rows_per_section_as_for_on
     fill(five.pool, 5)
 
     assert queries_for(five) == queries_for(one)
-    # the user, four booking lists, the pool, one per other list, the applications' languages
-    assert queries_for(one) <= 12
+    # the user, five booking lists, the pool, one per other list, the applications' languages
+    assert queries_for(one) <= 13

@@ -201,8 +201,8 @@ def test_a_mediators_page_shows_everything_about_them(page_for, coordinator, lan
     assert reverse("web:coordinator-booking", args=[behind.pk]) in html
     assert reverse("web:coordinator-booking", args=[foreign.pk]) not in html
     assert re.search(r'id="hours-this-year">1.5<', html)
-    assert "800.00 € of the tax-free 960.00 € (83 %)" in html
-    assert 'class="warning">800.00' in html
+    assert "€800.00 of the tax-free €960.00 (83 %)" in html
+    assert 'class="warning">€800.00' in html
     assert "F-2026-17" in html and "Grundschule Am Park" in html
     assert "page:coordinator-mediators" in html
 
@@ -339,7 +339,7 @@ def test_the_payouts_page_shows_last_month_with_downloads(page_for, coordinator,
     xlsx = page.get(PAYOUTS, {"month": "2026-11", "format": "xlsx"})
 
     assert 'value="2026-11"' in html
-    assert "Haddad, Amal" in html and "DE89370400440532013000" in html and "45.50 €" in html
+    assert "Haddad, Amal" in html and "DE89370400440532013000" in html and "€45.50" in html
     assert csv_text.startswith("\ufeff")
     assert f"Haddad;Amal;DE89370400440532013000;{paid_work.pk};45,50\r\n" in csv_text
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
@@ -354,7 +354,7 @@ def test_a_month_is_marked_paid_once(page_for, coordinator, paid_work):
     first = page.post(MARK_PAID, {"month": "2026-11"}, follow=True)
     second = page.post(MARK_PAID, {"month": "2026-11"}, follow=True)
 
-    assert "11/2026 is marked as paid (45.50 €)." in first.content.decode()
+    assert "11/2026 is marked as paid (€45.50)." in first.content.decode()
     assert "cannot be paid twice" in second.content.decode()
     assert PayoutMonth.objects.get().paid_by == coordinator.user
     assert 'id="paid-state"' in second.content.decode()

@@ -8,10 +8,18 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from institutions.constants import MessageLanguage
-from mediators.applications.services import DECLINE_MESSAGE_MAX_LENGTH
-from mediators.constants import Gender
+from mediators.applications.services import APPLIED_LEVEL, DECLINE_MESSAGE_MAX_LENGTH
+from mediators.constants import Gender, LanguageLevel
 from mediators.models import Language
 from mediators.selectors import language_list
+
+# The prefix of the level fields, one per language: "level_ar".
+LEVEL_PREFIX = "level_"
+
+
+def level_choices() -> list[tuple[str, str]]:
+    return [("", _("Level …")), *((str(value), label) for value, label in LanguageLevel.choices)]
+
 
 # The honeypot: a field people never see (hidden by the stylesheet, out of the tab order,
 # no autofill) and bots fill in. An application that fills it is not saved.
@@ -80,19 +88,76 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["pool"].queryset = pools
         self.fields["languages"].queryset = language_list()
+        for language in self.fields["languages"].queryset:
+            self.fields[LEVEL_PREFIX + language.code] = forms.TypedChoiceField(
+                label=_("Your level in %(language)s")
+                % {"language": language.name_for(get_language())},
+                choices=level_choices(),
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
         only = list(pools[:2])
         if len(only) == 1:
             self.fields["pool"].initial = only[0]
             self.fields["pool"].widget = forms.HiddenInput()
 
+    def language_rows(self):
+        """Each language's checkbox with its level field, for the template."""
+        levels = {
+            name[len(LEVEL_PREFIX) :]: self[name]
+            for name in self.fields
+            if name.startswith(LEVEL_PREFIX)
+        }
+        codes = {str(language.pk): language.code for language in self.fields["languages"].queryset}
+        for choice in self["languages"]:
+            yield choice, levels.get(codes.get(str(choice.data["value"]), ""))
+
     @property
     def application_data(self) -> dict:
-        """The cleaned data, as ``application_submit`` takes it."""
-        return {name: value for name, value in self.cleaned_data.items() if name != HONEYPOT}
+        """The cleaned data, as ``application_submit`` takes it: the levels of the chosen
+        languages by language code."""
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != HONEYPOT and not name.startswith(LEVEL_PREFIX)
+        }
+        data["language_levels"] = {
+            language.code: self.cleaned_data.get(LEVEL_PREFIX + language.code)
+            for language in data.get("languages") or ()
+            if self.cleaned_data.get(LEVEL_PREFIX + language.code)
+        }
+        return data
 
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
+
+
+class AcceptForm(forms.Form):
+    """The level of each language applied for, as the coordinator records it on accepting
+    (the applicant's own level preselected)."""
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        given = application.language_levels or {}
+        for language in application.languages.all():
+            self.fields[LEVEL_PREFIX + language.code] = forms.TypedChoiceField(
+                label=language.name_for(get_language()),
+                choices=LanguageLevel.choices,
+                coerce=int,
+                empty_value=None,
+                required=False,  # then the applicant's level, else APPLIED_LEVEL
+                initial=given.get(language.code) or APPLIED_LEVEL,
+            )
+
+    @property
+    def levels(self) -> dict[str, int]:
+        return {
+            name[len(LEVEL_PREFIX) :]: value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(LEVEL_PREFIX) and value is not None
+        }
 
 
 class DeclineForm(forms.Form):

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bookings.constants import MAX_DEBRIEF_CHARS
 from core.dates import OUT_OF_RANGE, year_in_range
 from core.time import MIDNIGHT
 from institutions.constants import MessageLanguage
@@ -38,6 +39,21 @@ class ReportForm(forms.Form):
         decimal_places=2,
         required=False,
         help_text=_("Instead of the kilometres, if you went by bus or train."),
+    )
+    debrief_note = forms.CharField(
+        label=_("Note for the coordinators (optional)"),
+        max_length=MAX_DEBRIEF_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Was the conversation hard? Tell the coordinators. Only they read this, "
+            "not the institution."
+        ),
+    )
+    call_back = forms.BooleanField(
+        label=_("Please call me"),
+        required=False,
+        help_text=_("A coordinator will call you back."),
     )
 
 

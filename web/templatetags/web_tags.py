@@ -8,8 +8,16 @@ from django.utils import formats
 
 from bookings.constants import Status
 from core.i18n import reader_language
-from core.locale_format import format_clock, format_day, format_moment, format_month
+from core.locale_format import (
+    format_clock,
+    format_day,
+    format_moment,
+    format_money,
+    format_month,
+)
 from core.time import MIDNIGHT
+from mediators.applications.services import APPLIED_LEVEL
+from mediators.constants import LanguageLevel
 
 register = template.Library()
 
@@ -78,9 +86,28 @@ def month(value) -> str:
 
 @register.filter
 def euro(cents) -> str:
-    if cents is None:
+    """Euro cents in the reader's locale (Babel, CLDR): de "12,50 €", en "€12.50"."""
+    if cents is None or cents == "":
         return "–"
-    return f"{formats.number_format(cents / 100, 2, force_grouping=True)} €"
+    return format_money(cents)
+
+
+@register.simple_tag
+def language_levels() -> list[tuple[int, str]]:
+    """The levels of a language (basic … native), as mediators have them."""
+    return list(LanguageLevel.choices)
+
+
+@register.simple_tag
+def applied_level() -> int:
+    """The level recorded for a language applied for without one."""
+    return int(APPLIED_LEVEL)
+
+
+@register.filter
+def level_label(level) -> str:
+    """A level's name ("fluent"), or "" for none."""
+    return str(LanguageLevel(level).label) if level in LanguageLevel.values else ""
 
 
 @register.simple_tag

@@ -15,11 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bookings.exceptions import BookingConflict
 from bookings.models import Booking
 from bookings.services import (
     booking_create,
     booking_mark_no_show,
     late_cancellation_travel_report,
+    report_call_back_done,
     report_resolve,
 )
 from bookings.services.intake import earliest_start_day
@@ -274,4 +276,24 @@ def conflict_remove(request: HttpRequest, pk: int, conflict_pk: int) -> HttpResp
             _("The conflict of interest of %(mediator)s is lifted.")
             % {"mediator": conflict.mediator},
         )
+    return redirect("web:coordinator-booking", pk=pk)
+
+
+# --- a mediator who asked to be called back ---------------------------------------------
+
+
+@coordinator_required
+@require_POST
+def called_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinator has called the mediator back after a hard conversation: the entry
+    leaves the work list."""
+    booking = booking_in_reach(request, pk)
+    try:
+        report_call_back_done(booking=booking, actor=request.user)
+    except BookingConflict as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Marked as called back."))
+    if request.POST.get("next") == "worklist":
+        return redirect("web:coordinator-worklist")
     return redirect("web:coordinator-booking", pk=pk)

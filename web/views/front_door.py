@@ -24,7 +24,7 @@ from mediators.applications.services import (
 )
 
 from ..forms import show_domain_error
-from ..forms.applications import ApplicationForm, DeclineForm
+from ..forms.applications import AcceptForm, ApplicationForm, DeclineForm
 from ..throttles import application_allowed
 from .access import coordinator_required
 
@@ -88,8 +88,12 @@ def _application(request: HttpRequest, pk: int):
 @require_POST
 def application_accept_page(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
+    form = AcceptForm(request.POST, application=application)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the levels for each language."))
+        return redirect("web:coordinator-worklist")
     try:
-        mediator = application_accept(application=application, by=request.user)
+        mediator = application_accept(application=application, by=request.user, levels=form.levels)
     except ApplicationDecided as error:
         messages.info(request, str(error.message))
     except DomainError as error:

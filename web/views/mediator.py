@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from bookings.constants import OfferStatus, Status
+from bookings.constants import OfferStatus
 from bookings.exceptions import BookingConflict
 from bookings.matching.consent import consent_notes
 from bookings.matching.selectors import offers_of
-from bookings.selectors import booking_list
+from bookings.selectors.assignments import assignments_of
 from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.absences import (
@@ -119,11 +119,16 @@ def offer_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
 @offline_readable
 def assignments(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    mine = booking_list(request.user).filter(mediator=request.user.mediator)
-    upcoming = mine.filter(status=Status.CONFIRMED, ends_at__gte=now)
-    past = mine.exclude(pk__in=upcoming.values("pk")).order_by("-starts_at")[:50]
+    mine = assignments_of(request.user, now=now)
     return render(
-        request, "web/mediator/assignments.html", {"upcoming": upcoming, "past": past, "now": now}
+        request,
+        "web/mediator/assignments.html",
+        {
+            "report_due": mine.report_due,
+            "upcoming": mine.upcoming,
+            "past": mine.past,
+            "now": now,
+        },
     )
 
 
@@ -154,6 +159,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             travel_km=data["travel_km"],
             travel_minutes=data["travel_minutes"],
             ticket_cents=int((data["ticket_euros"] or Decimal(0)) * 100),
+            debrief_note=data["debrief_note"],
+            call_back=data["call_back"],
         ),
         field_map={"ticket_cents": "ticket_euros"},
     )
