@@ -3,7 +3,7 @@
 from django.urls import path
 
 from bookings.apis.absences import MediatorAbsenceListCreateApi
-from bookings.apis.accounting import BudgetListApi, StatementApi
+from bookings.apis.accounting import BudgetListApi, PayoutApi, StatementApi
 from bookings.apis.bookings import (
     BookingApproveApi,
     BookingCancelApi,
@@ -139,6 +139,7 @@ urlpatterns = [
     # accounting
     path("budgets/", BudgetListApi.as_view(), name="budget-list"),
     path("statements/", StatementApi.as_view(), name="statement"),
+    path("payouts/", PayoutApi.as_view(), name="payout"),
     # matching and offers
     path(
         "bookings/<int:pk>/candidates/", BookingCandidatesApi.as_view(), name="booking-candidates"

@@ -4,6 +4,8 @@
 pool; institution staff: their institution's). ``GET /api/v1/statements/?year=&month=``
 answers a mediator with their own statement and a coordinator with the pool's totals per
 mediator, or with one mediator's statement (``?mediator=ID``; 404 outside the pool).
+``GET /api/v1/payouts/?year=&month=`` gives a coordinator the pool's payout list (IBANs
+included) and whether the month is marked as paid.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from mediators.selectors import mediators_kept_by
 
 from ..constants import AllowanceKind, TaxFreeState
 from ..selectors.budgets import budget_use_visible_to
+from ..selectors.payouts import payout_for
 from ..selectors.statements import (
     Statement,
     TaxFreeStatus,
@@ -252,3 +255,84 @@ def _rendered(statement: Statement, mediator) -> dict:
         "total_cents": statement.total_cents,
         "tax_free": statement.tax_free,
     }
+
+
+# --- the monthly payout list --------------------------------------------------------------
+
+
+class PayoutLineOutputSerializer(serializers.Serializer):
+    mediator = serializers.IntegerField(source="mediator_id")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    iban = serializers.CharField(
+        help_text="The mediator's IBAN as they or a coordinator of their pool gave it "
+        "('' when none is given yet)."
+    )
+    total_cents = serializers.IntegerField()
+    bookings = serializers.ListField(child=serializers.IntegerField(), source="booking_ids")
+
+
+class PayoutOutputSerializer(serializers.Serializer):
+    """The pool's payout list of one month, and whether the month is marked as paid."""
+
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    paid = serializers.BooleanField(help_text="The month is marked as paid (PayoutMonth).")
+    paid_at = BerlinDateTimeField(allow_null=True)
+    paid_by = serializers.CharField(allow_null=True, help_text="Who marked it as paid.")
+    paid_total_cents = serializers.IntegerField(
+        allow_null=True, help_text="The amount of the list that was paid."
+    )
+    changed_since_paid = serializers.BooleanField(
+        help_text="Allowances were added or changed after the month was marked as paid."
+    )
+    lines = PayoutLineOutputSerializer(many=True)
+
+
+class PayoutApi(APIView):
+    """The pool's payout list for the district's accounting office: per mediator of the pool
+    the month's allowances, their IBAN and the bookings they are for, and whether the month
+    is marked as paid. Coordinators only (of their own pool); ``year`` and ``month`` default
+    to the current month. Each read is logged (the lines name mediators and their IBANs)."""
+
+    permission_classes = [IsCoordinator]
+
+    class FilterSerializer(serializers.Serializer):
+        year = _year_field()
+        month = serializers.IntegerField(
+            min_value=1, max_value=12, required=False, help_text="Default: this month."
+        )
+
+    @extend_schema(parameters=[FilterSerializer], responses=PayoutOutputSerializer)
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        today = _today()
+        year = filters.validated_data.get("year", today.year)
+        month = filters.validated_data.get("month", today.month)
+        payout = payout_for(pool=request.user.coordinator.pool, year=year, month=month)
+        paid = payout.paid
+        data = PayoutOutputSerializer(
+            {
+                "year": payout.year,
+                "month": payout.month,
+                "total_cents": payout.total_cents,
+                "paid": paid is not None,
+                "paid_at": paid.paid_at if paid else None,
+                "paid_by": (paid.paid_by.get_full_name() or paid.paid_by.get_username())
+                if paid and paid.paid_by
+                else None,
+                "paid_total_cents": paid.total_cents if paid else None,
+                "changed_since_paid": payout.changed_since_paid,
+                "lines": payout.lines,
+            }
+        ).data
+        read_logged(
+            user=request.user,
+            what="api:payout",
+            mediator_ids=[line.mediator_id for line in payout.lines],
+            count=len(payout.lines),
+            query=request.GET.urlencode(),
+        )
+        return Response(data)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from bookings.matching import rules
 from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
+from bookings.matching.hard_rules import HardRule
 from bookings.matching.rules import Appointment, clashes, road_km, window_covered
 from mediators.constants import LanguageLevel
 
@@ -199,6 +200,9 @@ def violations(problem: Problem, assignment: Assignment) -> list[str]:
         holder = facts.mediator(mediators[m_id], given)
         for r in given:
             broken = hard_violations(holder, facts.request(r))
+            only = mediators[m_id].only_requests
+            if only is not None and r.id not in only:
+                broken = (*broken, HardRule.POOL.value)
             if broken:
                 found.append(f"request {r.id} -> mediator {m_id}: {', '.join(broken)}")
     return found

@@ -55,7 +55,10 @@ IMPLEMENTS = frozenset(
 # pool. Applying a plan assigns through ``booking_assign``, which checks every rule again in
 # the database (``matching.eligibility.is_eligible``).
 LEFT_TO_THE_LOADER: dict[HardRule, str] = {
-    HardRule.POOL: "problem_for_pool loads only mediators serving the pool",
+    HardRule.POOL: (
+        "problem_for_pool loads only mediators serving the pool, and those of pools single "
+        "bookings were widened to with only_requests (_special_ok)"
+    ),
     HardRule.INACTIVE: "problem_for_pool loads only active mediators",
 }
 
@@ -92,7 +95,13 @@ class _Group:
         self.gender = np.array([m.gender for m in mediators])
         self.special = np.array(
             [
-                bool(m.absences or m.blocked_institutions or m.conflict_cases or m.self_unavailable)
+                bool(
+                    m.absences
+                    or m.blocked_institutions
+                    or m.conflict_cases
+                    or m.self_unavailable
+                    or m.only_requests is not None
+                )
                 for m in mediators
             ]
         )
@@ -159,6 +168,8 @@ def _road_km_many(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) ->
 
 
 def _special_ok(m: Mediator, r: Request) -> bool:
+    if m.only_requests is not None and r.id not in m.only_requests:
+        return False  # a helping pool's mediator: only the bookings widened to that pool
     if r.institution_id in m.blocked_institutions:
         return False
     if m.conflicts_with(r.institution_id, r.case_key):

@@ -110,6 +110,10 @@ class Mediator:
     held_minutes_month: dict[MonthKey, int] = field(default_factory=dict)
     # Minutes served in the 30 days before the period: the fair-spread signal.
     recent_minutes: int = 0
+    # None: serves every request of the problem (of the pool or a pool sharing its
+    # mediators); else the ids of the only requests it may serve, those widened to its pool
+    # (``Booking.widened_to``, ``matching.eligibility.pools_serving``).
+    only_requests: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         self.conflict_cases = frozenset(

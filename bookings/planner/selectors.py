@@ -3,7 +3,8 @@
 
 Open requests are the bookings in ``requested``, ``offered`` or ``unfilled`` that start on
 the period's local days. Urgent are those already ``unfilled`` and those that start within
-``URGENT_DAYS`` days. Mediators are the active ones of the pool and of pools sharing theirs.
+``URGENT_DAYS`` days. Mediators are the active ones of the pool and of pools sharing
+theirs, and those of the pools single bookings were widened to (for those bookings only).
 Held bookings are loaded from the first local day of the month before the period (hour
 limits per month, the last 30 days for fair spread) to the end of the period's last month
 and week. Open standbys of the period's days (and the travel time around them) are loaded
@@ -18,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import cast
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -93,17 +94,39 @@ def problem_for_pool(
         )
         for b in bookings.values()
     ]
-    mediators = _mediators(pool, starts_on, ends_on)
+    mediators = _mediators(pool, starts_on, ends_on, widened=_widened(bookings))
     weights = Weights(travel=pool.weight_travel, fairness=pool.weight_fairness)
     return Loaded(Problem(requests=requests, mediators=mediators, weights=weights), bookings)
 
 
-def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> list[MediatorData]:
+def _widened(bookings: dict[int, Booking]) -> dict[int, frozenset[int]]:
+    """Pool id -> the open bookings widened to that pool (``Booking.widened_to``), one query."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for booking_id, pool_id in Booking.widened_to.through.objects.filter(
+        booking_id__in=list(bookings)
+    ).values_list("booking_id", "pool_id"):
+        found[pool_id].add(booking_id)
+    return {pool_id: frozenset(ids) for pool_id, ids in found.items()}
+
+
+def _mediators(
+    pool: Pool,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    *,
+    widened: dict[int, frozenset[int]] | None = None,
+) -> list[MediatorData]:
+    """The active mediators serving the pool (its own and its sharing pools'), and those of
+    the pools single bookings were widened to: these serve only those bookings
+    (``MediatorData.only_requests``), as ``eligibility.pools_serving`` has it."""
+    widened = widened or {}
     usable = MediatorLanguage.objects.filter(level__gte=USABLE_LEVEL).select_related(
         "language", "dialect"
     )
+    serving = pools_served_by_mediators_of(pool.pk)
+    own_reach = set(Mediator.objects.filter(serving).values_list("pool_id", flat=True).distinct())
     rows = list(
-        Mediator.objects.filter(pools_served_by_mediators_of(pool.pk), active=True)
+        Mediator.objects.filter(serving | Q(pool_id__in=list(widened)), active=True)
         .prefetch_related(
             Prefetch("languages", queryset=usable),
             "availability",
@@ -146,7 +169,17 @@ def _mediators(pool: Pool, starts_on: datetime.date, ends_on: datetime.date) -> 
         if recent_since <= b.starts_at < local_midnight(starts_on):
             recent[mediator_id] += b.duration_minutes
     standing_by = _standing_by([m.pk for m in rows], starts_on, ends_on)
-    return [_mediator_data(m, held[m.pk], recent[m.pk], postal, standing_by[m.pk]) for m in rows]
+    return [
+        _mediator_data(
+            m,
+            held[m.pk],
+            recent[m.pk],
+            postal,
+            standing_by[m.pk],
+            only_requests=None if m.pool_id in own_reach else widened.get(m.pool_id, frozenset()),
+        )
+        for m in rows
+    ]
 
 
 def _standing_by(
@@ -183,6 +216,8 @@ def _mediator_data(
     recent: int,
     postal: dict[str, tuple[float, float]],
     standing_by: list[Held] | None = None,
+    *,
+    only_requests: frozenset[int] | None = None,
 ) -> MediatorData:
     home = (
         (m.home_latitude, m.home_longitude)
@@ -222,6 +257,7 @@ def _mediator_data(
         held_minutes_week=dict(week),
         held_minutes_month=dict(month),
         recent_minutes=recent,
+        only_requests=only_requests,
     )
 
 

@@ -54,3 +54,22 @@ def plan_apply_consequences(run: PlanRun) -> PlanConsequences:
         assignments=Count("pk"), mediators=Count("mediator", distinct=True)
     )
     return PlanConsequences(assignments=counts["assignments"], mediators=counts["mediators"])
+
+
+def conflict_consequences(
+    *,
+    mediator_id: int,
+    institution_id: int,
+    case_reference: str,
+    now: datetime.datetime | None = None,
+) -> int:
+    """How many confirmed bookings of the case still ahead the mediator is released from
+    when the conflict is declared (``services.conflicts.bookings_of_conflict``)."""
+    from mediators.models import ConflictOfInterest
+
+    from ..services.conflicts import bookings_of_conflict
+
+    conflict = ConflictOfInterest(
+        mediator_id=mediator_id, institution_id=institution_id, case_reference=case_reference
+    )
+    return len(bookings_of_conflict(conflict, now=now or timezone.now()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListAPIView
@@ -19,6 +19,7 @@ from core.constants import Topic
 from core.exceptions import DomainError
 from core.read_log import READ, read_logged
 from institutions.constants import MessageLanguage
+from institutions.selectors import coordinator_of
 
 from ..constants import Gender, LanguageLevel
 from ..filters import MediatorFilter
@@ -84,6 +85,24 @@ class MediatorOutputSerializer(serializers.ModelSerializer):
         help_text="A mediator of another pool that shares its mediators with the caller's: "
         "read-only here, that pool's coordinators keep the profile.",
     )
+    iban = serializers.SerializerMethodField(
+        help_text="The IBAN for the allowances ('' when none is given): shown only to the "
+        "mediator themself and to the coordinators of their own pool, null for anyone else "
+        "(a sharing pool's coordinators)."
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_iban(self, mediator: Mediator) -> str | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if mediator.user_id == user.pk:
+            return mediator.iban
+        coordinator = coordinator_of(user)
+        if coordinator is not None and coordinator.pool_id == mediator.pool_id:
+            return mediator.iban
+        return None
 
     class Meta:
         model = Mediator
@@ -95,6 +114,7 @@ class MediatorOutputSerializer(serializers.ModelSerializer):
             "last_name",
             "email",
             "phone",
+            "iban",
             "gender",
             "home_postal_code",
             "home_latitude",
@@ -133,6 +153,13 @@ class MediatorInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=150)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    iban = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The IBAN for the allowances; spaces are removed and the check digits "
+        "checked ('' removes it).",
+    )
     gender = serializers.ChoiceField(choices=Gender.choices)
     home_postal_code = serializers.CharField(max_length=5, validators=[POSTAL_CODE])
     home_latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
@@ -234,7 +261,10 @@ class MediatorListCreateApi(ReadLoggedListMixin, ListAPIView):
             pool=request.user.coordinator.pool, languages=languages or [], **data
         )
         mediator = mediator_in_reach(request, mediator.pk)
-        return Response(MediatorOutputSerializer(mediator).data, status=status.HTTP_201_CREATED)
+        return Response(
+            MediatorOutputSerializer(mediator, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class MediatorDetailApi(APIView):
@@ -250,7 +280,7 @@ class MediatorDetailApi(APIView):
         read_logged(
             user=request.user, what="api:mediator-detail", action=READ, user_ids=[mediator.user_id]
         )
-        return Response(MediatorOutputSerializer(mediator).data)
+        return Response(MediatorOutputSerializer(mediator, context={"request": request}).data)
 
     @extend_schema(request=MediatorInputSerializer, responses=MediatorOutputSerializer)
     def patch(self, request, pk: int):
@@ -265,7 +295,11 @@ class MediatorDetailApi(APIView):
             mediator_pause(mediator=mediator, by=request.user, reason=reason)
         elif active is True and not mediator.active:
             mediator_resume(mediator=mediator, by=request.user)
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+        return Response(
+            MediatorOutputSerializer(
+                mediator_in_reach(request, pk), context={"request": request}
+            ).data
+        )
 
 
 class MediatorPauseApi(APIView):
@@ -282,7 +316,11 @@ class MediatorPauseApi(APIView):
         mediator_pause(
             mediator=mediator, by=request.user, reason=serializer.validated_data["reason"]
         )
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+        return Response(
+            MediatorOutputSerializer(
+                mediator_in_reach(request, pk), context={"request": request}
+            ).data
+        )
 
 
 class MediatorResumeApi(APIView):
@@ -294,7 +332,11 @@ class MediatorResumeApi(APIView):
     def post(self, request, pk: int):
         mediator = mediator_kept_by_caller(request, pk)
         mediator_resume(mediator=mediator, by=request.user)
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, pk)).data)
+        return Response(
+            MediatorOutputSerializer(
+                mediator_in_reach(request, pk), context={"request": request}
+            ).data
+        )
 
 
 class MediatorMeApi(APIView):
@@ -307,7 +349,9 @@ class MediatorMeApi(APIView):
     @extend_schema(responses=MediatorOutputSerializer)
     def get(self, request):
         return Response(
-            MediatorOutputSerializer(mediator_in_reach(request, request.user.mediator.pk)).data
+            MediatorOutputSerializer(
+                mediator_in_reach(request, request.user.mediator.pk), context={"request": request}
+            ).data
         )
 
     @extend_schema(request=MediatorMeInputSerializer, responses=MediatorOutputSerializer)
@@ -327,4 +371,8 @@ class MediatorMeApi(APIView):
         mediator_update(
             mediator=mediator, data=data, languages=languages, allowed=MEDIATOR_EDITABLE
         )
-        return Response(MediatorOutputSerializer(mediator_in_reach(request, mediator.pk)).data)
+        return Response(
+            MediatorOutputSerializer(
+                mediator_in_reach(request, mediator.pk), context={"request": request}
+            ).data
+        )

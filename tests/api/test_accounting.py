@@ -6,6 +6,7 @@ Anything outside reach answers 404, bad query parameters 400, and reading writes
 """
 
 import datetime
+import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -339,3 +340,90 @@ def test_a_statement_takes_the_same_queries_for_2_or_20_allowances(world):
         add_rows=add_rows,
         count=lambda: len(client.get(STATEMENTS, {"year": 2027, "month": 3}).json()["rows"]),
     )
+
+
+# --- the payout list and the IBAN ---------------------------------------------------------
+
+PAYOUTS = "/api/v1/payouts/"
+IBAN = "DE89370400440532013000"
+
+
+def test_a_coordinator_reads_the_payout_list_with_ibans_and_whether_the_month_is_paid(world):
+    from bookings.services.payouts import payout_month_mark_paid
+
+    Mediator = type(world.mediator)
+    Mediator.objects.filter(pk=world.mediator.pk).update(iban=IBAN)
+    first = allowance(world, world.mediator, 1500)
+    allowance(world, world.other_mediator, 900, where="other")
+    allowance(world, world.foreign_mediator, 5000, where="foreign")
+    client = world.client("coordinator")
+
+    unpaid = client.get(PAYOUTS, {"year": 2027, "month": 3})
+
+    assert unpaid.status_code == 200
+    body = unpaid.json()
+    assert (body["paid"], body["paid_at"], body["paid_total_cents"]) == (False, None, None)
+    assert body["total_cents"] == 2400 and body["changed_since_paid"] is False
+    lines = {line["mediator"]: line for line in body["lines"]}
+    assert set(lines) == {world.mediator.pk, world.other_mediator.pk}
+    assert lines[world.mediator.pk]["iban"] == IBAN
+    assert lines[world.mediator.pk]["bookings"] == [first.booking_id]
+    assert AccessLog.objects.filter(what="api:payout").exists()
+
+    payout_month_mark_paid(
+        pool=world.pool,
+        year=2027,
+        month=3,
+        actor=world.coordinator.user,
+        now=datetime.datetime(2027, 4, 2, 9, tzinfo=datetime.UTC),
+    )
+    allowance(world, world.mediator, 700, day=datetime.date(2027, 3, 30))  # a late report
+    paid = client.get(PAYOUTS, {"year": 2027, "month": 3}).json()
+
+    assert (paid["paid"], paid["paid_total_cents"], paid["total_cents"]) == (True, 2400, 3100)
+    assert paid["changed_since_paid"] is True
+    assert paid["paid_at"].startswith("2027-04-02T11:00")  # Berlin time
+
+
+@pytest.mark.parametrize("params", [{"month": 13}, {"year": 1800}, {"month": "x"}])
+def test_bad_payout_parameters_answer_400(world, params):
+    response = world.client("coordinator").get(PAYOUTS, {"year": 2027, **params})
+
+    assert response.status_code == 400
+
+
+def test_the_iban_is_shown_to_the_mediator_and_their_pools_coordinators_only(world):
+    from tests.institutions.factories import CoordinatorFactory
+
+    Mediator = type(world.mediator)
+    Mediator.objects.filter(pk=world.mediator.pk).update(iban=IBAN)
+    # A pool sharing its mediators with the world's pool sees the mediator, not the IBAN.
+    sharing = CoordinatorFactory()
+    world.pool.shares_mediators_with.add(sharing.pool)
+    from rest_framework.test import APIClient
+
+    other = APIClient()
+    other.force_authenticate(sharing.user)
+
+    own = world.client("mediator").get("/api/v1/mediators/me/").json()
+    kept = world.client("coordinator").get(f"/api/v1/mediators/{world.mediator.pk}/").json()
+    lent = other.get(f"/api/v1/mediators/{world.mediator.pk}/")
+
+    assert own["iban"] == kept["iban"] == IBAN
+    assert lent.status_code == 200 and lent.json()["iban"] is None
+
+
+def test_the_iban_is_written_normalised_and_a_wrong_one_changes_nothing(world):
+    mediator_client = world.client("mediator")
+
+    written = mediator_client.patch(
+        "/api/v1/mediators/me/", {"iban": "de89 3704 0044 0532 0130 00"}, format="json"
+    )
+    refused = world.client("coordinator").patch(
+        f"/api/v1/mediators/{world.mediator.pk}/", {"iban": "DE89370400440532013001"}, format="json"
+    )
+
+    assert written.status_code == 200 and written.json()["iban"] == IBAN
+    assert refused.status_code == 400 and "iban" in json.dumps(refused.json())
+    world.mediator.refresh_from_db()
+    assert world.mediator.iban == IBAN

@@ -131,6 +131,7 @@ GET    /statements/?mediator={id}          own      401       200         403   
 GET    /statements/?mediator={id}          other    401       200         403       403   404
 GET    /statements/?mediator={id}          foreign  401       404         403       403   404
 GET    /statements/?mediator={id}          shared   401       404         403       403   404
+GET    /payouts/                           -        401       200         403       403   403
 """
 
 
@@ -348,6 +349,7 @@ ENDPOINTS = {
     ),
     ("GET", "/budgets/"): lambda w, t: ("/budgets/?year=2027", None),
     ("GET", "/statements/"): lambda w, t: ("/statements/?year=2027&month=3", None),
+    ("GET", "/payouts/"): lambda w, t: ("/payouts/?year=2027&month=3", None),
     ("GET", "/statements/?mediator={id}"): lambda w, t: (
         f"/statements/?mediator={_mediator(w, t).pk}",
         None,

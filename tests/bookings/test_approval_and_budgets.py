@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from bookings.constants import Field, Mode, Status
@@ -312,3 +314,47 @@ def test_an_approved_request_over_budget_shows_as_overdrawn(budget):
     assert use.hours_left == Decimal("-1.00")
     assert use.hours_awaiting_approval == Decimal("0.00")
     assert use.year == 2027
+
+
+def test_a_budgets_use_counts_only_the_bookings_of_its_local_year(budget):
+    pool = budget.institution.pool
+    # Bookings and a request awaiting approval just outside 2027 (local time), both sides.
+    for starts_at in (berlin(2026, 12, 31, 23, 30), berlin(2028, 1, 1, 0, 0)):
+        booked(budget, 300, starts_at=starts_at)
+        booked(budget, 120, starts_at=starts_at, status=Status.AWAITING_APPROVAL)
+    booked(budget, 30, starts_at=berlin(2027, 1, 1, 0, 0))  # the first minute of 2027
+    booked(budget, 45, starts_at=berlin(2027, 12, 31, 23, 15), status=Status.AWAITING_APPROVAL)
+
+    (use,) = budget_use_for_pool(pool=pool, year=2027)
+
+    assert (use.hours_used, use.hours_awaiting_approval) == (Decimal("9.50"), Decimal("0.75"))
+
+
+@pytest.mark.postgres
+def test_a_budgets_use_reads_only_its_years_range_of_the_bookings_index(budget):
+    """The plan (sequential scans off, the tables being tiny here): every read of the bookings
+    is an index range on ``starts_at`` within the year, not every year of the institution's
+    bookings filtered afterwards."""
+    with CaptureQueriesContext(connection) as queries:
+        budget_use_for_pool(pool=budget.institution.pool, year=2027)
+    (query,) = queries.captured_queries
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
+        (plan,) = cursor.fetchone()[0]
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    bookings = [
+        node
+        for node in nodes(plan["Plan"])
+        if node.get("Relation Name") == "bookings_booking"
+        or node.get("Index Name", "").startswith("booking")
+    ]
+    assert len(bookings) >= 2  # hours used, hours awaiting approval
+    for node in bookings:
+        condition = node.get("Index Cond", "") + node.get("Recheck Cond", "")
+        assert "starts_at >=" in condition and "starts_at <" in condition, node

@@ -562,10 +562,19 @@ def test_a_conflict_is_declared_for_the_bookings_case_and_lifted_again():
     mediator = MediatorFactory(pool=booking.pool)
     ki = page(coordinator(booking.pool).user)
 
-    declared = post(
+    asked = post(
         ki,
         url("coordinator-conflict-add", booking.pk),
         {"mediator": mediator.pk, "reason": "Nachbarin der Familie"},
+    )
+    # First the confirmation: what will happen, nothing done yet.
+    assert asked.status_code == 200
+    assert 'name="confirmed"' in asked.content.decode()
+    assert not ConflictOfInterest.objects.exists()
+    declared = post(
+        ki,
+        url("coordinator-conflict-add", booking.pk),
+        {"mediator": mediator.pk, "reason": "Nachbarin der Familie", "confirmed": "1"},
     )
 
     conflict = ConflictOfInterest.objects.get()
@@ -594,6 +603,57 @@ def test_a_conflict_is_declared_for_the_bookings_case_and_lifted_again():
     history = ki.get(url("coordinator-mediator", mediator.pk)).content.decode()
     assert "Nachbarin der Familie" in history and "Familie verzogen" in history
     assert lift not in ki.get(url("coordinator-booking", booking.pk)).content.decode()
+
+
+def test_the_confirmation_says_how_many_confirmed_bookings_of_the_case_are_released():
+    institution = InstitutionFactory()
+    booking = BookingFactory(institution=institution, case_reference="JA-2027-11")
+    mediator = MediatorFactory(pool=booking.pool)
+    ahead = NOW + datetime.timedelta(days=10)
+    held = [
+        BookingFactory(
+            institution=institution,
+            case_reference="ja-2027-11",  # the same case, written another way
+            status=Status.CONFIRMED,
+            mediator=mediator,
+            starts_at=ahead + datetime.timedelta(days=n),
+            ends_at=ahead + datetime.timedelta(days=n, hours=1),
+            duration_minutes=60,
+        )
+        for n in range(2)
+    ]
+    other_case = BookingFactory(
+        institution=institution,
+        case_reference="JA-2027-12",
+        status=Status.CONFIRMED,
+        mediator=mediator,
+        starts_at=ahead + datetime.timedelta(days=5),
+        ends_at=ahead + datetime.timedelta(days=5, hours=1),
+        duration_minutes=60,
+    )
+    ki = page(coordinator(booking.pool).user)
+
+    asked = post(ki, url("coordinator-conflict-add", booking.pk), {"mediator": mediator.pk})
+
+    text = " ".join(asked.content.decode().split())
+    assert asked.status_code == 200
+    assert "is released from 2 confirmed bookings of this case" in text
+    assert not ConflictOfInterest.objects.exists()
+    for item in (*held, other_case):
+        item.refresh_from_db()
+        assert item.status == Status.CONFIRMED and item.mediator == mediator
+
+    post(
+        ki,
+        url("coordinator-conflict-add", booking.pk),
+        {"mediator": mediator.pk, "confirmed": "1"},
+    )
+
+    for item in held:
+        item.refresh_from_db()
+        assert item.mediator is None
+    other_case.refresh_from_db()
+    assert other_case.mediator == mediator
 
 
 def test_a_mediator_of_another_pool_cannot_be_named_and_other_cases_cannot_be_lifted():

@@ -21,7 +21,7 @@ from bookings.selectors import (
     booking_view_for,
     timeline_for,
 )
-from bookings.services import access_log_record, booking_cancel
+from bookings.services import access_log_record, booking_cancel, booking_create
 from bookings.services.access_log import READ
 from core.exceptions import DomainError
 from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
@@ -30,6 +30,46 @@ from ..forms import show_domain_error
 from .confirm import Confirmation, confirm_page, feed_summary
 
 BOOKINGS_PER_PAGE = 25
+
+# A request form's fields passed to ``booking_create`` as they are; service fields → form
+# fields for its errors.
+REQUEST_FORM_FIELDS = (
+    "language",
+    "dialect",
+    "starts_at",
+    "duration_minutes",
+    "mode",
+    "location",
+    "field",
+    "kind",
+    "topic",
+    "with_children",
+    "sensitive",
+    "gender_preference",
+    "case_reference",
+    "notes",
+)
+REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
+
+
+def request_file(
+    request: HttpRequest, form: forms.Form, *, institution: Any, **extra: Any
+) -> Booking | None:
+    """File the request of a valid request form (the institution's own, or a coordinator's
+    for an institution, ``extra`` adding who asks and the contact): the booking, or None with
+    the service's message on the form."""
+    data = form.cleaned_data
+    try:
+        return booking_create(
+            requester=request.user,
+            institution=institution,
+            funding_source=data.get("funding_source"),
+            **{name: data[name] for name in REQUEST_FORM_FIELDS},
+            **extra,
+        )
+    except DomainError as error:
+        show_domain_error(form, error, REQUEST_FIELDS)
+        return None
 
 
 def booking_in_reach(request: HttpRequest, pk: int) -> Booking:

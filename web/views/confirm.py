@@ -119,6 +119,35 @@ def plan_summary(consequences: PlanConsequences) -> list[str]:
     ]
 
 
+def conflict_summary(mediator, case_reference: str, *, released: int) -> list[str]:
+    lines = [
+        _("%(mediator)s will not be offered the case %(case)s again.")
+        % {"mediator": mediator, "case": case_reference}
+    ]
+    if released:
+        lines.append(
+            ngettext(
+                "%(mediator)s is released from %(count)d confirmed booking of this case; the "
+                "institution is told that the pool's rules no longer allow the assignment, "
+                "and the booking looks for a mediator again.",
+                "%(mediator)s is released from %(count)d confirmed bookings of this case; the "
+                "institution is told that the pool's rules no longer allow the assignments, "
+                "and the bookings look for a mediator again.",
+                released,
+            )
+            % {"mediator": mediator, "count": released}
+        )
+    else:
+        lines.append(
+            _("%(mediator)s holds no confirmed booking of this case ahead: none is released.")
+            % {"mediator": mediator}
+        )
+    lines.append(
+        _("Open offers and standbys of this case for %(mediator)s end.") % {"mediator": mediator}
+    )
+    return lines
+
+
 def feed_summary() -> list[str]:
     return [
         _("You get a new address for your calendar feed."),

@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.exceptions import BookingConflict
 from bookings.models import Booking
+from bookings.selectors.consequences import conflict_consequences
 from bookings.services import (
-    booking_create,
     booking_mark_no_show,
     late_cancellation_travel_report,
     report_call_back_done,
@@ -30,7 +31,6 @@ from institutions.selectors import institutions_visible_to
 from mediators.selectors import conflicts_for_case, mediators_kept_by
 from mediators.services import conflict_declare, conflict_lift
 
-from ..forms import show_domain_error
 from ..forms.coordinator import ReasonForm
 from ..forms.tasks import (
     ConflictForm,
@@ -40,10 +40,9 @@ from ..forms.tasks import (
     TravelReportForm,
 )
 from .access import coordinator_required
-from .common import booking_change, booking_in_reach, now
+from .common import booking_change, booking_in_reach, now, request_file
+from .confirm import Confirmation, confirm_page, conflict_summary
 
-# Service fields → form fields.
-REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
 FIGURES = ("actual_minutes", "travel_km", "travel_minutes", "ticket_cents")
 
 
@@ -64,33 +63,16 @@ def request_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            booking = booking_create(
-                requester=request.user,
-                institution=institution,
-                on_behalf_of=data["on_behalf_of"],
-                contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"],
-                notice_override_reason=data["notice_override_reason"],
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
-            )
-        except DomainError as error:
-            show_domain_error(form, error, REQUEST_FIELDS)
-        else:
+        booking = request_file(
+            request,
+            form,
+            institution=institution,
+            on_behalf_of=data["on_behalf_of"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            notice_override_reason=data["notice_override_reason"],
+        )
+        if booking is not None:
             messages.success(
                 request,
                 _("The request for %(institution)s has been filed.")
@@ -227,6 +209,8 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not booking.case_reference:
         raise Http404
     form = ConflictForm(request.POST, mediators=mediators_kept_by(request.user))
+    if not request.POST.get("confirmed") and form.is_valid():
+        return _conflict_confirmation(request, booking, form)
     status = booking_change(
         form,
         lambda data: conflict_declare(
@@ -246,6 +230,36 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         % {"mediator": form.cleaned_data["mediator"]},
     )
     return redirect("web:coordinator-booking", pk=pk)
+
+
+def _conflict_confirmation(request: HttpRequest, booking: Booking, form: ConflictForm):
+    """What declaring the conflict will do, before it is done: how many confirmed bookings
+    of the case the mediator is released from."""
+    mediator = form.cleaned_data["mediator"]
+    released = conflict_consequences(
+        mediator_id=mediator.pk,
+        institution_id=booking.institution_id,
+        case_reference=booking.case_reference,
+        now=now(),
+    )
+    page = reverse("web:coordinator-booking", args=[booking.pk])
+    return confirm_page(
+        request,
+        Confirmation(
+            title=_("Declare the conflict of interest?"),
+            summary=conflict_summary(mediator, booking.case_reference, released=released),
+            action=request.path,
+            button=_("Declare the conflict"),
+            back=page,
+            back_label=_("Back to the booking"),
+            hidden=[
+                ("mediator", mediator.pk),
+                ("reason", form.cleaned_data["reason"]),
+                ("confirmed", "1"),
+            ],
+            danger=bool(released),
+        ),
+    )
 
 
 @coordinator_required

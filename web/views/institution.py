@@ -17,15 +17,12 @@ from bookings.filters import BookingFilter
 from bookings.selectors import booking_list, bookings_ordered
 from bookings.selectors.consequences import cancel_consequences
 from bookings.services import (
-    booking_create,
     report_confirm,
     report_dispute,
 )
-from core.exceptions import DomainError
 from core.read_log import read_logged
 from core.time import local_datetime
 
-from ..forms import show_domain_error
 from ..forms.institution import (
     BookingFilterForm,
     BookingRequestForm,
@@ -41,11 +38,9 @@ from .common import (
     booking_in_reach,
     booking_read,
     feed_page,
+    request_file,
 )
 from .confirm import Confirmation, cancel_summary, confirm_page
-
-# Service fields → form fields.
-REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
 
 
 @institution_required
@@ -53,30 +48,8 @@ def request_booking(request: HttpRequest) -> HttpResponse:
     staff = request.user.staff
     form = BookingRequestForm(request.POST or None, institution=staff.institution)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            booking = booking_create(
-                requester=request.user,
-                institution=staff.institution,
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
-            )
-        except DomainError as error:
-            show_domain_error(form, error, REQUEST_FIELDS)
-        else:
+        booking = request_file(request, form, institution=staff.institution)
+        if booking is not None:
             messages.success(request, _("Your request has been sent."))
             return redirect("web:institution-booking", pk=booking.pk)
     return render(request, "web/institution/request.html", {"form": form})

@@ -4,6 +4,8 @@ already), only while the booking looks for a mediator. The event says who, which
 why; matching runs again after the commit, and the helping pool's eligible mediators get
 offers. Widening twice changes nothing."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
@@ -22,6 +24,7 @@ from bookings.models import BookingEvent, Offer
 from bookings.selectors.bookings import bookings_visible_to
 from bookings.services.widen import booking_widen
 from core.exceptions import DomainError
+from core.time import BERLIN
 from mediators.services import mediator_pause, mediator_resume
 from tests.clock import frozen
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
@@ -223,3 +226,40 @@ def test_widened_while_the_helper_is_paused_stays_unfilled_until_they_resume(stu
     booking.refresh_from_db()
     assert booking.status == Status.OFFERED
     assert Offer.objects.get(booking=booking).mediator == helper
+
+
+def test_the_planner_plans_a_widened_booking_with_the_helping_pools_mediator(stuck):
+    """The planner's pool set is ``pools_serving`` too: the helping pool's mediator is
+    planned for the booking widened to that pool, and for no other booking of the pool."""
+    from bookings.planner.models import PlanItemOutcome
+    from bookings.planner.services import plan_apply, plan_create
+
+    booking = stuck["booking"]
+    day = booking.starts_at.astimezone(BERLIN).date()
+    viersen = booking.pool
+    # Three hours later: the helper could serve it as well, were it widened too.
+    not_widened = make_booking(
+        viersen,
+        place=VIERSEN,
+        status=Status.UNFILLED,
+        starts_at=booking.starts_at + datetime.timedelta(hours=3),
+    )
+    before = plan_create(pool=viersen, starts_on=day, ends_on=day, seconds=1, now=NOW)
+    assert (before.requests, before.filled) == (2, 0)
+
+    with after_commit():
+        booking_widen(
+            booking=booking, pool=stuck["krefeld"], actor=stuck["coordinator"].user, now=NOW
+        )
+    run = plan_create(pool=viersen, starts_on=day, ends_on=day, seconds=1, now=NOW)
+
+    assert (run.requests, run.filled) == (2, 1)
+    assert {(i.booking_id, i.mediator_id) for i in run.items.all()} == {
+        (booking.pk, stuck["helper"].pk)
+    }
+    plan_apply(run=run, actor=stuck["coordinator"].user, now=NOW)
+    booking.refresh_from_db()
+    not_widened.refresh_from_db()
+    assert booking.status == Status.CONFIRMED and booking.mediator == stuck["helper"]
+    assert not_widened.status == Status.UNFILLED and not_widened.mediator is None
+    assert set(run.items.values_list("outcome", flat=True)) == {PlanItemOutcome.ASSIGNED}

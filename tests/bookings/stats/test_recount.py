@@ -13,13 +13,20 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.constants import HOLDING_STATUSES, Field, Status
-from bookings.models import Booking, BookingEvent, Report
-from bookings.stats.selectors import StatsPeriod
+from bookings.constants import HOLDING_STATUSES, AllowanceKind, Field, Status
+from bookings.models import Allowance, Booking, BookingEvent, Report
+from bookings.stats.selectors import StatsPeriod, stats_summary
 from core.constants import ActorRole
 from core.time import BERLIN
 from institutions.constants import InstitutionKind
-from tests.institutions.factories import InstitutionFactory, TownFactory
+from institutions.models import Pool
+from tests.institutions.factories import (
+    BudgetFactory,
+    FundingSourceFactory,
+    InstitutionFactory,
+    PoolFactory,
+    TownFactory,
+)
 from tests.mediators.factories import LanguageFactory, MediatorFactory
 
 from .conftest import local
@@ -242,3 +249,79 @@ def test_an_empty_period_gives_zeros_and_empty_breakdowns(pool):
     for name in ("by_month", "hours_by_language", "by_field", "by_town", "cancellations"):
         assert summary[name] == [], name
     assert summary["mediator_activity"]["mediators"] == []
+
+
+def _with_money(pool, rng):
+    """Funding sources, a budget and allowances for some of the pool's bookings."""
+    sources = [FundingSourceFactory(pool=pool) for _ in range(2)]
+    for item in Booking.objects.filter(pool=pool):
+        source = rng.choice([*sources, None])
+        Booking.objects.filter(pk=item.pk).update(funding_source=source)
+        if item.mediator_id and item.status in (Status.COMPLETED, Status.CLOSED, Status.CANCELLED):
+            Allowance.objects.create(
+                mediator_id=item.mediator_id,
+                booking=item,
+                kind=AllowanceKind.APPOINTMENT,
+                day=item.starts_at.astimezone(BERLIN).date(),
+                amount_cents=rng.choice([1500, 3000, 4500]),
+            )
+    institution = Booking.objects.filter(pool=pool).first().institution
+    BudgetFactory(institution=institution, funding_source=sources[0], year=2026)
+
+
+def _added_up(summaries, name, key, figures):
+    """The rows of breakdown ``name`` of every summary, added up figure by figure per key."""
+    found = defaultdict(Counter)
+    for summary in summaries:
+        for row in summary[name]:
+            found[row[key]].update({figure: row[figure] for figure in figures})
+    return {k: dict(v) for k, v in found.items()}
+
+
+def test_the_states_view_equals_the_sum_of_its_pools_views():
+    """The state's own view (every pool together) adds up to its pools' views, figure by
+    figure and breakdown by breakdown, on generated data of three pools."""
+    rng = random.Random(3)
+    pools = [PoolFactory() for _ in range(3)]
+    for pool in pools:
+        make_bookings(pool, rng)
+        _with_money(pool, rng)
+    each = [summary_for(pool, PERIOD) for pool in pools]
+
+    state = stats_summary(
+        pools=Pool.objects.filter(pk__in=[p.pk for p in pools]), period=PERIOD, language_code="en"
+    )
+
+    assert state["requests"] > 100 and state["expenses"]["total_cents"] > 0
+    for figure in ("requests", "filled", "unmet", "cancelled", "late_cancellations", "no_shows"):
+        assert state[figure] == sum(s[figure] for s in each), figure
+    # Durations are whole quarter hours: hours add up exactly.
+    assert state["hours"] == sum(s["hours"] for s in each)
+    counted = ("requests", "filled", "hours", "unmet")
+    for name, key, figures in (
+        ("by_month", "month", counted),
+        ("hours_by_language", "language", counted),
+        ("by_field", "key", counted),
+        ("by_town", "key", counted),
+        ("by_institution_kind", "key", counted),
+        ("by_funding_source", "key", (*counted, "expenses_cents", "allowances")),
+        ("unmet_by_language", "language", ("count",)),
+        ("cancellations", "role", ("count", "late")),
+    ):
+        assert _added_up([state], name, key, figures) == _added_up(each, name, key, figures), name
+    expenses = state["expenses"]
+    assert expenses["total_cents"] == sum(s["expenses"]["total_cents"] for s in each)
+    assert _added_up([expenses], "by_month", "month", ("amount_cents", "count")) == _added_up(
+        [s["expenses"] for s in each], "by_month", "month", ("amount_cents", "count")
+    )
+    activity = state["mediator_activity"]
+    assert activity["mediators"] == sorted(
+        (row for s in each for row in s["mediator_activity"]["mediators"]),
+        key=lambda r: (-r["hours"], r["id"]),
+    )
+    assert activity["active_mediators"] == sum(
+        s["mediator_activity"]["active_mediators"] for s in each
+    )
+    assert sorted(state["budgets"], key=repr) == sorted(
+        (row for s in each for row in s["budgets"]), key=repr
+    )
