@@ -159,7 +159,7 @@ def booking_series_create(
             interval_weeks=interval_weeks,
             until=until,
             count=count,
-            created_by=requester if getattr(requester, "is_authenticated", False) else None,
+            created_by_id=requester.pk if getattr(requester, "is_authenticated", False) else None,
             created_at=now,
         )
         for position, moment in enumerate(dates, start=1):
