@@ -14,6 +14,7 @@ from .views import (
     privacy,
     reschedule,
     security,
+    series,
     stats,
     stats_report,
     tokens,
@@ -49,6 +50,11 @@ urlpatterns = [
         "institution/bookings/<int:pk>/reschedule/",
         reschedule.institution_reschedule,
         name="institution-reschedule",
+    ),
+    path(
+        "institution/series/<int:pk>/cancel/",
+        series.cancel_from,
+        name="institution-series-cancel",
     ),
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
     # mediators

@@ -32,6 +32,7 @@ from ..forms.institution import (
     CancelForm,
     ReportReviewForm,
 )
+from ..forms.series import SeriesFieldsForm
 from .access import institution_required
 from .common import (
     BOOKINGS_PER_PAGE,
@@ -43,6 +44,7 @@ from .common import (
     feed_page,
 )
 from .confirm import Confirmation, cancel_summary, confirm_page
+from .series import series_context, series_step
 
 # Service fields → form fields.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
@@ -52,34 +54,39 @@ REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
 def request_booking(request: HttpRequest) -> HttpResponse:
     staff = request.user.staff
     form = BookingRequestForm(request.POST or None, institution=staff.institution)
+    series_form = SeriesFieldsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        values = dict(
+            institution=staff.institution,
+            language=data["language"],
+            dialect=data["dialect"],
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+            location=data["location"],
+            field=data["field"],
+            kind=data["kind"],
+            topic=data["topic"],
+            with_children=data["with_children"],
+            sensitive=data["sensitive"],
+            gender_preference=data["gender_preference"],
+            case_reference=data["case_reference"],
+            funding_source=data.get("funding_source"),
+            notes=data["notes"],
+        )  # fmt: skip
+        as_series = series_step(request, form, series_form, values)
+        if as_series is not None:
+            return as_series
         try:
-            booking = booking_create(
-                requester=request.user,
-                institution=staff.institution,
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
-            )
+            booking = booking_create(requester=request.user, **values)
         except DomainError as error:
             show_domain_error(form, error, REQUEST_FIELDS)
         else:
             messages.success(request, _("Your request has been sent."))
             return redirect("web:institution-booking", pk=booking.pk)
-    return render(request, "web/institution/request.html", {"form": form})
+    context = {"form": form, "series_form": series_form}
+    return render(request, "web/institution/request.html", context)
 
 
 def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
@@ -134,6 +141,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = booking_context(request, booking)
     context["cancel_form"] = CancelForm()
     context["review_form"] = ReportReviewForm()
+    context.update(series_context(booking, cancel_url_name="web:institution-series-cancel"))
     return render(request, "web/institution/booking.html", context)
 
 
