@@ -100,6 +100,11 @@ urlpatterns = [
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
     path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    path(
+        "coordinator/series/<int:pk>/cancel/",
+        series.coordinator_cancel_from,
+        name="coordinator-series-cancel",
+    ),
     # the daily tasks (views/coordinator_tasks.py, views/reschedule.py)
     path("coordinator/requests/new/", coordinator_tasks.request_new, name="coordinator-request"),
     path(

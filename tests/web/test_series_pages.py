@@ -138,3 +138,31 @@ def test_another_institution_cannot_reach_the_series(page_for, staff, location, 
     assert page_for(stranger.user).post(url, {"day": data["date"], "reason": "x"}).status_code \
         == 404  # fmt: skip
     assert not Booking.objects.filter(status=Status.CANCELLED).exists()
+
+
+def test_a_coordinator_sees_the_dates_and_cancels_the_series_from_a_date(
+    page_for, staff, coordinator, location, arabic
+):
+    data = series_data(arabic, location, **{"series-count": "3"})
+    first_day = datetime.date.fromisoformat(data["date"])
+    page_for(staff.user).post(reverse("web:institution-request"), {**data, "series-send": "1",
+        "series-keep": [(first_day + datetime.timedelta(weeks=w)).isoformat()
+                        for w in range(3)]})  # fmt: skip
+    series = BookingSeries.objects.get()
+    first, second, third = series.bookings.order_by("starts_at")
+    client = page_for(coordinator.user)
+
+    page = client.get(reverse("web:coordinator-booking", args=[second.pk])).content.decode()
+    url = reverse("web:coordinator-series-cancel", args=[series.pk]) + f"?from={second.pk}"
+
+    assert reverse("web:coordinator-booking", args=[third.pk]) in page
+    assert url.replace("?", "?") in page.replace("&amp;", "&")
+    done = client.post(url, {"day": timezone.localtime(second.starts_at).date(),
+                             "reason": "Schulwechsel"})  # fmt: skip
+    assert done.status_code == 302
+    assert done["Location"] == reverse("web:coordinator-booking", args=[second.pk])
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses[first.pk] != Status.CANCELLED
+    assert {statuses[second.pk], statuses[third.pk]} == {Status.CANCELLED}
+    second.refresh_from_db()
+    assert second.cancelled_by_role == ActorRole.COORDINATOR

@@ -36,7 +36,7 @@ from core.time import local_date
 from ..forms import show_domain_error
 from ..forms.series import SeriesCancelForm, SeriesFieldsForm
 from ..templatetags.web_tags import local
-from .access import institution_required
+from .access import coordinator_required, institution_required
 from .confirm import Confirmation, confirm_page
 
 # The request form's button on the dates' page: send the series with the dates kept.
@@ -139,7 +139,9 @@ def series_context(booking: Booking, *, cancel_url_name: str = "") -> dict[str, 
     return {"series_dates": dates, "series_cancel_url": url}
 
 
-def _cancel_confirmation(series: BookingSeries, day: datetime.date, form, booking_pk: int):
+def _cancel_confirmation(
+    series: BookingSeries, day: datetime.date, form, booking_pk: int, *, role: str
+):
     consequences = series_cancel_consequences(series, day=day)
     lines = [
         ngettext(
@@ -170,9 +172,9 @@ def _cancel_confirmation(series: BookingSeries, day: datetime.date, form, bookin
     return Confirmation(
         title=_("Cancel the series from this date on?"),
         summary=lines,
-        action=reverse("web:institution-series-cancel", args=[series.pk]) + f"?from={booking_pk}",
+        action=reverse(f"web:{role}-series-cancel", args=[series.pk]) + f"?from={booking_pk}",
         button=_("Cancel these appointments"),
-        back=reverse("web:institution-booking", args=[booking_pk]),
+        back=reverse(f"web:{role}-booking", args=[booking_pk]),
         back_label=_("Back to the booking"),
         form=form,
         danger=True,
@@ -182,6 +184,18 @@ def _cancel_confirmation(series: BookingSeries, day: datetime.date, form, bookin
 @institution_required
 @require_http_methods(["GET", "POST"])
 def cancel_from(request: HttpRequest, pk: int) -> HttpResponse:
+    """Institution staff: cancel their series from a date on."""
+    return _cancel_from(request, pk, role="institution")
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def coordinator_cancel_from(request: HttpRequest, pk: int) -> HttpResponse:
+    """Coordinators: cancel a series of their pool from a date on."""
+    return _cancel_from(request, pk, role="coordinator")
+
+
+def _cancel_from(request: HttpRequest, pk: int, *, role: str) -> HttpResponse:
     """GET ``?from=<booking>``: what cancelling the series from that date on will do, with
     the reason to give; POST: cancel those dates (all or none)."""
     series = get_object_or_404(series_visible_to(request.user), pk=pk)
@@ -189,7 +203,7 @@ def cancel_from(request: HttpRequest, pk: int) -> HttpResponse:
     day = local_date(start.starts_at)
     if request.method == "GET":
         form = SeriesCancelForm(initial={"day": day})
-        return confirm_page(request, _cancel_confirmation(series, day, form, start.pk))
+        return confirm_page(request, _cancel_confirmation(series, day, form, start.pk, role=role))
     form = SeriesCancelForm(request.POST)
     if form.is_valid():
         try:
@@ -209,5 +223,6 @@ def cancel_from(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"count": len(cancelled)},
             )
-            return redirect("web:institution-booking", pk=start.pk)
-    return confirm_page(request, _cancel_confirmation(series, day, form, start.pk), status=400)
+            return redirect(f"web:{role}-booking", pk=start.pk)
+    confirmation = _cancel_confirmation(series, day, form, start.pk, role=role)
+    return confirm_page(request, confirmation, status=400)
