@@ -79,8 +79,8 @@ class SeriesOutputSerializer(serializers.Serializer):
     bookings = serializers.SerializerMethodField()
 
     @extend_schema_field(SeriesDateSerializer(many=True))
-    def get_bookings(self, series) -> list:
-        return SeriesDateSerializer(series_bookings(series), many=True).data
+    def get_bookings(self, series) -> list[dict]:
+        return list(SeriesDateSerializer(series_bookings(series), many=True).data)
 
 
 def _series_response(series: BookingSeries, *, status_code: int = status.HTTP_200_OK):
