@@ -30,6 +30,7 @@ from mediators.services import conflict_declare, conflict_lift
 
 from ..forms import show_domain_error
 from ..forms.coordinator import ReasonForm
+from ..forms.series import SeriesFieldsForm
 from ..forms.tasks import (
     ConflictForm,
     CoordinatorRequestForm,
@@ -39,6 +40,7 @@ from ..forms.tasks import (
 )
 from .access import coordinator_required
 from .common import booking_change, booking_in_reach, now
+from .series import series_step
 
 # Service fields → form fields.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
@@ -60,32 +62,47 @@ def request_new(request: HttpRequest) -> HttpResponse:
     form = CoordinatorRequestForm(
         request.POST or None, institution=institution, institutions=institutions
     )
+    series_form = SeriesFieldsForm(request.POST or None)
+    pool = institution.pool
+    context = {
+        "institution": institution,
+        "form": form,
+        "series_form": series_form,
+        "notice_days": pool.min_notice_working_days,
+        "earliest_day": earliest_start_day(pool, now=now()),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        values = dict(
+            institution=institution,
+            on_behalf_of=data["on_behalf_of"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            notice_override_reason=data["notice_override_reason"],
+            language=data["language"],
+            dialect=data["dialect"],
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+            location=data["location"],
+            field=data["field"],
+            kind=data["kind"],
+            topic=data["topic"],
+            with_children=data["with_children"],
+            sensitive=data["sensitive"],
+            gender_preference=data["gender_preference"],
+            case_reference=data["case_reference"],
+            funding_source=data.get("funding_source"),
+            notes=data["notes"],
+        )  # fmt: skip
+        as_series = series_step(
+            request, form, series_form, values, template="web/coordinator/request.html",
+            context=context, booking_url_name="web:coordinator-booking",
+        )  # fmt: skip
+        if as_series is not None:
+            return as_series
         try:
-            booking = booking_create(
-                requester=request.user,
-                institution=institution,
-                on_behalf_of=data["on_behalf_of"],
-                contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"],
-                notice_override_reason=data["notice_override_reason"],
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
-            )
+            booking = booking_create(requester=request.user, **values)
         except DomainError as error:
             show_domain_error(form, error, REQUEST_FIELDS)
         else:
@@ -95,13 +112,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 % {"institution": institution.name},
             )
             return redirect("web:coordinator-booking", pk=booking.pk)
-    pool = institution.pool
-    context = {
-        "institution": institution,
-        "form": form,
-        "notice_days": pool.min_notice_working_days,
-        "earliest_day": earliest_start_day(pool, now=now()),
-    }
     return render(
         request,
         "web/coordinator/request.html",

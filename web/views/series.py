@@ -45,16 +45,30 @@ KEEP = "series-keep"
 
 
 def series_step(
-    request: HttpRequest, form, series_form: SeriesFieldsForm, request_values: dict[str, Any]
+    request: HttpRequest,
+    form,
+    series_form: SeriesFieldsForm,
+    request_values: dict[str, Any],
+    *,
+    template: str = "web/institution/request.html",
+    context: dict[str, Any] | None = None,
+    booking_url_name: str = "web:institution-booking",
 ) -> HttpResponse | None:
     """The request form asked for a series (its ``repeat`` box ticked): None when it did not.
     First the dates, each to keep or leave out (the form's values carried along hidden);
     then, sent from there, the series - or the form again with the refusal. ``form`` is
-    the valid request form, ``request_values`` the arguments of ``booking_create``."""
+    the valid request form, ``request_values`` the arguments of ``booking_create``;
+    ``template`` and ``context`` show the form again, ``booking_url_name`` the first date
+    once sent."""
+
+    def again() -> HttpResponse:
+        shown = {**(context or {}), "form": form, "series_form": series_form}
+        return render(request, template, shown, status=400)
+
     if not series_form.is_valid():
         # A series asked for with a rule that does not fit: never a single request instead.
         asked = series_form.add_prefix("repeat") in request.POST
-        return _form_again(request, form, series_form) if asked else None
+        return again() if asked else None
     if not series_form.cleaned_data["repeat"]:
         return None
     rule_values = {
@@ -66,7 +80,7 @@ def series_step(
         )
     except DomainError as error:
         _show(form, series_form, error)
-        return _form_again(request, form, series_form)
+        return again()
     if SEND not in request.POST:
         return render(
             request,
@@ -81,7 +95,7 @@ def series_step(
         )
     except DomainError as error:
         _show(form, series_form, error)
-        return _form_again(request, form, series_form)
+        return again()
     first = series.bookings.order_by("starts_at").first()
     count = series.bookings.count()
     messages.success(
@@ -93,7 +107,7 @@ def series_step(
         )
         % {"count": count},
     )
-    return redirect("web:institution-booking", pk=first.pk)
+    return redirect(booking_url_name, pk=first.pk)
 
 
 def _carried(request: HttpRequest) -> list[tuple[str, str]]:
@@ -114,13 +128,6 @@ def _show(form, series_form: SeriesFieldsForm, error: DomainError) -> None:
             form.add_error(None, line)
     else:
         show_domain_error(form, error, {"starts_at": "date"})
-
-
-def _form_again(request: HttpRequest, form, series_form: SeriesFieldsForm) -> HttpResponse:
-    return render(
-        request, "web/institution/request.html", {"form": form, "series_form": series_form},
-        status=400,
-    )  # fmt: skip
 
 
 def series_context(booking: Booking, *, cancel_url_name: str = "") -> dict[str, Any]:
