@@ -183,3 +183,10 @@ class NobodyFoundReason(models.TextChoices):
         "no_mediator",
         _("The pool has no language mediator for this language at the moment."),
     )
+
+
+# A series of appointments (``services.series``): at most this many dates, none further
+# ahead than this many months from the request, every 1 to 4 weeks.
+SERIES_MAX_DATES = 52
+SERIES_MAX_MONTHS = 12
+SERIES_MAX_INTERVAL_WEEKS = 4

@@ -24,6 +24,46 @@ from .constants import (
 )
 
 
+class BookingSeries(models.Model):
+    """Appointments requested together as one series (``services.series``): the same
+    request every ``interval_weeks`` weeks on the weekday and local wall-clock time of the
+    first date, until a day or for a number of dates. Each date is a booking of its own
+    (``Booking.series``, ``Booking.series_position``) with its own calendar UID; the rule is
+    kept to show and to explain, the bookings are what counts."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="booking_series"
+    )
+    interval_weeks = models.PositiveSmallIntegerField(
+        _("every n weeks"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    count = models.PositiveSmallIntegerField(_("number of dates"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("series of appointments")
+        verbose_name_plural = _("series of appointments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=False) | models.Q(count__isnull=False),
+                name="booking_series_until_or_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Series {self.pk} of institution {self.institution_id}"
+
+
 class Booking(models.Model):
     pool = models.ForeignKey("institutions.Pool", on_delete=models.PROTECT, related_name="bookings")
     # Pools that help the booking's pool on request and to which a coordinator widened this
@@ -96,6 +136,19 @@ class Booking(models.Model):
         related_name="bookings",
     )
 
+    # A date of a series (``BookingSeries``): its place in the series, from 1.
+    series = models.ForeignKey(
+        BookingSeries,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("series"),
+    )
+    series_position = models.PositiveSmallIntegerField(
+        _("date in the series"), null=True, blank=True, editable=False
+    )
+
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED, editable=False
     )
@@ -138,6 +191,9 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="booking_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_position"], name="booking_series_position_unique"
             ),
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gte=MIN_DURATION_MINUTES)

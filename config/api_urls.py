@@ -24,6 +24,12 @@ from bookings.apis.reports import (
     BookingDisputeReportApi,
     BookingReportApi,
 )
+from bookings.apis.series import (
+    SeriesCancelApi,
+    SeriesCreateApi,
+    SeriesDetailApi,
+    SeriesPreviewApi,
+)
 from bookings.planner.apis import (
     PlanApplyApi,
     PlanDetailApi,
@@ -111,6 +117,10 @@ urlpatterns = [
     path("bookings/<int:pk>/approve/", BookingApproveApi.as_view(), name="booking-approve"),
     path("bookings/<int:pk>/refuse/", BookingRefuseApi.as_view(), name="booking-refuse"),
     path("bookings/<int:pk>/cancel/", BookingCancelApi.as_view(), name="booking-cancel"),
+    path("series/", SeriesCreateApi.as_view(), name="series-list"),
+    path("series/preview/", SeriesPreviewApi.as_view(), name="series-preview"),
+    path("series/<int:pk>/", SeriesDetailApi.as_view(), name="series-detail"),
+    path("series/<int:pk>/cancel/", SeriesCancelApi.as_view(), name="series-cancel"),
     path("bookings/<int:pk>/report/", BookingReportApi.as_view(), name="booking-report"),
     path(
         "bookings/<int:pk>/confirm-report/",

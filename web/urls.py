@@ -17,6 +17,7 @@ from .views import (
     push,
     reschedule,
     security,
+    series,
     stats,
     stats_report,
     tokens,
@@ -55,6 +56,11 @@ urlpatterns = [
         "institution/bookings/<int:pk>/reschedule/",
         reschedule.institution_reschedule,
         name="institution-reschedule",
+    ),
+    path(
+        "institution/series/<int:pk>/cancel/",
+        series.cancel_from,
+        name="institution-series-cancel",
     ),
     path("institution/calendar-feed/", institution.feed, name="institution-feed"),
     # mediators
@@ -107,6 +113,11 @@ urlpatterns = [
     path("coordinator/bookings/", coordinator.bookings, name="coordinator-bookings"),
     path("coordinator/bookings/<int:pk>/", coordinator.booking_detail, name="coordinator-booking"),
     path("coordinator/bookings/<int:pk>/assign/", coordinator.assign, name="coordinator-assign"),
+    path(
+        "coordinator/series/<int:pk>/cancel/",
+        series.coordinator_cancel_from,
+        name="coordinator-series-cancel",
+    ),
     # the daily tasks (views/coordinator_tasks.py, views/reschedule.py)
     path("coordinator/requests/new/", coordinator_tasks.request_new, name="coordinator-request"),
     path(

@@ -123,6 +123,10 @@ class BookingOutputSerializer(serializers.Serializer):
     cancellation_reason = serializers.CharField()
     late_cancellation = serializers.BooleanField()
     created_at = BerlinDateTimeField()
+    series = serializers.IntegerField(
+        source="series_id", allow_null=True, help_text="The series this date belongs to."
+    )
+    series_position = serializers.IntegerField(allow_null=True)
 
     def view(self, booking) -> BookingView:
         request = self.context.get("request")

@@ -323,6 +323,10 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
         follow_up = Exists(
             Booking.objects.filter(pk=booking.follow_up_of_id, mediator_id=OuterRef("pk"))
         )
+    same_series: Exists | Value = Value(False)
+    if booking.series_id:
+        # Holds another date of the same series: a series prefers one mediator.
+        same_series = Exists(_held(booking).filter(series_id=booking.series_id))
     location = booking.location
     town_id = location.town_id if location is not None else booking.institution.town_id
     prefers_town = Exists(
@@ -335,6 +339,7 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
         "same_case": continuity,
         "follow_up": follow_up,
         "prefers_town": prefers_town,
+        "same_series": same_series,
     }
 
 
@@ -406,6 +411,7 @@ class MediatorRow:
     same_case: bool
     follow_up: bool
     prefers_town: bool
+    same_series: bool = False
 
     @property
     def name(self) -> str:
@@ -415,7 +421,7 @@ class MediatorRow:
 ROW_FIELDS = (
     "pk", "pool_id", "user__first_name", "user__last_name", "user__username", "home_lat",
     "home_lon", "max_travel_km", "declined_topics", "preferred_fields", "recent_minutes",
-    "last_served_at", "no_shows", "same_case", "follow_up", "prefers_town",
+    "last_served_at", "no_shows", "same_case", "follow_up", "prefers_town", "same_series",
 )  # fmt: skip
 
 
@@ -440,7 +446,7 @@ def eligible_rows(
     if ranked:
         rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
     else:
-        unranked = (0, None, 0, False, False, False)
+        unranked = (0, None, 0, False, False, False, False)
         fields = ROW_FIELDS[: -len(unranked)]
         rows = [MediatorRow(*[*values, *unranked]) for values in qs.values_list(*fields)]
     appointment = request.appointment

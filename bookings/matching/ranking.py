@@ -69,9 +69,12 @@ class Explanation:
     field_label: str
     late: int
     no_shows: int
+    same_series: bool = False
 
     def reasons(self) -> list[Reason]:
         found: list[Reason] = []
+        if self.same_series:
+            found.append(reason("series", _("Serves other dates of this series: asked first")))
         if self.continuity == "follow_up":
             found.append(reason("continuity", _("Interpreted the appointment this one follows up")))
         elif self.continuity == "same_case":
@@ -227,7 +230,9 @@ def rank(
     figures: PoolFigures,
     now: datetime.datetime,
 ) -> list[Candidate]:
-    """Score and order eligible mediators: best first; ties by travel, then id."""
+    """Score and order eligible mediators: best first; ties by travel, then id. For a date
+    of a series, the mediators who hold other dates of it come first whatever their score
+    (a series prefers one mediator), best of them first."""
     weights = {
         "travel": max(0.0, pool.weight_travel),
         "continuity": max(0.0, pool.weight_continuity),
@@ -267,8 +272,8 @@ def rank(
             on_site=appointment.on_site, km=km, minutes=minutes, continuity=continuity_kind,
             hours=hours, mean_hours=mean_hours, days_since=days, prefers_town=m.prefers_town,
             field_label=str(field_label) if prefers_field else "", late=late,
-            no_shows=m.no_shows,
+            no_shows=m.no_shows, same_series=m.same_series,
         )  # fmt: skip
         ranked.append(Candidate(m, round(score, 1), components, explanation))
-    ranked.sort(key=lambda c: (-c.score, c.explanation.km or 0.0, c.row.pk))
+    ranked.sort(key=lambda c: (not c.row.same_series, -c.score, c.explanation.km or 0.0, c.row.pk))
     return ranked

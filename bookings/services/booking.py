@@ -34,7 +34,7 @@ from ..constants import (
 )
 from ..exceptions import BookingConflict, IntakeRefused
 from ..locking import lock_booking
-from ..models import Booking
+from ..models import Booking, BookingSeries
 from ..state_machine import record_event, transition
 from .access_log import access_log_change
 from .budgets import budget_exceeded_by
@@ -67,6 +67,8 @@ def booking_create(
     contact_phone: str = "",
     on_behalf_of: Staff | None = None,
     notice_override_reason: str = "",
+    series: BookingSeries | None = None,
+    series_position: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Booking:
     """Request an appointment. Checks the pool's intake rules; the request waits for a
@@ -76,7 +78,10 @@ def booking_create(
     phones in: ``on_behalf_of`` names the staff member who asked (they become the requester,
     the contact and the recipient of the messages; the event names the coordinator who filed
     it). The minimum notice holds for coordinators too, unless they give a
-    ``notice_override_reason``, which is recorded on the request's event."""
+    ``notice_override_reason``, which is recorded on the request's event.
+
+    ``series``/``series_position``: a date of a series (``services.series``, which checks
+    that the series is the institution's)."""
     now = now or timezone.now()
     pool = institution.pool
     role = actor_role_of(requester)
@@ -146,10 +151,14 @@ def booking_create(
             contact_name=contact_name,
             contact_phone=contact_phone,
             status=status,
+            series=series,
+            series_position=series_position,
         )
         booking.save()
         reasons = []
         data: dict[str, Any] = {"over_budget": over_budget}
+        if series is not None:
+            data["series_id"] = series.pk
         if on_behalf_of is not None:
             reasons.append(
                 _("Filed by the integration centre for %(name)s.") % {"name": contact_name}

@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -310,7 +311,57 @@ def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime
     still = booking.status == Status.CONFIRMED and booking.mediator_id == mediator_id
     if data.get("choose_standby", True) and still:
         _standby_choose(booking, now=now)
+    if still and booking.series_id:
+        series_offer_following(booking, mediator_id=mediator_id, now=now)
     booking_messages_void(booking=booking)  # the alert resolved, the standby replaced
+
+
+def series_offer_following(
+    booking: Booking, *, mediator_id: int, now: datetime.datetime
+) -> list[Offer]:
+    """A series prefers one mediator: the mediator confirmed for a date of a series is
+    offered the later dates of it that still look for someone, before anybody else.
+
+    For each later date (requested or offered, before its fill deadline) that the mediator
+    has not answered yet and is eligible for: the pending offers to others are withdrawn
+    (those mediators are told, and stay candidates: a withdrawn offer may be made again) and
+    the mediator gets an offer with the pool's usual time to answer. If they decline or let
+    it expire, matching goes on as usual. Each date is locked with SKIP LOCKED: a date
+    another transaction holds is left to the ranking, which puts a mediator who holds
+    another date of the series first anyway (``matching.ranking.rank``). Idempotent: an
+    offer already made is an answer-in-waiting and is not made again."""
+    answered = Offer.objects.filter(
+        booking_id=OuterRef("pk"), mediator_id=mediator_id, status__in=ANSWERED
+    )
+    later = (
+        Booking.objects.filter(
+            series_id=booking.series_id,
+            starts_at__gt=booking.starts_at,
+            status__in=MATCHING_STATUSES,
+        )
+        .filter(~Exists(answered))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    mediator = Mediator.objects.select_related("user").get(pk=mediator_id)
+    made: list[Offer] = []
+    for booking_id in list(later):
+        other = lock_booking_unless_busy(booking_id)
+        if other is None or other.status not in MATCHING_STATUSES:
+            continue
+        deadline = fill_deadline(other)
+        if now >= deadline or not is_eligible(other, mediator, now=now):
+            continue
+        _withdraw_pending(other)
+        round_ = (
+            Offer.objects.filter(booking=other).order_by("-round").values_list("round", flat=True)
+        ).first() or 0
+        expires_at = min(add_minutes(now, other.pool.offer_ttl_minutes), deadline)
+        made.append(
+            _offer(other, mediator, rank=1, score=0, round_=round_ + 1, expires_at=expires_at)
+        )
+        _mark_offered(other)
+    return made
 
 
 # The settlements' task by its registered name (``bookings.tasks`` imports this module).

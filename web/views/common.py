@@ -52,21 +52,23 @@ REQUEST_FORM_FIELDS = (
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
 
 
-def request_file(
-    request: HttpRequest, form: forms.Form, *, institution: Any, **extra: Any
-) -> Booking | None:
-    """File the request of a valid request form (the institution's own, or a coordinator's
-    for an institution, ``extra`` adding who asks and the contact): the booking, or None with
-    the service's message on the form."""
+def request_values(form: forms.Form, *, institution: Any, **extra: Any) -> dict[str, Any]:
+    """The arguments of ``booking_create`` from a valid request form (the institution's own,
+    or a coordinator's for an institution, ``extra`` adding who asks and the contact)."""
     data = form.cleaned_data
+    return {
+        "institution": institution,
+        "funding_source": data.get("funding_source"),
+        **{name: data[name] for name in REQUEST_FORM_FIELDS},
+        **extra,
+    }
+
+
+def request_file(request: HttpRequest, form: forms.Form, values: dict[str, Any]) -> Booking | None:
+    """File one request (``values`` from ``request_values``): the booking, or None with the
+    service's message on the form."""
     try:
-        return booking_create(
-            requester=request.user,
-            institution=institution,
-            funding_source=data.get("funding_source"),
-            **{name: data[name] for name in REQUEST_FORM_FIELDS},
-            **extra,
-        )
+        return booking_create(requester=request.user, **values)
     except DomainError as error:
         show_domain_error(form, error, REQUEST_FIELDS)
         return None

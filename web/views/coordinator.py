@@ -53,6 +53,7 @@ from .confirm import Confirmation, assign_summary, cancel_summary, confirm_page,
 from .coordinator_tasks import tasks_context
 from .institution import bookings_page
 from .nobody_found import nobody_found_context
+from .series import series_context
 
 
 @coordinator_required
@@ -84,6 +85,7 @@ def _booking_page(request: HttpRequest, booking, *, status: int = 200, **forms) 
     context["assign_error"] = forms.get("assign_error")
     context.update(nobody_found_context(booking, has_candidates=bool(context["candidates"])))
     context.update(tasks_context(request, booking, forms))
+    context.update(series_context(booking, cancel_url_name="web:coordinator-series-cancel"))
     return render(request, "web/coordinator/booking.html", context, status=status)
 
 

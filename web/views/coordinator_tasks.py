@@ -32,6 +32,7 @@ from mediators.selectors import conflicts_for_case, mediators_kept_by
 from mediators.services import conflict_declare, conflict_lift
 
 from ..forms.coordinator import ReasonForm
+from ..forms.series import SeriesFieldsForm
 from ..forms.tasks import (
     ConflictForm,
     CoordinatorRequestForm,
@@ -40,8 +41,9 @@ from ..forms.tasks import (
     TravelReportForm,
 )
 from .access import coordinator_required
-from .common import booking_change, booking_in_reach, now, request_file
+from .common import booking_change, booking_in_reach, now, request_file, request_values
 from .confirm import Confirmation, confirm_page, conflict_summary
+from .series import series_step
 
 FIGURES = ("actual_minutes", "travel_km", "travel_minutes", "ticket_cents")
 
@@ -61,10 +63,18 @@ def request_new(request: HttpRequest) -> HttpResponse:
     form = CoordinatorRequestForm(
         request.POST or None, institution=institution, institutions=institutions
     )
+    series_form = SeriesFieldsForm(request.POST or None)
+    pool = institution.pool
+    context = {
+        "institution": institution,
+        "form": form,
+        "series_form": series_form,
+        "notice_days": pool.min_notice_working_days,
+        "earliest_day": earliest_start_day(pool, now=now()),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        booking = request_file(
-            request,
+        values = request_values(
             form,
             institution=institution,
             on_behalf_of=data["on_behalf_of"],
@@ -72,6 +82,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
             contact_phone=data["contact_phone"],
             notice_override_reason=data["notice_override_reason"],
         )
+        as_series = series_step(
+            request, form, series_form, values, template="web/coordinator/request.html",
+            context=context, booking_url_name="web:coordinator-booking",
+        )  # fmt: skip
+        if as_series is not None:
+            return as_series
+        booking = request_file(request, form, values)
         if booking is not None:
             messages.success(
                 request,
@@ -79,13 +96,6 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 % {"institution": institution.name},
             )
             return redirect("web:coordinator-booking", pk=booking.pk)
-    pool = institution.pool
-    context = {
-        "institution": institution,
-        "form": form,
-        "notice_days": pool.min_notice_working_days,
-        "earliest_day": earliest_start_day(pool, now=now()),
-    }
     return render(
         request,
         "web/coordinator/request.html",

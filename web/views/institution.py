@@ -29,6 +29,7 @@ from ..forms.institution import (
     CancelForm,
     ReportReviewForm,
 )
+from ..forms.series import SeriesFieldsForm
 from .access import institution_required
 from .common import (
     BOOKINGS_PER_PAGE,
@@ -39,20 +40,28 @@ from .common import (
     booking_read,
     feed_page,
     request_file,
+    request_values,
 )
 from .confirm import Confirmation, cancel_summary, confirm_page
+from .series import series_context, series_step
 
 
 @institution_required
 def request_booking(request: HttpRequest) -> HttpResponse:
     staff = request.user.staff
     form = BookingRequestForm(request.POST or None, institution=staff.institution)
+    series_form = SeriesFieldsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        booking = request_file(request, form, institution=staff.institution)
+        values = request_values(form, institution=staff.institution)
+        as_series = series_step(request, form, series_form, values)
+        if as_series is not None:
+            return as_series
+        booking = request_file(request, form, values)
         if booking is not None:
             messages.success(request, _("Your request has been sent."))
             return redirect("web:institution-booking", pk=booking.pk)
-    return render(request, "web/institution/request.html", {"form": form})
+    context = {"form": form, "series_form": series_form}
+    return render(request, "web/institution/request.html", context)
 
 
 def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
@@ -107,6 +116,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = booking_context(request, booking)
     context["cancel_form"] = CancelForm()
     context["review_form"] = ReportReviewForm()
+    context.update(series_context(booking, cancel_url_name="web:institution-series-cancel"))
     return render(request, "web/institution/booking.html", context)
 
 
