@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.time import BERLIN, local_date, time_of_day
 
@@ -90,8 +90,9 @@ class SlotWindow:
     weekday: int
     start: datetime.time
     end: datetime.time
-    # The local date (for one-off availability, ``DateSlot``).
-    day: datetime.date | None = None
+    # The local date (for one-off availability, ``DateSlot``); not compared: the weekly
+    # window is the same on every such weekday.
+    day: datetime.date | None = field(default=None, compare=False)
 
 
 # --- Travel -------------------------------------------------------------------------------
