@@ -4,6 +4,7 @@ from django.urls import path
 
 from bookings.apis.absences import MediatorAbsenceListCreateApi
 from bookings.apis.accounting import BudgetListApi, PayoutApi, StatementApi
+from bookings.apis.board import OpenRequestListApi, OpenRequestTakeApi
 from bookings.apis.bookings import (
     BookingApproveApi,
     BookingCancelApi,
@@ -158,6 +159,8 @@ urlpatterns = [
     path("offers/", OfferListApi.as_view(), name="offer-list"),
     path("offers/<int:pk>/accept/", OfferAcceptApi.as_view(), name="offer-accept"),
     path("offers/<int:pk>/decline/", OfferDeclineApi.as_view(), name="offer-decline"),
+    path("open-requests/", OpenRequestListApi.as_view(), name="open-request-list"),
+    path("open-requests/<int:pk>/take/", OpenRequestTakeApi.as_view(), name="open-request-take"),
     # privacy (docs/privacy.md)
     path("me/export/", MeExportApi.as_view(), name="me-export"),
     path("people/<int:user_id>/export/", PersonExportApi.as_view(), name="person-export"),

@@ -89,6 +89,7 @@ class PoolAdmin(PoolScopedAdmin):
                     "offer_ttl_minutes",
                     "fill_deadline_hours",
                     "standby_enabled",
+                    "open_board",
                     "reminder_hours_before",
                     "late_cancellation_hours",
                 )

@@ -68,6 +68,16 @@ class Pool(models.Model):
     )
     standby_enabled = models.BooleanField(_("keep a standby mediator"), default=False)
     reminder_hours_before = models.PositiveIntegerField(_("reminder hours before"), default=24)
+    # Mediators see the requests nobody has taken (unfilled, or with no open offer) that they
+    # are eligible for, and may take one (``bookings.services.board``).
+    open_board = models.BooleanField(
+        _("open requests board"),
+        default=True,
+        help_text=_(
+            "Mediators see the requests still looking for someone that they may serve, "
+            "and can take one."
+        ),
+    )
 
     # Cancellation
     late_cancellation_hours = models.PositiveIntegerField(

@@ -243,6 +243,42 @@ class AvailabilitySlot(models.Model):
         return self.end_time == MIDNIGHT
 
 
+class AvailabilityDate(models.Model):
+    """One-off availability: a date with hours in local wall-clock time (Europe/Berlin), in
+    addition to the weekly slots ("Saturday 12.12. 9-13"), like a calendar's date override.
+
+    ``end_time`` 00:00 means 24:00. Times of one date never overlap (the service refuses it);
+    those that touch join. A date's times cover an appointment on their own: they are not
+    joined with the weekly slots of that weekday.
+    """
+
+    mediator = models.ForeignKey(
+        Mediator, on_delete=models.CASCADE, related_name="availability_dates"
+    )
+    day = models.DateField(_("date"))
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("one-off availability")
+        verbose_name_plural = _("one-off availability")
+        ordering = ["day", "start_time"]
+        indexes = [models.Index(fields=["mediator", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time"))
+                | models.Q(end_time=MIDNIGHT),
+                name="availability_date_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day:%d.%m.%Y} {time_label(self.start_time)}–"
+            f"{time_label(self.end_time, end=True)}"
+        )
+
+
 class Absence(models.Model):
     """Whole local days (inclusive) on which the mediator is not available."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -21,7 +22,15 @@ from core.text import case_reference_key
 from institutions.models import Pool, PostalCode
 from institutions.selectors import coordinator_of
 
-from .models import Absence, AvailabilitySlot, ConflictOfInterest, Dialect, Language, Mediator
+from .models import (
+    Absence,
+    AvailabilityDate,
+    AvailabilitySlot,
+    ConflictOfInterest,
+    Dialect,
+    Language,
+    Mediator,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -73,6 +82,16 @@ def mediators_kept_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mediat
 
 def availability_of(mediator: Mediator) -> QuerySet[AvailabilitySlot]:
     return AvailabilitySlot.objects.filter(mediator=mediator).order_by("weekday", "start_time")
+
+
+def availability_dates_of(
+    mediator: Mediator, *, from_day: datetime.date | None = None
+) -> QuerySet[AvailabilityDate]:
+    """The mediator's one-off times, soonest first; from ``from_day`` on when given."""
+    qs = AvailabilityDate.objects.filter(mediator=mediator)
+    if from_day is not None:
+        qs = qs.filter(day__gte=from_day)
+    return qs.order_by("day", "start_time")
 
 
 def absences_of(mediator: Mediator) -> QuerySet[Absence]:

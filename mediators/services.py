@@ -25,12 +25,13 @@ from core.exceptions import DomainError
 from core.invitations import account_invite
 from core.roles import actor_role_of
 from core.text import case_reference_key
-from core.time import MIDNIGHT
+from core.time import MIDNIGHT, local_date
 from institutions.models import Institution, Pool
 from institutions.selectors import coordinates_for_postal_code
 
 from .models import (
     Absence,
+    AvailabilityDate,
     AvailabilitySlot,
     ConflictOfInterest,
     Dialect,
@@ -449,6 +450,49 @@ def availability_slot_delete(*, slot: AvailabilitySlot) -> None:
         eligibility_changed(
             mediator=slot.mediator, reason=EligibilityChange.AVAILABILITY_REMOVED, slot=slot
         )
+
+
+def availability_date_create(
+    *,
+    mediator: Mediator,
+    day: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    now: datetime.datetime | None = None,
+) -> AvailabilityDate:
+    """One-off availability: ``day`` from ``start_time`` to ``end_time`` in local time, in
+    addition to the weekly slots (an end of 00:00 is 24:00). Refused, with nothing saved: a
+    day before today (local), an end not after the start, an overlap with another one-off
+    time of the same day."""
+    require_day_in_range(day, field="day")
+    if day < local_date(now or timezone.now()):
+        raise DomainError(_("The date lies in the past."), field="day")
+    if start_time >= end_time and end_time != MIDNIGHT:
+        raise DomainError(_("The time must end after it starts."), field="end_time")
+    with transaction.atomic():
+        # Lock the mediator so two concurrent requests cannot both pass the overlap check.
+        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
+        overlapping = (
+            AvailabilityDate.objects.filter(mediator=mediator, day=day)
+            .filter(_slot_overlaps(start_time, end_time))
+            .first()
+        )
+        if overlapping is not None:
+            raise DomainError(
+                _("This time overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
+            )
+        dated = AvailabilityDate.objects.create(
+            mediator=mediator, day=day, start_time=start_time, end_time=end_time
+        )
+        eligibility_changed(mediator=mediator, reason=EligibilityChange.AVAILABILITY_ADDED)
+        return dated
+
+
+def availability_date_delete(*, dated: AvailabilityDate) -> None:
+    """Remove a one-off time; offers it was needed for are withdrawn in the same step."""
+    with transaction.atomic():
+        dated.delete()
+        eligibility_changed(mediator=dated.mediator, reason=EligibilityChange.AVAILABILITY_REMOVED)
 
 
 def absence_create(

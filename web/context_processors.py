@@ -17,6 +17,7 @@ NAVIGATION = {
     ],
     ActorRole.MEDIATOR: [
         ("web:mediator-offers", _("Offers")),
+        ("web:mediator-board", _("Open requests")),
         ("web:mediator-assignments", _("Assignments")),
         ("web:mediator-availability", _("Availability")),
         ("web:mediator-absences", _("Absences")),

@@ -71,6 +71,8 @@ urlpatterns = [
         mediator.offer_answer,
         name="mediator-offer-answer",
     ),
+    path("mediator/open-requests/", mediator.board, name="mediator-board"),
+    path("mediator/open-requests/<int:pk>/take/", mediator.board_take, name="mediator-board-take"),
     path("mediator/assignments/", mediator.assignments, name="mediator-assignments"),
     path("mediator/bookings/<int:pk>/", mediator.booking_detail, name="mediator-booking"),
     path("mediator/bookings/<int:pk>/report/", mediator.report, name="mediator-report"),
@@ -80,6 +82,11 @@ urlpatterns = [
         "mediator/availability/<int:pk>/delete/",
         mediator.availability_delete,
         name="mediator-availability-delete",
+    ),
+    path(
+        "mediator/availability/dates/<int:pk>/delete/",
+        mediator.availability_date_remove,
+        name="mediator-availability-date-delete",
     ),
     path("mediator/absences/", mediator.absences, name="mediator-absences"),
     path(

@@ -19,7 +19,7 @@ from mediators.constants import USABLE_LEVEL
 
 from . import rules
 from .hard_rules import HardRule
-from .rules import Absence, Appointment, Slot
+from .rules import Absence, Appointment, DateSlot, Slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,8 @@ class MediatorFacts:
     police_certificate_valid_until: datetime.date | None = None
     declined_topics: frozenset[str] = frozenset()
     slots: tuple[Slot, ...] = ()
+    # One-off availability: dates with hours, in addition to the weekly slots.
+    dated_slots: tuple[DateSlot, ...] = ()
     absences: tuple[Absence, ...] = ()
     blocked_institution_ids: frozenset[int] = frozenset()
     # (institution id, case reference); an institution of None: a record from before
@@ -138,7 +140,9 @@ def neutral(mediator: MediatorFacts, request: RequestFacts) -> bool:
 
 def available(mediator: MediatorFacts, request: RequestFacts) -> bool:
     appointment = request.appointment
-    return rules.slots_cover(mediator.slots, appointment.starts_at, appointment.ends_at)
+    return rules.slots_cover(
+        mediator.slots, appointment.starts_at, appointment.ends_at, mediator.dated_slots
+    )
 
 
 def not_absent(mediator: MediatorFacts, request: RequestFacts) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
 from mediators.models import (
     Absence,
+    AvailabilityDate,
     AvailabilitySlot,
     ConflictOfInterest,
     InstitutionBlock,
@@ -72,7 +73,7 @@ IMPLEMENTS = frozenset(
         HardRule.NOT_VETTED,  # training_completed_on, pledge_signed_on
         HardRule.POLICE_CERTIFICATE,  # police_certificate_valid_until >= the local day
         HardRule.TOPIC_DECLINED,  # ~declined_topics__contains (or in eligible_rows)
-        HardRule.AVAILABILITY,  # slots_cover_window: the weekday's slots, joined
+        HardRule.AVAILABILITY,  # slots_cover_window: the weekday's slots or the date's, joined
         HardRule.ABSENCE,  # ~Exists(Absence) on the local days
         HardRule.OVERLAP,  # ~Exists(overlapping held or stood by), eligible_rows: travel gap
         HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
@@ -169,7 +170,27 @@ def slots_cover_window(window: rules.SlotWindow) -> Q:
     when one slot holds its start and every slot that ends inside the window is followed by
     a slot that starts where it ends. (With overlapping slots, which the service refuses,
     this can only refuse too much, never admit a gap.)"""
-    day = AvailabilitySlot.objects.filter(mediator_id=OuterRef("pk"), weekday=window.weekday)
+    weekly = AvailabilitySlot.objects.filter(mediator_id=OuterRef("pk"), weekday=window.weekday)
+    followed = AvailabilitySlot.objects.filter(
+        mediator_id=OuterRef("mediator_id"),
+        weekday=OuterRef("weekday"),
+        start_time=OuterRef("end_time"),
+    )
+    covered = _times_cover(weekly, followed, window)
+    if window.day is not None:
+        # One-off availability: the date's own times (never overlapping, like a weekday's).
+        dated = AvailabilityDate.objects.filter(mediator_id=OuterRef("pk"), day=window.day)
+        dated_followed = AvailabilityDate.objects.filter(
+            mediator_id=OuterRef("mediator_id"),
+            day=OuterRef("day"),
+            start_time=OuterRef("end_time"),
+        )
+        covered |= _times_cover(dated, dated_followed, window)
+    return covered
+
+
+def _times_cover(day: QuerySet[Any], followed: QuerySet[Any], window: rules.SlotWindow) -> Q:
+    """``slots_cover_window`` over one day's times (weekly slots or one-off times)."""
     first = day.filter(start_time__lte=window.start).filter(
         Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT)
     )
@@ -177,11 +198,6 @@ def slots_cover_window(window: rules.SlotWindow) -> Q:
     ends_inside = day.filter(end_time__gt=window.start)
     if window.end != MIDNIGHT:
         ends_inside = ends_inside.filter(end_time__lt=window.end)
-    followed = AvailabilitySlot.objects.filter(
-        mediator_id=OuterRef("mediator_id"),
-        weekday=OuterRef("weekday"),
-        start_time=OuterRef("end_time"),
-    )
     return Q(Exists(first)) & ~Q(Exists(ends_inside.filter(~Exists(followed))))
 
 
@@ -348,16 +364,28 @@ def _held_nearby(
 ) -> dict[int, list[rules.Appointment]]:
     """On-site bookings the given mediators hold, or stand by for, near the booking's time
     (one query)."""
+    return _held_around(mediator_ids, booking.starts_at, booking.ends_at, exclude=booking.pk)
+
+
+def _held_around(
+    mediator_ids: Iterable[int],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    *,
+    exclude: int | None = None,
+) -> dict[int, list[rules.Appointment]]:
+    """On-site bookings the given mediators hold, or stand by for, within the longest
+    travel time of [starts_at, ends_at), but ``exclude`` (one query)."""
     ids = list(mediator_ids)
     rows = (
         Booking.objects.filter(
             mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
-            starts_at__lt=add_duration(booking.ends_at, MAX_TRAVEL_GAP),
-            ends_at__gt=add_duration(booking.starts_at, -MAX_TRAVEL_GAP),
+            starts_at__lt=add_duration(ends_at, MAX_TRAVEL_GAP),
+            ends_at__gt=add_duration(starts_at, -MAX_TRAVEL_GAP),
         )
-        .exclude(pk=booking.pk)
+        .exclude(pk__in=[exclude] if exclude is not None else [])
         .values_list(
             "pk", "mediator_id", "starts_at", "ends_at", "location__latitude", "location__longitude"
         )
@@ -368,10 +396,10 @@ def _held_nearby(
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
             booking__mode=Mode.ON_SITE,
-            booking__starts_at__lt=booking.ends_at + MAX_TRAVEL_GAP,
-            booking__ends_at__gt=booking.starts_at - MAX_TRAVEL_GAP,
+            booking__starts_at__lt=ends_at + MAX_TRAVEL_GAP,
+            booking__ends_at__gt=starts_at - MAX_TRAVEL_GAP,
         )
-        .exclude(booking_id=booking.pk)
+        .exclude(booking_id__in=[exclude] if exclude is not None else [])
         .values_list(
             "booking_id",
             "mediator_id",
@@ -446,9 +474,24 @@ def eligible_rows(
     if ranked:
         rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
     else:
-        unranked = (0, None, 0, False, False, False, False)
-        fields = ROW_FIELDS[: -len(unranked)]
-        rows = [MediatorRow(*[*values, *unranked]) for values in qs.values_list(*fields)]
+        rows = [MediatorRow(*[*values, *UNRANKED]) for values in qs.values_list(*UNRANKED_FIELDS)]
+    return request, _finish(booking, request, rows)
+
+
+# What ``eligible_rows(ranked=False)`` reads, and the neutral ranking values it adds.
+UNRANKED = (0, None, 0, False, False, False, False)
+UNRANKED_FIELDS = ROW_FIELDS[: -len(UNRANKED)]
+
+
+def _finish(
+    booking: Booking,
+    request: Request,
+    rows: list[MediatorRow],
+    held: dict[int, list[rules.Appointment]] | None = None,
+) -> list[MediatorRow]:
+    """The rules ``eligible_mediators`` leaves to Python: the declined topic (SQLite), the
+    exact travel range and the travel time to the bookings held nearby (``held``, read for
+    the rows when not given)."""
     appointment = request.appointment
     if booking.topic:
         rows = [m for m in rows if booking.topic not in (m.declined_topics or [])]
@@ -463,9 +506,10 @@ def eligible_rows(
             )
         ]
         if rows:
-            held = _held_nearby(booking, (m.pk for m in rows))
+            if held is None:
+                held = _held_nearby(booking, (m.pk for m in rows))
             rows = [m for m in rows if not rules.clashes_with_any(appointment, held.get(m.pk, ()))]
-    return request, rows
+    return rows
 
 
 def is_eligible(
@@ -473,3 +517,44 @@ def is_eligible(
 ) -> bool:
     _, rows = eligible_rows(booking, now=now, only=[mediator.pk], ranked=False)
     return bool(rows)
+
+
+def eligible_among(
+    mediator: Mediator, bookings: Sequence[Booking], *, now: datetime.datetime | None = None
+) -> set[int]:
+    """The ids of the ``bookings`` the mediator is eligible for (``is_eligible`` for each,
+    every hard rule), in three queries whatever their number: one statement of every
+    booking's ``eligible_mediators`` for this mediator (a UNION ALL), the mediator's row, and
+    the on-site bookings they hold around them. Read the bookings with their location and
+    institution (``select_related``): the rules need them."""
+    if not bookings:
+        return set()
+    requests = {b.pk: Request.of(b) for b in bookings}
+    parts = [
+        eligible_mediators(b, request=requests[b.pk], now=now)
+        .filter(pk=mediator.pk)
+        .annotate(for_booking=Value(b.pk, output_field=IntegerField()))
+        .values_list("for_booking", flat=True)
+        for b in bookings
+    ]
+    passed = set(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else set(parts[0])
+    if not passed:
+        return set()
+    home_lat, home_lon = _home_coordinates()
+    values = (
+        Mediator.objects.filter(pk=mediator.pk)
+        .annotate(home_lat=home_lat, home_lon=home_lon)
+        .values_list(*UNRANKED_FIELDS)
+        .first()
+    )
+    if values is None:
+        return set()
+    row = MediatorRow(*[*values, *UNRANKED])
+    candidates = [b for b in bookings if b.pk in passed]
+    held = None
+    on_site = [b for b in candidates if requests[b.pk].appointment.on_site]
+    if on_site:
+        held = _held_around(
+            [mediator.pk], min(b.starts_at for b in on_site), max(b.ends_at for b in on_site)
+        )
+    return {b.pk for b in candidates if _finish(b, requests[b.pk], [row], held)}

@@ -110,6 +110,10 @@ def mediator_facts(
         slots=tuple(
             rules.Slot(s.weekday, s.start_time, s.end_time) for s in mediator.availability.all()
         ),
+        dated_slots=tuple(
+            rules.DateSlot(d.day, d.start_time, d.end_time)
+            for d in mediator.availability_dates.filter(day__in=request.days)
+        ),
         absences=tuple(rules.Absence(a.starts_on, a.ends_on) for a in mediator.absences.all()),
         blocked_institution_ids=frozenset(mediator.blocks.values_list("institution_id", flat=True)),
         conflict_case_references=frozenset(

@@ -25,6 +25,7 @@ from core.time import BERLIN, add_duration, local_date, time_label
 from mediators.constants import USABLE_LEVEL, Gender
 from mediators.models import (
     Absence,
+    AvailabilityDate,
     AvailabilitySlot,
     ConflictOfInterest,
     InstitutionBlock,
@@ -108,7 +109,7 @@ def load_facts(
 ) -> list[Speaker]:
     """Every mediator of the pools serving the booking who speaks its language (at any level
     or dialect), with what the rules need of them around ``between`` (the booking's own time
-    when not given): eight queries of plain rows, whatever the pool's size."""
+    when not given): nine queries of plain rows, whatever the pool's size."""
     lo, hi = between or (booking.starts_at, booking.ends_at)
     lo = min(rules.iso_week_bounds(lo)[0], rules.month_bounds(lo)[0], lo - MAX_TRAVEL_GAP)
     hi = max(rules.iso_week_bounds(hi)[1], rules.month_bounds(hi)[1], hi + MAX_TRAVEL_GAP)
@@ -128,7 +129,16 @@ def load_facts(
     ids = [m.pk for m in mediators]
     rows: dict[str, dict[int, list[Any]]] = {
         name: {pk: [] for pk in ids}
-        for name in ("languages", "slots", "absences", "blocks", "conflicts", "held", "standing")
+        for name in (
+            "languages",
+            "slots",
+            "dated",
+            "absences",
+            "blocks",
+            "conflicts",
+            "held",
+            "standing",
+        )  # fmt: skip
     }
 
     def collect(name: str, values: Any) -> None:
@@ -146,6 +156,12 @@ def load_facts(
         "slots",
         AvailabilitySlot.objects.filter(**mine).values_list(
             "weekday", "start_time", "end_time", "mediator_id"
+        ),
+    )
+    collect(
+        "dated",
+        AvailabilityDate.objects.filter(day__gte=first_day, day__lte=last_day, **mine).values_list(
+            "day", "start_time", "end_time", "mediator_id"
         ),
     )
     collect(
@@ -222,6 +238,7 @@ def _facts(m: Any, booking: Booking, rows: dict[str, list[Any]]) -> MediatorFact
         police_certificate_valid_until=m.police_certificate_valid_until,
         declined_topics=frozenset(m.declined_topics or ()),
         slots=tuple(rules.Slot(*row) for row in rows["slots"]),
+        dated_slots=tuple(rules.DateSlot(*row) for row in rows["dated"]),
         absences=tuple(rules.Absence(*row) for row in rows["absences"]),
         blocked_institution_ids=frozenset(row[0] for row in rows["blocks"]),
         conflict_case_references=frozenset(rows["conflicts"]),
@@ -275,10 +292,28 @@ def _availability(m: Mediator, f: MediatorFacts, r: RequestFacts, booking: Booki
         return _("the appointment runs over midnight")
     weekday = formats.date_format(r.appointment.starts_at.astimezone(BERLIN), "l")
     spans = rules.joined_spans(f.slots, window.weekday)
-    if not spans:
+    dated = rules.dated_spans(f.dated_slots, window.day)
+    if not spans and not dated:
         return _("not available on %(weekday)s") % {"weekday": weekday}
-    hours = ", ".join(f"{_span_label(start)}–{_span_label(end, end=True)}" for start, end in spans)
-    return _("available on %(weekday)s only %(hours)s") % {"weekday": weekday, "hours": hours}
+    if not spans:
+        return _("available on %(date)s only %(hours)s") % {
+            "date": _day(window.day),  # type: ignore[arg-type]
+            "hours": _spans_label(dated),
+        }
+    reason = _("available on %(weekday)s only %(hours)s") % {
+        "weekday": weekday,
+        "hours": _spans_label(spans),
+    }
+    if dated:
+        reason += "; " + _("on %(date)s also %(hours)s") % {
+            "date": _day(window.day),  # type: ignore[arg-type]
+            "hours": _spans_label(dated),
+        }
+    return reason
+
+
+def _spans_label(spans: list[rules.Span]) -> str:
+    return ", ".join(f"{_span_label(start)}–{_span_label(end, end=True)}" for start, end in spans)
 
 
 def _span_label(value: datetime.timedelta, *, end: bool = False) -> str:
@@ -469,7 +504,7 @@ def available_times(
     """Other start times (same duration, place and mode) at which at least one mediator
     meets every hard rule: on the booking's local day and the ``days - 1`` following ones,
     between 08:00 and 18:00 local, every half hour, not before ``now``; the nearest to the
-    booking's own time first, at most ``PER_DAY`` a day and ``limit`` in all. Nine queries."""
+    booking's own time first, at most ``PER_DAY`` a day and ``limit`` in all. Ten queries."""
     first = local_date(booking.starts_at)
     duration = datetime.timedelta(minutes=booking.duration_minutes)
     starts: list[datetime.datetime] = []
@@ -495,7 +530,7 @@ def available_times(
         for s in load_facts(booking, between=(min(starts), max(starts) + duration))
         if all(holds(s.facts, base) for holds in timeless)
     ]
-    spans: dict[tuple[int, int], list[rules.Span]] = {}
+    spans: dict[tuple[int, datetime.date | None], list[rules.Span]] = {}
     found: list[OtherTime] = []
     per_day: dict[datetime.date, int] = {}
     for moment in starts if speakers else ():
@@ -514,9 +549,12 @@ def available_times(
         request = dataclasses.replace(base, appointment=shifted)
         count = 0
         for i, s in enumerate(speakers):
-            key = (i, window.weekday)
+            key = (i, window.day)
             if key not in spans:
-                spans[key] = rules.joined_spans(s.facts.slots, window.weekday)
+                spans[key] = [
+                    *rules.joined_spans(s.facts.slots, window.weekday),
+                    *rules.dated_spans(s.facts.dated_slots, window.day),
+                ]
             covered = any(start <= lo and hi <= end for start, end in spans[key])
             if covered and all(holds(s.facts, request) for holds in timed):
                 count += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.time import BERLIN, local_date, time_of_day
 
@@ -34,6 +34,16 @@ class Slot:
     of 00:00 is 24:00 (``core.time.MIDNIGHT``)."""
 
     weekday: int
+    start: datetime.time
+    end: datetime.time
+
+
+@dataclass(frozen=True, slots=True)
+class DateSlot:
+    """One-off availability: a date with hours in local time; [start, end). An end of 00:00
+    is 24:00. It covers an appointment on its own (not joined with the weekly slots)."""
+
+    day: datetime.date
     start: datetime.time
     end: datetime.time
 
@@ -80,6 +90,9 @@ class SlotWindow:
     weekday: int
     start: datetime.time
     end: datetime.time
+    # The local date (for one-off availability, ``DateSlot``); not compared: the weekly
+    # window is the same on every such weekday.
+    day: datetime.date | None = field(default=None, compare=False)
 
 
 # --- Travel -------------------------------------------------------------------------------
@@ -211,7 +224,7 @@ def required_slot_window(
         lo = wall_start if lo is None else min(lo, wall_start)
         hi = wall_end if hi is None else max(hi, wall_end)
     assert day is not None and lo is not None and hi is not None  # noqa: S101  # the loop ran at least once; narrows the type  # nosec B101
-    return SlotWindow(weekday=day.weekday(), start=lo.time(), end=hi.time())
+    return SlotWindow(weekday=day.weekday(), start=lo.time(), end=hi.time(), day=day)
 
 
 Span = tuple[datetime.timedelta, datetime.timedelta]
@@ -234,26 +247,43 @@ def joined_spans(slots: Iterable[Slot], weekday: int) -> list[Span]:
     return joined
 
 
+def dated_spans(dated: Iterable[DateSlot], day: datetime.date | None) -> list[Span]:
+    """The one-off times of a date as spans since local midnight, joined like
+    ``joined_spans``."""
+    if day is None:
+        return []
+    same_day = [Slot(0, d.start, d.end) for d in dated if d.day == day]
+    return joined_spans(same_day, 0)
+
+
 def window_span(window: SlotWindow) -> Span:
     return time_of_day(window.start), time_of_day(window.end, end=True)
 
 
-def window_covered(slots: Iterable[Slot], window: SlotWindow) -> bool:
-    """The weekly slots, adjacent ones joined, cover the whole window."""
+def window_covered(
+    slots: Iterable[Slot], window: SlotWindow, dated: Iterable[DateSlot] = ()
+) -> bool:
+    """The weekly slots, adjacent ones joined, cover the whole window - or the one-off
+    times of its date do (``DateSlot``, joined among themselves)."""
     lo, hi = window_span(window)
-    return any(start <= lo and hi <= end for start, end in joined_spans(slots, window.weekday))
+    spans = [*joined_spans(slots, window.weekday), *dated_spans(dated, window.day)]
+    return any(start <= lo and hi <= end for start, end in spans)
 
 
 def slots_cover(
-    slots: Iterable[Slot], starts_at: datetime.datetime, ends_at: datetime.datetime
+    slots: Iterable[Slot],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    dated: Iterable[DateSlot] = (),
 ) -> bool:
-    """True when the weekly slots (local time) cover the whole appointment [start, end).
-    Slots that touch join: 08:00-12:00 and 12:00-16:00 cover 11:30-12:30. A slot may end at
-    24:00 (an end of 00:00); nothing covers an appointment that runs over midnight."""
+    """True when the weekly slots (local time) cover the whole appointment [start, end), or
+    the one-off times of its date do. Slots that touch join: 08:00-12:00 and 12:00-16:00
+    cover 11:30-12:30. A slot may end at 24:00 (an end of 00:00); nothing covers an
+    appointment that runs over midnight."""
     window = required_slot_window(starts_at, ends_at)
     if window is None:
         return False
-    return window_covered(slots, window)
+    return window_covered(slots, window, dated)
 
 
 def local_days(

@@ -40,7 +40,7 @@ def covered_by_availability(mediator: Mediator, request: Request) -> bool:
     """The weekly slots (adjacent ones joined) cover the whole appointment in local time
     (Europe/Berlin)."""
     window = request.window
-    return window is not None and window_covered(mediator.slots, window)
+    return window is not None and window_covered(mediator.slots, window, mediator.dated_slots)
 
 
 def request_km(mediator: Mediator, request: Request) -> float:
@@ -160,6 +160,7 @@ class Facts:
             police_certificate_valid_until=m.police_certificate_valid_until,
             declined_topics=m.declined_topics,
             slots=m.slots,
+            dated_slots=m.dated_slots,
             absences=m.absences,
             blocked_institution_ids=m.blocked_institutions,
             conflict_case_references=m.conflict_cases,

@@ -120,6 +120,8 @@ class _Group:
                 self.slot_day[i, j] = day
                 self.slot_lo[i, j] = _seconds(lo)
                 self.slot_hi[i, j] = _seconds(hi)
+        # One-off availability (rare): checked per mediator who has any.
+        self.dated = [(i, m.dated_slots) for i, m in enumerate(mediators) if m.dated_slots]
         self._cache: dict[tuple, np.ndarray] = {}
 
     def cached(self, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -156,6 +158,12 @@ class _Group:
         covered = (
             (self.slot_day == window.weekday) & (self.slot_lo <= lo) & (hi <= self.slot_hi)
         ).any(axis=1)
+        for i, dated in self.dated:
+            if not covered[i]:
+                covered[i] = any(
+                    _seconds(start) <= lo and hi <= _seconds(end)
+                    for start, end in rules.dated_spans(dated, window.day)
+                )
         return ok & covered
 
 

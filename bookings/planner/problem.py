@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from bookings.matching.checks import normalise_case_reference
-from bookings.matching.rules import Absence, Slot, SlotWindow, required_slot_window
+from bookings.matching.rules import Absence, DateSlot, Slot, SlotWindow, required_slot_window
 from core.time import add_minutes, local_date
 
 WeekKey = tuple[int, int]
@@ -92,6 +92,8 @@ class Mediator:
     # Weekly availability in local wall-clock time and absences as whole local days.
     slots: tuple[Slot, ...]
     absences: tuple[Absence, ...] = ()
+    # One-off availability (dates with hours), in addition to the weekly slots.
+    dated_slots: tuple[DateSlot, ...] = ()
     vetted: bool = True
     police_certificate_valid_until: datetime.date | None = None
     declined_topics: frozenset[str] = frozenset()

@@ -26,11 +26,11 @@ from django.utils.translation import ngettext
 
 from bookings.matching.eligibility import FAIRNESS_DAYS, pools_served_by_mediators_of
 from bookings.matching.near_misses import near_misses
-from bookings.matching.rules import Absence, Slot
+from bookings.matching.rules import Absence, DateSlot, Slot
 from core.time import BERLIN
 from institutions.models import Pool, PostalCode
 from mediators.constants import USABLE_LEVEL
-from mediators.models import ConflictOfInterest, Mediator, MediatorLanguage
+from mediators.models import AvailabilityDate, ConflictOfInterest, Mediator, MediatorLanguage
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
 from ..models import Booking, Standby
@@ -130,6 +130,10 @@ def _mediators(
         .prefetch_related(
             Prefetch("languages", queryset=usable),
             "availability",
+            Prefetch(
+                "availability_dates",
+                queryset=AvailabilityDate.objects.filter(day__gte=starts_on, day__lte=ends_on),
+            ),
             "absences",
             Prefetch("conflicts", queryset=ConflictOfInterest.objects.active()),
             "blocks",
@@ -244,6 +248,9 @@ def _mediator_data(
         max_minutes_per_week=m.max_hours_per_week * 60,
         max_minutes_per_month=m.max_hours_per_month * 60,
         slots=tuple(Slot(s.weekday, s.start_time, s.end_time) for s in m.availability.all()),
+        dated_slots=tuple(
+            DateSlot(d.day, d.start_time, d.end_time) for d in m.availability_dates.all()
+        ),
         absences=tuple(Absence(a.starts_on, a.ends_on) for a in m.absences.all()),
         vetted=m.is_vetted,
         police_certificate_valid_until=m.police_certificate_valid_until,

@@ -5,15 +5,26 @@ conflicts of interest, and who read or changed the person's data (the access log
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
 from core.time import local_date
-from mediators.models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
-from mediators.selectors import absences_of, availability_of, conflict_history_of
+from mediators.models import (
+    Absence,
+    AvailabilityDate,
+    AvailabilitySlot,
+    ConflictOfInterest,
+    Mediator,
+)
+from mediators.selectors import (
+    absences_of,
+    availability_dates_of,
+    availability_of,
+    conflict_history_of,
+)
 
 from ..constants import HOLDING_STATUSES, Status
 from ..models import AccessLog, Booking
@@ -42,6 +53,8 @@ class MediatorOverview:
     tax_free: TaxFreeStatus
     conflicts: list[ConflictOfInterest]
     access_log: list[AccessLog]
+    # One-off availability ahead (dates with hours).
+    dates: list[AvailabilityDate] = field(default_factory=list)
 
     @property
     def hours_this_year(self) -> float:
@@ -90,4 +103,5 @@ def mediator_overview(
         tax_free=mediator_tax_free_status(mediator=mediator, year=year),
         conflicts=list(conflict_history_of(mediator)),
         access_log=list(log),
+        dates=list(availability_dates_of(mediator, from_day=today)),
     )

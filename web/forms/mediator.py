@@ -78,6 +78,18 @@ class SlotForm(forms.Form):
     )
 
 
+class DateSlotForm(forms.Form):
+    """One-off availability: a date with hours, in addition to the weekly times."""
+
+    day = DayField(label=_("Date"))
+    start_time = forms.TimeField(label=_("From"), widget=TimeInput())
+    end_time = EndTimeField(
+        label=_("Until"),
+        widget=TimeInput(),
+        help_text=_("00:00 (or 24:00) means until midnight, the end of the day."),
+    )
+
+
 class AbsenceForm(forms.Form):
     starts_on = DayField(label=_("First day"))
     ends_on = DayField(label=_("Last day"))

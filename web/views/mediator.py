@@ -18,6 +18,7 @@ from bookings.exceptions import BookingConflict
 from bookings.matching.consent import consent_notes
 from bookings.matching.selectors import offers_of
 from bookings.selectors.assignments import assignments_of
+from bookings.selectors.board import open_requests_for
 from bookings.selectors.statements import mediator_statement
 from bookings.services import report_submit
 from bookings.services.absences import (
@@ -25,15 +26,18 @@ from bookings.services.absences import (
     appointments_covered_by,
     mediator_absence_create,
 )
+from bookings.services.board import open_request_take
 from bookings.services.offers import offer_accept, offer_decline
 from core.exceptions import DomainError
 from core.time import local_date
 from mediators.models import AvailabilitySlot
-from mediators.selectors import absences_of, availability_of
+from mediators.selectors import absences_of, availability_dates_of, availability_of
 from mediators.services import (
     MEDIATOR_EDITABLE,
     LanguageSkill,
     absence_delete,
+    availability_date_create,
+    availability_date_delete,
     availability_slot_create,
     availability_slot_delete,
     mediator_update,
@@ -45,6 +49,7 @@ from ..forms import show_domain_error
 from ..forms.institution import CancelForm
 from ..forms.mediator import (
     AbsenceForm,
+    DateSlotForm,
     LanguageSkillFormSet,
     ProfileForm,
     ReportForm,
@@ -113,6 +118,28 @@ def offer_answer(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
     except BookingConflict as error:
         messages.error(request, str(error))
     return redirect("web:mediator-offers")
+
+
+@mediator_required
+def board(request: HttpRequest) -> HttpResponse:
+    mediator = request.user.mediator
+    return render(
+        request,
+        "web/mediator/board.html",
+        {"requests": open_requests_for(mediator), "board_off": not mediator.pool.open_board},
+    )
+
+
+@mediator_required
+@require_POST
+def board_take(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        open_request_take(booking=pk, mediator=request.user.mediator)
+    except BookingConflict as error:
+        messages.error(request, str(error))
+        return redirect("web:mediator-board")
+    messages.success(request, _("Thank you! The appointment is confirmed to you."))
+    return redirect("web:mediator-booking", pk=pk)
 
 
 @mediator_required
@@ -188,13 +215,21 @@ def give_back(request: HttpRequest, pk: int) -> HttpResponse:
 
 @mediator_required
 def availability(request: HttpRequest) -> HttpResponse:
+    """The weekly times and the one-off dates (``date_form``, prefixed ``once``): one page,
+    a form each; the one posted is the one whose fields came."""
     mediator = request.user.mediator
-    form = SlotForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    dated = posted is not None and "once-day" in posted
+    form = SlotForm(None if dated else posted)
+    date_form = DateSlotForm(posted if dated else None, prefix="once")
+    chosen, create = (
+        (date_form, availability_date_create) if dated else (form, availability_slot_create)
+    )
+    if posted is not None and chosen.is_valid():
         try:
-            availability_slot_create(mediator=mediator, **form.cleaned_data)
+            create(mediator=mediator, **chosen.cleaned_data)
         except DomainError as error:
-            show_domain_error(form, error)
+            show_domain_error(chosen, error)
         else:
             messages.success(request, _("The time has been added."))
             return redirect("web:mediator-availability")
@@ -203,7 +238,20 @@ def availability(request: HttpRequest) -> HttpResponse:
         {"label": label, "slots": [slot for slot in slots if slot.weekday == day]}
         for day, label in AvailabilitySlot._meta.get_field("weekday").choices
     ]
-    return render(request, "web/mediator/availability.html", {"form": form, "weekdays": weekdays})
+    dates = availability_dates_of(mediator, from_day=local_date(timezone.now()))
+    context = {"form": form, "date_form": date_form, "weekdays": weekdays, "dates": dates}
+    return render(request, "web/mediator/availability.html", context)
+
+
+@mediator_required
+@require_POST
+def availability_date_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    dated = availability_dates_of(request.user.mediator).filter(pk=pk).first()
+    if dated is None:
+        raise Http404
+    availability_date_delete(dated=dated)
+    messages.success(request, _("The time has been removed."))
+    return redirect("web:mediator-availability")
 
 
 @mediator_required
