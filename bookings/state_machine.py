@@ -104,10 +104,13 @@ def transition(
     not written since, so it is not read again (one query fewer in an accept); otherwise the
     row is locked and read fresh here. Returns the fresh, locked booking.
     """
-    if held and not (isinstance(booking, Booking) and transaction.get_connection().in_atomic_block):
-        raise ValueError("held=True needs the booking row locked in the current transaction")
+    held_row: Booking | None = None
+    if held:
+        if not isinstance(booking, Booking) or not transaction.get_connection().in_atomic_block:
+            raise ValueError("held=True needs the booking row locked in the current transaction")
+        held_row = booking
     with transaction.atomic():
-        locked = booking if held else lock_booking(booking)
+        locked = held_row if held_row is not None else lock_booking(booking)
         current = locked.status
         if not can_transition(current, to) or (
             allowed_from is not None and current not in allowed_from
