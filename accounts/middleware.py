@@ -31,7 +31,7 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and not request.path_info.startswith(OPEN_PREFIXES)
             and not user.is_verified()
-            and second_factor_needed(user)
+            and second_factor_needed(user, as_loaded=True)
         ):
             if request.path_info.startswith("/api/"):
                 return JsonResponse(

@@ -18,6 +18,7 @@ from core.constants import ActorRole
 from core.roles import actor_role_of
 from institutions.selectors import coordinator_of
 
+from .backends import HAS_SECOND_FACTOR
 from .lockout import SET_PASSWORD, backoff
 from .models import DemoAccount
 
@@ -39,17 +40,22 @@ def second_factor_exempt(user: Any) -> bool:
     return DemoAccount.objects.filter(user_id=user.pk).exists()
 
 
-def has_second_factor(user: Any) -> bool:
-    """The user has a confirmed authenticator (TOTP) device."""
+def has_second_factor(user: Any, *, as_loaded: bool = False) -> bool:
+    """The user has a confirmed authenticator (TOTP) device. ``as_loaded``: as read with the
+    user at the start of the request (``backends.RoleModelBackend``), where it was; the
+    request's middleware asks so (one query fewer), a page that has just set one up asks
+    the database."""
     if user is None or not user.is_authenticated:
         return False
+    if as_loaded and hasattr(user, HAS_SECOND_FACTOR):
+        return bool(getattr(user, HAS_SECOND_FACTOR))
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 
-def second_factor_needed(user: Any) -> bool:
+def second_factor_needed(user: Any, *, as_loaded: bool = False) -> bool:
     """Must this signed-in user give a code before going on? Everyone who has set up an
     authenticator (optional or not), and everyone for whom it is required."""
-    return has_second_factor(user) or second_factor_required(user)
+    return has_second_factor(user, as_loaded=as_loaded) or second_factor_required(user)
 
 
 def recovery_codes_left(user: Any) -> int:

@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +31,16 @@ def tokens_of(user: AbstractBaseUser, *, now: datetime.datetime | None = None):
         .exclude(expiry__lte=now)
         .order_by("-created", "token_key")
     )
+
+
+def token_issue(*, user: AbstractBaseUser, now: datetime.datetime | None = None):
+    """A new API token for ``user`` (``(instance, token)``, as knox creates it); the user's
+    expired tokens are deleted at the same time (they never sign anything in; knox would
+    look for them on every request, ``config.api.tokens`` does it here)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user, expiry__lte=now).delete()
+        return AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
 
 
 def token_revoke(*, user: AbstractBaseUser, token_key: str) -> bool:

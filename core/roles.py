@@ -44,3 +44,9 @@ _ROW_OF = {
     ActorRole.INSTITUTION: "staff",
     ActorRole.MEDIATOR: "mediator",
 }
+
+# The user's role rows, to read with the user in one query
+# (``User.objects.select_related(*ROLE_ROWS)``): a missing row is then known to be missing,
+# so ``actor_role_of`` asks the database nothing more (the sessions' backend,
+# ``accounts.backends``, and the API tokens', ``config.api.tokens``, load users this way).
+ROLE_ROWS = tuple(_ROW_OF.values())

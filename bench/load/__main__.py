@@ -216,7 +216,7 @@ def credentials(users: int) -> dict[str, Any]:
         device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
         session = engine.SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.backends.RoleModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session[SIGNED_IN_AT] = time.time()

@@ -223,10 +223,16 @@ def road_km_sql(home_lat: Any, home_lon: Any, lat: float, lon: float) -> Any:
 
 
 def eligible_mediators(
-    booking: Booking, *, request: Request | None = None, now: datetime.datetime | None = None
+    booking: Booking,
+    *,
+    request: Request | None = None,
+    now: datetime.datetime | None = None,
+    ranked: bool = True,
 ) -> QuerySet[Mediator]:
     """Mediators who meet every hard constraint except the travel gap between two on-site
-    bookings (see ``eligible_rows``), annotated with what ranking needs. One query.
+    bookings (see ``eligible_rows``), annotated with what ranking needs (not with
+    ``ranked=False``: a yes or no, where building the ranking's subqueries would be most of
+    the time an accept spends in Python). One query.
 
     The conditions are collected first and applied in one ``alias``/``annotate``/``filter``
     each: building the query is then a small part of the time the ranking takes."""
@@ -300,7 +306,11 @@ def eligible_mediators(
     return (
         Mediator.objects.order_by()
         .alias(**aliases)
-        .annotate(home_lat=home_lat, home_lon=home_lon, **_ranking_annotations(booking, now))
+        .annotate(
+            home_lat=home_lat,
+            home_lon=home_lon,
+            **(_ranking_annotations(booking, now) if ranked else {}),
+        )
         .filter(*conditions)
     )
 
@@ -465,7 +475,7 @@ def eligible_rows(
     or, with ``ranked=False`` (a yes or no, ``is_eligible``), without computing them: their
     subqueries are left out of the statement and the rows carry neutral values."""
     request = Request.of(booking)
-    qs = eligible_mediators(booking, request=request, now=now)
+    qs = eligible_mediators(booking, request=request, now=now, ranked=ranked)
     if only is not None:
         qs = qs.filter(pk__in=list(only))
     excluded = list(exclude)

@@ -264,6 +264,7 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
         allowed_from=set(ASSIGNABLE_STATUSES),
         changes={"mediator": mediator},
         data={"mediator_id": mediator.pk, "offer_id": offer.pk if offer else None},
+        held=True,  # locked by the caller, unchanged since: not read again
     )
     settle = {
         "mediator_id": mediator.pk,

@@ -15,7 +15,6 @@ up) also gives its code as ``otp``.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
-from knox.settings import knox_settings
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import NotFound, ValidationError
@@ -25,7 +24,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.credentials import token_revoke, tokens_of
+from core.credentials import token_issue, token_revoke, tokens_of
 from core.second_factor import token_second_factor_check
 
 from .parsers import StrictJSONParser
@@ -99,7 +98,7 @@ class TokenApi(APIView):
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
+        instance, token = token_issue(user=user)
         return Response(
             self.OutputSerializer({"token": token, "expiry": instance.expiry}).data,
             status=status.HTTP_200_OK,

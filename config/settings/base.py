@@ -162,7 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # client address; accounts/lockout.py adds the back-off and answers a locked-out attempt.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the signed-in user read with their roles in one query.
+    "accounts.backends.RoleModelBackend",
 ]
 # How many reverse proxies we run in front of the app: only their X-Forwarded-For entries
 # are believed (core/client_address.py). 0: the TCP peer is the client. DRF's NUM_PROXIES
@@ -349,10 +350,14 @@ MEDIATOR_APPLICATION_RATE = env("MEDIATOR_APPLICATION_RATE", default="5/hour")
 # log by this service; every layer calls it through core.read_log.
 READ_LOG_SERVICE = "bookings.services.access_log.access_log_list"
 
-# Sessions: 30 minutes without a request end them (the expiry moves on with every request),
-# 12 hours after sign-in at the latest, whatever the activity (config.security).
+# Sessions: 30 minutes without a request end them, 12 hours after sign-in at the latest,
+# whatever the activity (config.security). The expiry moves on when a request comes more
+# than SESSION_REFRESH_SECONDS after it last moved (not on every request: a write each time),
+# so an idle session ends between SESSION_IDLE_SECONDS minus SESSION_REFRESH_SECONDS and
+# SESSION_IDLE_SECONDS after its last request - never later.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -403,7 +408,8 @@ API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, the token's user read with their roles in one query (config/api/tokens.py).
+        "config.api.tokens.RoleTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -92,6 +92,25 @@ def test_a_token_expires_after_the_configured_days(api_client, time_machine):
 
 
 @frozen(MOMENT)
+def test_a_new_token_clears_the_persons_expired_ones_and_keeps_the_live(api_client, time_machine):
+    UserFactory(username="anna")
+    UserFactory(username="ben")
+    old = sign_in(api_client)["token"]
+    sign_in(api_client, "ben")  # expired too, but not anna's
+    time_machine.shift(datetime.timedelta(days=20))
+    live = sign_in(api_client)["token"]
+    time_machine.shift(datetime.timedelta(days=11))  # the first two have expired
+    assert works(live)
+    assert AuthToken.objects.count() == 3  # a request leaves the other tokens alone
+
+    newest = sign_in(api_client)["token"]
+
+    assert not works(old) and works(live) and works(newest)
+    assert AuthToken.objects.filter(user__username="anna").count() == 2
+    assert AuthToken.objects.filter(user__username="ben").count() == 1  # not anna's
+
+
+@frozen(MOMENT)
 def test_the_lifetime_follows_the_setting(api_client, time_machine):
     UserFactory(username="anna")
     with override_settings(REST_KNOX={"TOKEN_TTL": datetime.timedelta(days=2)}):

@@ -5,7 +5,9 @@ latest, however active it was."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.clock import frozen
 
@@ -68,6 +70,54 @@ def test_a_session_ends_after_30_minutes_without_a_request(page_for, mediator, t
     assert signed_in(browser)
     time_machine.shift(datetime.timedelta(minutes=31))
     assert not signed_in(browser)
+
+
+def session_writes(browser: Client) -> int:
+    """How many statements the next request writes to the session table."""
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in(browser)
+    return sum(
+        1
+        for query in queries.captured_queries
+        if "django_session" in query["sql"] and not query["sql"].startswith("SELECT")
+    )
+
+
+@frozen(MOMENT)
+def test_the_expiry_moves_on_at_most_once_a_minute(page_for, mediator, time_machine):
+    browser = page_for(mediator.user)
+    assert signed_in(browser)
+
+    time_machine.shift(datetime.timedelta(seconds=59))
+    assert session_writes(browser) == 0  # within the minute: the expiry stays
+    time_machine.shift(datetime.timedelta(seconds=2))
+    assert session_writes(browser) == 1  # a minute on: moved (one UPDATE)
+    assert session_writes(browser) == 0
+
+
+@frozen(MOMENT)
+def test_an_idle_session_ends_within_the_minute_before_30_minutes(page_for, mediator, time_machine):
+    # The last request came 59 s after the expiry last moved, so it did not move it: the
+    # session ends 30 minutes after that move - 29 min 1 s after the last request, never
+    # later than 30 minutes after it.
+    browser = page_for(mediator.user)
+    assert signed_in(browser)  # the expiry moves here (or at sign-in)
+    time_machine.shift(datetime.timedelta(seconds=59))
+    assert signed_in(browser)
+
+    time_machine.shift(datetime.timedelta(minutes=29, seconds=2))
+    assert not signed_in(browser)
+
+
+@frozen(MOMENT)
+def test_an_idle_session_lives_at_least_29_minutes(page_for, mediator, time_machine):
+    browser = page_for(mediator.user)
+    assert signed_in(browser)
+    time_machine.shift(datetime.timedelta(seconds=59))
+    assert signed_in(browser)
+
+    time_machine.shift(datetime.timedelta(minutes=29) - datetime.timedelta(seconds=1))
+    assert signed_in(browser)
 
 
 @frozen(MOMENT)

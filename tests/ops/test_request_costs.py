@@ -1,0 +1,150 @@
+"""What a request costs the database, pinned (docs/operations.md, "What a request costs"): the
+floor of a signed-in request (the session read, the user with their roles and second factor
+in one query; the session written at most once a minute), the offers page, accepting and
+declining an offer (through the page, the API with the browser's session and with a
+token), and the trivial endpoint. Counts, not times: times go to ``make bench
+BENCH=answer``."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from bookings.constants import OfferStatus, Status
+from bookings.models import Booking, Offer
+from bookings.services.offers import booking_match
+from tests.bookings.matching.scenario import NOW, at, make_booking, make_mediator, make_pool
+from tests.clock import frozen
+
+pytestmark = [pytest.mark.django_db, frozen(NOW)]
+
+# The floor of a request signed in with the browser's session: the session, the user.
+SESSION_FLOOR = 2
+# The floor of an API request with a token: the token with its user and roles.
+TOKEN_FLOOR = 1
+# What accepting and declining may cost at most with the browser's session, the floor
+# included (they were 38 and 19: the session written, the user's roles and second factor
+# read one by one, the locked booking read twice).
+ACCEPT_MAX = 30
+DECLINE_MAX = 12
+
+
+@pytest.fixture
+def offers():
+    """A mediator with four open offers, each for a booking of its own (different hours)."""
+    pool = make_pool(offer_strategy="cascade")
+    mediator = make_mediator(pool)
+    made = []
+    for hour in (8, 10, 12, 14):
+        booking = make_booking(pool, starts_at=at(hour=hour))
+        made += booking_match(booking_id=booking.pk, now=NOW)
+    assert [offer.mediator_id for offer in made] == [mediator.pk] * 4
+    return mediator, made
+
+
+def statements(call) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    assert response.status_code < 400, response.status_code
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def session_writes(sql: list[str]) -> list[str]:
+    return [s for s in sql if "django_session" in s and not s.startswith("SELECT")]
+
+
+def test_the_trivial_endpoint_asks_the_database_nothing():
+    assert statements(lambda: Client().get("/healthz/")) == []
+
+
+def test_a_signed_in_page_costs_the_session_and_the_user_and_writes_nothing(offers):
+    mediator, made = offers
+    browser = Client()
+    browser.force_login(mediator.user)
+
+    sql = statements(lambda: browser.get("/mediator/offers/"))
+
+    assert sql[0].startswith('SELECT "django_session"')
+    assert sql[1].startswith('SELECT "auth_user"')
+    # The roles and the second factor come with the user: no query of their own.
+    for table in ("institutions_coordinator", "institutions_staff", "otp_totp_totpdevice"):
+        assert not any(s.startswith(f'SELECT "{table}"') for s in sql), table
+    assert session_writes(sql) == []
+    # The page's own: the open offers with their bookings, the consent notes.
+    assert len(sql) == SESSION_FLOOR + 2
+
+
+def test_a_signed_in_api_read_costs_the_same_floor(offers):
+    mediator, _made = offers
+    browser = APIClient()
+    browser.force_login(mediator.user)
+
+    sql = statements(lambda: browser.get("/api/v1/offers/"))
+
+    assert session_writes(sql) == []
+    assert len(sql) == SESSION_FLOOR + 2  # the page of offers and its count
+
+
+def test_an_api_read_with_a_token_reads_the_token_user_and_roles_at_once(offers):
+    mediator, _made = offers
+    token = AuthToken.objects.create(mediator.user)[1]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+
+    sql = statements(lambda: api.get("/api/v1/offers/"))
+
+    assert "knox_authtoken" in sql[0] and "mediators_mediator" in sql[0]
+    assert len(sql) == TOKEN_FLOOR + 2
+
+
+@pytest.mark.parametrize("way", ["page", "api-session", "api-token"])
+def test_accepting_costs_at_most_its_pinned_statements(offers, way):
+    mediator, made = offers
+    offer = made[0]
+    if way == "api-token":
+        token = AuthToken.objects.create(mediator.user)[1]
+        browser = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+        floor = TOKEN_FLOOR
+    else:
+        browser = APIClient() if way == "api-session" else Client()
+        browser.force_login(mediator.user)
+        floor = SESSION_FLOOR
+    url = (
+        f"/mediator/offers/{offer.pk}/accept/"
+        if way == "page"
+        else f"/api/v1/offers/{offer.pk}/accept/"
+    )
+
+    sql = statements(lambda: browser.post(url))
+
+    assert Booking.objects.get(pk=offer.booking_id).status == Status.CONFIRMED
+    assert len(sql) <= ACCEPT_MAX - (SESSION_FLOOR - floor)
+    assert session_writes(sql) == []
+
+
+@pytest.mark.parametrize("way", ["page", "api-session", "api-token"])
+def test_declining_costs_at_most_its_pinned_statements(offers, way):
+    mediator, made = offers
+    offer = made[1]
+    if way == "api-token":
+        token = AuthToken.objects.create(mediator.user)[1]
+        browser = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+        floor = TOKEN_FLOOR
+    else:
+        browser = APIClient() if way == "api-session" else Client()
+        browser.force_login(mediator.user)
+        floor = SESSION_FLOOR
+    url = (
+        f"/mediator/offers/{offer.pk}/decline/"
+        if way == "page"
+        else f"/api/v1/offers/{offer.pk}/decline/"
+    )
+
+    sql = statements(lambda: browser.post(url))
+
+    assert Offer.objects.get(pk=offer.pk).status == OfferStatus.DECLINED
+    assert len(sql) <= DECLINE_MAX - (SESSION_FLOOR - floor)
+    assert session_writes(sql) == []
