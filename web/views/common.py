@@ -21,9 +21,11 @@ from bookings.selectors import (
     booking_view_for,
     timeline_for,
 )
+from bookings.selectors.budgets import budget_use_for_pool
 from bookings.services import access_log_record, booking_cancel
 from bookings.services.access_log import READ
 from core.exceptions import DomainError
+from core.time import local_date
 from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 
 from ..forms import show_domain_error
@@ -90,6 +92,15 @@ def booking_context(request: HttpRequest, booking: Booking) -> dict:
         "actions": booking_actions_for(request.user, booking),
         "timeline": timeline,
         "last_reschedule": notes[-1] if notes else None,
+    }
+
+
+def budget_context(institution) -> dict:
+    """What is left of the institution's budgets this (local) year, per funding source."""
+    year = local_date(now()).year
+    return {
+        "budgets": budget_use_for_pool(pool=institution.pool, year=year, institution=institution),
+        "budget_year": year,
     }
 
 

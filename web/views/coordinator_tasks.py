@@ -38,7 +38,7 @@ from ..forms.tasks import (
     TravelReportForm,
 )
 from .access import coordinator_required
-from .common import booking_change, booking_in_reach, now
+from .common import booking_change, booking_in_reach, budget_context, now
 
 # Service fields → form fields.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
@@ -70,21 +70,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 contact_name=data["contact_name"],
                 contact_phone=data["contact_phone"],
                 notice_override_reason=data["notice_override_reason"],
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
+                **form.request_values(),
             )
         except DomainError as error:
             show_domain_error(form, error, REQUEST_FIELDS)
@@ -101,6 +87,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "notice_days": pool.min_notice_working_days,
         "earliest_day": earliest_start_day(pool, now=now()),
+        **budget_context(institution),
     }
     return render(
         request,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.filters import BookingFilter
 from bookings.selectors import booking_list, bookings_ordered
 from bookings.selectors.consequences import cancel_consequences
+from bookings.selectors.next_steps import next_steps_for
 from bookings.services import (
     booking_create,
     report_confirm,
@@ -40,6 +41,7 @@ from .common import (
     booking_context,
     booking_in_reach,
     booking_read,
+    budget_context,
     feed_page,
 )
 from .confirm import Confirmation, cancel_summary, confirm_page
@@ -53,33 +55,17 @@ def request_booking(request: HttpRequest) -> HttpResponse:
     staff = request.user.staff
     form = BookingRequestForm(request.POST or None, institution=staff.institution)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             booking = booking_create(
-                requester=request.user,
-                institution=staff.institution,
-                language=data["language"],
-                dialect=data["dialect"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                location=data["location"],
-                field=data["field"],
-                kind=data["kind"],
-                topic=data["topic"],
-                with_children=data["with_children"],
-                sensitive=data["sensitive"],
-                gender_preference=data["gender_preference"],
-                case_reference=data["case_reference"],
-                funding_source=data.get("funding_source"),
-                notes=data["notes"],
+                requester=request.user, institution=staff.institution, **form.request_values()
             )
         except DomainError as error:
             show_domain_error(form, error, REQUEST_FIELDS)
         else:
             messages.success(request, _("Your request has been sent."))
             return redirect("web:institution-booking", pk=booking.pk)
-    return render(request, "web/institution/request.html", {"form": form})
+    context = {"form": form, **budget_context(staff.institution)}
+    return render(request, "web/institution/request.html", context)
 
 
 def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
@@ -105,7 +91,7 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
     )
 
 
-def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
+def bookings_page(request: HttpRequest, template: str, extra: dict | None = None) -> HttpResponse:
     """The list of bookings within reach, filtered and paged (staff's and coordinators')."""
     form = BookingFilterForm(request.GET)
     page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
@@ -120,12 +106,16 @@ def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
         count=page.paginator.count,
         query=request.GET.urlencode(),
     )
-    return render(request, template, {"form": form, "page": page})
+    return render(request, template, {"form": form, "page": page, **(extra or {})})
 
 
 @institution_required
 def bookings(request: HttpRequest) -> HttpResponse:
-    return bookings_page(request, "web/institution/bookings.html")
+    return bookings_page(
+        request,
+        "web/institution/bookings.html",
+        extra=budget_context(request.user.staff.institution),
+    )
 
 
 @institution_required
@@ -134,6 +124,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = booking_context(request, booking)
     context["cancel_form"] = CancelForm()
     context["review_form"] = ReportReviewForm()
+    context["next_steps"] = next_steps_for(booking)
     return render(request, "web/institution/booking.html", context)
 
 
@@ -187,7 +178,7 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The coordinators will look at the report."))
         return redirect("web:institution-booking", pk=pk)
     context = booking_context(request, booking)
-    context.update(cancel_form=CancelForm(), review_form=form)
+    context.update(cancel_form=CancelForm(), review_form=form, next_steps=next_steps_for(booking))
     return render(request, "web/institution/booking.html", context, status=status)
 
 
