@@ -250,8 +250,8 @@ class BookingRequestForm(forms.Form):
     extra_legend: Any = _("Who asks")
 
     def request_values(self) -> dict[str, Any]:
-        """The cleaned values as ``booking_create`` takes them; only the chosen mode's meeting
-        details go (a link typed before switching to phone is not sent)."""
+        """The cleaned values as ``booking_create`` takes them; only the chosen mode's place or
+        meeting details go (a link typed before switching to phone is not sent)."""
         data = self.cleaned_data
         values = {
             name: data[name]
@@ -262,6 +262,10 @@ class BookingRequestForm(forms.Form):
             )
         }  # fmt: skip
         values["funding_source"] = data.get("funding_source")
+        if data["mode"] != Mode.ON_SITE:
+            # The place is asked for on site only (the page hides it otherwise): the only
+            # location, preselected, does not travel with a phone or video request.
+            values["location"] = None
         return {**values, **meeting_values(data)}
 
     def clean(self):
