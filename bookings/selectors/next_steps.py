@@ -40,7 +40,9 @@ def typical_days_to_confirm(pool: Pool, *, now: datetime.datetime) -> int:
         .values_list("created_at", "confirmed_at")[:SAMPLE]
     )
     waits = [
-        (confirmed - created).total_seconds() for created, confirmed in rows if confirmed >= created
+        (confirmed - created).total_seconds()
+        for created, confirmed in rows
+        if confirmed is not None and confirmed >= created
     ]
     if len(waits) < MIN_SAMPLE:
         return DEFAULT_DAYS
@@ -86,15 +88,15 @@ def next_steps_for(booking: Booking, *, now: datetime.datetime | None = None) ->
                 "invitation by e-mail."
             ),
             {
-                Mode.ON_SITE: _(
+                str(Mode.ON_SITE): _(
                     "Please tell your reception, and plan a few minutes before the start to "
                     "tell the mediator what the conversation is about."
                 ),
-                Mode.VIDEO: _(
+                str(Mode.VIDEO): _(
                     "The mediator joins with the meeting link you gave. Plan a few minutes "
                     "before the start to tell them what the conversation is about."
                 ),
-                Mode.PHONE: _(
+                str(Mode.PHONE): _(
                     "The mediator dials in with the number you gave. Plan a few minutes "
                     "before the start to tell them what the conversation is about."
                 ),

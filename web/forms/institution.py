@@ -96,7 +96,16 @@ class LanguageSelect(forms.Select):
 
 
 class LanguageChoiceField(forms.ModelChoiceField):
-    """Languages by their name in the reader's language ("Arabisch", not "Arabisch (ara)")."""
+    """Languages by their name and code ("Dari (prs)"): mediators tell close languages apart
+    by the code on their profile."""
+
+    def label_from_instance(self, obj: Language) -> str:
+        return f"{obj.name_for(reader_language())} ({obj.code})"
+
+
+class PlainLanguageChoiceField(forms.ModelChoiceField):
+    """Languages by their name in the reader's language ("Arabisch", not "Arabisch (ara)"),
+    as institutions ask for them; the code stays searchable (``LanguageSelect``)."""
 
     widget = LanguageSelect
 
@@ -125,7 +134,7 @@ class DialectChoiceField(forms.ModelChoiceField):
 
 
 class BookingRequestForm(forms.Form):
-    language = LanguageChoiceField(
+    language = PlainLanguageChoiceField(
         label=_("Language"), queryset=Language.objects.none(), empty_label=_("Choose a language")
     )
     dialect = DialectChoiceField(
