@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from bookings.constants import Mode, Status
@@ -29,6 +30,13 @@ UTC = datetime.UTC
 NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 LINK = "https://meet.kreis-viersen.de/room/elterngespraech-4711"
 pytestmark = frozen(NOW)
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English, the source language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
