@@ -203,12 +203,13 @@ class BookingRequestForm(forms.Form):
         required=False,
     )
 
-    # The form in groups (``fieldsets``); the fields of the last one are rarely needed and
-    # wait under "More". A series of dates (``series_fields.html``) has its slot after "When".
+    # The form in groups (``fieldsets``), the language first as before (the question every
+    # request starts with); the fields of the last one are rarely needed and wait under
+    # "More". A series of dates (``series_fields.html``) has its slot after "When".
     GROUPS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
+        ("language", _("Language"), ("language", "dialect")),
         ("when", _("When"), ("date", "time", "duration_minutes")),
         ("where", _("Where"), ("mode", "location", "meeting_url", "dial_in_number", "dial_in_pin")),
-        ("language", _("Language"), ("language", "dialect")),
         ("who", _("Who needs it"), ("field", "kind", "with_children", "funding_source", "notes")),
         ("more", _("More"), ("topic", "sensitive", "gender_preference", "case_reference")),
     )
