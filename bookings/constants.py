@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 480
 NOTES_MAX_LENGTH = 2000
+MEETING_URL_MAX_LENGTH = 500
 
 
 class Status(models.TextChoices):

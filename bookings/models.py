@@ -12,6 +12,7 @@ from core.constants import CASE_REFERENCE_MAX_LENGTH, ActorRole, Topic
 
 from .constants import (
     MAX_DURATION_MINUTES,
+    MEETING_URL_MAX_LENGTH,
     MIN_DURATION_MINUTES,
     AllowanceKind,
     AppointmentKind,
@@ -108,6 +109,11 @@ class Booking(models.Model):
         blank=True,
         related_name="bookings",
     )
+    # Video and phone: how to join (``services.meeting``: links only to the pool's meeting
+    # hosts). Seen by the assigned mediator, the institution and the coordinators only.
+    meeting_url = models.CharField(_("meeting link"), max_length=MEETING_URL_MAX_LENGTH, blank=True)
+    dial_in_number = models.CharField(_("dial-in number"), max_length=40, blank=True)
+    dial_in_pin = models.CharField(_("PIN"), max_length=20, blank=True)
     field = models.CharField(_("field of action"), max_length=32, choices=Field.choices)
     topic = models.CharField(_("topic"), max_length=32, choices=Topic.choices, blank=True)
     kind = models.CharField(

@@ -78,7 +78,14 @@ class PoolAdmin(PoolScopedAdmin):
         ),
         (
             _("Intake"),
-            {"fields": ("min_notice_working_days", "refused_kinds", "requires_approval")},
+            {
+                "fields": (
+                    "min_notice_working_days",
+                    "refused_kinds",
+                    "requires_approval",
+                    "meeting_hosts",
+                )
+            },
         ),
         (
             _("Offers"),

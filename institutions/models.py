@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .constants import FederalState, InstitutionKind, MessageLanguage, OfferStrategy, StaffRole
+from .meeting_hosts import validate_meeting_hosts
 
 
 def default_refused_kinds() -> list[str]:
@@ -48,6 +49,18 @@ class Pool(models.Model):
     )
     requires_approval = models.BooleanField(
         _("requests need a coordinator's approval"), default=False
+    )
+    # Video appointments: links only to these hosts (or their subdomains), e.g. the
+    # district's own video service (``bookings.services.meeting``).
+    meeting_hosts = models.JSONField(
+        _("allowed meeting hosts"),
+        default=list,
+        blank=True,
+        validators=[validate_meeting_hosts],
+        help_text=_(
+            "Host names of the video services institutions may link to, e.g. "
+            "meet.kreis-viersen.de; their subdomains are allowed too. Empty: no links."
+        ),
     )
 
     # Offers

@@ -131,7 +131,7 @@ def feed_bookings(feed_row: CalendarFeed, *, now: datetime.datetime) -> QuerySet
 
 # Bump when what a feed says for the same rows changes (texts, layout), so that calendars
 # holding an ETag of the old format fetch the feed again.
-FEED_FORMAT = "2"
+FEED_FORMAT = "3"
 
 
 class FeedContent:

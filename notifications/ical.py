@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar import Alarm, Calendar, Event, vCalAddress, vUri
 
 from core.i18n import reader_language
 from core.time import BERLIN
@@ -59,6 +59,15 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Conference:
+    """How to join (RFC 7986 CONFERENCE): a video link, or a ``tel:`` URI to dial in."""
+
+    uri: str
+    feature: str  # VIDEO or AUDIO (RFC 7986 FEATURE)
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class CalendarEvent:
     """One appointment as calendars see it."""
 
@@ -76,6 +85,7 @@ class CalendarEvent:
     organizer: Party | None = None
     attendees: tuple[Party, ...] = field(default_factory=tuple)
     alarm_minutes_before: int | None = None
+    conferences: tuple[Conference, ...] = ()
 
 
 # -- the event builder ---------------------------------------------------------------------
@@ -119,6 +129,11 @@ def vevent(event: CalendarEvent) -> Event:
         component.add("location", event.place.text)
         if event.place.latitude is not None and event.place.longitude is not None:
             component.add("geo", (event.place.latitude, event.place.longitude))
+    for conference in event.conferences:
+        parameters = {"VALUE": "URI", "FEATURE": conference.feature}
+        if conference.label:
+            parameters["LABEL"] = conference.label
+        component.add("conference", vUri(conference.uri), parameters=parameters)
     status = "CANCELLED" if event.cancelled else "TENTATIVE" if event.tentative else "CONFIRMED"
     component.add("status", status)
     component.add("transp", "TRANSPARENT" if event.cancelled else "OPAQUE")
@@ -242,6 +257,10 @@ class Appointment:
     mediator_last_name: str | None
     mediator_username: str | None
     mediator_phone: str | None
+    # How to join a video or phone appointment (``bookings.services.meeting``).
+    meeting_url: str = ""
+    dial_in_number: str = ""
+    dial_in_pin: str = ""
 
     @property
     def language(self) -> str:
@@ -269,6 +288,7 @@ def event_for_appointment(
     attendees: tuple[Party, ...] = (),
     alarm_minutes_before: int | None = None,
     description: str = "",
+    conferences: tuple[Conference, ...] = (),
 ) -> CalendarEvent:
     """The one event builder of invitations, cancellations and feeds (translated texts:
     call inside translation.override). Where it takes place, the caller says."""
@@ -290,6 +310,7 @@ def event_for_appointment(
         organizer=organizer,
         attendees=attendees,
         alarm_minutes_before=alarm_minutes_before,
+        conferences=conferences,
     )
 
 

@@ -154,6 +154,17 @@ class BookingListCreateApi(ReadLoggedListMixin, MethodPermissionsMixin, ListAPIV
         )
         contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         contact_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+        meeting_url = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="Video only: an http(s) link to one of the pool's allowed meeting hosts.",
+        )
+        dial_in_number = serializers.CharField(
+            required=False, allow_blank=True, help_text="Phone only: the number to dial."
+        )
+        dial_in_pin = serializers.CharField(
+            required=False, allow_blank=True, help_text="Phone only: the PIN, if any."
+        )
         notice_override_reason = serializers.CharField(
             max_length=500,
             required=False,

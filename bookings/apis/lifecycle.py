@@ -89,6 +89,18 @@ class BookingRescheduleApi(APIView):
             required=False,
             help_text="A new mode; by phone or video the place is dropped unless one is given.",
         )
+        meeting_url = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="Video: a new link to one of the pool's meeting hosts (empty removes it). "
+            "A new mode drops the old mode's details unless new ones are given.",
+        )
+        dial_in_number = serializers.CharField(
+            required=False, allow_blank=True, help_text="Phone: a new dial-in number."
+        )
+        dial_in_pin = serializers.CharField(
+            required=False, allow_blank=True, help_text="Phone: a new PIN."
+        )
         reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
     @extend_schema(request=InputSerializer, responses=BookingDetailOutputSerializer)

@@ -119,6 +119,9 @@ class BookingOutputSerializer(serializers.Serializer):
     mediator = serializers.SerializerMethodField()
     contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
+    meeting_url = serializers.SerializerMethodField()
+    dial_in_number = serializers.SerializerMethodField()
+    dial_in_pin = serializers.SerializerMethodField()
     cancelled_by_role = serializers.CharField()
     cancellation_reason = serializers.CharField()
     late_cancellation = serializers.BooleanField()
@@ -156,6 +159,19 @@ class BookingOutputSerializer(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_contact_phone(self, booking) -> str | None:
         return booking.contact_phone if self.view(booking).institution_contact else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_meeting_url(self, booking) -> str | None:
+        """Video: the link (null for whoever may not see it: mediators not booked for it)."""
+        return booking.meeting_url if self.view(booking).meeting_details else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_dial_in_number(self, booking) -> str | None:
+        return booking.dial_in_number if self.view(booking).meeting_details else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_dial_in_pin(self, booking) -> str | None:
+        return booking.dial_in_pin if self.view(booking).meeting_details else None
 
 
 class BookingDetailOutputSerializer(BookingOutputSerializer):

@@ -18,13 +18,14 @@ from notifications.constants import SIDE_INSTITUTION
 from notifications.ical import (
     Appointment,
     CalendarEvent,
+    Conference,
     Party,
     Place,
     event_for_appointment,
     translated,
 )
 
-from ..constants import Mode
+from ..constants import HOLDING_STATUSES, Mode
 
 if TYPE_CHECKING:
     from ..models import Booking
@@ -56,6 +57,9 @@ APPOINTMENT_COLUMNS = (
     "mediator__user__last_name",
     "mediator__user__username",
     "mediator__phone",
+    "meeting_url",
+    "dial_in_number",
+    "dial_in_pin",
 )
 
 
@@ -87,6 +91,9 @@ def appointment_of(booking: Booking) -> Appointment:
         mediator_last_name=user.last_name if user else None,
         mediator_username=user.get_username() if user else None,
         mediator_phone=mediator.phone if mediator else None,
+        meeting_url=booking.meeting_url,
+        dial_in_number=booking.dial_in_number,
+        dial_in_pin=booking.dial_in_pin,
     )
 
 
@@ -105,22 +112,62 @@ def place_of(appointment: Appointment) -> Place:
     return Place(text=text)
 
 
+def shows_meeting_details(appointment: Appointment, side: str) -> bool:
+    """The institution always (it entered them); a mediator only while booked for it (the
+    message or feed of a mediator who is not, or no longer, booked leaves them out)."""
+    if appointment.mode == Mode.ON_SITE:
+        return False
+    if side == SIDE_INSTITUTION:
+        return True
+    return bool(appointment.mediator_username) and appointment.status in HOLDING_STATUSES
+
+
+def meeting_facts(appointment: Appointment, side: str) -> list[tuple[str, str]]:
+    """The meeting link, or the dial-in number and PIN, for whoever may see them; "follows"
+    while the institution has not given them yet."""
+    if not shows_meeting_details(appointment, side):
+        return []
+    if appointment.mode == Mode.VIDEO:
+        return [(translated("Meeting link"), appointment.meeting_url or translated("follows"))]
+    facts = [(translated("Dial-in number"), appointment.dial_in_number or translated("follows"))]
+    if appointment.dial_in_pin:
+        facts.append((translated("PIN"), appointment.dial_in_pin))
+    return facts
+
+
+def conferences_of(appointment: Appointment, side: str) -> tuple[Conference, ...]:
+    """RFC 7986 CONFERENCE of the invitation: the link, or the number as a ``tel:`` URI
+    (the PIN is in the description; a ``tel:`` URI has no standard place for it)."""
+    if not shows_meeting_details(appointment, side):
+        return ()
+    if appointment.mode == Mode.VIDEO and appointment.meeting_url:
+        return (Conference(appointment.meeting_url, "VIDEO", translated("Meeting link")),)
+    if appointment.mode == Mode.PHONE and appointment.dial_in_number:
+        number = "".join(ch for ch in appointment.dial_in_number if ch.isdigit() or ch == "+")
+        return (Conference(f"tel:{number}", "AUDIO", translated("Dial-in number")),)
+    return ()
+
+
 def contact_facts(appointment: Appointment, side: str) -> list[tuple[str, str]]:
-    """Each side sees the other's contact person for this appointment only."""
+    """Each side sees the other's contact person for this appointment only, and how to join
+    a video or phone appointment (``meeting_facts``)."""
+    meeting = meeting_facts(appointment, side)
     if side == SIDE_INSTITUTION:
         if not appointment.mediator_username:
-            return []
+            return meeting
         return [
             (
                 translated("Language mediator"),
                 _join(appointment.mediator_name, appointment.mediator_phone or ""),
-            )
+            ),
+            *meeting,
         ]
     return [
         (
             translated("Contact person"),
             _join(appointment.contact_name, appointment.contact_phone),
-        )
+        ),
+        *meeting,
     ]
 
 
@@ -157,6 +204,7 @@ def appointment_event(
         attendees=attendees,
         alarm_minutes_before=alarm_minutes_before,
         description=event_description(appointment, side),
+        conferences=() if cancelled else conferences_of(appointment, side),
     )
 
 
@@ -172,4 +220,8 @@ _MESSAGES = (
     gettext_noop("By phone"),
     gettext_noop("By video"),
     gettext_noop("Phone"),
+    gettext_noop("Meeting link"),
+    gettext_noop("Dial-in number"),
+    gettext_noop("PIN"),
+    gettext_noop("follows"),
 )

@@ -24,7 +24,7 @@ from notifications.ical import CalendarEvent, Party
 from notifications.links import page_url
 from notifications.rendering import sender_address
 
-from ..constants import AlertKind, NobodyFoundReason
+from ..constants import AlertKind, Mode, NobodyFoundReason
 from ..matching.consent import consent_notes
 from ..models import Alert
 from ..selectors.reschedule import release_reasons_text
@@ -127,6 +127,12 @@ def _offer_made(message: Message) -> MailContent:
         % {"deadline": format_moment(offer.expires_at)},
     ]
     paragraphs[1:1] = consent_paragraphs(offer)
+    if booking.mode == Mode.VIDEO:
+        paragraphs.insert(1, _("This is a video appointment; the link follows on confirmation."))
+    elif booking.mode == Mode.PHONE:
+        paragraphs.insert(
+            1, _("This is a phone appointment; the dial-in number follows on confirmation.")
+        )
     return MailContent(
         subject=_("Request for a language mediation: %(language)s, %(when)s")
         % {"language": booking.language.name_for(reader_language()), "when": short_when(booking)},

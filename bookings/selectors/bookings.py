@@ -114,6 +114,9 @@ class BookingView:
     feedback: bool = False  # only coordinators
     event_reasons: bool = False
     event_actors: bool = False  # names of the people behind events
+    # The meeting link, dial-in number and PIN of a video or phone appointment: the
+    # institution (it gave them), the coordinators, and the mediator booked for it.
+    meeting_details: bool = False
 
 
 def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -> BookingView:
@@ -123,7 +126,7 @@ def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -
     role = actor_role_of(user)
     held = booking.status in HOLDING_STATUSES
     if role == ActorRole.COORDINATOR:
-        return BookingView(True, True, True, True, True, True, True)
+        return BookingView(True, True, True, True, True, True, True, True)
     if role == ActorRole.INSTITUTION:
         shown = bool(booking.mediator_id) and booking.status in MEDIATOR_SHOWN_STATUSES
         return BookingView(
@@ -132,11 +135,16 @@ def booking_view_for(user: AbstractBaseUser | AnonymousUser, booking: Booking) -
             institution_contact=True,
             report=True,
             event_reasons=True,
+            meeting_details=True,
         )
     if (mediator := mediator_of(user)) is not None:
         own = booking.mediator_id == mediator.pk
         return BookingView(
-            mediator=own, mediator_contact=own, institution_contact=own and held, report=own
+            mediator=own,
+            mediator_contact=own,
+            institution_contact=own and held,
+            report=own,
+            meeting_details=own and held,
         )
     return BookingView()
 

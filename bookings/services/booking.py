@@ -39,6 +39,7 @@ from ..state_machine import record_event, transition
 from .access_log import access_log_change
 from .budgets import budget_exceeded_by
 from .intake import booking_request_validate, check_intake_rules, check_kind, notice_is_met
+from .meeting import meeting_details_check
 
 NOTICE_OVERRIDE_MAX_LENGTH = 500
 
@@ -63,6 +64,9 @@ def booking_create(
     case_reference: str = "",
     notes: str = "",
     funding_source: FundingSource | None = None,
+    meeting_url: str = "",
+    dial_in_number: str = "",
+    dial_in_pin: str = "",
     contact_name: str = "",
     contact_phone: str = "",
     on_behalf_of: Staff | None = None,
@@ -106,6 +110,13 @@ def booking_create(
         funding_source=funding_source,
         now=now,
     )
+    meeting = meeting_details_check(
+        pool=pool,
+        mode=mode,
+        meeting_url=meeting_url,
+        dial_in_number=dial_in_number,
+        dial_in_pin=dial_in_pin,
+    )
     notice_overridden = _check_intake(
         pool=pool, starts_at=starts_at, kind=kind, now=now, by_coordinator=by_coordinator,
         override=override,
@@ -138,6 +149,9 @@ def booking_create(
             ends_at=add_minutes(starts_at, duration_minutes),
             mode=mode,
             location=location if mode == Mode.ON_SITE or location else None,
+            meeting_url=meeting.meeting_url,
+            dial_in_number=meeting.dial_in_number,
+            dial_in_pin=meeting.dial_in_pin,
             field=field,
             topic=topic,
             kind=kind,

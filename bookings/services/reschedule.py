@@ -50,6 +50,7 @@ from ..state_machine import record_event, transition
 from .access_log import access_log_change
 from .budgets import budget_exceeded_by
 from .intake import booking_request_validate, check_intake_rules
+from .meeting import MeetingDetails, meeting_details_check
 from .offers import matching_after_reschedule, offers_withdraw_ineligible
 from .rematch import time_freed_rematch
 from .standby import standby_after_reschedule
@@ -71,6 +72,16 @@ class _Change:
     changed: dict[str, list[Any]]
 
 
+def _meeting(
+    meeting_url: str | None, dial_in_number: str | None, dial_in_pin: str | None
+) -> dict[str, str | None]:
+    return {
+        "meeting_url": meeting_url,
+        "dial_in_number": dial_in_number,
+        "dial_in_pin": dial_in_pin,
+    }
+
+
 def _require_changeable(booking: Booking, *, now: datetime.datetime) -> None:
     if booking.status not in RESCHEDULABLE_STATUSES:
         raise BookingConflict(
@@ -90,6 +101,7 @@ def _planned_change(
     duration_minutes: int | None,
     location: Location | None,
     mode: str | None,
+    meeting: dict[str, str | None],
     now: datetime.datetime,
     lock: bool,
 ) -> _Change:
@@ -116,6 +128,7 @@ def _planned_change(
         funding_source=None,
         now=now,
     )
+    new_meeting = _new_meeting_details(booking, mode=new_mode, given=meeting)
     pairs = {
         "starts_at": (booking.starts_at, new_start),
         "duration_minutes": (booking.duration_minutes, new_duration),
@@ -127,6 +140,10 @@ def _planned_change(
         for name, (old, value) in pairs.items()
         if old != value
     }
+    old_meeting = MeetingDetails(booking.meeting_url, booking.dial_in_number, booking.dial_in_pin)
+    if new_meeting != old_meeting:
+        # Whether there were and are details; the link itself stays out of the event log.
+        changed["meeting_details"] = [old_meeting.given, new_meeting.given]
     if not changed:
         raise DomainError(_("Nothing to change: give a new time, duration or place."))
     if "starts_at" in changed:
@@ -164,10 +181,26 @@ def _planned_change(
             "ends_at": add_minutes(new_start, new_duration),
             "location": new_location,
             "mode": new_mode,
+            "meeting_url": new_meeting.meeting_url,
+            "dial_in_number": new_meeting.dial_in_number,
+            "dial_in_pin": new_meeting.dial_in_pin,
             "sequence": booking.sequence + 1,
         },
         changed=changed,
     )
+
+
+def _new_meeting_details(
+    booking: Booking, *, mode: str, given: dict[str, str | None]
+) -> MeetingDetails:
+    """The details after the change, checked again: a value given replaces the booking's,
+    ``None`` keeps it while the mode stays; a new mode drops the old mode's details."""
+    kept = booking.mode == mode
+    values = {
+        name: value if value is not None else (getattr(booking, name) if kept else "")
+        for name, value in given.items()
+    }
+    return meeting_details_check(pool=booking.pool, mode=mode, **values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -190,6 +223,9 @@ def booking_reschedule_preview(
     duration_minutes: int | None = None,
     location: Location | None = None,
     mode: str | None = None,
+    meeting_url: str | None = None,
+    dial_in_number: str | None = None,
+    dial_in_pin: str | None = None,
     now: datetime.datetime | None = None,
 ) -> ReschedulePreview:
     """What ``booking_reschedule`` would do with these values now, writing nothing: the
@@ -209,6 +245,7 @@ def booking_reschedule_preview(
         duration_minutes=duration_minutes,
         location=location,
         mode=mode,
+        meeting=_meeting(meeting_url, dial_in_number, dial_in_pin),
         now=now,
         lock=False,
     )
@@ -244,10 +281,14 @@ def booking_reschedule(
     duration_minutes: int | None = None,
     location: Location | None = None,
     mode: str | None = None,
+    meeting_url: str | None = None,
+    dial_in_number: str | None = None,
+    dial_in_pin: str | None = None,
     reason: str,
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """Move a booking to a new time, duration, mode or place (``None`` keeps a value)."""
+    """Move a booking to a new time, duration, mode or place, or give it new video or phone
+    details (``None`` keeps a value; ``services.meeting``)."""
     now = now or timezone.now()
     role = require_can_reschedule(actor, booking)
     reason = (reason or "").strip()
@@ -265,6 +306,7 @@ def booking_reschedule(
             duration_minutes=duration_minutes,
             location=location,
             mode=mode,
+            meeting=_meeting(meeting_url, dial_in_number, dial_in_pin),
             now=now,
             lock=True,
         )
@@ -396,6 +438,9 @@ def _save_in_place(
                 "ends_at",
                 "location",
                 "mode",
+                "meeting_url",
+                "dial_in_number",
+                "dial_in_pin",
                 "sequence",
                 "updated_at",
             ]

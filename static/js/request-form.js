@@ -1,5 +1,6 @@
-/* Request form: search the language list, offer only the chosen language's dialects, and
-   ask for a place only for appointments on site. Everything works without it. */
+/* Request form: search the language list (one match left selects it), offer only the
+   chosen language's dialects, and ask for a place only on site, a meeting link only for
+   video and a dial-in number only by phone. Everything works without it. */
 (function () {
   "use strict";
   var form = document.getElementById("request-form");
@@ -10,19 +11,31 @@
   var search = document.getElementById("language-search");
   if (language && search) {
     searchField.hidden = false;
+    var status = document.getElementById("language-search-status");
     search.addEventListener("input", function () {
       var needle = search.value.trim().toLowerCase();
-      var firstMatch = null;
+      var matches = [];
       Array.prototype.forEach.call(language.options, function (option) {
         if (!option.value) { return; }
-        var match = !needle || option.text.toLowerCase().indexOf(needle) !== -1;
+        var code = (option.getAttribute("data-code") || "").toLowerCase();
+        var match = !needle || option.text.toLowerCase().indexOf(needle) !== -1 || code === needle;
         option.hidden = !match;
         option.disabled = !match;
-        if (match && !firstMatch) { firstMatch = option; }
+        if (match) { matches.push(option); }
       });
-      if (firstMatch && language.selectedOptions[0] && language.selectedOptions[0].hidden) {
-        language.value = firstMatch.value;
+      var selected = language.selectedOptions[0];
+      // One match left: it is the language meant. Otherwise keep a still visible choice.
+      if (needle && matches.length === 1 && language.value !== matches[0].value) {
+        language.value = matches[0].value;
         language.dispatchEvent(new Event("change"));
+      } else if (matches.length && selected && selected.hidden) {
+        language.value = "";
+        language.dispatchEvent(new Event("change"));
+      }
+      if (status) {
+        status.textContent = !needle ? "" : matches.length === 1
+          ? (search.getAttribute("data-one") || "").replace("%s", matches[0].text)
+          : (search.getAttribute("data-many") || "").replace("%s", String(matches.length));
       }
     });
   }
@@ -42,8 +55,17 @@
   }
   function showPlace() {
     var mode = form.querySelector("input[name=mode]:checked");
-    var place = document.getElementById("field-location");
-    if (place && mode) { place.hidden = mode.value !== "on_site"; }
+    if (!mode) { return; }
+    var shown = {
+      "field-location": mode.value === "on_site",
+      "field-meeting_url": mode.value === "video",
+      "field-dial_in_number": mode.value === "phone",
+      "field-dial_in_pin": mode.value === "phone"
+    };
+    Object.keys(shown).forEach(function (id) {
+      var element = document.getElementById(id);
+      if (element) { element.hidden = !shown[id]; }
+    });
   }
   if (language) { language.addEventListener("change", showDialects); showDialects(); }
   Array.prototype.forEach.call(form.querySelectorAll("input[name=mode]"), function (radio) {

@@ -25,6 +25,12 @@ const events = calendar.getAllSubcomponents("vevent").map((vevent) => {
     organizer: vevent.getFirstPropertyValue("organizer"),
     attendees: vevent.getAllProperties("attendee").map((p) => p.getFirstValue()),
     alarms: vevent.getAllSubcomponents("valarm").length,
+    description: event.description,
+    conferences: vevent.getAllProperties("conference").map((p) => ({
+      uri: p.getFirstValue(),
+      feature: p.getParameter("feature"),
+      label: p.getParameter("label"),
+    })),
   };
 });
 process.stdout.write(

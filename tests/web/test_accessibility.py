@@ -268,10 +268,13 @@ def test_an_institution_files_a_request_with_the_keyboard_alone(
     visitor.arrow_to(str(pool_with_people["staff"].institution.locations.get().pk))
     visitor.tab_to("#id_field")
     visitor.arrow_to("school")
+    # The rare fields wait under "More": opened with Enter on its summary.
+    visitor.tab_to("#group-more > summary")
+    visitor.page.keyboard.press("Enter")
     visitor.tab_to("#id_sensitive")
     visitor.page.keyboard.press("Space")
     # One field too far: back with Shift+Tab to the case reference.
-    visitor.tab_to("#id_notes")
+    visitor.tab_to("#request-form button[type=submit]")
     visitor.tab_to("#id_case_reference", backwards=True)
     visitor.page.keyboard.type("FALL-2026-18")
     visitor.tab_to("#request-form button[type=submit]")

@@ -24,7 +24,7 @@ from institutions.models import Institution, Location, Staff
 from mediators.models import Mediator
 
 from . import DayField, TimeInput
-from .institution import BookingRequestForm
+from .institution import BookingRequestForm, meeting_form_fields
 
 REASON_MAX_LENGTH = 2000
 
@@ -83,6 +83,12 @@ class CoordinatorRequestForm(BookingRequestForm):
     )
 
     field_order = ["institution", "on_behalf_of", "contact_name", "contact_phone"]
+    # Who asks comes first (``fieldsets``: the fields this form adds); the reason for an
+    # exception to the notice at the end.
+    GROUPS = (
+        *BookingRequestForm.GROUPS,
+        ("notice", _("Shorter notice"), ("notice_override_reason",)),
+    )
 
     def __init__(self, *args, institution: Institution, institutions, **kwargs):
         super().__init__(*args, institution=institution, **kwargs)
@@ -123,6 +129,9 @@ class RescheduleForm(forms.Form):
         empty_label=_("No place (phone or video)"),
         help_text=_("Needed for appointments on site."),
     )
+    meeting_url = meeting_form_fields()["meeting_url"]
+    dial_in_number = meeting_form_fields()["dial_in_number"]
+    dial_in_pin = meeting_form_fields()["dial_in_pin"]
     reason = forms.CharField(
         label=_("Why does the appointment change?"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -140,6 +149,9 @@ class RescheduleForm(forms.Form):
                 "duration_minutes": booking.duration_minutes,
                 "location": booking.location_id,
                 "mode": booking.mode,
+                "meeting_url": booking.meeting_url,
+                "dial_in_number": booking.dial_in_number,
+                "dial_in_pin": booking.dial_in_pin,
             },
         )
         super().__init__(*args, **kwargs)

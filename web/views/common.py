@@ -21,9 +21,11 @@ from bookings.selectors import (
     booking_view_for,
     timeline_for,
 )
+from bookings.selectors.budgets import budget_use_for_pool
 from bookings.services import access_log_record, booking_cancel, booking_create
 from bookings.services.access_log import READ
 from core.exceptions import DomainError
+from core.time import local_date
 from notifications.feeds import calendar_feed_get, calendar_feed_rotate, feed_url
 
 from ..forms import show_domain_error
@@ -31,37 +33,15 @@ from .confirm import Confirmation, confirm_page, feed_summary
 
 BOOKINGS_PER_PAGE = 25
 
-# A request form's fields passed to ``booking_create`` as they are; service fields → form
-# fields for its errors.
-REQUEST_FORM_FIELDS = (
-    "language",
-    "dialect",
-    "starts_at",
-    "duration_minutes",
-    "mode",
-    "location",
-    "field",
-    "kind",
-    "topic",
-    "with_children",
-    "sensitive",
-    "gender_preference",
-    "case_reference",
-    "notes",
-)
+# Service fields → form fields, for a request's errors.
 REQUEST_FIELDS = {"starts_at": "date", "follow_up_of": None}
 
 
-def request_values(form: forms.Form, *, institution: Any, **extra: Any) -> dict[str, Any]:
+def request_values(form: Any, *, institution: Any, **extra: Any) -> dict[str, Any]:
     """The arguments of ``booking_create`` from a valid request form (the institution's own,
-    or a coordinator's for an institution, ``extra`` adding who asks and the contact)."""
-    data = form.cleaned_data
-    return {
-        "institution": institution,
-        "funding_source": data.get("funding_source"),
-        **{name: data[name] for name in REQUEST_FORM_FIELDS},
-        **extra,
-    }
+    or a coordinator's for an institution, ``extra`` adding who asks and the contact): the
+    form's own ``request_values()`` (only the chosen mode's place or meeting details)."""
+    return {"institution": institution, **form.request_values(), **extra}
 
 
 def request_file(request: HttpRequest, form: forms.Form, values: dict[str, Any]) -> Booking | None:
@@ -132,6 +112,15 @@ def booking_context(request: HttpRequest, booking: Booking) -> dict:
         "actions": booking_actions_for(request.user, booking),
         "timeline": timeline,
         "last_reschedule": notes[-1] if notes else None,
+    }
+
+
+def budget_context(institution) -> dict:
+    """What is left of the institution's budgets this (local) year, per funding source."""
+    year = local_date(now()).year
+    return {
+        "budgets": budget_use_for_pool(pool=institution.pool, year=year, institution=institution),
+        "budget_year": year,
     }
 
 

@@ -41,7 +41,14 @@ from ..forms.tasks import (
     TravelReportForm,
 )
 from .access import coordinator_required
-from .common import booking_change, booking_in_reach, now, request_file, request_values
+from .common import (
+    booking_change,
+    booking_in_reach,
+    budget_context,
+    now,
+    request_file,
+    request_values,
+)
 from .confirm import Confirmation, confirm_page, conflict_summary
 from .series import series_step
 
@@ -71,6 +78,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "series_form": series_form,
         "notice_days": pool.min_notice_working_days,
         "earliest_day": earliest_start_day(pool, now=now()),
+        **budget_context(institution),
     }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

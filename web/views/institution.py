@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.filters import BookingFilter
 from bookings.selectors import booking_list, bookings_ordered
 from bookings.selectors.consequences import cancel_consequences
+from bookings.selectors.next_steps import next_steps_for
 from bookings.services import (
     report_confirm,
     report_dispute,
@@ -38,6 +39,7 @@ from .common import (
     booking_context,
     booking_in_reach,
     booking_read,
+    budget_context,
     feed_page,
     request_file,
     request_values,
@@ -60,7 +62,7 @@ def request_booking(request: HttpRequest) -> HttpResponse:
         if booking is not None:
             messages.success(request, _("Your request has been sent."))
             return redirect("web:institution-booking", pk=booking.pk)
-    context = {"form": form, "series_form": series_form}
+    context = {"form": form, "series_form": series_form, **budget_context(staff.institution)}
     return render(request, "web/institution/request.html", context)
 
 
@@ -87,7 +89,7 @@ def filtered_bookings(request: HttpRequest, form: BookingFilterForm):
     )
 
 
-def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
+def bookings_page(request: HttpRequest, template: str, extra: dict | None = None) -> HttpResponse:
     """The list of bookings within reach, filtered and paged (staff's and coordinators')."""
     form = BookingFilterForm(request.GET)
     page = Paginator(filtered_bookings(request, form), BOOKINGS_PER_PAGE).get_page(
@@ -102,12 +104,16 @@ def bookings_page(request: HttpRequest, template: str) -> HttpResponse:
         count=page.paginator.count,
         query=request.GET.urlencode(),
     )
-    return render(request, template, {"form": form, "page": page})
+    return render(request, template, {"form": form, "page": page, **(extra or {})})
 
 
 @institution_required
 def bookings(request: HttpRequest) -> HttpResponse:
-    return bookings_page(request, "web/institution/bookings.html")
+    return bookings_page(
+        request,
+        "web/institution/bookings.html",
+        extra=budget_context(request.user.staff.institution),
+    )
 
 
 @institution_required
@@ -117,6 +123,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["cancel_form"] = CancelForm()
     context["review_form"] = ReportReviewForm()
     context.update(series_context(booking, cancel_url_name="web:institution-series-cancel"))
+    context["next_steps"] = next_steps_for(booking)
     return render(request, "web/institution/booking.html", context)
 
 
@@ -170,7 +177,7 @@ def review_report(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The coordinators will look at the report."))
         return redirect("web:institution-booking", pk=pk)
     context = booking_context(request, booking)
-    context.update(cancel_form=CancelForm(), review_form=form)
+    context.update(cancel_form=CancelForm(), review_form=form, next_steps=next_steps_for(booking))
     return render(request, "web/institution/booking.html", context, status=status)
 
 

@@ -23,6 +23,7 @@ from core.exceptions import DomainError
 from core.roles import actor_role_of
 
 from ..forms import show_domain_error
+from ..forms.institution import meeting_values
 from ..forms.tasks import RescheduleForm
 from .access import coordinator_required, institution_required
 from .common import booking_in_reach
@@ -41,6 +42,7 @@ def _changes(data: dict) -> dict:
         "duration_minutes": data["duration_minutes"],
         "location": data.get("location"),
         "mode": data["mode"],
+        **meeting_values(data),
     }
 
 
