@@ -11,9 +11,10 @@ locale's own *medium* date-time pattern (de ``16.12.2026, 11:45``); a month as t
 stand-alone month name and the year (``Dezember 2026``).
 
 Money likewise: ``format_money`` writes an amount of euro cents with CLDR's currency pattern
-of the reader's locale (de ``12,50 €``, en ``€12.50``, ar ``‏12.50 €``, fa ``‎€ 12.50``) —
-the template filter ``euro``, the expense statement (page and PDF), the payouts and the
-statistics page use it. Digits stay Latin in every locale, as in the dates.
+of the reader's locale (de ``12,50 €``, en ``€12.50``, ar ``12.50 €`` after a right-to-left
+mark, fa ``€ 12.50`` after a left-to-right mark). The template filter ``euro``, the expense
+statement (page and PDF), the payouts and the statistics page use it. Digits stay Latin in
+every locale, as in the dates.
 """
 
 from __future__ import annotations
