@@ -412,6 +412,25 @@ def _slot_overlaps(start_time: datetime.time, end_time: datetime.time) -> Q:
     return starts_before_end & ends_after_start
 
 
+def _time_add(model, overlap_message: str, *, mediator: Mediator, start_time: datetime.time,
+              end_time: datetime.time, **day: Any):  # fmt: skip
+    """A weekly slot or a one-off time (``day``: its weekday or its date), unless it overlaps
+    another of the same day (``overlap_message`` names it). The mediator's row is locked
+    first, so two concurrent requests cannot both pass the overlap check."""
+    with transaction.atomic():
+        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
+        overlapping = (
+            model.objects.filter(mediator=mediator, **day)
+            .filter(_slot_overlaps(start_time, end_time))
+            .first()
+        )
+        if overlapping is not None:
+            raise DomainError(overlap_message % {"slot": overlapping}, field="start_time")
+        return model.objects.create(
+            mediator=mediator, start_time=start_time, end_time=end_time, **day
+        )
+
+
 def availability_slot_create(
     *, mediator: Mediator, weekday: int, start_time: datetime.time, end_time: datetime.time
 ) -> AvailabilitySlot:
@@ -423,24 +442,18 @@ def availability_slot_create(
     if start_time >= end_time and end_time != MIDNIGHT:
         raise DomainError(_("The slot must end after it starts."), field="end_time")
     with transaction.atomic():
-        # Lock the mediator so two concurrent requests cannot both pass the overlap check.
-        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        overlapping = (
-            AvailabilitySlot.objects.filter(mediator=mediator, weekday=weekday)
-            .filter(_slot_overlaps(start_time, end_time))
-            .first()
-        )
-        if overlapping is not None:
-            raise DomainError(
-                _("This slot overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
-            )
-        slot = AvailabilitySlot.objects.create(
-            mediator=mediator, weekday=weekday, start_time=start_time, end_time=end_time
+        slot = _time_add(
+            AvailabilitySlot,
+            _("This slot overlaps %(slot)s."),
+            mediator=mediator,
+            weekday=weekday,
+            start_time=start_time,
+            end_time=end_time,
         )
         eligibility_changed(
             mediator=mediator, reason=EligibilityChange.AVAILABILITY_ADDED, slot=slot
         )
-        return slot
+    return slot
 
 
 def availability_slot_delete(*, slot: AvailabilitySlot) -> None:
@@ -470,22 +483,16 @@ def availability_date_create(
     if start_time >= end_time and end_time != MIDNIGHT:
         raise DomainError(_("The time must end after it starts."), field="end_time")
     with transaction.atomic():
-        # Lock the mediator so two concurrent requests cannot both pass the overlap check.
-        Mediator.objects.select_for_update().filter(pk=mediator.pk).first()
-        overlapping = (
-            AvailabilityDate.objects.filter(mediator=mediator, day=day)
-            .filter(_slot_overlaps(start_time, end_time))
-            .first()
-        )
-        if overlapping is not None:
-            raise DomainError(
-                _("This time overlaps %(slot)s.") % {"slot": overlapping}, field="start_time"
-            )
-        dated = AvailabilityDate.objects.create(
-            mediator=mediator, day=day, start_time=start_time, end_time=end_time
+        dated = _time_add(
+            AvailabilityDate,
+            _("This time overlaps %(slot)s."),
+            mediator=mediator,
+            day=day,
+            start_time=start_time,
+            end_time=end_time,
         )
         eligibility_changed(mediator=mediator, reason=EligibilityChange.AVAILABILITY_ADDED)
-        return dated
+    return dated
 
 
 def availability_date_delete(*, dated: AvailabilityDate) -> None:
