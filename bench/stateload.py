@@ -120,7 +120,7 @@ INSERT INTO bookings_booking (
     with_children, sensitive, gender_preference, case_reference, notes, status, sequence,
     cancelled_by_role, cancellation_reason, late_cancellation, created_at, updated_at,
     confirmed_at, institution_id, language_id, location_id, mediator_id, pool_id,
-    funding_source_id
+    funding_source_id, meeting_url, dial_in_number, dial_in_pin
 )
 SELECT '', '', starts_at, duration, starts_at + duration * interval '1 minute', 'on_site',
     (%(fields)s::text[])[1 + g %% cardinality(%(fields)s::text[])], '', 'conversation',
@@ -136,7 +136,8 @@ SELECT '', '', starts_at, duration, starts_at + duration * interval '1 minute', 
          THEN (%(mediators)s::bigint[])[1 + g %% cardinality(%(mediators)s::bigint[])] END,
     %(pool)s,
     CASE WHEN r_funding < 0.8
-         THEN (%(funding)s::bigint[])[1 + g %% cardinality(%(funding)s::bigint[])] END
+         THEN (%(funding)s::bigint[])[1 + g %% cardinality(%(funding)s::bigint[])] END,
+    '', '', ''
 FROM (
     SELECT g, status, duration, r_late, r_fill, r_funding, institution, language,
         status IN ('confirmed', 'completed', 'closed', 'no_show')
@@ -166,8 +167,9 @@ FROM (
 
 REPORTS_SQL = """
 INSERT INTO bookings_report (actual_minutes, travel_km, travel_minutes, ticket_cents, status,
-    reported_at, dispute_reason, booking_id)
-SELECT duration_minutes + 15, 7.5, 20, 0, 'confirmed', ends_at + interval '2 hours', '', id
+    reported_at, dispute_reason, booking_id, debrief_note, call_back)
+SELECT duration_minutes + 15, 7.5, 20, 0, 'confirmed', ends_at + interval '2 hours', '', id,
+    '', false
 FROM bookings_booking WHERE pool_id = %(pool)s AND status IN ('completed', 'closed')
 """
 

@@ -283,7 +283,7 @@ def test_the_monthly_statement_lists_only_that_month_of_that_mediator(django_ass
     past_allowances(mediator, 9999, day=datetime.date(2027, 4, 1))
     past_allowances(other, 7777, day=datetime.date(2027, 3, 10))
 
-    with django_assert_num_queries(4):  # rows, month total, year total, the year's limit
+    with django_assert_num_queries(5):  # rows, month total, year total, the limit, pending reports
         statement = mediator_statement(mediator=mediator, year=2027, month=3)
 
     assert [row["amount_cents"] for row in statement.rows] == [2250, 1500]
