@@ -23,6 +23,7 @@ from bookings.privacy.erasure import ErasureRefused, person_erase
 from bookings.selectors import mediator_statement, pool_statement_totals
 from core.credentials import credentials_revoke_all
 from mediators.models import Mediator
+from notifications.models import PushSubscription
 from tests.bookings.factories import BookingFactory, OfferFactory
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
 from tests.mediators.factories import (
@@ -88,6 +89,12 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
     AuthToken.objects.create(user=mediator.user)
+    PushSubscription.objects.create(
+        user=mediator.user, endpoint="https://push.example.test/1", p256dh="k", auth="a"
+    )
+    PushSubscription.objects.create(
+        user=history.staff.user, endpoint="https://push.example.test/2", p256dh="k", auth="a"
+    )
     session = signed_in_session(mediator.user)
     other_session = signed_in_session(history.staff.user)
 
@@ -107,6 +114,9 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     assert not Session.objects.filter(pk=session).exists()
     assert Session.objects.filter(pk=other_session).exists()
     assert result.credentials_revoked == 2
+    # The devices push notifications went to are gone; other people's stay.
+    assert not PushSubscription.objects.filter(user=user).exists()
+    assert PushSubscription.objects.filter(user=history.staff.user).exists()
     # The bookings still name the (pseudonymous) mediator.
     assert Booking.objects.filter(mediator=erased).count() == len(history.old + history.recent) - 1
     assert AccessLog.objects.filter(action="erase", user_ids=f",{user.pk},").count() == 1

@@ -13,12 +13,15 @@ from rest_framework.test import APIClient
 
 from bookings.models import AccessLog
 from bookings.privacy.selectors import EXPORT_FORMAT, personal_data_export
+from notifications.models import PushSubscription
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import (
     AbsenceFactory,
     AvailabilitySlotFactory,
     MediatorLanguageFactory,
 )
+
+from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +119,38 @@ def test_a_coordinator_downloads_a_persons_data_from_the_mediator_page(history):
 
     assert url in detail.content.decode()
     assert json.loads(download.content)["mediator"]["id"] == history.mediator.pk
+
+
+def test_a_mediators_push_devices_are_in_the_export_without_their_keys(history):
+    user = history.mediator.user
+    PushSubscription.objects.create(
+        user=user,
+        endpoint="https://push.example.test/send/device-secret-path",
+        p256dh="public-key-of-the-device",
+        auth="auth-secret-of-the-device",
+        label="Firefox on Android",
+        created_at=NOW,
+        last_success_at=NOW,
+    )
+    PushSubscription.objects.create(
+        user=history.staff.user,
+        endpoint="https://push.example.test/send/someone-else",
+        p256dh="k",
+        auth="a",
+        label="Someone else's phone",
+        created_at=NOW,
+    )
+
+    data = personal_data_export(user, now=NOW)
+
+    assert data["push_devices"] == [
+        {
+            "device": "Firefox on Android",
+            "created_at": NOW.isoformat(),
+            "last_success_at": NOW.isoformat(),
+        }
+    ]
+    text = json.dumps(data)
+    for secret in ("device-secret-path", "public-key-of-the-device", "auth-secret-of-the-device"):
+        assert secret not in text
+    assert "Someone else" not in text
