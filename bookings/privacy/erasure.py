@@ -121,7 +121,14 @@ def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
         erased_at=now,
     )
     mediator.preferred_towns.clear()
-    for related in ("languages", "availability", "absences", "conflicts", "blocks"):
+    for related in (
+        "languages",
+        "availability",
+        "availability_dates",
+        "absences",
+        "conflicts",
+        "blocks",
+    ):
         getattr(mediator, related).all().delete()
     CalendarFeed.objects.filter(mediator=mediator).delete()
     # Their notes for the coordinators after hard conversations (the figures stay).

@@ -140,6 +140,14 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
             }
             for slot in mediator.availability.all()
         ],
+        "availability_dates": [
+            {
+                "day": _day(dated.day),
+                "from": dated.start_time.isoformat("minutes"),
+                "until": dated.end_time.isoformat("minutes"),
+            }
+            for dated in mediator.availability_dates.order_by("day", "start_time")
+        ],
         "absences": [
             {"from": _day(a.starts_on), "until": _day(a.ends_on), "note": a.note}
             for a in mediator.absences.all()

@@ -22,7 +22,7 @@ from bookings.models import AccessLog, Booking, Offer
 from bookings.privacy.erasure import ErasureRefused, person_erase
 from bookings.selectors import mediator_statement, pool_statement_totals
 from core.credentials import credentials_revoke_all
-from mediators.models import Mediator
+from mediators.models import AvailabilityDate, Mediator
 from notifications.models import PushSubscription
 from tests.bookings.factories import BookingFactory, OfferFactory
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
@@ -88,6 +88,12 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     MediatorLanguageFactory(mediator=mediator)
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
+    AvailabilityDate.objects.create(
+        mediator=mediator,
+        day=datetime.date(2030, 1, 5),
+        start_time=datetime.time(9),
+        end_time=datetime.time(13),
+    )
     AuthToken.objects.create(user=mediator.user)
     PushSubscription.objects.create(
         user=mediator.user, endpoint="https://push.example.test/1", p256dh="k", auth="a"
@@ -108,7 +114,8 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     assert (erased.phone, erased.home_postal_code, erased.home_latitude) == ("", "", None)
     assert erased.police_certificate_valid_until is None and erased.training_completed_on is None
     assert not erased.active and erased.erased_at is not None
-    for related in ("languages", "availability", "absences", "conflicts", "blocks"):
+    related_rows = ("languages", "availability", "availability_dates", "absences", "conflicts")
+    for related in (*related_rows, "blocks"):
         assert not getattr(erased, related).exists(), related
     assert not AuthToken.objects.filter(user=user).exists()
     assert not Session.objects.filter(pk=session).exists()

@@ -4,6 +4,7 @@ for a person of the pool."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 
 from bookings.models import AccessLog
 from bookings.privacy.selectors import EXPORT_FORMAT, personal_data_export
+from mediators.models import AvailabilityDate
 from notifications.models import PushSubscription
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import (
@@ -31,6 +33,12 @@ def test_a_mediator_downloads_profile_languages_availability_bookings_and_money(
     MediatorLanguageFactory(mediator=mediator)
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
+    AvailabilityDate.objects.create(
+        mediator=mediator,
+        day=datetime.date(2026, 6, 6),
+        start_time=datetime.time(9),
+        end_time=datetime.time(0),
+    )
     api = APIClient()
     api.force_authenticate(mediator.user)
 
@@ -45,6 +53,9 @@ def test_a_mediator_downloads_profile_languages_availability_bookings_and_money(
     assert [row["language"] for row in data["mediator"]["languages"]] == ["ara"]
     assert len(data["mediator"]["availability"]) == 1
     assert len(data["mediator"]["absences"]) == 1
+    assert data["mediator"]["availability_dates"] == [
+        {"day": "2026-06-06", "from": "09:00", "until": "00:00"}
+    ]
     held = [b for b in history.old + history.recent if b.mediator_id == mediator.pk]
     assert sorted(b["id"] for b in data["bookings"]) == sorted(b.pk for b in held)
     assert len(data["allowances"]) == 5  # the closed bookings
