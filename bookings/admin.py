@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
@@ -24,6 +26,7 @@ from .models import (
     Allowance,
     Booking,
     BookingEvent,
+    BookingSeries,
     Feedback,
     Offer,
     OfferOverride,
@@ -175,6 +178,43 @@ class BookingAdmin(ReadOnlyAdmin):
             self.message_user(
                 request, _("%(count)d booking(s) changed.") % {"count": done}, messages.SUCCESS
             )
+
+
+@admin.register(BookingSeries)
+class BookingSeriesAdmin(ReadOnlyAdmin):
+    """Series of appointments, read only: the rule as requested and the dates it became
+    (each a booking of its own, changed on the booking)."""
+
+    pool_lookup = "institution__pool"
+    list_display = (
+        "id",
+        "institution",
+        "interval_weeks",
+        "until",
+        "count",
+        "dates",
+        "created_by",
+        "created_at",
+    )
+    list_select_related = ("institution", "created_by")
+    search_fields = ("institution__name", "=id")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("bookings")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), "dates"]
+
+    @admin.display(description=_("dates"))
+    def dates(self, obj: BookingSeries) -> str:
+        """The series' dates in order, local time, with each date's status."""
+        rows = sorted(obj.bookings.all(), key=lambda b: (b.series_position or 0, b.pk))
+        return "; ".join(
+            f"{date_format(localtime(b.starts_at), 'SHORT_DATETIME_FORMAT')} "
+            f"({b.get_status_display()})"
+            for b in rows
+        )
 
 
 @admin.register(Offer)

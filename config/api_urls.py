@@ -51,6 +51,8 @@ from institutions.apis import (
 )
 from mediators.apis import (
     AbsenceDeleteApi,
+    AvailabilityDateDeleteApi,
+    AvailabilityDateListCreateApi,
     AvailabilityDeleteApi,
     AvailabilityListCreateApi,
     LanguageListApi,
@@ -88,6 +90,16 @@ urlpatterns = [
         "mediators/me/availability/<int:pk>/",
         AvailabilityDeleteApi.as_view(),
         name="mediator-availability-detail",
+    ),
+    path(
+        "mediators/me/availability-dates/",
+        AvailabilityDateListCreateApi.as_view(),
+        name="mediator-availability-dates",
+    ),
+    path(
+        "mediators/me/availability-dates/<int:pk>/",
+        AvailabilityDateDeleteApi.as_view(),
+        name="mediator-availability-date-detail",
     ),
     path(
         "mediators/me/absences/",

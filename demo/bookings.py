@@ -32,7 +32,7 @@ from mediators.models import Dialect, Language, Mediator
 from .aftermath import Aftermath
 from .catalogue import CASE_PREFIX, INSTITUTIONS, NEEDS
 from .logins import book_for_the_logins, within_reach
-from .people import Cast
+from .people import DEMO_MEETING_HOST, Cast
 from .planner import DemoPlanner
 from .profiles import DEMAND
 from .timeline import Timeline
@@ -242,6 +242,11 @@ class BookingStory:
             if follow_up
             else f"{CASE_PREFIX[institution.kind]}-{starts_at.year}-{self.serial:04d}",
             notes=rng.choice(NOTES),
+            # Every other video appointment comes with its link (no random draw: the rest of
+            # the story stays as it was); the others wait for one, as in real life.
+            meeting_url=f"https://{DEMO_MEETING_HOST}/sprachmittlung-{self.serial:04d}"
+            if mode == Mode.VIDEO and self.serial % 2
+            else "",
             funding_source=self.cast.funding if institution.pk in self.budgeted else None,
             now=requested_at,
         )

@@ -97,6 +97,9 @@ class People:
         return first, self.rng.choice(family), gender
 
 
+DEMO_MEETING_HOST = "meet.kreis-viersen.de"
+
+
 def create_pool(*, today: datetime.date) -> Pool:
     pool = Pool.objects.create(
         name="Sprachmittlerpool Kreis Viersen",
@@ -108,6 +111,8 @@ def create_pool(*, today: datetime.date) -> Pool:
         late_cancellation_hours=24,
         mail_sender="sprachmittlerpool@kreis-viersen.invalid",
         mail_footer="Kommunales Integrationszentrum Kreis Viersen · Rathausmarkt 3 · 41747 Viersen",
+        # The district's own video service: the only host video links may point to.
+        meeting_hosts=[DEMO_MEETING_HOST],
     )
     CompensationRule.objects.create(
         pool=pool,

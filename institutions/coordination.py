@@ -42,6 +42,7 @@ COORDINATION_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "bookings": {
         "booking": ("view", "change"),
+        "bookingseries": _VIEW,
         "bookingevent": _VIEW,
         "offer": _VIEW,
         "standby": _VIEW,

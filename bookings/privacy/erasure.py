@@ -39,7 +39,7 @@ from core.time import BERLIN
 from institutions.models import Staff
 from mediators.models import Mediator, MediatorApplication
 from notifications.constants import MessageStatus
-from notifications.models import CalendarFeed, Message
+from notifications.models import CalendarFeed, Message, PushSubscription
 from notifications.services import messages_void
 
 from ..constants import Status
@@ -121,7 +121,14 @@ def _erase_mediator(mediator: Mediator, *, now: datetime.datetime) -> None:
         erased_at=now,
     )
     mediator.preferred_towns.clear()
-    for related in ("languages", "availability", "absences", "conflicts", "blocks"):
+    for related in (
+        "languages",
+        "availability",
+        "availability_dates",
+        "absences",
+        "conflicts",
+        "blocks",
+    ):
         getattr(mediator, related).all().delete()
     CalendarFeed.objects.filter(mediator=mediator).delete()
     # Their notes for the coordinators after hard conversations (the figures stay).
@@ -206,6 +213,8 @@ def person_erase(
         _erase_account(person, pseudonym=pseudonym)
         sign_in_records_forget(person, username=signed_in_as)
         _erase_messages(person, now=now)
+        # The devices push notifications went to (label, endpoint, keys).
+        PushSubscription.objects.filter(user_id=person.pk).delete()
         revoked = credentials_revoke_all(person)
         access_log_list(
             user=actor,

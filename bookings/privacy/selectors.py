@@ -27,8 +27,9 @@ from mediators.applications.selectors import EXPORT_FORMAT as APPLICATION_EXPORT
 from mediators.applications.selectors import application_as_data
 from mediators.models import Mediator, MediatorApplication
 from notifications.models import Message
+from notifications.selectors import push_devices_of
 
-from ..models import AccessLog, Allowance, Booking, Offer, Report
+from ..models import AccessLog, Allowance, Booking, BookingSeries, Offer, Report
 from ..selectors.bookings import booking_view_for, bookings_visible_to
 
 if TYPE_CHECKING:
@@ -138,6 +139,14 @@ def _mediator(mediator: Mediator) -> dict[str, Any]:
                 "until": slot.end_time.isoformat("minutes"),
             }
             for slot in mediator.availability.all()
+        ],
+        "availability_dates": [
+            {
+                "day": _day(dated.day),
+                "from": dated.start_time.isoformat("minutes"),
+                "until": dated.end_time.isoformat("minutes"),
+            }
+            for dated in mediator.availability_dates.order_by("day", "start_time")
         ],
         "absences": [
             {"from": _day(a.starts_on), "until": _day(a.ends_on), "note": a.note}
@@ -272,7 +281,9 @@ def personal_data_export(person: Any, *, now: datetime.datetime | None = None) -
     absences; the bookings as the person may see them, with the reports (a mediator's own
     with their note for the coordinators); offers; allowances; applications to become a
     mediator;
-    the messages sent to them; what they read and changed (their access-log entries) and
+    the messages sent to them; the devices they turned push notifications on for (label
+    and dates, never the endpoint or its keys); the series of appointments they requested;
+    what they read and changed (their access-log entries) and
     who read their data in bulk."""
     now = now or timezone.now()
     user_key = f",{person.pk},"
@@ -327,6 +338,28 @@ def personal_data_export(person: Any, *, now: datetime.datetime | None = None) -
             "sent_at": _moment(message.sent_at),
         }
         for message in Message.objects.filter(recipient_user=person).order_by("created_at", "pk")
+    ]
+    data["series"] = [
+        {
+            "id": series.pk,
+            "institution": series.institution.name,
+            "every_weeks": series.interval_weeks,
+            "until": _day(series.until),
+            "count": series.count,
+            "created_at": _moment(series.created_at),
+            "bookings": [booking.pk for booking in series.bookings.order_by("series_position")],
+        }
+        for series in BookingSeries.objects.filter(created_by=person)
+        .select_related("institution")
+        .order_by("created_at", "pk")
+    ]
+    data["push_devices"] = [
+        {
+            "device": device.label,
+            "created_at": _moment(device.created_at),
+            "last_success_at": _moment(device.last_success_at),
+        }
+        for device in push_devices_of(person.pk)
     ]
     data["access_log"] = _access_log(AccessLog.objects.filter(user=person))
     data["reads_of_your_data"] = _access_log(

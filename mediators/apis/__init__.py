@@ -5,6 +5,8 @@ from .languages import LanguageListApi
 from .own import (
     AbsenceDeleteApi,
     AbsenceListCreateApi,
+    AvailabilityDateDeleteApi,
+    AvailabilityDateListCreateApi,
     AvailabilityDeleteApi,
     AvailabilityListCreateApi,
     MediatorConflictListCreateApi,
@@ -21,6 +23,8 @@ from .profiles import (
 __all__ = [
     "AbsenceDeleteApi",
     "AbsenceListCreateApi",
+    "AvailabilityDateDeleteApi",
+    "AvailabilityDateListCreateApi",
     "AvailabilityDeleteApi",
     "AvailabilityListCreateApi",
     "LanguageListApi",

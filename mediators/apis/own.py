@@ -1,9 +1,10 @@
-"""REST API v1: a mediator's weekly availability and absences, and conflicts of interest
-(declared by the mediator or recorded by a coordinator)."""
+"""REST API v1: a mediator's weekly availability, one-off dates and absences, and conflicts
+of interest (declared by the mediator or recorded by a coordinator)."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -15,13 +16,15 @@ from config.api.fields import LocalTimeField
 from config.api.permissions import IsCoordinator, IsMediator
 from core.constants import CASE_REFERENCE_MAX_LENGTH
 from core.exceptions import DomainError
-from core.time import MIDNIGHT
+from core.time import MIDNIGHT, local_date
 from institutions.models import Institution
 
-from ..models import Absence, AvailabilitySlot, ConflictOfInterest, Mediator
-from ..selectors import absences_of, availability_of, conflicts_of
+from ..models import Absence, AvailabilityDate, AvailabilitySlot, ConflictOfInterest, Mediator
+from ..selectors import absences_of, availability_dates_of, availability_of, conflicts_of
 from ..services import (
     absence_delete,
+    availability_date_create,
+    availability_date_delete,
     availability_slot_create,
     availability_slot_delete,
     conflict_declare,
@@ -94,6 +97,74 @@ class AvailabilityDeleteApi(APIView):
     def delete(self, request, pk: int):
         slot = get_object_or_404(availability_of(request.user.mediator), pk=pk)
         availability_slot_delete(slot=slot)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvailabilityDateSerializer(serializers.ModelSerializer):
+    start_time = LocalTimeField(read_only=True)
+    end_time = LocalTimeField(
+        read_only=True,
+        help_text="Local wall time in Europe/Berlin, no offset; 00:00:00 is 24:00, the end of "
+        "the day.",
+    )
+    ends_at_midnight = serializers.SerializerMethodField(
+        help_text="The time runs to 24:00 (its end_time reads 00:00:00)."
+    )
+
+    class Meta:
+        model = AvailabilityDate
+        fields = ["id", "day", "start_time", "end_time", "ends_at_midnight"]
+
+    def get_ends_at_midnight(self, obj: AvailabilityDate) -> bool:
+        return obj.end_time == MIDNIGHT
+
+
+class AvailabilityDateListCreateApi(ListAPIView):
+    """GET: the own one-off times (single dates) from today on (local), soonest first. POST:
+    one more: ``day`` (a local date, not before today) from ``start_time`` to ``end_time``
+    in local wall time, Europe/Berlin, without an offset, in addition to the weekly slots.
+    The same checks as on the availability page, 400 with the field at fault and nothing
+    saved: a date in the past, an end not after the start, an overlap with another time of
+    the same date (times that touch join). ``end_time`` "24:00" or "00:00" ends the time at
+    midnight; it reads back as 00:00:00 with ``ends_at_midnight``."""
+
+    permission_classes = [IsMediator]
+    serializer_class = AvailabilityDateSerializer
+    queryset = AvailabilityDate.objects.none()  # the schema's model; requests use get_queryset
+
+    class InputSerializer(serializers.Serializer):
+        day = serializers.DateField(help_text="A local date (Europe/Berlin), today or later.")
+        start_time = LocalTimeField()
+        end_time = EndTimeField(
+            help_text='Local wall time in Europe/Berlin, no offset; "24:00" or "00:00": '
+            "the end of the day."
+        )
+
+    def get_queryset(self):
+        return availability_dates_of(
+            self.request.user.mediator, from_day=local_date(timezone.now())
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: AvailabilityDateSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dated = availability_date_create(
+            mediator=request.user.mediator, **serializer.validated_data
+        )
+        return Response(AvailabilityDateSerializer(dated).data, status=status.HTTP_201_CREATED)
+
+
+class AvailabilityDateDeleteApi(APIView):
+    """DELETE: remove one of the own one-off times (offers it was needed for are withdrawn);
+    404 for another mediator's."""
+
+    permission_classes = [IsMediator]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        dated = get_object_or_404(availability_dates_of(request.user.mediator), pk=pk)
+        availability_date_delete(dated=dated)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

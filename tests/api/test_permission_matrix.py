@@ -21,6 +21,7 @@ from knox.models import AuthToken
 
 from bookings.constants import Status
 from bookings.models import Report
+from mediators.models import AvailabilityDate
 from tests.api.world import ROLES
 from tests.institutions.factories import CompensationRuleFactory, PoolFactory, UserFactory
 from tests.mediators.factories import AbsenceFactory, AvailabilitySlotFactory, MediatorFactory
@@ -81,6 +82,11 @@ POST   /mediators/me/availability/         -        401       403         403   
 DELETE /mediators/me/availability/{id}/    own      401       403         403       403   204
 DELETE /mediators/me/availability/{id}/    other    401       403         403       403   404
 DELETE /mediators/me/availability/{id}/    foreign  401       403         403       403   404
+GET    /mediators/me/availability-dates/   -        401       403         403       403   200
+POST   /mediators/me/availability-dates/   -        401       403         403       403   201
+DELETE /mediators/me/availability-dates/{id}/ own   401       403         403       403   204
+DELETE /mediators/me/availability-dates/{id}/ other 401       403         403       403   404
+DELETE /mediators/me/availability-dates/{id}/ foreign 401     403         403       403   404
 GET    /mediators/me/absences/             -        401       403         403       403   200
 POST   /mediators/me/absences/             -        401       403         403       403   201
 DELETE /mediators/me/absences/{id}/        own      401       403         403       403   204
@@ -141,6 +147,16 @@ def _institution(world, target):
         "other": world.other_institution,
         "foreign": world.foreign_institution,
     }[target]
+
+
+def _dated(mediator):
+    """A one-off time of ``mediator`` a month ahead."""
+    return AvailabilityDate.objects.create(
+        mediator=mediator,
+        day=timezone.localdate() + datetime.timedelta(days=30),
+        start_time=datetime.time(9),
+        end_time=datetime.time(13),
+    )
 
 
 def _mediator(world, target):
@@ -288,6 +304,22 @@ ENDPOINTS = {
     ),
     ("DELETE", "/mediators/me/availability/{id}/"): lambda w, t: (
         f"/mediators/me/availability/{AvailabilitySlotFactory(mediator=_mediator(w, t)).pk}/",
+        None,
+    ),
+    ("GET", "/mediators/me/availability-dates/"): lambda w, t: (
+        "/mediators/me/availability-dates/",
+        None,
+    ),
+    ("POST", "/mediators/me/availability-dates/"): lambda w, t: (
+        "/mediators/me/availability-dates/",
+        {
+            "day": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
+            "start_time": "09:00",
+            "end_time": "13:00",
+        },
+    ),
+    ("DELETE", "/mediators/me/availability-dates/{id}/"): lambda w, t: (
+        f"/mediators/me/availability-dates/{_dated(_mediator(w, t)).pk}/",
         None,
     ),
     ("GET", "/mediators/me/absences/"): lambda w, t: ("/mediators/me/absences/", None),

@@ -17,6 +17,7 @@ from bookings.constants import (
 )
 from bookings.exceptions import IntakeRefused
 from bookings.models import Allowance, Booking, BookingEvent, BookingSeries
+from bookings.privacy.selectors import personal_data_export
 from bookings.services.series import (
     SeriesRefused,
     SeriesRule,
@@ -282,3 +283,27 @@ def test_a_coordinator_of_another_pool_cancels_nothing():
 
     assert type(refused.value).__name__ == "PermissionDenied"
     assert set(series.bookings.values_list("status", flat=True)) == {Status.REQUESTED}
+
+
+# --- the personal-data export ---------------------------------------------------------------
+
+
+def test_the_staff_members_export_names_the_series_they_requested():
+    staff = staff_of()
+    series = request_series(staff, starts_at=berlin(2027, 3, 16, 8, 0), count=3)
+    other = request_series(staff_of(), starts_at=berlin(2027, 3, 17, 8, 0), count=2)
+
+    data = personal_data_export(staff.user, now=NOW)
+
+    assert data["series"] == [
+        {
+            "id": series.pk,
+            "institution": staff.institution.name,
+            "every_weeks": 1,
+            "until": None,
+            "count": 3,
+            "created_at": NOW.isoformat(),
+            "bookings": list(series.bookings.order_by("starts_at").values_list("pk", flat=True)),
+        }
+    ]
+    assert other.pk not in [row["id"] for row in data["series"]]

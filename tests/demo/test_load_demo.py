@@ -13,11 +13,13 @@ from bookings.constants import (
     HOLDING_STATUSES,
     AlertKind,
     AllowanceKind,
+    Mode,
     ReportStatus,
     Status,
 )
 from bookings.models import Alert, Allowance, Booking, BookingEvent, Feedback, Offer, Report
 from bookings.services import allowance_compute, compensation_rule_for
+from bookings.services.meeting import meeting_url_check
 from bookings.state_machine import TRANSITIONS, can_transition
 from core.constants import ActorRole
 from demo.catalogue import INSTITUTIONS
@@ -120,6 +122,19 @@ def test_every_demo_booking_went_through_the_state_machine_without_double_bookin
         if previous and previous.mediator_id == booking.mediator_id:
             assert previous.ends_at <= booking.starts_at
         previous = booking
+
+
+def test_the_demo_pool_allows_its_video_service_and_video_bookings_carry_links(demo):
+    pool = Pool.objects.get()
+    assert pool.meeting_hosts == ["meet.kreis-viersen.de"]
+    video = Booking.objects.filter(mode=Mode.VIDEO)
+    with_link = video.exclude(meeting_url="")
+    assert with_link.exists()
+    assert video.filter(meeting_url="").exists()  # some still wait for their link
+    for booking in with_link:
+        # the same check a link entered on the page or through the API goes through
+        assert meeting_url_check(pool=pool, url=booking.meeting_url) == booking.meeting_url
+    assert not Booking.objects.exclude(mode=Mode.VIDEO).exclude(meeting_url="").exists()
 
 
 # One clock for the demo and the statement: the story is told as of ``now``, and "last month"

@@ -22,7 +22,8 @@ from bookings.models import AccessLog, Booking, Offer
 from bookings.privacy.erasure import ErasureRefused, person_erase
 from bookings.selectors import mediator_statement, pool_statement_totals
 from core.credentials import credentials_revoke_all
-from mediators.models import Mediator
+from mediators.models import AvailabilityDate, Mediator
+from notifications.models import PushSubscription
 from tests.bookings.factories import BookingFactory, OfferFactory
 from tests.institutions.factories import CoordinatorFactory, StaffFactory
 from tests.mediators.factories import (
@@ -87,7 +88,19 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     MediatorLanguageFactory(mediator=mediator)
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
+    AvailabilityDate.objects.create(
+        mediator=mediator,
+        day=datetime.date(2030, 1, 5),
+        start_time=datetime.time(9),
+        end_time=datetime.time(13),
+    )
     AuthToken.objects.create(user=mediator.user)
+    PushSubscription.objects.create(
+        user=mediator.user, endpoint="https://push.example.test/1", p256dh="k", auth="a"
+    )
+    PushSubscription.objects.create(
+        user=history.staff.user, endpoint="https://push.example.test/2", p256dh="k", auth="a"
+    )
     session = signed_in_session(mediator.user)
     other_session = signed_in_session(history.staff.user)
 
@@ -101,12 +114,16 @@ def test_an_erased_mediator_has_no_personal_data_left(history):
     assert (erased.phone, erased.home_postal_code, erased.home_latitude) == ("", "", None)
     assert erased.police_certificate_valid_until is None and erased.training_completed_on is None
     assert not erased.active and erased.erased_at is not None
-    for related in ("languages", "availability", "absences", "conflicts", "blocks"):
+    related_rows = ("languages", "availability", "availability_dates", "absences", "conflicts")
+    for related in (*related_rows, "blocks"):
         assert not getattr(erased, related).exists(), related
     assert not AuthToken.objects.filter(user=user).exists()
     assert not Session.objects.filter(pk=session).exists()
     assert Session.objects.filter(pk=other_session).exists()
     assert result.credentials_revoked == 2
+    # The devices push notifications went to are gone; other people's stay.
+    assert not PushSubscription.objects.filter(user=user).exists()
+    assert PushSubscription.objects.filter(user=history.staff.user).exists()
     # The bookings still name the (pseudonymous) mediator.
     assert Booking.objects.filter(mediator=erased).count() == len(history.old + history.recent) - 1
     assert AccessLog.objects.filter(action="erase", user_ids=f",{user.pk},").count() == 1

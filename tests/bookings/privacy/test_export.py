@@ -4,6 +4,7 @@ for a person of the pool."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -13,12 +14,16 @@ from rest_framework.test import APIClient
 
 from bookings.models import AccessLog
 from bookings.privacy.selectors import EXPORT_FORMAT, personal_data_export
+from mediators.models import AvailabilityDate
+from notifications.models import PushSubscription
 from tests.institutions.factories import CoordinatorFactory
 from tests.mediators.factories import (
     AbsenceFactory,
     AvailabilitySlotFactory,
     MediatorLanguageFactory,
 )
+
+from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +33,12 @@ def test_a_mediator_downloads_profile_languages_availability_bookings_and_money(
     MediatorLanguageFactory(mediator=mediator)
     AvailabilitySlotFactory(mediator=mediator)
     AbsenceFactory(mediator=mediator)
+    AvailabilityDate.objects.create(
+        mediator=mediator,
+        day=datetime.date(2026, 6, 6),
+        start_time=datetime.time(9),
+        end_time=datetime.time(0),
+    )
     api = APIClient()
     api.force_authenticate(mediator.user)
 
@@ -42,6 +53,9 @@ def test_a_mediator_downloads_profile_languages_availability_bookings_and_money(
     assert [row["language"] for row in data["mediator"]["languages"]] == ["ara"]
     assert len(data["mediator"]["availability"]) == 1
     assert len(data["mediator"]["absences"]) == 1
+    assert data["mediator"]["availability_dates"] == [
+        {"day": "2026-06-06", "from": "09:00", "until": "00:00"}
+    ]
     held = [b for b in history.old + history.recent if b.mediator_id == mediator.pk]
     assert sorted(b["id"] for b in data["bookings"]) == sorted(b.pk for b in held)
     assert len(data["allowances"]) == 5  # the closed bookings
@@ -116,3 +130,38 @@ def test_a_coordinator_downloads_a_persons_data_from_the_mediator_page(history):
 
     assert url in detail.content.decode()
     assert json.loads(download.content)["mediator"]["id"] == history.mediator.pk
+
+
+def test_a_mediators_push_devices_are_in_the_export_without_their_keys(history):
+    user = history.mediator.user
+    PushSubscription.objects.create(
+        user=user,
+        endpoint="https://push.example.test/send/device-secret-path",
+        p256dh="public-key-of-the-device",
+        auth="auth-secret-of-the-device",
+        label="Firefox on Android",
+        created_at=NOW,
+        last_success_at=NOW,
+    )
+    PushSubscription.objects.create(
+        user=history.staff.user,
+        endpoint="https://push.example.test/send/someone-else",
+        p256dh="k",
+        auth="a",
+        label="Someone else's phone",
+        created_at=NOW,
+    )
+
+    data = personal_data_export(user, now=NOW)
+
+    assert data["push_devices"] == [
+        {
+            "device": "Firefox on Android",
+            "created_at": NOW.isoformat(),
+            "last_success_at": NOW.isoformat(),
+        }
+    ]
+    text = json.dumps(data)
+    for secret in ("device-secret-path", "public-key-of-the-device", "auth-secret-of-the-device"):
+        assert secret not in text
+    assert "Someone else" not in text
