@@ -55,6 +55,7 @@ def test_on_a_phone_a_mediator_takes_an_open_request_and_adds_a_date(
 
     # When she opens the board from the menu and takes the request
     visitor.go("/mediator/offers/")
+    visitor.page.click(".menu-button")  # on a phone the places are behind the menu
     with visitor.page.expect_navigation():
         visitor.page.click("nav a[href='/mediator/open-requests/']")
     visitor.page.wait_for_load_state("networkidle")
