@@ -100,23 +100,27 @@ def test_an_api_read_with_a_token_reads_the_token_user_and_roles_at_once(offers)
     assert len(sql) == TOKEN_FLOOR + 2
 
 
+def answering(mediator, offer, way: str, answer: str):
+    """The mediator's client signed in one ``way`` (the page, the API with the session or
+    with a token), its floor of statements, and the address of the ``answer``."""
+    if way == "api-token":
+        token = AuthToken.objects.create(mediator.user)[1]
+        return (
+            APIClient(HTTP_AUTHORIZATION=f"Token {token}"),
+            TOKEN_FLOOR,
+            f"/api/v1/offers/{offer.pk}/{answer}/",
+        )
+    browser = APIClient() if way == "api-session" else Client()
+    browser.force_login(mediator.user)
+    prefix = "/mediator" if way == "page" else "/api/v1"
+    return browser, SESSION_FLOOR, f"{prefix}/offers/{offer.pk}/{answer}/"
+
+
 @pytest.mark.parametrize("way", ["page", "api-session", "api-token"])
 def test_accepting_costs_at_most_its_pinned_statements(offers, way):
     mediator, made = offers
     offer = made[0]
-    if way == "api-token":
-        token = AuthToken.objects.create(mediator.user)[1]
-        browser = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
-        floor = TOKEN_FLOOR
-    else:
-        browser = APIClient() if way == "api-session" else Client()
-        browser.force_login(mediator.user)
-        floor = SESSION_FLOOR
-    url = (
-        f"/mediator/offers/{offer.pk}/accept/"
-        if way == "page"
-        else f"/api/v1/offers/{offer.pk}/accept/"
-    )
+    browser, floor, url = answering(mediator, offer, way, "accept")
 
     sql = statements(lambda: browser.post(url))
 
@@ -129,19 +133,7 @@ def test_accepting_costs_at_most_its_pinned_statements(offers, way):
 def test_declining_costs_at_most_its_pinned_statements(offers, way):
     mediator, made = offers
     offer = made[1]
-    if way == "api-token":
-        token = AuthToken.objects.create(mediator.user)[1]
-        browser = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
-        floor = TOKEN_FLOOR
-    else:
-        browser = APIClient() if way == "api-session" else Client()
-        browser.force_login(mediator.user)
-        floor = SESSION_FLOOR
-    url = (
-        f"/mediator/offers/{offer.pk}/decline/"
-        if way == "page"
-        else f"/api/v1/offers/{offer.pk}/decline/"
-    )
+    browser, floor, url = answering(mediator, offer, way, "decline")
 
     sql = statements(lambda: browser.post(url))
 
