@@ -36,7 +36,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,7 @@ from mediators.models import Mediator
 from ..constants import (
     ANSWERED_OFFER_STATUSES,
     ASSIGNABLE_STATUSES,
+    HOLDING_STATUSES,
     AlertKind,
     OfferStatus,
     SettlementKind,
@@ -57,8 +59,9 @@ from ..constants import (
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
 from ..matching.consent import consent_covers
-from ..matching.eligibility import eligible_rows, is_eligible
+from ..matching.eligibility import MAX_TRAVEL_GAP, eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
+from ..matching.rules import iso_week_bounds, month_bounds
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
 from ..messages.void import booking_messages_void
@@ -308,7 +311,9 @@ def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime
     mediator_id = data["mediator_id"]
     # The confirmed mediator now holds this time: their pending offers that clash with it (or
     # exceed their hours) are withdrawn and offered on (cascade).
-    offers_withdraw_ineligible(mediator=mediator_id, now=now, skip_booking=booking.pk)
+    offers_withdraw_ineligible(
+        mediator=mediator_id, now=now, skip_booking=booking.pk, held=booking, counts_hours=True
+    )
     still = booking.status == Status.CONFIRMED and booking.mediator_id == mediator_id
     if data.get("choose_standby", True) and still:
         _standby_choose(booking, now=now)
@@ -490,7 +495,7 @@ def _standby_choose(booking: Booking, *, now: datetime.datetime) -> None:
     holds the time from now on, so their clashing pending offers are withdrawn too."""
     standby = standby_service.standby_after_confirmation(booking, now=now)
     if standby is not None:
-        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now)
+        offers_withdraw_ineligible(mediator=standby.mediator_id, now=now, held=booking)
 
 
 def standby_choose(*, booking_id: int, now: datetime.datetime | None = None) -> None:
@@ -595,6 +600,8 @@ def offers_withdraw_ineligible(
     mediator: Mediator | int,
     now: datetime.datetime | None = None,
     skip_booking: int | None = None,
+    held: Booking | None = None,
+    counts_hours: bool = False,
 ) -> list[Offer]:
     """Withdraw the mediator's pending offers they are no longer eligible for, and offer each
     of those bookings to the next candidate (the usual matching: cascade or broadcast, the
@@ -609,6 +616,13 @@ def offers_withdraw_ineligible(
     is_eligible``'s, all of them; an offer the mediator is still eligible for stays pending,
     as do offers already past their expiry (the sweep expires them). ``skip_booking``: a
     booking whose offers the caller settles itself (the one just confirmed).
+
+    ``held``: the change is only that the mediator now holds this booking's time (confirmed
+    for it, ``counts_hours``, or standing by for it, which does not count towards the hour
+    limits). Then only the offers that hold can have changed are checked
+    (``_offers_touched_by``): the rest were checked when they were made and at every change
+    since, and a new hold changes nothing else. A confirmation settles in a moment, not in
+    one full eligibility check per pending offer of the mediator.
 
     Locks: safe to call with any locks held - a confirmation's booking and mediator, a
     mediator's row. Each offer's booking is locked with SKIP LOCKED (``locking.
@@ -625,7 +639,12 @@ def offers_withdraw_ineligible(
     )
     if skip_booking is not None:
         offers = offers.exclude(booking_id=skip_booking)
-    booking_ids = list(offers.order_by("booking_id").values_list("booking_id", flat=True))
+    if held is not None:
+        booking_ids = _offers_touched_by(
+            offers, held, mediator_id=mediator_id, counts_hours=counts_hours
+        )
+    else:
+        booking_ids = list(offers.order_by("booking_id").values_list("booking_id", flat=True))
     withdrawn: list[Offer] = []
     busy: list[int] = []
     for booking_id in booking_ids:
@@ -639,6 +658,62 @@ def offers_withdraw_ineligible(
     if busy:
         enqueue_on_commit(OFFERS_RECHECK_TASK, mediator_id, busy)
     return withdrawn
+
+
+def _offers_touched_by(
+    offers: QuerySet[Offer], held: Booking, *, mediator_id: int, counts_hours: bool
+) -> list[int]:
+    """The bookings of the mediator's pending ``offers`` whose eligibility a new hold of
+    ``held``'s time can change, in booking order (two queries, three with the hours):
+
+    - those within the longest travel time of it (overlap and travel time, the window
+      ``eligibility._held_around`` reads);
+    - with ``counts_hours``: those of its ISO week or its month that the mediator's held
+      minutes there (this booking's now among them) leave no room for any more (the hour
+      limits: ineligible once held minutes exceed the limit less the booking's own).
+
+    Every other rule is about the mediator or the booking alone, not about what the
+    mediator holds. Each booking returned is checked in full under its lock."""
+    rows = list(
+        offers.order_by("booking_id").values_list(
+            "booking_id", "booking__starts_at", "booking__ends_at", "booking__duration_minutes"
+        )
+    )
+    if not rows:
+        return []
+    near_from = add_duration(held.starts_at, -MAX_TRAVEL_GAP)
+    near_until = add_duration(held.ends_at, MAX_TRAVEL_GAP)
+    touched = {pk for pk, starts, ends, _ in rows if starts < near_until and ends > near_from}
+    if counts_hours:
+        week, month = iso_week_bounds(held.starts_at), month_bounds(held.starts_at)
+        limits = (
+            Mediator.objects.filter(pk=mediator_id)
+            .values_list("max_hours_per_week", "max_hours_per_month")
+            .first()
+        )
+        if limits is not None:
+
+            def held_in(lo: datetime.datetime, hi: datetime.datetime) -> Coalesce:
+                return Coalesce(
+                    Sum("duration_minutes", filter=Q(starts_at__gte=lo, starts_at__lt=hi)), 0
+                )
+
+            minutes = Booking.objects.filter(
+                mediator_id=mediator_id,
+                status__in=HOLDING_STATUSES,
+                starts_at__gte=min(week[0], month[0]),
+                starts_at__lt=max(week[1], month[1]),
+            ).aggregate(week=held_in(*week), month=held_in(*month))
+            for (lo, hi), held_minutes, limit in (
+                (week, minutes["week"], limits[0]),
+                (month, minutes["month"], limits[1]),
+            ):
+                touched |= {
+                    pk
+                    for pk, starts, _, duration in rows
+                    if lo <= starts < hi and held_minutes > limit * 60 - duration
+                }
+    return sorted(touched)
 
 
 def offers_recheck(

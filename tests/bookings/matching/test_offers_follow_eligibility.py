@@ -5,6 +5,8 @@ booking is offered to the next candidate; the mediator no longer sees it among t
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -102,6 +104,39 @@ def test_the_travel_time_counts_and_offers_that_still_fit_stay(messages):
     assert kempen_offer.status == OfferStatus.WITHDRAWN  # no time to travel to Kempen
     assert offer_of(afternoon, holder).status == OfferStatus.PENDING
     assert holder.pk not in pending(right_after_in_kempen) and pending(right_after_in_kempen)
+
+
+def test_an_accept_that_fills_the_week_or_the_month_withdraws_the_offers_that_no_longer_fit(
+    messages,
+):
+    """The confirmation checks again only the offers its new hold can touch - those near it
+    in time, and those of its week or month once the hours there are used up - and withdraws
+    exactly the ones that no longer fit; the rest stay pending."""
+    pool, best, second, third = by_distance_pool()
+    best.max_hours_per_week, best.max_hours_per_month = 2, 3
+    best.save(update_fields=["max_hours_per_week", "max_hours_per_month"])
+    tuesday = make_booking(pool, starts_at=at(DAY, 10), minutes=120)
+    thursday = make_booking(pool, starts_at=at(DAY + datetime.timedelta(days=2), 10))
+    next_tuesday = make_booking(pool, starts_at=at(DAY + datetime.timedelta(days=7), 10))
+    next_wednesday = make_booking(
+        pool, starts_at=at(DAY + datetime.timedelta(days=8), 10), minutes=90
+    )
+    february = make_booking(pool, starts_at=at(datetime.date(2027, 2, 2), 10), minutes=120)
+    for b in (tuesday, thursday, next_tuesday, next_wednesday, february):
+        booking_match(booking_id=b.pk, now=NOW)
+        assert pending(b) == [best.pk]
+
+    with after_commit():
+        offer_accept(offer=offer_of(tuesday, best), mediator=best, now=NOW)
+
+    # The week holds 2 of 2 hours: Thursday's hour no longer fits.
+    assert offer_of(thursday, best).status == OfferStatus.WITHDRAWN
+    assert pending(thursday) == [second.pk]
+    # January holds 2 of 3 hours: one more hour fits, an hour and a half does not.
+    assert offer_of(next_tuesday, best).status == OfferStatus.PENDING
+    assert offer_of(next_wednesday, best).status == OfferStatus.WITHDRAWN
+    # Another week and another month: untouched.
+    assert offer_of(february, best).status == OfferStatus.PENDING
 
 
 def test_a_direct_assignment_withdraws_the_mediators_clashing_offers(messages):
