@@ -31,7 +31,8 @@ What it does, in order (progress on stderr, the report as JSON lines on stdout):
    60 s, exactly once (by Message-ID: every row sent in the run reached the sink, none
    twice; a row claimed just before the start may add one from before); the most
    connections the database had (the runner's own one included), and the most of them
-   waiting for a lock at one moment.
+   waiting for a lock at one moment; where the CPU went while Locust ran - web, worker,
+   beat, PostgreSQL, Locust, other - and the stack's CPU per request (bench/load/cpu.py).
 
 Then one JSON line per endpoint class and one ``"class": "all"`` with the checks
 (bench/load/report.py). ``LOAD_STRICT=1`` exits 1 when a check fails (CI's smoke does).
@@ -349,6 +350,7 @@ def main() -> int:  # noqa: PLR0915
     django.setup()
     from django.utils import timezone
 
+    from bench.load.cpu import CpuMeter
     from tests.support.live import RecordingSmtpServer, flush_broker
     from tests.support.stack import ProductionStack
 
@@ -392,9 +394,12 @@ def main() -> int:  # noqa: PLR0915
             sampler.start()
             _say(f"{users} users for {seconds} s against {stack.url}")
             load_before = os.getloadavg()[0]
+            meter = CpuMeter({name: process.pid for name, process in stack.running.items()})
+            meter.start()
             samples = run_locust(
                 url=stack.url, users=users, seconds=seconds, workdir=workdir, creds=creds
             )
+            meter.stop()
             load_after = os.getloadavg()[0]
             ended = timezone.now()
             _say("run over; waiting for the deliveries")
@@ -415,6 +420,7 @@ def main() -> int:  # noqa: PLR0915
         "vacuum_analyzed": True,
         "load_avg_1min_before": round(load_before, 2),
         "load_avg_1min": round(load_after, 2),
+        **meter.report(requests=len(samples)),
     }
     lines = summarize(samples, users=users, seconds=seconds, extra=checks)
     for line in lines:

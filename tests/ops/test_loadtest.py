@@ -113,3 +113,8 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
     assert every["messages_received"] >= every["messages_sent"] > 0
     assert every["vacuum_analyzed"] is True
     assert all(line["server_p50_ms"] is not None for line in lines)
+    # Where the CPU went: every part of the stack did some work, and Locust too.
+    for part in ("web", "worker", "postgres", "locust"):
+        assert every[f"cpu_{part}_seconds"] > 0, part
+    assert 0 < every["cpu_busy_ratio"] <= 1.05
+    assert every["cpu_per_request_ms"] > 0
