@@ -3,6 +3,8 @@
 A booking's ``status`` is only ever changed by ``bookings.state_machine.transition``.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,6 +25,25 @@ from .constants import (
     ReportStatus,
     Status,
 )
+
+# A booking lasts at most this long (``booking_duration_range``, and ``ends_at`` is
+# ``starts_at`` plus the duration in elapsed time: ``core.time.add_duration``).
+LONGEST_BOOKING = datetime.timedelta(minutes=MAX_DURATION_MINUTES)
+
+
+def overlapping(lo: datetime.datetime, hi: datetime.datetime, *, via: str = "") -> models.Q:
+    """Bookings whose time overlaps ``[lo, hi)`` (``via``: the path to the booking, e.g.
+    ``"booking__"`` from a standby). One that ends after ``lo`` started after
+    ``lo - LONGEST_BOOKING``: saying so bounds ``starts_at`` on both sides, so the
+    (mediator, starts_at) index reads the few bookings around the window instead of every
+    booking the mediator ever held before ``hi``. The same rows as without the bound."""
+    return models.Q(
+        **{
+            f"{via}starts_at__lt": hi,
+            f"{via}ends_at__gt": lo,
+            f"{via}starts_at__gt": lo - LONGEST_BOOKING,
+        }
+    )
 
 
 class BookingSeries(models.Model):

@@ -22,7 +22,6 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -49,6 +48,7 @@ from mediators.models import (
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode, Status
 from ..models import Booking, Standby
+from ..models import overlapping as overlaps
 from . import rules
 from .hard_rules import HardRule
 
@@ -265,11 +265,9 @@ def eligible_mediators(
         absences = Absence.objects.filter(
             mediator_id=OuterRef("pk"), starts_on__lte=request.days[-1], ends_on__gte=local_day
         )
-        overlapping = _held(booking).filter(
-            starts_at__lt=booking.ends_at, ends_at__gt=booking.starts_at
-        )
+        overlapping = _held(booking).filter(overlaps(booking.starts_at, booking.ends_at))
         standing_by = _standing_by(booking).filter(
-            booking__starts_at__lt=booking.ends_at, booking__ends_at__gt=booking.starts_at
+            overlaps(booking.starts_at, booking.ends_at, via="booking__")
         )
         blocks = InstitutionBlock.objects.filter(
             mediator_id=OuterRef("pk"), institution_id=booking.institution_id
@@ -317,13 +315,10 @@ def eligible_mediators(
 
 def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, Any]:
     since = now - datetime.timedelta(days=FAIRNESS_DAYS)
+    # The latest start: the first row backwards on the (mediator, starts_at) index, not an
+    # aggregate over every booking the mediator ever held.
     last_served = (
-        _held(booking)
-        .filter(starts_at__lt=now)
-        .order_by()
-        .values("mediator_id")
-        .annotate(last=Max("starts_at"))
-        .values("last")
+        _held(booking).filter(starts_at__lt=now).order_by("-starts_at").values("starts_at")[:1]
     )
     no_shows = (
         Booking.objects.filter(
@@ -387,13 +382,13 @@ def _held_around(
     """On-site bookings the given mediators hold, or stand by for, within the longest
     travel time of [starts_at, ends_at), but ``exclude`` (one query)."""
     ids = list(mediator_ids)
+    lo, hi = add_duration(starts_at, -MAX_TRAVEL_GAP), add_duration(ends_at, MAX_TRAVEL_GAP)
     rows = (
         Booking.objects.filter(
+            overlaps(lo, hi),
             mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
-            starts_at__lt=add_duration(ends_at, MAX_TRAVEL_GAP),
-            ends_at__gt=add_duration(starts_at, -MAX_TRAVEL_GAP),
         )
         .exclude(pk__in=[exclude] if exclude is not None else [])
         .values_list(
@@ -402,12 +397,11 @@ def _held_around(
     )
     standby_rows = (
         Standby.objects.filter(
+            overlaps(lo, hi, via="booking__"),
             mediator_id__in=ids,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
             booking__mode=Mode.ON_SITE,
-            booking__starts_at__lt=ends_at + MAX_TRAVEL_GAP,
-            booking__ends_at__gt=starts_at - MAX_TRAVEL_GAP,
         )
         .exclude(booking_id__in=[exclude] if exclude is not None else [])
         .values_list(

@@ -17,7 +17,7 @@ from institutions.models import PostalCode
 from mediators.models import Mediator
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
-from ..models import Booking, Standby
+from ..models import Booking, Standby, overlapping
 from . import rules
 from .checks import MediatorFacts, RequestFacts, hard_violations
 from .eligibility import MAX_TRAVEL_GAP, Request, pools_serving
@@ -70,21 +70,17 @@ def mediator_facts(
     hi = max(request.week[1], request.month[1], add_duration(booking.ends_at, MAX_TRAVEL_GAP))
     held = (
         Booking.objects.filter(
-            mediator_id=mediator.pk,
-            status__in=HOLDING_STATUSES,
-            starts_at__lt=hi,
-            ends_at__gt=lo,
+            overlapping(lo, hi), mediator_id=mediator.pk, status__in=HOLDING_STATUSES
         )
         .exclude(pk=booking.pk)
         .select_related("location")
     )
     standing_by = (
         Standby.objects.filter(
+            overlapping(lo, hi, via="booking__"),
             mediator_id=mediator.pk,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
-            booking__starts_at__lt=hi,
-            booking__ends_at__gt=lo,
         )
         .exclude(booking_id=booking.pk)
         .select_related("booking__location")

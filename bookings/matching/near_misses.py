@@ -34,7 +34,7 @@ from mediators.models import (
 )
 
 from ..constants import HOLDING_STATUSES, STANDBY_HOLDING_STATUSES, Mode
-from ..models import Booking, Standby
+from ..models import Booking, Standby, overlapping
 from . import rules
 from .checks import CHECKS, MediatorFacts, RequestFacts, hard_violations
 from .eligibility import MAX_TRAVEL_GAP, _home_coordinates, pools_serving
@@ -185,19 +185,16 @@ def load_facts(
         )
     collect(
         "held",
-        Booking.objects.filter(
-            status__in=HOLDING_STATUSES, starts_at__lt=hi, ends_at__gt=lo, **mine
-        )
+        Booking.objects.filter(overlapping(lo, hi), status__in=HOLDING_STATUSES, **mine)
         .exclude(pk=booking.pk)
         .values_list(*_APPOINTMENT_FIELDS, "mediator_id"),
     )
     collect(
         "standing",
         Standby.objects.filter(
+            overlapping(lo, hi, via="booking__"),
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
-            booking__starts_at__lt=hi,
-            booking__ends_at__gt=lo,
             **mine,
         )
         .exclude(booking_id=booking.pk)

@@ -12,7 +12,7 @@ import datetime
 from mediators.models import Mediator
 
 from ..constants import HOLDING_STATUSES
-from ..models import Booking
+from ..models import Booking, overlapping
 
 
 def mediator_holds_overlap(
@@ -29,10 +29,7 @@ def mediator_holds_overlap(
     """
     mediator_id = mediator if isinstance(mediator, int) else mediator.pk
     qs = Booking.objects.filter(
-        mediator_id=mediator_id,
-        status__in=HOLDING_STATUSES,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
+        overlapping(starts_at, ends_at), mediator_id=mediator_id, status__in=HOLDING_STATUSES
     )
     if exclude_booking_id is not None:
         qs = qs.exclude(pk=exclude_booking_id)

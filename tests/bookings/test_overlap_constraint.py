@@ -160,3 +160,28 @@ def test_the_database_takes_touching_and_cancelled_bookings_of_the_mediator():
 
     assert held.mediator.bookings.count() == 3
     assert touching.pk and cancelled.pk
+
+
+def test_the_longest_booking_reaching_one_minute_into_the_time_is_found_and_one_ending_at_it_not():
+    """``overlapping`` bounds the start from below by the longest a booking may last (for
+    the index): the longest booking that still reaches into the time is found."""
+    from bookings.constants import MAX_DURATION_MINUTES
+    from bookings.models import Booking, overlapping
+
+    mediator = MediatorFactory()
+    longest = datetime.timedelta(minutes=MAX_DURATION_MINUTES)
+    reaching = held_booking(
+        mediator=mediator,
+        starts_at=TEN - longest + datetime.timedelta(minutes=1),
+        ends_at=TEN + datetime.timedelta(minutes=1),
+        duration_minutes=MAX_DURATION_MINUTES,
+    )
+    ending_at_ten = held_booking(  # touching is not overlapping
+        starts_at=TEN - longest, ends_at=TEN, duration_minutes=MAX_DURATION_MINUTES
+    )
+
+    found = set(Booking.objects.filter(overlapping(TEN, ELEVEN)).values_list("pk", flat=True))
+
+    assert reaching.pk in found
+    assert ending_at_ten.pk not in found
+    assert mediator_holds_overlap(mediator=mediator, starts_at=TEN, ends_at=ELEVEN)
