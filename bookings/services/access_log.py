@@ -96,7 +96,11 @@ def access_log_list(
         raise ValueError(f"unknown access action: {action}")
     mediator_ids = list(mediator_ids)
     if mediator_ids:
-        accounts = Mediator.objects.filter(pk__in=mediator_ids).values_list("user_id", flat=True)
+        accounts = (
+            Mediator.objects.filter(pk__in=mediator_ids)
+            .order_by()  # the model's order (by name) would join the users for nothing
+            .values_list("user_id", flat=True)
+        )
         user_ids = [*user_ids, *accounts]
     return AccessLog.objects.create(
         user_id=_user_id(user),
