@@ -170,5 +170,37 @@ def test_the_work_list_takes_as_many_queries_for_five_rows_per_section_as_for_on
     fill(five.pool, 5)
 
     assert queries_for(five) == queries_for(one)
-    # the user, five booking lists, the pool, one per other list, the applications' languages
-    assert queries_for(one) <= 13
+    # the user, three booking lists (the open requests' three sections share one), one per
+    # other list, the applications' languages
+    assert queries_for(one) <= 10
+
+
+def test_an_open_request_is_in_the_sections_its_status_and_start_put_it_in_only():
+    """The three sections of open requests come from one query: each keeps its own limits."""
+    coordinator = CoordinatorFactory()
+    institution = InstitutionFactory(pool=coordinator.pool)
+
+    def booking(status, starts_at):
+        return BookingFactory(institution=institution, status=status, starts_at=starts_at).pk
+
+    unfilled_soon = booking(Status.UNFILLED, NOW + DAYS)
+    starting_now = booking(Status.OFFERED, NOW)
+    last_soon = booking(Status.REQUESTED, NOW + 7 * DAYS - datetime.timedelta(minutes=1))
+    booking(Status.OFFERED, NOW + 7 * DAYS)  # a week ahead: not soon
+    booking(Status.REQUESTED, NOW - datetime.timedelta(minutes=1))  # begun: not soon
+    past_approval = booking(Status.AWAITING_APPROVAL, NOW - DAYS)
+    booking(Status.CANCELLED, NOW + DAYS)
+
+    work = work_list_for(coordinator, now=NOW)
+
+    assert [b.pk for b in work.unfilled] == [unfilled_soon]
+    assert [b.pk for b in work.soon] == [starting_now, last_soon]
+    assert [b.pk for b in work.awaiting_approval] == [past_approval]
+
+
+def test_background_processes_that_never_beat_are_both_down(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    work = work_list_for(CoordinatorFactory(), now=NOW)
+
+    assert work.background_down == ["beat", "worker"]
