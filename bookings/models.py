@@ -424,6 +424,20 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        indexes = [
+            # The coordinators' work list: the disputed reports and the open call-back wishes,
+            # a handful among all the reports (not a scan of them all per page view).
+            models.Index(
+                fields=["booking"],
+                condition=models.Q(status=ReportStatus.DISPUTED),
+                name="report_disputed_idx",
+            ),
+            models.Index(
+                fields=["booking"],
+                condition=models.Q(call_back=True, call_back_done_at__isnull=True),
+                name="report_call_back_open_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Report for booking {self.booking_id} ({self.status})"

@@ -46,5 +46,14 @@ def last_beat(name: str) -> datetime.datetime | None:
 
 def is_stale(name: str, *, now: datetime.datetime | None = None) -> bool:
     """True when ``name`` never beat or last beat longer than ``STALE_AFTER`` ago."""
-    at = last_beat(name)
+    return _stale(last_beat(name), now=now)
+
+
+def stale_of(names: tuple[str, ...], *, now: datetime.datetime | None = None) -> list[str]:
+    """Those of ``names`` that are stale (``is_stale``), in their order: one query."""
+    beats = dict(Heartbeat.objects.filter(name__in=names).values_list("name", "at"))
+    return [name for name in names if _stale(beats.get(name), now=now)]
+
+
+def _stale(at: datetime.datetime | None, *, now: datetime.datetime | None) -> bool:
     return at is None or at < (now or timezone.now()) - STALE_AFTER

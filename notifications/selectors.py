@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from institutions.models import Pool
 
 
-def failed_messages_for(pool: Pool) -> QuerySet[Message]:
-    """Messages of the pool that could not be delivered: the coordinators' work list."""
+def failed_messages_for(pool: Pool | int) -> QuerySet[Message]:
+    """Messages of the pool (or the pool's id) that could not be delivered: the
+    coordinators' work list."""
     return (
         Message.objects.filter(pool=pool, status=MessageStatus.FAILED)
         .select_related("booking")

@@ -2,7 +2,10 @@
 
 One query per section, whatever the number of rows: bookings come through ``booking_list``
 (the coordinator's reach, with what a row shows), mediators through ``mediators_kept_by``,
-the undelivered messages through ``notifications.selectors.failed_messages_for``.
+the undelivered messages through ``notifications.selectors.failed_messages_for``. The three
+sections of requests still open (unfilled, due soon, awaiting approval) share one query, and
+the two of reports (disputed, call-back wished) another, each section taking its rows by the
+same condition in Python: a query of these joins costs more to plan (2-3 ms) than to run.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from core.heartbeat import BEAT, WORKER, is_stale
+from core.heartbeat import BEAT, WORKER, stale_of
 from core.time import local_date
 from mediators.applications.selectors import applications_open_for
 from mediators.selectors import mediators_kept_by
@@ -60,7 +64,7 @@ def background_down(now: datetime.datetime) -> list[str]:
     """The background processes whose heartbeat is stale (none when tasks run in process)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return []
-    return [name for name in (BEAT, WORKER) if is_stale(name, now=now)]
+    return stale_of((BEAT, WORKER), now=now)
 
 
 def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = None) -> WorkList:
@@ -79,26 +83,35 @@ def work_list_for(coordinator: Coordinator, *, now: datetime.datetime | None = N
         .order_by("police_certificate_valid_until")
     )
     alerts = Alert.objects.filter(pool_id=coordinator.pool_id, resolved_at__isnull=True)
+    soon_end = now + datetime.timedelta(days=SOON_DAYS)
+    due_soon = (Status.REQUESTED, Status.OFFERED)
+    # Each section's condition, once for the query and once (the same) for taking its rows.
+    waiting = list(
+        bookings.filter(
+            Q(status=Status.UNFILLED, starts_at__gte=now)
+            | Q(status__in=due_soon, starts_at__gte=now, starts_at__lt=soon_end)
+            | Q(status=Status.AWAITING_APPROVAL)
+        )
+    )
+    reported = list(
+        bookings.filter(
+            Q(report__status=ReportStatus.DISPUTED)
+            | Q(report__call_back=True, report__call_back_done_at__isnull=True)
+        ).select_related("report")
+    )
     return WorkList(
         today=today,
-        unfilled=list(bookings.filter(status=Status.UNFILLED, starts_at__gte=now)),
-        soon=list(
-            bookings.filter(
-                status__in=[Status.REQUESTED, Status.OFFERED],
-                starts_at__gte=now,
-                starts_at__lt=now + datetime.timedelta(days=SOON_DAYS),
-            )
-        ),
-        awaiting_approval=list(bookings.filter(status=Status.AWAITING_APPROVAL)),
-        disputed=list(bookings.filter(report__status=ReportStatus.DISPUTED)),
-        failed_messages=list(failed_messages_for(coordinator.pool)[:LATEST]),
+        unfilled=[b for b in waiting if b.status == Status.UNFILLED and b.starts_at >= now],
+        soon=[b for b in waiting if b.status in due_soon and now <= b.starts_at < soon_end],
+        awaiting_approval=[b for b in waiting if b.status == Status.AWAITING_APPROVAL],
+        disputed=[b for b in reported if b.report.status == ReportStatus.DISPUTED],
+        failed_messages=list(failed_messages_for(coordinator.pool_id)[:LATEST]),
         expiring=list(expiring),
         alerts=list(alerts.select_related("booking")[:LATEST]),
         background_down=background_down(now),
         applications=list(applications_open_for(coordinator.user)),
-        call_backs=list(
-            bookings.filter(report__call_back=True, report__call_back_done_at__isnull=True)
-            .select_related("report")
-            .order_by("report__reported_at", "pk")
+        call_backs=sorted(
+            (b for b in reported if b.report.call_back and b.report.call_back_done_at is None),
+            key=lambda b: (b.report.reported_at, b.pk),
         ),
     )

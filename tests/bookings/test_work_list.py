@@ -170,5 +170,74 @@ def test_the_work_list_takes_as_many_queries_for_five_rows_per_section_as_for_on
     fill(five.pool, 5)
 
     assert queries_for(five) == queries_for(one)
-    # the user, five booking lists, the pool, one per other list, the applications' languages
-    assert queries_for(one) <= 13
+    # the user, two booking lists (the open requests' three sections share one, the reports'
+    # two another), one per other list, the applications' languages
+    assert queries_for(one) <= 9
+
+
+def test_an_open_request_is_in_the_sections_its_status_and_start_put_it_in_only():
+    """The three sections of open requests come from one query: each keeps its own limits."""
+    coordinator = CoordinatorFactory()
+    institution = InstitutionFactory(pool=coordinator.pool)
+
+    def booking(status, starts_at):
+        return BookingFactory(institution=institution, status=status, starts_at=starts_at).pk
+
+    unfilled_soon = booking(Status.UNFILLED, NOW + DAYS)
+    starting_now = booking(Status.OFFERED, NOW)
+    last_soon = booking(Status.REQUESTED, NOW + 7 * DAYS - datetime.timedelta(minutes=1))
+    booking(Status.OFFERED, NOW + 7 * DAYS)  # a week ahead: not soon
+    booking(Status.REQUESTED, NOW - datetime.timedelta(minutes=1))  # begun: not soon
+    past_approval = booking(Status.AWAITING_APPROVAL, NOW - DAYS)
+    booking(Status.CANCELLED, NOW + DAYS)
+
+    work = work_list_for(coordinator, now=NOW)
+
+    assert [b.pk for b in work.unfilled] == [unfilled_soon]
+    assert [b.pk for b in work.soon] == [starting_now, last_soon]
+    assert [b.pk for b in work.awaiting_approval] == [past_approval]
+
+
+def test_background_processes_that_never_beat_are_both_down(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    work = work_list_for(CoordinatorFactory(), now=NOW)
+
+    assert work.background_down == ["beat", "worker"]
+
+
+def test_disputed_reports_are_listed_by_start_and_call_backs_by_when_they_were_reported():
+    """The two sections of reports come from one query, each in its own order."""
+    coordinator = CoordinatorFactory()
+    institution = InstitutionFactory(pool=coordinator.pool)
+
+    def reported(starts_at, reported_at, **report):
+        booking = BookingFactory(
+            institution=institution,
+            status=Status.COMPLETED,
+            mediator=MediatorFactory(pool=coordinator.pool),
+            starts_at=starts_at,
+        )
+        made = Report.objects.create(
+            booking=booking, actual_minutes=60, travel_km=Decimal("1.0"), **report
+        )
+        Report.objects.filter(pk=made.pk).update(reported_at=reported_at)
+        return booking.pk
+
+    early_start_late_report = reported(
+        NOW - 9 * DAYS, NOW - DAYS, status=ReportStatus.DISPUTED, call_back=True
+    )
+    late_start_early_report = reported(
+        NOW - 5 * DAYS, NOW - 4 * DAYS, status=ReportStatus.DISPUTED, call_back=True
+    )
+    only_call_back = reported(NOW - 7 * DAYS, NOW - 6 * DAYS, call_back=True)
+    reported(NOW - 8 * DAYS, NOW - 7 * DAYS, status=ReportStatus.CONFIRMED)  # neither
+
+    work = work_list_for(coordinator, now=NOW)
+
+    assert [b.pk for b in work.disputed] == [early_start_late_report, late_start_early_report]
+    assert [b.pk for b in work.call_backs] == [
+        only_call_back,
+        late_start_early_report,
+        early_start_late_report,
+    ]

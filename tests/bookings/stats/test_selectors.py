@@ -258,6 +258,22 @@ def test_the_number_of_queries_does_not_grow_with_the_bookings(pool):
     assert reads(few.captured_queries) == reads(more.captured_queries) == 9
 
 
+def test_the_summary_is_one_statistics_transaction_not_one_inside_another(pool):
+    """The breakdowns run inside the summary's transaction: no savepoint of their own, and
+    the planner settings (PostgreSQL) are set once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    booking(pool, Status.CONFIRMED)
+    with CaptureQueriesContext(connection) as queries:
+        summary_for(pool)
+
+    statements = [q["sql"].lstrip().upper() for q in queries.captured_queries]
+    # The test runs inside a transaction: the summary's own is its one savepoint.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) <= 1
+    assert sum(sql.startswith("SET LOCAL") for sql in statements) <= 1
+
+
 def test_only_coordinators_and_superusers_see_pools(pool, coordinator, staff, mediator):
     from tests.institutions.factories import UserFactory
 
