@@ -63,6 +63,7 @@ def populate(sizes: Sizes, *, now: datetime.datetime, seed: int = 14) -> dict[st
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django.db.models import F
 
     from bench.database import vacuum_analyze
     from bookings.constants import Field, Mode, Status
@@ -248,6 +249,12 @@ def populate(sizes: Sizes, *, now: datetime.datetime, seed: int = 14) -> dict[st
                 )
             )
         past = Booking.objects.bulk_create(past, batch_size=5000)
+        # Requested ten days before the start (``created_at`` is set to now on creation):
+        # confirmed three days before, a time to fill of a week, as the statistics expect.
+        ids = [b.pk for b in past]
+        Booking.objects.filter(pk__gte=min(ids), pk__lte=max(ids)).update(
+            created_at=F("starts_at") - datetime.timedelta(days=10)
+        )
         Report.objects.bulk_create(
             (
                 Report(
