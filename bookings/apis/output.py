@@ -132,8 +132,15 @@ class BookingOutputSerializer(serializers.Serializer):
     series_position = serializers.IntegerField(allow_null=True)
 
     def view(self, booking) -> BookingView:
+        """What the caller may see of this booking, decided once per booking rendered (every
+        hidden field asks)."""
+        cached = getattr(self, "_view_of", None)
+        if cached is not None and cached[0] is booking:
+            return cached[1]
         request = self.context.get("request")
-        return booking_view_for(request.user if request else None, booking)
+        view = booking_view_for(request.user if request else None, booking)
+        self._view_of = (booking, view)
+        return view
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_dialect(self, booking) -> str | None:
