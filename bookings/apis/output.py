@@ -144,7 +144,11 @@ class BookingOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_dialect(self, booking) -> str | None:
-        return booking.dialect.code if booking.dialect_id else None
+        if not booking.dialect_id:
+            return None
+        # The list reads the code with the row (``booking_list_rows``), the detail joins.
+        code = getattr(booking, "dialect_code", None)
+        return code if code is not None else booking.dialect.code
 
     @extend_schema_field(BookingMediatorSerializer(allow_null=True))
     def get_mediator(self, booking):

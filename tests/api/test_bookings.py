@@ -12,7 +12,7 @@ from bookings.constants import OfferStatus, Status
 from bookings.models import AccessLog, Booking, BookingEvent
 from tests.api.queries import assert_queries_do_not_grow
 from tests.bookings.factories import BookingFactory, OfferFactory
-from tests.mediators.factories import LanguageFactory
+from tests.mediators.factories import DialectFactory, LanguageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +302,20 @@ def test_a_list_counts_its_rows_only_when_they_fill_more_than_the_page(world):
     assert last["count"] == 5 and counted_last and last["next"] is None
     assert [row["id"] for row in last["results"]] == [made[4].pk]
     assert client.get(LIST, {"status": "requested", "page_size": 2, "page": 4}).status_code == 404
+
+
+def test_the_list_and_the_detail_show_the_same_dialect(world):
+    booking = world.booking("own")
+    booking.dialect = DialectFactory(language=booking.language, code="sorani")
+    booking.save()
+    plain = world.booking("own", starts_at=_unique_start())
+    client = world.client("requester")
+
+    rows = {row["id"]: row for row in client.get(LIST).json()["results"]}
+
+    assert rows[booking.pk]["dialect"] == "sorani"
+    assert client.get(f"{LIST}{booking.pk}/").json()["dialect"] == "sorani"
+    assert rows[plain.pk]["dialect"] is None
 
 
 def test_an_empty_list_answers_its_first_page_without_counting(world):
