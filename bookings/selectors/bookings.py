@@ -87,7 +87,8 @@ def booking_list_rows(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Bookin
     code is read next to each row (``dialect_code``) instead of joining the dialects, one
     table fewer for PostgreSQL's planner to order (it planned the list's query in half the
     time without it)."""
-    dialect_code = Dialect.objects.filter(pk=OuterRef("dialect_id")).values("code")[:1]
+    # One row (by primary key): no ordering, which would join the model's own.
+    dialect_code = Dialect.objects.filter(pk=OuterRef("dialect_id")).order_by().values("code")
     return (
         bookings_visible_to(user)
         .select_related("institution", "language", "location__town", "mediator__user")
