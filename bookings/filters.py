@@ -35,8 +35,12 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
 
 
 class BookingFilter(django_filters.FilterSet):
+    # A booking has one status: the filter cannot repeat a row, so no DISTINCT (which
+    # made PostgreSQL compare whole rows of every match before the page was cut).
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, help_text="One or more statuses (repeat the parameter)."
+        choices=Status.choices,
+        distinct=False,
+        help_text="One or more statuses (repeat the parameter).",
     )
     language = django_filters.CharFilter(
         field_name="language__code", max_length=3, help_text="ISO 639-3 code."

@@ -137,7 +137,9 @@ FEED_FORMAT = "3"
 class FeedContent:
     """What a feed says. Its ETag is known before the feed is built, or even read: on
     PostgreSQL the database hashes the rows the feed would be built from, so a poll whose
-    ETag still matches costs one aggregate query."""
+    ETag still matches costs one aggregate query. A fetch that builds the feed anyway
+    (nothing to compare the ETag with) reads the rows and their hash in one query
+    (``read_rows_and_etag``)."""
 
     def __init__(self, feed_row: CalendarFeed, *, now: datetime.datetime) -> None:
         self.language = message_language(
@@ -157,17 +159,54 @@ class FeedContent:
         fingerprint = repr((FEED_FORMAT, self.language, self.side, self.name, self._rows_digest()))
         return '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:40] + '"'
 
-    def _rows_digest(self) -> str:
-        if connection.vendor != "postgresql":
-            return hashlib.sha256(repr(self.rows).encode()).hexdigest()
+    @cached_property
+    def _digest(self) -> str:
         sql, params = self.query.query.sql_with_params()
         # Django's own SQL for the feed's rows, with its parameters, wrapped in an aggregate.
-        aggregate = "count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), ''))"
-        digest_sql = f"SELECT {aggregate} FROM ({sql}) AS r"  # noqa: S608  # Django's SQL; values are parameters  # nosec B608
+        digest_sql = f"SELECT count(*), {_DIGEST} FROM ({sql}) AS r"  # noqa: S608  # Django's SQL; values are parameters  # nosec B608
         with connection.cursor() as cursor:
             cursor.execute(digest_sql, params)
             count, digest = cursor.fetchone()
         return f"{count}:{digest}"
+
+    def _rows_digest(self) -> str:
+        if connection.vendor != "postgresql":
+            return hashlib.sha256(repr(self.rows).encode()).hexdigest()
+        return self._digest
+
+    def read_rows_and_etag(self) -> None:
+        """The rows and the digest of ``_digest`` in one query, for a feed that is built
+        anyway: the same aggregate over the same rows, as a window over all of them (in the
+        same order: a window's aggregate takes its rows in the window's order), next to
+        each row. Without rows the digest is the aggregate's over none."""
+        if connection.vendor != "postgresql" or "rows" in self.__dict__:
+            return
+        compiler = self.query.query.get_compiler(using=self.query.db)
+        sql, params = compiler.as_sql()
+        width = len(APPOINTMENT_COLUMNS)
+        # The feed's order (feed_bookings: starts_at, pk) is given again: the window sorts.
+        rows_sql = (
+            f"SELECT r.*, count(*) OVER w, {_WINDOW_DIGEST} FROM ({sql}) AS r "  # noqa: S608  # Django's SQL; values are parameters  # nosec B608
+            "WINDOW w AS (ORDER BY r::text ROWS BETWEEN UNBOUNDED PRECEDING "
+            'AND UNBOUNDED FOLLOWING) ORDER BY r."starts_at", r."pk"'
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(rows_sql, params)
+            raw = cursor.fetchall()
+        if raw:
+            count, digest = raw[0][width:]
+        else:
+            count, digest = 0, _EMPTY_DIGEST
+        self.__dict__["_digest"] = f"{count}:{digest}"
+        self.__dict__["rows"] = list(
+            compiler.results_iter(results=[[row[:width] for row in raw]], tuple_expected=True)
+        )
+
+
+_DIGEST = "md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), ''))"
+_WINDOW_DIGEST = "md5(coalesce(string_agg(r::text, E'\\n') OVER w, ''))"
+# md5('') in hex: the aggregate's digest of no rows.
+_EMPTY_DIGEST = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 def feed_content(feed_row: CalendarFeed, *, now: datetime.datetime | None = None) -> FeedContent:

@@ -20,6 +20,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed_row is None:
         raise Http404
     content = feed_content(feed_row)
+    if not {"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH"} & request.META.keys():
+        # Nothing to compare the ETag with: the feed is built, its rows and ETag read at once.
+        content.read_rows_and_etag()
     response = HttpResponse(content_type="text/calendar; charset=utf-8")
     response["ETag"] = content.etag
     response["Content-Disposition"] = 'inline; filename="calendar.ics"'

@@ -45,7 +45,7 @@ from ..constants import (
 )
 from ..filters import BookingFilter
 from ..models import Booking
-from ..selectors import booking_detail_queryset, booking_list, bookings_visible_to
+from ..selectors import booking_detail_queryset, booking_list_rows, bookings_visible_to
 from ..services import (
     access_log_record,
     booking_approve,
@@ -196,7 +196,7 @@ class BookingListCreateApi(ReadLoggedListMixin, MethodPermissionsMixin, ListAPIV
             return attrs
 
     def get_queryset(self):
-        return booking_list(self.request.user)
+        return booking_list_rows(self.request.user)
 
     @extend_schema(request=InputSerializer, responses={201: BookingDetailOutputSerializer})
     def post(self, request):

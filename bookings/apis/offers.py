@@ -18,6 +18,7 @@ from config.api.permissions import IsMediator
 
 from ..constants import OfferStatus
 from ..matching.selectors import offers_of
+from ..selectors.offers import offer_list
 from ..services.offers import offer_accept, offer_decline
 
 
@@ -35,6 +36,10 @@ class OfferOutputSerializer(serializers.Serializer):
     booking_status = serializers.CharField(source="booking.status")
 
     def get_town(self, offer) -> str:
+        # The list reads it with the row (``offer_list``); an answered offer joins.
+        town = getattr(offer, "town_name", None)
+        if town is not None:
+            return town
         booking = offer.booking
         if booking.location_id:
             return booking.location.town.name
@@ -56,7 +61,7 @@ class OfferListApi(ListAPIView):
     def get_queryset(self):
         filters = OfferFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = offers_of(self.request.user.mediator)  # type: ignore[union-attr]
+        qs = offer_list(self.request.user.mediator)  # type: ignore[union-attr]
         if "status" in filters.validated_data:
             qs = qs.filter(status=filters.validated_data["status"])
         return qs

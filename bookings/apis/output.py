@@ -132,12 +132,23 @@ class BookingOutputSerializer(serializers.Serializer):
     series_position = serializers.IntegerField(allow_null=True)
 
     def view(self, booking) -> BookingView:
+        """What the caller may see of this booking, decided once per booking rendered (every
+        hidden field asks)."""
+        cached = getattr(self, "_view_of", None)
+        if cached is not None and cached[0] is booking:
+            return cached[1]
         request = self.context.get("request")
-        return booking_view_for(request.user if request else None, booking)
+        view = booking_view_for(request.user if request else None, booking)
+        self._view_of = (booking, view)
+        return view
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_dialect(self, booking) -> str | None:
-        return booking.dialect.code if booking.dialect_id else None
+        if not booking.dialect_id:
+            return None
+        # The list reads the code with the row (``booking_list_rows``), the detail joins.
+        code = getattr(booking, "dialect_code", None)
+        return code if code is not None else booking.dialect.code
 
     @extend_schema_field(BookingMediatorSerializer(allow_null=True))
     def get_mediator(self, booking):

@@ -4,13 +4,15 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.constants import OfferStatus, Status
 from bookings.models import AccessLog, Booking, BookingEvent
 from tests.api.queries import assert_queries_do_not_grow
 from tests.bookings.factories import BookingFactory, OfferFactory
-from tests.mediators.factories import LanguageFactory
+from tests.mediators.factories import DialectFactory, LanguageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -269,6 +271,61 @@ def test_listing_bookings_takes_the_same_queries_for_2_or_20_rows(world):
             add_rows=add_rows,
             count=lambda client=client: client.get(LIST, {"page_size": 200}).json()["count"],
         )
+
+
+def test_a_list_counts_its_rows_only_when_they_fill_more_than_the_page(world):
+    made = [
+        world.booking("own", starts_at=_unique_start(), status=Status.REQUESTED) for _ in range(5)
+    ]
+    client = world.client("coordinator")
+
+    def page(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(LIST, {"status": "requested", **params})
+        assert response.status_code == 200, response.json()
+        counted = any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+        return response.json(), counted
+
+    whole, counted_whole = page(page_size=10)
+    exact, counted_exact = page(page_size=5)
+    first, counted_first = page(page_size=2)
+    last, counted_last = page(page_size=2, page=3)
+
+    # Fewer rows than a page: they are all there are, no COUNT query.
+    assert whole["count"] == 5 and not counted_whole
+    assert [row["id"] for row in whole["results"]] == [b.pk for b in made]
+    assert whole["next"] is None and whole["previous"] is None
+    # A full first page, or a later page: counted, as before.
+    assert exact["count"] == 5 and counted_exact and exact["next"] is None
+    assert first["count"] == 5 and counted_first and first["next"] is not None
+    assert [row["id"] for row in first["results"]] == [b.pk for b in made[:2]]
+    assert last["count"] == 5 and counted_last and last["next"] is None
+    assert [row["id"] for row in last["results"]] == [made[4].pk]
+    assert client.get(LIST, {"status": "requested", "page_size": 2, "page": 4}).status_code == 404
+
+
+def test_the_list_and_the_detail_show_the_same_dialect(world):
+    booking = world.booking("own")
+    booking.dialect = DialectFactory(language=booking.language, code="sorani")
+    booking.save()
+    plain = world.booking("own", starts_at=_unique_start())
+    client = world.client("requester")
+
+    rows = {row["id"]: row for row in client.get(LIST).json()["results"]}
+
+    assert rows[booking.pk]["dialect"] == "sorani"
+    assert client.get(f"{LIST}{booking.pk}/").json()["dialect"] == "sorani"
+    assert rows[plain.pk]["dialect"] is None
+
+
+def test_an_empty_list_answers_its_first_page_without_counting(world):
+    client = world.client("coordinator")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"status": "requested"})
+
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
 
 
 _starts = iter(range(1, 10_000))

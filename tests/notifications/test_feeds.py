@@ -5,7 +5,9 @@ import hashlib
 from urllib.parse import urlparse
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.constants import Status
@@ -158,6 +160,45 @@ def test_a_conditional_request_answers_304_until_something_changes(client_for, m
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert unchanged["ETag"] == first["ETag"]
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_a_fetch_without_an_etag_reads_the_rows_and_their_etag_in_one_query(
+    client_for, mediator, staff
+):
+    now = timezone.now()
+    for days, status in ((3, Status.CONFIRMED), (1, Status.CONFIRMED), (2, Status.CANCELLED)):
+        BookingFactory(
+            institution=staff.institution,
+            mediator=mediator,
+            status=status,
+            confirmed_at=now,
+            starts_at=now + datetime.timedelta(days=days),
+            ends_at=now + datetime.timedelta(days=days, hours=1),
+        )
+    path = feed_path(client_for, mediator.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = Client().get(path)
+    statements = len(queries)  # before the next request resets the connection's log
+    unchanged = Client().get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    # The feed's row, its bookings with their ETag, the access-log row.
+    assert first.status_code == 200 and statements == 3
+    events = read_with_icalendar(first.content).walk("VEVENT")
+    starts = [e.decoded("DTSTART") for e in events]
+    assert len(starts) == 3 and starts == sorted(starts)
+    # The ETag read with the rows is the one a conditional request computes on its own.
+    assert unchanged.status_code == 304 and unchanged["ETag"] == first["ETag"]
+
+
+def test_an_empty_feed_has_the_same_etag_either_way(client_for, mediator):
+    path = feed_path(client_for, mediator.user)
+
+    first = Client().get(path)
+    unchanged = Client().get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert first.status_code == 200
+    assert unchanged.status_code == 304 and unchanged["ETag"] == first["ETag"]
 
 
 def test_a_matching_conditional_request_does_not_build_the_feed(
