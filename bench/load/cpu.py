@@ -99,7 +99,10 @@ class CpuMeter:
             self.last[pid] = cpu
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # A plain sleep, not Event.wait: a timed wait reads the clock, which the test suite's
+        # faketime moves (the wait then never ends on its own).
+        while not self._stop.is_set():
+            time.sleep(self.interval)
             self._look()
 
     def start(self) -> None:
