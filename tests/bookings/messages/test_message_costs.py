@@ -90,7 +90,7 @@ def test_withdrawn_offers_are_told_in_the_same_statements_however_many(count):
 def test_a_settlement_tells_two_withdrawn_offers_in_the_statements_of_one():
     def settle(count: int) -> int:
         booking = booking_with_offers(count)
-        offer = Offer.objects.filter(booking=booking).order_by("rank").first()
+        offer = Offer.objects.filter(booking=booking).order_by("rank")[0]
         offer_accept(offer=offer, mediator=offer.mediator, now=NOW)
         assert Booking.objects.get(pk=booking.pk).status == Status.CONFIRMED
         row = Settlement.objects.get(booking=booking, done_at__isnull=True)
