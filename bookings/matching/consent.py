@@ -46,9 +46,20 @@ def consent_text(waived_rules: Iterable[str]) -> str:
 
 def consent_notes(offers: Iterable[Offer]) -> dict[int, str]:
     """For each of the offers made with consent (its override made for its current expiry),
-    the note for the mediator (``consent_text``). One query."""
+    the note for the mediator (``consent_text``). One query, none for offers whose override
+    (or its absence) was read with them (``prefetch_related_objects(offers, "override")``:
+    a round of offers' e-mails)."""
+    offers = list(offers)
     expiry = {offer.pk: offer.expires_at for offer in offers}
-    overrides = OfferOverride.objects.filter(offer_id__in=list(expiry))
+    read = Offer.override.related
+    overrides: list[OfferOverride] = [
+        override
+        for offer in offers
+        if read.is_cached(offer) and (override := getattr(offer, "override", None)) is not None
+    ]
+    missing = [offer.pk for offer in offers if not read.is_cached(offer)]
+    if missing:
+        overrides += OfferOverride.objects.filter(offer_id__in=missing)
     return {
         o.offer_id: consent_text(o.waived_rules)
         for o in overrides

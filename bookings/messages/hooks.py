@@ -11,7 +11,10 @@ nothing the second time. Before a change writes its messages it voids those it m
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from django.db.models import prefetch_related_objects
 
 from mediators.models import Mediator
 from notifications.constants import SIDE_INSTITUTION, SIDE_MEDIATOR, MessageKind
@@ -179,11 +182,22 @@ def report_request_messages(*, booking: Booking) -> list[Message]:
 def offer_made_notify(*, offer: Offer) -> None:
     """An offer was made to a mediator: an e-mail with accept/decline links, not sent once
     the offer has expired."""
-    recipient = mediator_recipient(offer.mediator)
-    if recipient is None:
-        return
-    _write(
-        [
+    offers_made_notify(offers=[offer])
+
+
+def offers_made_notify(*, offers: Sequence[Offer]) -> None:
+    """``offer_made_notify`` for each of several offers (a round of matching), written at
+    once. Each e-mail reads its offer's booking and mediator (with the user): give the offers
+    the booking already loaded, not one copy each (``services.offers._of_booking``); the
+    offers' overrides are read here, for all of them at once (``consent_paragraphs``)."""
+    offers = list(offers)
+    prefetch_related_objects(offers, "override")
+    rows: list[Message] = []
+    for offer in offers:
+        recipient = mediator_recipient(offer.mediator)
+        if recipient is None:
+            continue
+        rows.append(
             message_build(
                 kind=MessageKind.OFFER_MADE,
                 key=f"{MessageKind.OFFER_MADE}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
@@ -194,19 +208,32 @@ def offer_made_notify(*, offer: Offer) -> None:
                 context={"side": SIDE_MEDIATOR, "link_id": uuid.uuid4().hex},
                 not_after=offer.expires_at,
             )
-        ]
-    )
+        )
+    _write(rows)
 
 
 def offer_withdrawn_notify(*, offer: Offer) -> None:
     """A pending offer was withdrawn (booking taken by someone else, cancelled, changed):
     its e-mail is void, and the mediator hears of it if the e-mail went out."""
-    booking_messages_void(booking=offer.booking, offer=offer)
-    recipient = mediator_recipient(offer.mediator)
-    if recipient is None:
-        return
-    _write(
-        [
+    offers_withdrawn_notify(offers=[offer])
+
+
+def offers_withdrawn_notify(*, offers: Sequence[Offer]) -> None:
+    """``offer_withdrawn_notify`` for each of several withdrawn offers (a booking's pending
+    offers after a confirmation, a cancellation, a change): their e-mails voided and the
+    withdrawals written at once. As with ``offers_made_notify``, give the offers their
+    booking already loaded."""
+    by_booking: dict[int, list[Offer]] = {}
+    for offer in offers:
+        by_booking.setdefault(offer.booking_id, []).append(offer)
+    for group in by_booking.values():
+        booking_messages_void(booking=group[0].booking, offers=group)
+    rows: list[Message] = []
+    for offer in offers:
+        recipient = mediator_recipient(offer.mediator)
+        if recipient is None:
+            continue
+        rows.append(
             message_build(
                 kind=MessageKind.OFFER_WITHDRAWN,
                 key=f"{MessageKind.OFFER_WITHDRAWN}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
@@ -215,8 +242,8 @@ def offer_withdrawn_notify(*, offer: Offer) -> None:
                 offer=offer,
                 context={"side": SIDE_MEDIATOR},
             )
-        ]
-    )
+        )
+    _write(rows)
 
 
 def standby_notify(*, standby: Standby, released: bool = False) -> None:

@@ -39,7 +39,7 @@ loaded: a change committed before the worker loads a row stops it. Failed rows g
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -185,11 +185,16 @@ def stale_reason(message: Message, state: BookingNow) -> str:
 
 
 def booking_messages_void(
-    *, booking: Booking, offer: Offer | None = None, now: datetime.datetime | None = None
+    *,
+    booking: Booking,
+    offer: Offer | None = None,
+    offers: Sequence[Offer] = (),
+    now: datetime.datetime | None = None,
 ) -> int:
-    """Void the booking's messages its current state makes stale (only ``offer``'s when
-    given: a withdrawn offer leaves the rest of the booking as it was); call it in the
-    transaction of the change, after the change is written. Returns how many were voided."""
+    """Void the booking's messages its current state makes stale (only those of ``offer``, or
+    of ``offers``, when given: a withdrawn offer leaves the rest of the booking as it was);
+    call it in the transaction of the change, after the change is written. Returns how many
+    were voided."""
     now = now or timezone.now()
     unfinished = Q(status__in=[MessageStatus.PENDING, MessageStatus.SENDING]) | (
         # A failed row could still be sent by a coordinator's resend.
@@ -197,7 +202,9 @@ def booking_messages_void(
     )
     rows = Message.objects.filter(unfinished, booking_id=booking.pk)
     if offer is not None:
-        rows = rows.filter(offer_id=offer.pk)
+        offers = [offer, *offers]
+    if offers:
+        rows = rows.filter(offer_id__in=[o.pk for o in offers])
     # The booking as this transaction sees it now (not the caller's copy), with each row.
     messages = list(rows.select_related("booking", "offer").defer("rendered"))
     if not messages:
@@ -218,33 +225,51 @@ def booking_messages_void(
 
 def follow_ups_settled(rows: list[Message]) -> list[Message]:
     """The rows, a follow-up among them marked to be written ``skipped`` when the message it
-    follows never went out to that recipient (see the module docstring)."""
+    follows never went out to that recipient (see the module docstring). The withdrawals of
+    offers are looked up together, in one query."""
+    gone_out = _offers_gone_out([row for row in rows if row.kind == K.OFFER_WITHDRAWN])
     for row in rows:
-        first = _followed(row)
-        if (
-            first is not None
-            and not first.filter(
+        if row.kind == K.OFFER_WITHDRAWN:
+            if (row.offer_id, row.recipient_email) in gone_out:
+                continue
+        else:
+            first = _followed(row)
+            if first is None:
+                continue
+            if first.filter(
                 recipient_email=row.recipient_email,
                 status__in=[MessageStatus.SENT, MessageStatus.SENDING],
-            ).exists()
-        ):
-            message_skip(
-                message=row,
-                reason="no invitation ever went out"
-                if row.kind == K.BOOKING_CANCELLED
-                else "the first message never went out",
-            )
+            ).exists():
+                continue
+        message_skip(
+            message=row,
+            reason="no invitation ever went out"
+            if row.kind == K.BOOKING_CANCELLED
+            else "the first message never went out",
+        )
     return rows
+
+
+def _offers_gone_out(withdrawals: list[Message]) -> set[tuple[int, str]]:
+    """(offer id, recipient) of each offer's e-mail that went out, among the offers these
+    withdrawals follow up."""
+    offer_ids = {row.offer_id for row in withdrawals if row.offer_id is not None}
+    if not offer_ids:
+        return set()
+    return set(
+        Message.objects.filter(
+            kind=K.OFFER_MADE,
+            offer_id__in=offer_ids,
+            recipient_email__in={row.recipient_email for row in withdrawals},
+            status__in=[MessageStatus.SENT, MessageStatus.SENDING],
+        ).values_list("offer_id", "recipient_email")
+    )
 
 
 def _followed(row: Message) -> QuerySet[Message] | None:
     """The messages ``row`` follows up (any one of them sent will do), or None when it is
-    not a follow-up."""
+    not a follow-up; an offer's withdrawal: ``_offers_gone_out``."""
     messages = Message.objects.all()
-    if row.kind == K.OFFER_WITHDRAWN:
-        if row.offer_id is None:
-            return messages.none()
-        return messages.filter(kind=K.OFFER_MADE, offer_id=row.offer_id)
     if row.kind == K.STANDBY_RELEASE:
         return messages.filter(
             kind=K.STANDBY_REQUEST, context__standby_id=row.context.get("standby_id")

@@ -63,7 +63,13 @@ from ..matching.eligibility import MAX_TRAVEL_GAP, eligible_rows, is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.rules import iso_week_bounds, month_bounds
 from ..matching.selectors import candidates_for
-from ..messages.hooks import alert_notify, offer_made_notify, offer_withdrawn_notify
+from ..messages.hooks import (
+    alert_notify,
+    offer_made_notify,
+    offer_withdrawn_notify,
+    offers_made_notify,
+    offers_withdrawn_notify,
+)
 from ..messages.void import booking_messages_void
 from ..models import Alert, Booking, Offer, Settlement
 from ..state_machine import transition
@@ -92,13 +98,19 @@ def matching_enqueue(*, booking: Booking) -> None:
 
 
 def _withdraw_pending(booking: Booking, *, keep: Offer | None = None) -> int:
-    """Withdraw every pending offer of the booking (but ``keep``) and tell their mediators."""
+    """Withdraw every pending offer of the locked booking (but ``keep``) in one UPDATE and
+    tell their mediators (their e-mails written at once, from ``booking`` as it is)."""
     qs = Offer.objects.filter(booking=booking, status=OfferStatus.PENDING)
     if keep is not None:
         qs = qs.exclude(pk=keep.pk)
-    pending = list(lock_rows(qs.select_related("mediator", "booking")))
-    for offer in pending:
-        _withdraw(offer)
+    pending = list(lock_rows(qs.select_related("mediator__user")))
+    if pending:
+        Offer.objects.filter(pk__in=[offer.pk for offer in pending]).update(
+            status=OfferStatus.WITHDRAWN
+        )
+        for offer in pending:
+            offer.status = OfferStatus.WITHDRAWN
+        offers_withdrawn_notify(offers=_of_booking(pending, booking))
     return len(pending)
 
 
@@ -107,6 +119,16 @@ def _withdraw(offer: Offer) -> None:
     offer.status = OfferStatus.WITHDRAWN
     offer.save(update_fields=["status"])
     offer_withdrawn_notify(offer=offer)
+
+
+def _of_booking(offers: list[Offer], booking: Booking) -> list[Offer]:
+    """The offers, each of them of ``booking`` given that very instance - the locked row as
+    the change left it, read with what its messages show (``locking``) - rather than a copy
+    of its own whose language, place, institution, ... each e-mail would load again."""
+    for offer in offers:
+        if offer.booking_id == booking.pk:
+            offer.booking = booking
+    return offers
 
 
 def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
@@ -127,6 +149,15 @@ def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
 
 def _offer(booking: Booking, mediator: Mediator, *, rank: int, score: float, round_: int,
            expires_at: datetime.datetime) -> Offer:  # fmt: skip
+    offer = _offer_row(booking, mediator, rank=rank, score=score, round_=round_,
+                       expires_at=expires_at)  # fmt: skip
+    offer_made_notify(offer=offer)
+    return offer
+
+
+def _offer_row(booking: Booking, mediator: Mediator, *, rank: int, score: float, round_: int,
+               expires_at: datetime.datetime) -> Offer:  # fmt: skip
+    """The offer made (or made anew), its mediator not told yet (``offers_made_notify``)."""
     offer, _created = Offer.objects.update_or_create(
         booking=booking,
         mediator=mediator,
@@ -139,7 +170,8 @@ def _offer(booking: Booking, mediator: Mediator, *, rank: int, score: float, rou
             "responded_at": None,
         },
     )
-    offer_made_notify(offer=offer)
+    # An offer made anew is read back without them: its e-mail renders these two.
+    offer.booking, offer.mediator = booking, mediator
     return offer
 
 
@@ -190,9 +222,11 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
         return []
     expires_at = min(add_minutes(now, pool.offer_ttl_minutes), deadline)
     made = [
-        _offer(booking, c.mediator, rank=i, score=c.score, round_=round_, expires_at=expires_at)
+        _offer_row(booking, c.mediator, rank=i, score=c.score, round_=round_,
+                   expires_at=expires_at)
         for i, c in enumerate(chosen, start=1)
-    ]
+    ]  # fmt: skip
+    offers_made_notify(offers=made)
     _mark_offered(booking)
     return made
 
@@ -303,11 +337,7 @@ def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime
     ``data``: ``mediator_id``, ``withdrawn`` (offer ids), ``choose_standby``. Choosing a
     standby twice would ask two people: a ``Settlement`` runs this once (its row is marked done
     in the same transaction)."""
-    withdrawn = Offer.objects.filter(
-        pk__in=data.get("withdrawn", []), status=OfferStatus.WITHDRAWN
-    ).select_related("mediator__user", "booking")
-    for offer in withdrawn.order_by("pk"):
-        offer_withdrawn_notify(offer=offer)
+    _withdrawn_notify(booking, data.get("withdrawn", []))
     mediator_id = data["mediator_id"]
     # The confirmed mediator now holds this time: their pending offers that clash with it (or
     # exceed their hours) are withdrawn and offered on (cascade).
@@ -320,6 +350,14 @@ def confirmation_settle(booking: Booking, data: dict[str, Any], *, now: datetime
     if still and booking.series_id:
         series_offer_following(booking, mediator_id=mediator_id, now=now)
     booking_messages_void(booking=booking)  # the alert resolved, the standby replaced
+
+
+def _withdrawn_notify(booking: Booking, offer_ids: list[int]) -> None:
+    """Tell the mediators of the locked booking's offers a confirmation withdrew (those still
+    withdrawn), all at once."""
+    withdrawn = Offer.objects.filter(pk__in=offer_ids, status=OfferStatus.WITHDRAWN)
+    offers = list(withdrawn.select_related("mediator__user").order_by("pk"))
+    offers_withdrawn_notify(offers=_of_booking(offers, booking))
 
 
 def series_offer_following(
@@ -417,6 +455,7 @@ def offer_accept(
             # Made ineligible meanwhile (e.g. confirmed elsewhere by a transaction that could
             # not take this booking's lock): the offer is withdrawn and offered on after the
             # commit, and the answer is 409. Nothing was written before the check.
+            locked.booking, locked.mediator = booking, mediator
             _withdraw(locked)
             _settlement(booking, SettlementKind.MATCH, now=now, data={})
             not_eligible: NotEligible | None = refused
@@ -584,10 +623,11 @@ def _withdraw_if_ineligible(
             mediator_id=mediator_id,
             status=OfferStatus.PENDING,
             expires_at__gt=now,
-        ).select_related("mediator__user", "booking")
+        ).select_related("mediator__user")
     ).first()
     if offer is None or is_eligible(booking, offer.mediator, now=now):
         return None
+    offer.booking = booking  # its e-mail: the locked row, read with what it shows
     if consent_covers(booking, offer.mediator, offer):
         return None  # asked anyway, with the mediator's consent to the rules it waived
     _withdraw(offer)

@@ -7,11 +7,17 @@ from collections import defaultdict
 import pytest
 
 HOOKS = ("offer_made_notify", "offer_withdrawn_notify", "alert_notify")
+# Hooks of several offers at once, recorded as one call of the single hook per offer.
+MANY_HOOKS = {
+    "offers_made_notify": "offer_made_notify",
+    "offers_withdrawn_notify": "offer_withdrawn_notify",
+}
 STANDBY_HOOKS = ("standby_notify",)
 
 
 class Messages:
-    """Counts the calls of each notification hook (the hooks stay real: they are wrapped)."""
+    """Counts the calls of each notification hook (the hooks stay real: they are wrapped),
+    a hook of several offers as one call per offer."""
 
     def __init__(self):
         self.calls: dict[str, list[dict]] = defaultdict(list)
@@ -49,8 +55,20 @@ def messages(monkeypatch) -> Messages:
 
         monkeypatch.setattr(module, name, recording)
 
+    def wrap_many(module, name, single):
+        real = getattr(module, name)
+
+        def recording(*, offers, **kwargs):
+            offers = list(offers)
+            recorder.calls[single].extend({"offer": offer, **kwargs} for offer in offers)
+            return real(offers=offers, **kwargs)
+
+        monkeypatch.setattr(module, name, recording)
+
     for name in HOOKS:
         wrap(offers, name)
+    for name, single in MANY_HOOKS.items():
+        wrap_many(offers, name, single)
     for name in STANDBY_HOOKS:
         wrap(standby, name)
     return recorder
