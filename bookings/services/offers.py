@@ -158,21 +158,40 @@ def _offer(booking: Booking, mediator: Mediator, *, rank: int, score: float, rou
 def _offer_row(booking: Booking, mediator: Mediator, *, rank: int, score: float, round_: int,
                expires_at: datetime.datetime) -> Offer:  # fmt: skip
     """The offer made (or made anew), its mediator not told yet (``offers_made_notify``)."""
-    offer, _created = Offer.objects.update_or_create(
-        booking=booking,
-        mediator=mediator,
-        defaults={
-            "status": OfferStatus.PENDING,
-            "rank": rank,
-            "score": score,
-            "round": round_,
-            "expires_at": expires_at,
-            "responded_at": None,
-        },
+    return _offer_rows(booking, [(mediator, score)], round_=round_, expires_at=expires_at,
+                       first_rank=rank)[0]  # fmt: skip
+
+
+# What making an offer anew (to a mediator whose earlier offer was withdrawn or expired)
+# writes over; its row, its ``created_at`` and any coordinator's override stay.
+_MADE_ANEW = ["status", "rank", "score", "round", "expires_at", "responded_at"]
+
+
+def _offer_rows(booking: Booking, chosen: list[tuple[Mediator, float]], *, round_: int,
+                expires_at: datetime.datetime, first_rank: int = 1) -> list[Offer]:  # fmt: skip
+    """The offers made (or made anew) to ``chosen`` (mediator, score) in rank order, in one
+    statement (an insert that updates the row a mediator already has for the booking), their
+    mediators not told yet (``offers_made_notify``)."""
+    rows = [
+        Offer(booking=booking, mediator=mediator, status=OfferStatus.PENDING, rank=rank,
+              score=score, round=round_, expires_at=expires_at, responded_at=None)
+        for rank, (mediator, score) in enumerate(chosen, start=first_rank)
+    ]  # fmt: skip
+    made = Offer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["booking", "mediator"],
+        update_fields=_MADE_ANEW,
     )
-    # An offer made anew is read back without them: its e-mail renders these two.
-    offer.booking, offer.mediator = booking, mediator
-    return offer
+    if any(offer.pk is None for offer in made):  # a database that returns no ids
+        ids = dict(
+            Offer.objects.filter(
+                booking=booking, mediator__in=[mediator for mediator, _score in chosen]
+            ).values_list("mediator_id", "pk")
+        )
+        for offer in made:
+            offer.pk = ids[offer.mediator_id]
+    return made
 
 
 def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
@@ -221,11 +240,9 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
             _make_unfilled(booking, reason=reason)
         return []
     expires_at = min(add_minutes(now, pool.offer_ttl_minutes), deadline)
-    made = [
-        _offer_row(booking, c.mediator, rank=i, score=c.score, round_=round_,
-                   expires_at=expires_at)
-        for i, c in enumerate(chosen, start=1)
-    ]  # fmt: skip
+    made = _offer_rows(
+        booking, [(c.mediator, c.score) for c in chosen], round_=round_, expires_at=expires_at
+    )
     offers_made_notify(offers=made)
     _mark_offered(booking)
     return made
