@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from core.text import case_reference_key
@@ -59,6 +60,9 @@ FAIRNESS_DAYS = 30
 MAX_TRAVEL_GAP = datetime.timedelta(hours=16)
 # The SQL distance is a pre-filter; the exact check is rules.within_travel_range.
 SQL_DISTANCE_SLACK_KM = 0.5
+# Up to this many named mediators, the SQL distance pre-filter is left out: building it
+# costs more than the few rows it could spare ``_finish``'s exact check.
+FEW = 20
 
 # The hard rules decided here: every one. ``eligible_mediators`` decides them in SQL but
 # three parts that ``eligible_rows`` adds in Python: the travel time between two on-site
@@ -134,32 +138,55 @@ def pools_serving(booking: Booking) -> Q:
     return pools_served_by_mediators_of(booking.pool_id) | Q(pool_id__in=Subquery(widened))
 
 
-def _held(booking: Booking) -> QuerySet[Booking]:
-    return Booking.objects.filter(mediator_id=OuterRef("pk"), status__in=HOLDING_STATUSES).exclude(
-        pk=booking.pk
+def _held(booking: Booking, *conditions: Any, **lookups: Any) -> QuerySet[Booking]:
+    """The mediator's held bookings but ``booking``, and ``conditions`` (one ``filter``
+    call: each chained call clones the statement again)."""
+    return Booking.objects.filter(
+        ~Q(pk=booking.pk),
+        *conditions,
+        mediator_id=OuterRef("pk"),
+        status__in=HOLDING_STATUSES,
+        **lookups,
     )
 
 
-def _standing_by(booking: Booking) -> QuerySet[Standby]:
+def _standing_by(booking: Booking, *conditions: Any) -> QuerySet[Standby]:
     """The open standbys of the mediator for other bookings: a standby holds the time like a
     confirmed booking (overlap and travel time; not the hour limits)."""
     return Standby.objects.filter(
+        ~Q(booking_id=booking.pk),
+        *conditions,
         mediator_id=OuterRef("pk"),
         released_at__isnull=True,
         booking__status__in=STANDBY_HOLDING_STATUSES,
-    ).exclude(booking_id=booking.pk)
+    )
 
 
 def _minutes_between(booking: Booking, lo: datetime.datetime, hi: datetime.datetime) -> Coalesce:
     held = (
-        _held(booking)
-        .filter(starts_at__gte=lo, starts_at__lt=hi)
+        _held(booking, starts_at__gte=lo, starts_at__lt=hi)
         .order_by()
         .values("mediator_id")
         .annotate(m=Sum("duration_minutes"))
         .values("m")
     )
     return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+
+
+def _within_hour_limits(booking: Booking, request: Request) -> list[Any]:
+    """The minutes held in the booking's week and month, with the booking's, within the
+    mediator's limits."""
+    duration = booking.duration_minutes
+    return [
+        LessThanOrEqual(
+            _minutes_between(booking, *request.week),
+            F("max_hours_per_week") * 60 - duration,
+        ),
+        LessThanOrEqual(
+            _minutes_between(booking, *request.month),
+            F("max_hours_per_month") * 60 - duration,
+        ),
+    ]
 
 
 def slots_cover_window(window: rules.SlotWindow) -> Q:
@@ -234,40 +261,70 @@ def eligible_mediators(
     ``ranked=False``: a yes or no, where building the ranking's subqueries would be most of
     the time an accept spends in Python). One query.
 
-    The conditions are collected first and applied in one ``alias``/``annotate``/``filter``
-    each: building the query is then a small part of the time the ranking takes."""
+    The conditions are collected first and applied in one ``annotate`` and one ``filter``:
+    building the query is then a small part of the time the ranking takes."""
     request = request or Request.of(booking)
     now = now or timezone.now()
+    return _statement(booking, request, now=now, ranked=ranked, conditions=())
+
+
+def _statement(
+    booking: Booking,
+    request: Request,
+    *,
+    now: datetime.datetime,
+    ranked: bool,
+    conditions: Sequence[Any],
+    distance: bool = True,
+) -> QuerySet[Mediator]:
+    """``eligible_mediators`` with more ``conditions`` in its one ``filter`` call, and
+    without the SQL distance pre-filter with ``distance=False`` (the exact travel range is
+    ``_finish``'s: for a few named mediators the pre-filter only costs the time to build)."""
+    home_lat, home_lon = _home_coordinates()
+    return (
+        Mediator.objects.annotate(
+            home_lat=home_lat,
+            home_lon=home_lon,
+            **(_ranking_annotations(booking, now) if ranked else {}),
+        )
+        .order_by()
+        .filter(*_conditions(booking, request, distance=distance), *conditions)
+    )
+
+
+def _conditions(booking: Booking, request: Request, *, distance: bool) -> list[Any]:
+    """Every hard rule ``eligible_mediators`` decides in SQL, as ``filter`` arguments."""
     local_day = request.days[0]
     place = request.appointment
-    home_lat, home_lon = _home_coordinates()
-    aliases: dict[str, Any] = {
-        "week_minutes": _minutes_between(booking, *request.week),
-        "month_minutes": _minutes_between(booking, *request.month),
-    }
     conditions: list[Any] = [
         pools_serving(booking),
         Q(active=True, training_completed_on__isnull=False, pledge_signed_on__isnull=False),
         Q(self_unavailable=False) | Q(self_unavailable_until__lt=local_day),
-        Q(week_minutes__lte=F("max_hours_per_week") * 60 - booking.duration_minutes),
-        Q(month_minutes__lte=F("max_hours_per_month") * 60 - booking.duration_minutes),
+        *_within_hour_limits(booking, request),
     ]
     window = request.window
     if window is None or (place.on_site and (place.latitude is None or place.longitude is None)):
         # No slot contains an appointment over midnight; nobody can reach an unknown place.
         conditions.append(Q(pk__in=[]))
-    else:
-        languages = MediatorLanguage.objects.filter(
-            mediator_id=OuterRef("pk"), language_id=booking.language_id, level__gte=USABLE_LEVEL
-        )
+        window = None
+    if window is not None:
         if booking.dialect_id:
-            languages = languages.filter(dialect_id=booking.dialect_id)
+            languages = MediatorLanguage.objects.filter(
+                mediator_id=OuterRef("pk"),
+                language_id=booking.language_id,
+                level__gte=USABLE_LEVEL,
+                dialect_id=booking.dialect_id,
+            )
+        else:
+            languages = MediatorLanguage.objects.filter(
+                mediator_id=OuterRef("pk"), language_id=booking.language_id, level__gte=USABLE_LEVEL
+            )
         absences = Absence.objects.filter(
             mediator_id=OuterRef("pk"), starts_on__lte=request.days[-1], ends_on__gte=local_day
         )
-        overlapping = _held(booking).filter(overlaps(booking.starts_at, booking.ends_at))
-        standing_by = _standing_by(booking).filter(
-            overlaps(booking.starts_at, booking.ends_at, via="booking__")
+        overlapping = _held(booking, overlaps(booking.starts_at, booking.ends_at))
+        standing_by = _standing_by(
+            booking, overlaps(booking.starts_at, booking.ends_at, via="booking__")
         )
         blocks = InstitutionBlock.objects.filter(
             mediator_id=OuterRef("pk"), institution_id=booking.institution_id
@@ -284,10 +341,10 @@ def eligible_mediators(
     if case_key:
         # The case at the booking's institution; a record without an institution (from
         # before they were kept) matches the reference at every institution.
-        conflicts = (
-            ConflictOfInterest.objects.active()
-            .filter(mediator_id=OuterRef("pk"), reference_key=case_key)
-            .filter(Q(institution_id=booking.institution_id) | Q(institution__isnull=True))
+        conflicts = ConflictOfInterest.objects.active().filter(
+            Q(institution_id=booking.institution_id) | Q(institution__isnull=True),
+            mediator_id=OuterRef("pk"),
+            reference_key=case_key,
         )
         conditions.append(~Exists(conflicts))
     if booking.with_children:
@@ -297,20 +354,12 @@ def eligible_mediators(
     if booking.topic and connection.features.supports_json_field_contains:
         # Elsewhere (SQLite) the topic is checked in Python in eligible_rows.
         conditions.append(~Q(declined_topics__contains=[booking.topic]))
-    if place.on_site and place.latitude is not None and place.longitude is not None:
-        aliases["sql_km"] = road_km_sql(home_lat, home_lon, place.latitude, place.longitude)
+    if distance and window is not None and place.on_site:
+        home_lat, home_lon = _home_coordinates()
+        sql_km = road_km_sql(home_lat, home_lon, place.latitude, place.longitude)  # type: ignore[arg-type]
         # A home without coordinates gives NULL here, which no range admits.
-        conditions.append(Q(sql_km__lte=F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
-    return (
-        Mediator.objects.order_by()
-        .alias(**aliases)
-        .annotate(
-            home_lat=home_lat,
-            home_lon=home_lon,
-            **(_ranking_annotations(booking, now) if ranked else {}),
-        )
-        .filter(*conditions)
-    )
+        conditions.append(LessThanOrEqual(sql_km, F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
+    return conditions
 
 
 def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, Any]:
@@ -469,12 +518,22 @@ def eligible_rows(
     or, with ``ranked=False`` (a yes or no, ``is_eligible``), without computing them: their
     subqueries are left out of the statement and the rows carry neutral values."""
     request = Request.of(booking)
-    qs = eligible_mediators(booking, request=request, now=now, ranked=ranked)
-    if only is not None:
-        qs = qs.filter(pk__in=list(only))
+    conditions: list[Q] = []
+    ids = None if only is None else list(only)
+    if ids is not None:
+        conditions.append(Q(pk__in=ids))
     excluded = list(exclude)
     if excluded:
-        qs = qs.exclude(pk__in=excluded)
+        conditions.append(~Q(pk__in=excluded))
+    qs = _statement(
+        booking,
+        request,
+        now=now or timezone.now(),
+        ranked=ranked,
+        conditions=conditions,
+        # For a few named mediators (``is_eligible``) the distance is left to ``_finish``.
+        distance=ids is None or len(ids) > FEW,
+    )
     if ranked:
         rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
     else:
