@@ -265,7 +265,10 @@ def eligible_mediators(
     building the query is then a small part of the time the ranking takes."""
     request = request or Request.of(booking)
     now = now or timezone.now()
-    return _statement(booking, request, now=now, ranked=ranked, conditions=())
+    home_lat, home_lon = _home_coordinates()
+    return _statement(booking, request, now=now, ranked=ranked, conditions=()).annotate(
+        home_lat=home_lat, home_lon=home_lon
+    )
 
 
 def _statement(
@@ -277,19 +280,14 @@ def _statement(
     conditions: Sequence[Any],
     distance: bool = True,
 ) -> QuerySet[Mediator]:
-    """``eligible_mediators`` with more ``conditions`` in its one ``filter`` call, and
-    without the SQL distance pre-filter with ``distance=False`` (the exact travel range is
-    ``_finish``'s: for a few named mediators the pre-filter only costs the time to build)."""
-    home_lat, home_lon = _home_coordinates()
-    return (
-        Mediator.objects.annotate(
-            home_lat=home_lat,
-            home_lon=home_lon,
-            **(_ranking_annotations(booking, now) if ranked else {}),
-        )
-        .order_by()
-        .filter(*_conditions(booking, request, distance=distance), *conditions)
-    )
+    """``eligible_mediators`` without the home coordinates (``_read_rows`` completes them),
+    with more ``conditions`` in its one ``filter`` call, and without the SQL distance
+    pre-filter with ``distance=False`` (the exact travel range is ``_finish``'s: for a few
+    named mediators the pre-filter only costs the time to build it)."""
+    qs = Mediator.objects.order_by()
+    if ranked:
+        qs = qs.annotate(**_ranking_annotations(booking, now))
+    return qs.filter(*_conditions(booking, request, distance=distance), *conditions)
 
 
 def _conditions(booking: Booking, request: Request, *, distance: bool) -> list[Any]:
@@ -355,10 +353,19 @@ def _conditions(booking: Booking, request: Request, *, distance: bool) -> list[A
         # Elsewhere (SQLite) the topic is checked in Python in eligible_rows.
         conditions.append(~Q(declined_topics__contains=[booking.topic]))
     if distance and window is not None and place.on_site:
-        home_lat, home_lon = _home_coordinates()
-        sql_km = road_km_sql(home_lat, home_lon, place.latitude, place.longitude)  # type: ignore[arg-type]
-        # A home without coordinates gives NULL here, which no range admits.
-        conditions.append(LessThanOrEqual(sql_km, F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
+        # From the mediator's own coordinates; a home known by its postal code only is left
+        # to the exact check (``_finish``), with the coordinates ``_read_rows`` gives it.
+        sql_km = road_km_sql(
+            F("home_latitude"),
+            F("home_longitude"),
+            place.latitude,  # type: ignore[arg-type]
+            place.longitude,  # type: ignore[arg-type]
+        )
+        conditions.append(
+            Q(home_latitude__isnull=True)
+            | Q(home_longitude__isnull=True)
+            | Q(LessThanOrEqual(sql_km, F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
+        )
     return conditions
 
 
@@ -500,9 +507,10 @@ class MediatorRow:
 
 
 ROW_FIELDS = (
-    "pk", "pool_id", "user__first_name", "user__last_name", "user__username", "home_lat",
-    "home_lon", "max_travel_km", "declined_topics", "preferred_fields", "recent_minutes",
-    "last_served_at", "no_shows", "same_case", "follow_up", "prefers_town", "same_series",
+    "pk", "pool_id", "user__first_name", "user__last_name", "user__username",
+    "home_latitude", "home_longitude", "max_travel_km", "declined_topics",
+    "preferred_fields", "recent_minutes", "last_served_at", "no_shows", "same_case",
+    "follow_up", "prefers_town", "same_series",
 )  # fmt: skip
 
 
@@ -534,16 +542,44 @@ def eligible_rows(
         # For a few named mediators (``is_eligible``) the distance is left to ``_finish``.
         distance=ids is None or len(ids) > FEW,
     )
-    if ranked:
-        rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
-    else:
-        rows = [MediatorRow(*[*values, *UNRANKED]) for values in qs.values_list(*UNRANKED_FIELDS)]
-    return request, _finish(booking, request, rows)
+    return request, _finish(booking, request, _read_rows(qs, ranked=ranked))
 
 
 # What ``eligible_rows(ranked=False)`` reads, and the neutral ranking values it adds.
 UNRANKED = (0, None, 0, False, False, False, False)
 UNRANKED_FIELDS = ROW_FIELDS[: -len(UNRANKED)]
+
+
+def _read_rows(qs: QuerySet[Mediator], *, ranked: bool) -> list[MediatorRow]:
+    """The rows of ``qs``, their home the mediator's coordinates or, each one missing,
+    their postal code's (as ``_home_coordinates``): read here for the few without, in one
+    more query only when there are such (the service sets the coordinates)."""
+    rows: list[MediatorRow] = []
+    by_code: list[tuple[MediatorRow, str]] = []
+    if ranked:
+        for *values, postal_code in qs.values_list(*ROW_FIELDS, "home_postal_code"):
+            rows.append(row := MediatorRow(*values))
+            if row.home_lat is None or row.home_lon is None:
+                by_code.append((row, postal_code))
+    else:
+        for *values, postal_code in qs.values_list(*UNRANKED_FIELDS, "home_postal_code"):
+            rows.append(row := MediatorRow(*values, *UNRANKED))
+            if row.home_lat is None or row.home_lon is None:
+                by_code.append((row, postal_code))
+    if by_code:
+        places = {
+            code: (lat, lon)
+            for code, lat, lon in PostalCode.objects.filter(
+                code__in={code for _, code in by_code}
+            ).values_list("code", "latitude", "longitude")
+        }
+        for row, code in by_code:
+            lat, lon = places.get(code, (None, None))
+            if row.home_lat is None:
+                row.home_lat = lat
+            if row.home_lon is None:
+                row.home_lon = lon
+    return rows
 
 
 def _finish(
@@ -593,9 +629,17 @@ def eligible_among(
     if not bookings:
         return set()
     requests = {b.pk: Request.of(b) for b in bookings}
+    now = now or timezone.now()
+    # A yes or no for one mediator: no ranking, the exact travel range is ``_finish``'s.
     parts = [
-        eligible_mediators(b, request=requests[b.pk], now=now)
-        .filter(pk=mediator.pk)
+        _statement(
+            b,
+            requests[b.pk],
+            now=now,
+            ranked=False,
+            conditions=[Q(pk=mediator.pk)],
+            distance=False,
+        )
         .annotate(for_booking=Value(b.pk, output_field=IntegerField()))
         .values_list("for_booking", flat=True)
         for b in bookings
@@ -603,16 +647,10 @@ def eligible_among(
     passed = set(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else set(parts[0])
     if not passed:
         return set()
-    home_lat, home_lon = _home_coordinates()
-    values = (
-        Mediator.objects.filter(pk=mediator.pk)
-        .annotate(home_lat=home_lat, home_lon=home_lon)
-        .values_list(*UNRANKED_FIELDS)
-        .first()
-    )
-    if values is None:
+    found = _read_rows(Mediator.objects.filter(pk=mediator.pk), ranked=False)
+    if not found:
         return set()
-    row = MediatorRow(*[*values, *UNRANKED])
+    row = found[0]
     candidates = [b for b in bookings if b.pk in passed]
     held = None
     on_site = [b for b in candidates if requests[b.pk].appointment.on_site]
