@@ -439,27 +439,30 @@ def _held_around(
     travel time of [starts_at, ends_at), but ``exclude`` (one query)."""
     ids = list(mediator_ids)
     lo, hi = add_duration(starts_at, -MAX_TRAVEL_GAP), add_duration(ends_at, MAX_TRAVEL_GAP)
+    # Each in one ``filter`` call: a chained call clones the statement again.
     rows = (
-        Booking.objects.filter(
+        Booking.objects.order_by()
+        .filter(
             overlaps(lo, hi),
+            *([] if exclude is None else [~Q(pk=exclude)]),
             mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
         )
-        .exclude(pk__in=[exclude] if exclude is not None else [])
         .values_list(
             "pk", "mediator_id", "starts_at", "ends_at", "location__latitude", "location__longitude"
         )
     )
     standby_rows = (
-        Standby.objects.filter(
+        Standby.objects.order_by()
+        .filter(
             overlaps(lo, hi, via="booking__"),
+            *([] if exclude is None else [~Q(booking_id=exclude)]),
             mediator_id__in=ids,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
             booking__mode=Mode.ON_SITE,
         )
-        .exclude(booking_id__in=[exclude] if exclude is not None else [])
         .values_list(
             "booking_id",
             "mediator_id",
@@ -470,9 +473,7 @@ def _held_around(
         )
     )
     held: dict[int, list[rules.Appointment]] = defaultdict(list)
-    for pk, mediator_id, starts_at, ends_at, lat, lon in rows.order_by().union(
-        standby_rows.order_by(), all=True
-    ):
+    for pk, mediator_id, starts_at, ends_at, lat, lon in rows.union(standby_rows, all=True):
         held[mediator_id].append(
             rules.Appointment(starts_at, ends_at, Mode.ON_SITE, lat, lon, booking_id=pk)
         )
@@ -554,18 +555,14 @@ def _read_rows(qs: QuerySet[Mediator], *, ranked: bool) -> list[MediatorRow]:
     """The rows of ``qs``, their home the mediator's coordinates or, each one missing,
     their postal code's (as ``_home_coordinates``): read here for the few without, in one
     more query only when there are such (the service sets the coordinates)."""
+    fields = ROW_FIELDS if ranked else UNRANKED_FIELDS
+    neutral = () if ranked else UNRANKED
     rows: list[MediatorRow] = []
     by_code: list[tuple[MediatorRow, str]] = []
-    if ranked:
-        for *values, postal_code in qs.values_list(*ROW_FIELDS, "home_postal_code"):
-            rows.append(row := MediatorRow(*values))
-            if row.home_lat is None or row.home_lon is None:
-                by_code.append((row, postal_code))
-    else:
-        for *values, postal_code in qs.values_list(*UNRANKED_FIELDS, "home_postal_code"):
-            rows.append(row := MediatorRow(*values, *UNRANKED))
-            if row.home_lat is None or row.home_lon is None:
-                by_code.append((row, postal_code))
+    for *values, postal_code in qs.values_list(*fields, "home_postal_code"):
+        rows.append(row := MediatorRow(*values, *neutral))
+        if row.home_lat is None or row.home_lon is None:
+            by_code.append((row, postal_code))
     if by_code:
         places = {
             code: (lat, lon)
