@@ -197,35 +197,36 @@ def slots_cover_window(window: rules.SlotWindow) -> Q:
     when one slot holds its start and every slot that ends inside the window is followed by
     a slot that starts where it ends. (With overlapping slots, which the service refuses,
     this can only refuse too much, never admit a gap.)"""
-    weekly = AvailabilitySlot.objects.filter(mediator_id=OuterRef("pk"), weekday=window.weekday)
-    followed = AvailabilitySlot.objects.filter(
-        mediator_id=OuterRef("mediator_id"),
-        weekday=OuterRef("weekday"),
-        start_time=OuterRef("end_time"),
-    )
-    covered = _times_cover(weekly, followed, window)
+    covered = _times_cover(AvailabilitySlot, window, weekday=window.weekday)
     if window.day is not None:
         # One-off availability: the date's own times (never overlapping, like a weekday's).
-        dated = AvailabilityDate.objects.filter(mediator_id=OuterRef("pk"), day=window.day)
-        dated_followed = AvailabilityDate.objects.filter(
-            mediator_id=OuterRef("mediator_id"),
-            day=OuterRef("day"),
-            start_time=OuterRef("end_time"),
-        )
-        covered |= _times_cover(dated, dated_followed, window)
+        covered |= _times_cover(AvailabilityDate, window, day=window.day)
     return covered
 
 
-def _times_cover(day: QuerySet[Any], followed: QuerySet[Any], window: rules.SlotWindow) -> Q:
-    """``slots_cover_window`` over one day's times (weekly slots or one-off times)."""
-    first = day.filter(start_time__lte=window.start).filter(
-        Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT)
+def _times_cover(model: type[Any], window: rules.SlotWindow, **day: Any) -> Q:
+    """``slots_cover_window`` over one day's times (``day``: the weekly slots of the weekday
+    or the one-off times of the date), each subquery in one ``filter`` call."""
+    first = model.objects.filter(
+        Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT),
+        mediator_id=OuterRef("pk"),
+        start_time__lte=window.start,
+        **day,
+    )
+    # The next time of the same day, starting where one ends.
+    followed = model.objects.filter(
+        mediator_id=OuterRef("mediator_id"),
+        start_time=OuterRef("end_time"),
+        **{name: OuterRef(name) for name in day},
     )
     # An end of 00:00 is never "inside": 00:00 > start holds for no start.
-    ends_inside = day.filter(end_time__gt=window.start)
+    inside = {"end_time__gt": window.start}
     if window.end != MIDNIGHT:
-        ends_inside = ends_inside.filter(end_time__lt=window.end)
-    return Q(Exists(first)) & ~Q(Exists(ends_inside.filter(~Exists(followed))))
+        inside["end_time__lt"] = window.end
+    ends_inside = model.objects.filter(
+        ~Exists(followed), mediator_id=OuterRef("pk"), **day, **inside
+    )
+    return Q(Exists(first)) & ~Q(Exists(ends_inside))
 
 
 def _home_coordinates() -> tuple[Coalesce, Coalesce]:
@@ -373,9 +374,7 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
     since = now - datetime.timedelta(days=FAIRNESS_DAYS)
     # The latest start: the first row backwards on the (mediator, starts_at) index, not an
     # aggregate over every booking the mediator ever held.
-    last_served = (
-        _held(booking).filter(starts_at__lt=now).order_by("-starts_at").values("starts_at")[:1]
-    )
+    last_served = _held(booking, starts_at__lt=now).order_by("-starts_at").values("starts_at")[:1]
     no_shows = (
         Booking.objects.filter(
             mediator_id=OuterRef("pk"),
@@ -390,7 +389,8 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
     continuity: Exists | Value = Value(False)
     if booking.case_reference:
         continuity = Exists(
-            _held(booking).filter(
+            _held(
+                booking,
                 institution_id=booking.institution_id,
                 case_reference__iexact=booking.case_reference.strip(),
             )
@@ -403,7 +403,7 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
     same_series: Exists | Value = Value(False)
     if booking.series_id:
         # Holds another date of the same series: a series prefers one mediator.
-        same_series = Exists(_held(booking).filter(series_id=booking.series_id))
+        same_series = Exists(_held(booking, series_id=booking.series_id))
     location = booking.location
     town_id = location.town_id if location is not None else booking.institution.town_id
     prefers_town = Exists(
