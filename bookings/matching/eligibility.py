@@ -81,7 +81,7 @@ IMPLEMENTS = frozenset(
         HardRule.ABSENCE,  # ~Exists(Absence) on the local days
         HardRule.OVERLAP,  # ~Exists(overlapping held or stood by), eligible_rows: travel gap
         HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
-        HardRule.HOUR_LIMIT,  # week_minutes, month_minutes
+        HardRule.HOUR_LIMIT,  # _within_hour_limits: the week's and the month's minutes
         HardRule.GENDER,  # Q(gender=...)
         HardRule.BLOCKED,  # ~Exists(InstitutionBlock)
         HardRule.CONFLICT_OF_INTEREST,  # ~Exists(ConflictOfInterest)
