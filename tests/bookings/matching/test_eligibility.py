@@ -1,6 +1,7 @@
 """Eligibility: a mediator who breaks any hard constraint is never a candidate."""
 
 import datetime
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from bookings.constants import Mode, Status
 from bookings.matching.eligibility import is_eligible
 from bookings.matching.selectors import candidates_for
 from core.constants import Topic
-from institutions.models import PostalCode
+from institutions.models import PostalCode, Town
 from mediators.constants import Gender, LanguageLevel
 from mediators.models import Mediator
 from tests.institutions.factories import InstitutionFactory, PoolFactory, TownFactory
@@ -159,7 +160,7 @@ def test_on_site_bookings_must_lie_within_the_travel_range(pool):
 def test_a_home_known_by_its_postal_code_only_is_measured_from_the_postal_code(pool):
     """The home is the mediator's coordinates or, missing, their postal code's: in the
     ranked statement, in is_eligible and for the travel time between two places alike."""
-    town = TownFactory()
+    town = cast(Town, TownFactory())
     PostalCode.objects.create(code="00001", town=town, latitude=KEMPEN[0], longitude=KEMPEN[1])
     PostalCode.objects.create(code="00002", town=town, latitude=AACHEN[0], longitude=AACHEN[1])
     near = make_mediator(pool, home_postal_code="00001")
