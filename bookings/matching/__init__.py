@@ -44,9 +44,10 @@ Each rule of PRODUCT.md and its three implementations (checks | SQL | planner in
   with ``rules.clashes_with_any`` | ``feasibility.HeldIndex.clashes``.
 - ``travel_range`` - within the travel range (on site):
   ``within_travel_range`` | ``sql_km`` pre-filter, then ``eligible_rows`` with
-  ``rules.within_travel_range`` | ``_road_km_many``, ``feasibility.request_km``.
+  ``rules.within_travel_range`` (a home by its postal code: ``_read_rows``) |
+  ``_road_km_many``, ``feasibility.request_km``.
 - ``hour_limit`` - within the weekly and monthly hour limits:
-  ``within_hour_limits`` | ``week_minutes``, ``month_minutes`` | ``_Group.mask`` with
+  ``within_hour_limits`` | ``_within_hour_limits`` | ``_Group.mask`` with
   ``feasibility.week_left``, ``month_left``.
 - ``gender`` - the gender preference, where given:
   ``gender_matches`` | ``Q(gender=...)`` | ``_Group.mask``.

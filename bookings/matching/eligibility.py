@@ -30,6 +30,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from core.text import case_reference_key
@@ -59,6 +60,9 @@ FAIRNESS_DAYS = 30
 MAX_TRAVEL_GAP = datetime.timedelta(hours=16)
 # The SQL distance is a pre-filter; the exact check is rules.within_travel_range.
 SQL_DISTANCE_SLACK_KM = 0.5
+# Up to this many named mediators, the SQL distance pre-filter is left out: building it
+# costs more than the few rows it could spare ``_finish``'s exact check.
+FEW = 20
 
 # The hard rules decided here: every one. ``eligible_mediators`` decides them in SQL but
 # three parts that ``eligible_rows`` adds in Python: the travel time between two on-site
@@ -77,7 +81,7 @@ IMPLEMENTS = frozenset(
         HardRule.ABSENCE,  # ~Exists(Absence) on the local days
         HardRule.OVERLAP,  # ~Exists(overlapping held or stood by), eligible_rows: travel gap
         HardRule.TRAVEL_RANGE,  # sql_km pre-filter, eligible_rows: rules.within_travel_range
-        HardRule.HOUR_LIMIT,  # week_minutes, month_minutes
+        HardRule.HOUR_LIMIT,  # _within_hour_limits: the week's and the month's minutes
         HardRule.GENDER,  # Q(gender=...)
         HardRule.BLOCKED,  # ~Exists(InstitutionBlock)
         HardRule.CONFLICT_OF_INTEREST,  # ~Exists(ConflictOfInterest)
@@ -134,32 +138,55 @@ def pools_serving(booking: Booking) -> Q:
     return pools_served_by_mediators_of(booking.pool_id) | Q(pool_id__in=Subquery(widened))
 
 
-def _held(booking: Booking) -> QuerySet[Booking]:
-    return Booking.objects.filter(mediator_id=OuterRef("pk"), status__in=HOLDING_STATUSES).exclude(
-        pk=booking.pk
+def _held(booking: Booking, *conditions: Any, **lookups: Any) -> QuerySet[Booking]:
+    """The mediator's held bookings but ``booking``, and ``conditions`` (one ``filter``
+    call: each chained call clones the statement again)."""
+    return Booking.objects.filter(
+        ~Q(pk=booking.pk),
+        *conditions,
+        mediator_id=OuterRef("pk"),
+        status__in=HOLDING_STATUSES,
+        **lookups,
     )
 
 
-def _standing_by(booking: Booking) -> QuerySet[Standby]:
+def _standing_by(booking: Booking, *conditions: Any) -> QuerySet[Standby]:
     """The open standbys of the mediator for other bookings: a standby holds the time like a
     confirmed booking (overlap and travel time; not the hour limits)."""
     return Standby.objects.filter(
+        ~Q(booking_id=booking.pk),
+        *conditions,
         mediator_id=OuterRef("pk"),
         released_at__isnull=True,
         booking__status__in=STANDBY_HOLDING_STATUSES,
-    ).exclude(booking_id=booking.pk)
+    )
 
 
 def _minutes_between(booking: Booking, lo: datetime.datetime, hi: datetime.datetime) -> Coalesce:
     held = (
-        _held(booking)
-        .filter(starts_at__gte=lo, starts_at__lt=hi)
+        _held(booking, starts_at__gte=lo, starts_at__lt=hi)
         .order_by()
         .values("mediator_id")
         .annotate(m=Sum("duration_minutes"))
         .values("m")
     )
     return Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+
+
+def _within_hour_limits(booking: Booking, request: Request) -> list[Any]:
+    """The minutes held in the booking's week and month, with the booking's, within the
+    mediator's limits."""
+    duration = booking.duration_minutes
+    return [
+        LessThanOrEqual(
+            _minutes_between(booking, *request.week),
+            F("max_hours_per_week") * 60 - duration,
+        ),
+        LessThanOrEqual(
+            _minutes_between(booking, *request.month),
+            F("max_hours_per_month") * 60 - duration,
+        ),
+    ]
 
 
 def slots_cover_window(window: rules.SlotWindow) -> Q:
@@ -170,35 +197,36 @@ def slots_cover_window(window: rules.SlotWindow) -> Q:
     when one slot holds its start and every slot that ends inside the window is followed by
     a slot that starts where it ends. (With overlapping slots, which the service refuses,
     this can only refuse too much, never admit a gap.)"""
-    weekly = AvailabilitySlot.objects.filter(mediator_id=OuterRef("pk"), weekday=window.weekday)
-    followed = AvailabilitySlot.objects.filter(
-        mediator_id=OuterRef("mediator_id"),
-        weekday=OuterRef("weekday"),
-        start_time=OuterRef("end_time"),
-    )
-    covered = _times_cover(weekly, followed, window)
+    covered = _times_cover(AvailabilitySlot, window, weekday=window.weekday)
     if window.day is not None:
         # One-off availability: the date's own times (never overlapping, like a weekday's).
-        dated = AvailabilityDate.objects.filter(mediator_id=OuterRef("pk"), day=window.day)
-        dated_followed = AvailabilityDate.objects.filter(
-            mediator_id=OuterRef("mediator_id"),
-            day=OuterRef("day"),
-            start_time=OuterRef("end_time"),
-        )
-        covered |= _times_cover(dated, dated_followed, window)
+        covered |= _times_cover(AvailabilityDate, window, day=window.day)
     return covered
 
 
-def _times_cover(day: QuerySet[Any], followed: QuerySet[Any], window: rules.SlotWindow) -> Q:
-    """``slots_cover_window`` over one day's times (weekly slots or one-off times)."""
-    first = day.filter(start_time__lte=window.start).filter(
-        Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT)
+def _times_cover(model: type[Any], window: rules.SlotWindow, **day: Any) -> Q:
+    """``slots_cover_window`` over one day's times (``day``: the weekly slots of the weekday
+    or the one-off times of the date), each subquery in one ``filter`` call."""
+    first = model.objects.filter(
+        Q(end_time__gt=window.start) | Q(end_time=MIDNIGHT),
+        mediator_id=OuterRef("pk"),
+        start_time__lte=window.start,
+        **day,
+    )
+    # The next time of the same day, starting where one ends.
+    followed = model.objects.filter(
+        mediator_id=OuterRef("mediator_id"),
+        start_time=OuterRef("end_time"),
+        **{name: OuterRef(name) for name in day},
     )
     # An end of 00:00 is never "inside": 00:00 > start holds for no start.
-    ends_inside = day.filter(end_time__gt=window.start)
+    inside = {"end_time__gt": window.start}
     if window.end != MIDNIGHT:
-        ends_inside = ends_inside.filter(end_time__lt=window.end)
-    return Q(Exists(first)) & ~Q(Exists(ends_inside.filter(~Exists(followed))))
+        inside["end_time__lt"] = window.end
+    ends_inside = model.objects.filter(
+        ~Exists(followed), mediator_id=OuterRef("pk"), **day, **inside
+    )
+    return Q(Exists(first)) & ~Q(Exists(ends_inside))
 
 
 def _home_coordinates() -> tuple[Coalesce, Coalesce]:
@@ -234,40 +262,68 @@ def eligible_mediators(
     ``ranked=False``: a yes or no, where building the ranking's subqueries would be most of
     the time an accept spends in Python). One query.
 
-    The conditions are collected first and applied in one ``alias``/``annotate``/``filter``
-    each: building the query is then a small part of the time the ranking takes."""
+    The conditions are collected first and applied in one ``annotate`` and one ``filter``:
+    building the query is then a small part of the time the ranking takes."""
     request = request or Request.of(booking)
     now = now or timezone.now()
+    home_lat, home_lon = _home_coordinates()
+    return _statement(booking, request, now=now, ranked=ranked, conditions=()).annotate(
+        home_lat=home_lat, home_lon=home_lon
+    )
+
+
+def _statement(
+    booking: Booking,
+    request: Request,
+    *,
+    now: datetime.datetime,
+    ranked: bool,
+    conditions: Sequence[Any],
+    distance: bool = True,
+) -> QuerySet[Mediator]:
+    """``eligible_mediators`` without the home coordinates (``_read_rows`` completes them),
+    with more ``conditions`` in its one ``filter`` call, and without the SQL distance
+    pre-filter with ``distance=False`` (the exact travel range is ``_finish``'s: for a few
+    named mediators the pre-filter only costs the time to build it)."""
+    qs = Mediator.objects.order_by()
+    if ranked:
+        qs = qs.annotate(**_ranking_annotations(booking, now))
+    return qs.filter(*_conditions(booking, request, distance=distance), *conditions)
+
+
+def _conditions(booking: Booking, request: Request, *, distance: bool) -> list[Any]:
+    """Every hard rule ``eligible_mediators`` decides in SQL, as ``filter`` arguments."""
     local_day = request.days[0]
     place = request.appointment
-    home_lat, home_lon = _home_coordinates()
-    aliases: dict[str, Any] = {
-        "week_minutes": _minutes_between(booking, *request.week),
-        "month_minutes": _minutes_between(booking, *request.month),
-    }
     conditions: list[Any] = [
         pools_serving(booking),
         Q(active=True, training_completed_on__isnull=False, pledge_signed_on__isnull=False),
         Q(self_unavailable=False) | Q(self_unavailable_until__lt=local_day),
-        Q(week_minutes__lte=F("max_hours_per_week") * 60 - booking.duration_minutes),
-        Q(month_minutes__lte=F("max_hours_per_month") * 60 - booking.duration_minutes),
+        *_within_hour_limits(booking, request),
     ]
     window = request.window
     if window is None or (place.on_site and (place.latitude is None or place.longitude is None)):
         # No slot contains an appointment over midnight; nobody can reach an unknown place.
         conditions.append(Q(pk__in=[]))
-    else:
-        languages = MediatorLanguage.objects.filter(
-            mediator_id=OuterRef("pk"), language_id=booking.language_id, level__gte=USABLE_LEVEL
-        )
+        window = None
+    if window is not None:
         if booking.dialect_id:
-            languages = languages.filter(dialect_id=booking.dialect_id)
+            languages = MediatorLanguage.objects.filter(
+                mediator_id=OuterRef("pk"),
+                language_id=booking.language_id,
+                level__gte=USABLE_LEVEL,
+                dialect_id=booking.dialect_id,
+            )
+        else:
+            languages = MediatorLanguage.objects.filter(
+                mediator_id=OuterRef("pk"), language_id=booking.language_id, level__gte=USABLE_LEVEL
+            )
         absences = Absence.objects.filter(
             mediator_id=OuterRef("pk"), starts_on__lte=request.days[-1], ends_on__gte=local_day
         )
-        overlapping = _held(booking).filter(overlaps(booking.starts_at, booking.ends_at))
-        standing_by = _standing_by(booking).filter(
-            overlaps(booking.starts_at, booking.ends_at, via="booking__")
+        overlapping = _held(booking, overlaps(booking.starts_at, booking.ends_at))
+        standing_by = _standing_by(
+            booking, overlaps(booking.starts_at, booking.ends_at, via="booking__")
         )
         blocks = InstitutionBlock.objects.filter(
             mediator_id=OuterRef("pk"), institution_id=booking.institution_id
@@ -284,10 +340,10 @@ def eligible_mediators(
     if case_key:
         # The case at the booking's institution; a record without an institution (from
         # before they were kept) matches the reference at every institution.
-        conflicts = (
-            ConflictOfInterest.objects.active()
-            .filter(mediator_id=OuterRef("pk"), reference_key=case_key)
-            .filter(Q(institution_id=booking.institution_id) | Q(institution__isnull=True))
+        conflicts = ConflictOfInterest.objects.active().filter(
+            Q(institution_id=booking.institution_id) | Q(institution__isnull=True),
+            mediator_id=OuterRef("pk"),
+            reference_key=case_key,
         )
         conditions.append(~Exists(conflicts))
     if booking.with_children:
@@ -297,29 +353,28 @@ def eligible_mediators(
     if booking.topic and connection.features.supports_json_field_contains:
         # Elsewhere (SQLite) the topic is checked in Python in eligible_rows.
         conditions.append(~Q(declined_topics__contains=[booking.topic]))
-    if place.on_site and place.latitude is not None and place.longitude is not None:
-        aliases["sql_km"] = road_km_sql(home_lat, home_lon, place.latitude, place.longitude)
-        # A home without coordinates gives NULL here, which no range admits.
-        conditions.append(Q(sql_km__lte=F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
-    return (
-        Mediator.objects.order_by()
-        .alias(**aliases)
-        .annotate(
-            home_lat=home_lat,
-            home_lon=home_lon,
-            **(_ranking_annotations(booking, now) if ranked else {}),
+    if distance and window is not None and place.on_site:
+        # From the mediator's own coordinates; a home known by its postal code only is left
+        # to the exact check (``_finish``), with the coordinates ``_read_rows`` gives it.
+        sql_km = road_km_sql(
+            F("home_latitude"),
+            F("home_longitude"),
+            place.latitude,  # type: ignore[arg-type]
+            place.longitude,  # type: ignore[arg-type]
         )
-        .filter(*conditions)
-    )
+        conditions.append(
+            Q(home_latitude__isnull=True)
+            | Q(home_longitude__isnull=True)
+            | Q(LessThanOrEqual(sql_km, F("max_travel_km") + SQL_DISTANCE_SLACK_KM))
+        )
+    return conditions
 
 
 def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, Any]:
     since = now - datetime.timedelta(days=FAIRNESS_DAYS)
     # The latest start: the first row backwards on the (mediator, starts_at) index, not an
     # aggregate over every booking the mediator ever held.
-    last_served = (
-        _held(booking).filter(starts_at__lt=now).order_by("-starts_at").values("starts_at")[:1]
-    )
+    last_served = _held(booking, starts_at__lt=now).order_by("-starts_at").values("starts_at")[:1]
     no_shows = (
         Booking.objects.filter(
             mediator_id=OuterRef("pk"),
@@ -334,7 +389,8 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
     continuity: Exists | Value = Value(False)
     if booking.case_reference:
         continuity = Exists(
-            _held(booking).filter(
+            _held(
+                booking,
                 institution_id=booking.institution_id,
                 case_reference__iexact=booking.case_reference.strip(),
             )
@@ -347,7 +403,7 @@ def _ranking_annotations(booking: Booking, now: datetime.datetime) -> dict[str, 
     same_series: Exists | Value = Value(False)
     if booking.series_id:
         # Holds another date of the same series: a series prefers one mediator.
-        same_series = Exists(_held(booking).filter(series_id=booking.series_id))
+        same_series = Exists(_held(booking, series_id=booking.series_id))
     location = booking.location
     town_id = location.town_id if location is not None else booking.institution.town_id
     prefers_town = Exists(
@@ -383,27 +439,30 @@ def _held_around(
     travel time of [starts_at, ends_at), but ``exclude`` (one query)."""
     ids = list(mediator_ids)
     lo, hi = add_duration(starts_at, -MAX_TRAVEL_GAP), add_duration(ends_at, MAX_TRAVEL_GAP)
+    # Each in one ``filter`` call: a chained call clones the statement again.
     rows = (
-        Booking.objects.filter(
+        Booking.objects.order_by()
+        .filter(
             overlaps(lo, hi),
+            *([] if exclude is None else [~Q(pk=exclude)]),
             mediator_id__in=ids,
             status__in=HOLDING_STATUSES,
             mode=Mode.ON_SITE,
         )
-        .exclude(pk__in=[exclude] if exclude is not None else [])
         .values_list(
             "pk", "mediator_id", "starts_at", "ends_at", "location__latitude", "location__longitude"
         )
     )
     standby_rows = (
-        Standby.objects.filter(
+        Standby.objects.order_by()
+        .filter(
             overlaps(lo, hi, via="booking__"),
+            *([] if exclude is None else [~Q(booking_id=exclude)]),
             mediator_id__in=ids,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
             booking__mode=Mode.ON_SITE,
         )
-        .exclude(booking_id__in=[exclude] if exclude is not None else [])
         .values_list(
             "booking_id",
             "mediator_id",
@@ -414,9 +473,7 @@ def _held_around(
         )
     )
     held: dict[int, list[rules.Appointment]] = defaultdict(list)
-    for pk, mediator_id, starts_at, ends_at, lat, lon in rows.order_by().union(
-        standby_rows.order_by(), all=True
-    ):
+    for pk, mediator_id, starts_at, ends_at, lat, lon in rows.union(standby_rows, all=True):
         held[mediator_id].append(
             rules.Appointment(starts_at, ends_at, Mode.ON_SITE, lat, lon, booking_id=pk)
         )
@@ -451,9 +508,10 @@ class MediatorRow:
 
 
 ROW_FIELDS = (
-    "pk", "pool_id", "user__first_name", "user__last_name", "user__username", "home_lat",
-    "home_lon", "max_travel_km", "declined_topics", "preferred_fields", "recent_minutes",
-    "last_served_at", "no_shows", "same_case", "follow_up", "prefers_town", "same_series",
+    "pk", "pool_id", "user__first_name", "user__last_name", "user__username",
+    "home_latitude", "home_longitude", "max_travel_km", "declined_topics",
+    "preferred_fields", "recent_minutes", "last_served_at", "no_shows", "same_case",
+    "follow_up", "prefers_town", "same_series",
 )  # fmt: skip
 
 
@@ -469,22 +527,56 @@ def eligible_rows(
     or, with ``ranked=False`` (a yes or no, ``is_eligible``), without computing them: their
     subqueries are left out of the statement and the rows carry neutral values."""
     request = Request.of(booking)
-    qs = eligible_mediators(booking, request=request, now=now, ranked=ranked)
-    if only is not None:
-        qs = qs.filter(pk__in=list(only))
+    conditions: list[Q] = []
+    ids = None if only is None else list(only)
+    if ids is not None:
+        conditions.append(Q(pk__in=ids))
     excluded = list(exclude)
     if excluded:
-        qs = qs.exclude(pk__in=excluded)
-    if ranked:
-        rows = [MediatorRow(*values) for values in qs.values_list(*ROW_FIELDS)]
-    else:
-        rows = [MediatorRow(*[*values, *UNRANKED]) for values in qs.values_list(*UNRANKED_FIELDS)]
-    return request, _finish(booking, request, rows)
+        conditions.append(~Q(pk__in=excluded))
+    qs = _statement(
+        booking,
+        request,
+        now=now or timezone.now(),
+        ranked=ranked,
+        conditions=conditions,
+        # For a few named mediators (``is_eligible``) the distance is left to ``_finish``.
+        distance=ids is None or len(ids) > FEW,
+    )
+    return request, _finish(booking, request, _read_rows(qs, ranked=ranked))
 
 
 # What ``eligible_rows(ranked=False)`` reads, and the neutral ranking values it adds.
 UNRANKED = (0, None, 0, False, False, False, False)
 UNRANKED_FIELDS = ROW_FIELDS[: -len(UNRANKED)]
+
+
+def _read_rows(qs: QuerySet[Mediator], *, ranked: bool) -> list[MediatorRow]:
+    """The rows of ``qs``, their home the mediator's coordinates or, each one missing,
+    their postal code's (as ``_home_coordinates``): read here for the few without, in one
+    more query only when there are such (the service sets the coordinates)."""
+    fields = ROW_FIELDS if ranked else UNRANKED_FIELDS
+    neutral = () if ranked else UNRANKED
+    rows: list[MediatorRow] = []
+    by_code: list[tuple[MediatorRow, str]] = []
+    for *values, postal_code in qs.values_list(*fields, "home_postal_code"):
+        rows.append(row := MediatorRow(*values, *neutral))
+        if row.home_lat is None or row.home_lon is None:
+            by_code.append((row, postal_code))
+    if by_code:
+        places = {
+            code: (lat, lon)
+            for code, lat, lon in PostalCode.objects.filter(
+                code__in={code for _, code in by_code}
+            ).values_list("code", "latitude", "longitude")
+        }
+        for row, code in by_code:
+            lat, lon = places.get(code, (None, None))
+            if row.home_lat is None:
+                row.home_lat = lat
+            if row.home_lon is None:
+                row.home_lon = lon
+    return rows
 
 
 def _finish(
@@ -534,9 +626,17 @@ def eligible_among(
     if not bookings:
         return set()
     requests = {b.pk: Request.of(b) for b in bookings}
+    now = now or timezone.now()
+    # A yes or no for one mediator: no ranking, the exact travel range is ``_finish``'s.
     parts = [
-        eligible_mediators(b, request=requests[b.pk], now=now)
-        .filter(pk=mediator.pk)
+        _statement(
+            b,
+            requests[b.pk],
+            now=now,
+            ranked=False,
+            conditions=[Q(pk=mediator.pk)],
+            distance=False,
+        )
         .annotate(for_booking=Value(b.pk, output_field=IntegerField()))
         .values_list("for_booking", flat=True)
         for b in bookings
@@ -544,16 +644,10 @@ def eligible_among(
     passed = set(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else set(parts[0])
     if not passed:
         return set()
-    home_lat, home_lon = _home_coordinates()
-    values = (
-        Mediator.objects.filter(pk=mediator.pk)
-        .annotate(home_lat=home_lat, home_lon=home_lon)
-        .values_list(*UNRANKED_FIELDS)
-        .first()
-    )
-    if values is None:
+    found = _read_rows(Mediator.objects.filter(pk=mediator.pk), ranked=False)
+    if not found:
         return set()
-    row = MediatorRow(*[*values, *UNRANKED])
+    row = found[0]
     candidates = [b for b in bookings if b.pk in passed]
     held = None
     on_site = [b for b in candidates if requests[b.pk].appointment.on_site]

@@ -1,16 +1,20 @@
 """Eligibility: a mediator who breaks any hard constraint is never a candidate."""
 
 import datetime
+from typing import cast
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.constants import Mode, Status
+from bookings.matching.eligibility import is_eligible
 from bookings.matching.selectors import candidates_for
 from core.constants import Topic
+from institutions.models import PostalCode, Town
 from mediators.constants import Gender, LanguageLevel
-from tests.institutions.factories import InstitutionFactory, PoolFactory
+from mediators.models import Mediator
+from tests.institutions.factories import InstitutionFactory, PoolFactory, TownFactory
 from tests.mediators.factories import (
     AbsenceFactory,
     ConflictOfInterestFactory,
@@ -151,6 +155,33 @@ def test_on_site_bookings_must_lie_within_the_travel_range(pool):
     assert ids(make_booking(pool, place=AACHEN)) == set()
     assert ids(make_booking(pool, place=KEMPEN, starts_at=at(hour=15))) == {near.pk}
     assert ids(make_booking(pool, mode=Mode.PHONE, starts_at=at(hour=18))) == {near.pk}
+
+
+def test_a_home_known_by_its_postal_code_only_is_measured_from_the_postal_code(pool):
+    """The home is the mediator's coordinates or, missing, their postal code's: in the
+    ranked statement, in is_eligible and for the travel time between two places alike."""
+    town = cast(Town, TownFactory())
+    PostalCode.objects.create(code="00001", town=town, latitude=KEMPEN[0], longitude=KEMPEN[1])
+    PostalCode.objects.create(code="00002", town=town, latitude=AACHEN[0], longitude=AACHEN[1])
+    near = make_mediator(pool, home_postal_code="00001")
+    far = make_mediator(pool, home_postal_code="00002")
+    unknown = make_mediator(pool, home_postal_code="00003")
+    half = make_mediator(pool, home_postal_code="00002")  # own latitude, the code's longitude
+    Mediator.objects.filter(pk__in=[near.pk, far.pk, unknown.pk]).update(
+        home_latitude=None, home_longitude=None
+    )
+    Mediator.objects.filter(pk=half.pk).update(home_latitude=KEMPEN[0], home_longitude=None)
+    booking = make_booking(pool, place=KEMPEN)
+    assert ids(booking) == {near.pk}
+    (candidate,) = candidates_for(booking, now=NOW)
+    assert (candidate.row.home_lat, candidate.row.home_lon) == KEMPEN
+    for mediator, eligible in ((near, True), (far, False), (unknown, False), (half, False)):
+        assert is_eligible(booking, mediator, now=NOW) is eligible
+    # Aachen is out of Kempen's range by latitude, not by longitude: the code's longitude
+    # with the own latitude is in range of a place at Kempen's latitude and Aachen's longitude.
+    west = make_booking(pool, place=(KEMPEN[0], AACHEN[1]), starts_at=at(hour=15))
+    assert is_eligible(west, half, now=NOW)
+    assert half.pk in ids(west)
 
 
 def test_the_weekly_hour_limit_is_respected(pool):
