@@ -252,39 +252,24 @@ def road_km_sql(home_lat: Any, home_lon: Any, lat: float, lon: float) -> Any:
 
 def eligible_mediators(
     booking: Booking,
-    *,
-    request: Request | None = None,
-    now: datetime.datetime | None = None,
-    ranked: bool = True,
-) -> QuerySet[Mediator]:
-    """Mediators who meet every hard constraint except the travel gap between two on-site
-    bookings (see ``eligible_rows``), annotated with what ranking needs (not with
-    ``ranked=False``: a yes or no, where building the ranking's subqueries would be most of
-    the time an accept spends in Python). One query.
-
-    The conditions are collected first and applied in one ``annotate`` and one ``filter``:
-    building the query is then a small part of the time the ranking takes."""
-    request = request or Request.of(booking)
-    now = now or timezone.now()
-    home_lat, home_lon = _home_coordinates()
-    return _statement(booking, request, now=now, ranked=ranked, conditions=()).annotate(
-        home_lat=home_lat, home_lon=home_lon
-    )
-
-
-def _statement(
-    booking: Booking,
     request: Request,
     *,
     now: datetime.datetime,
     ranked: bool,
-    conditions: Sequence[Any],
+    conditions: Sequence[Any] = (),
     distance: bool = True,
 ) -> QuerySet[Mediator]:
-    """``eligible_mediators`` without the home coordinates (``_read_rows`` completes them),
-    with more ``conditions`` in its one ``filter`` call, and without the SQL distance
-    pre-filter with ``distance=False`` (the exact travel range is ``_finish``'s: for a few
-    named mediators the pre-filter only costs the time to build it)."""
+    """Mediators who meet every hard constraint except the travel gap between two on-site
+    bookings (see ``eligible_rows``), annotated with what ranking needs (not with
+    ``ranked=False``: a yes or no, where building the ranking's subqueries would be most of
+    the time an accept spends in Python), with more ``conditions`` in its one ``filter``
+    call. One query. The home coordinates are the mediator's own columns (``_read_rows``
+    completes them from the postal code); with ``distance=False`` the SQL distance
+    pre-filter is left out (the exact travel range is ``_finish``'s: for a few named
+    mediators the pre-filter only costs the time to build it).
+
+    The conditions are collected first and applied in one ``annotate`` and one ``filter``:
+    building the query is then a small part of the time the ranking takes."""
     qs = Mediator.objects.order_by()
     if ranked:
         qs = qs.annotate(**_ranking_annotations(booking, now))
@@ -534,7 +519,7 @@ def eligible_rows(
     excluded = list(exclude)
     if excluded:
         conditions.append(~Q(pk__in=excluded))
-    qs = _statement(
+    qs = eligible_mediators(
         booking,
         request,
         now=now or timezone.now(),
@@ -629,7 +614,7 @@ def eligible_among(
     now = now or timezone.now()
     # A yes or no for one mediator: no ranking, the exact travel range is ``_finish``'s.
     parts = [
-        _statement(
+        eligible_mediators(
             b,
             requests[b.pk],
             now=now,
