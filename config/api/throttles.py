@@ -78,12 +78,14 @@ class SlidingLogInRedis(SimpleRateThrottle):
     duration: int
 
     def allow_request(self, request, view):
-        script = _script_of(self.cache)
-        if script is None or self.rate is None:
-            return super().allow_request(request, view)
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        if self.rate is None:
             return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:  # not this throttle's (the anonymous one for a signed-in user)
+            return True
+        script = _script_of(self.cache)
+        if script is None:
+            return super().allow_request(request, view)
         self.now = self.timer()
         key = f"{self.cache.make_and_validate_key(self.key)}:log"
         refused = script(keys=[key], args=[repr(self.now), self.duration, self.num_requests])
