@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Subquery
 
 from core.read_log import EXPORT, LIST
+from institutions.models import Institution, Staff
 from institutions.selectors import coordinator_of, staff_of
 from mediators.models import Mediator
 from mediators.selectors import mediator_of
@@ -43,12 +45,16 @@ def _user_id(user: AbstractBaseUser | AnonymousUser | None) -> int | None:
     return user.pk if user is not None and user.is_authenticated else None
 
 
-def _pool_id_of(user: AbstractBaseUser | AnonymousUser | None) -> int | None:
-    """The pool of the reader's role (no query beyond the role row)."""
+def _pool_id_of(user: AbstractBaseUser | AnonymousUser | None) -> int | Subquery | None:
+    """The pool of the reader's role (no query beyond the role row): a staff member's is
+    their institution's, read by the INSERT itself unless the institution was read before
+    (the token's check reads the role row without it)."""
     if (coordinator := coordinator_of(user)) is not None:
         return coordinator.pool_id
     if (staff := staff_of(user)) is not None:
-        return staff.institution.pool_id
+        if Staff.institution.is_cached(staff):
+            return staff.institution.pool_id
+        return Subquery(Institution.objects.filter(pk=staff.institution_id).values("pool_id"))
     if (mediator := mediator_of(user)) is not None:
         return mediator.pool_id
     return None
@@ -102,14 +108,18 @@ def access_log_list(
             .values_list("user_id", flat=True)
         )
         user_ids = [*user_ids, *accounts]
-    return AccessLog.objects.create(
+    pool = pool_id if pool_id is not None else _pool_id_of(user)
+    row = AccessLog.objects.create(
         user_id=_user_id(user),
         action=action,
         what=what[:80],
-        pool_id=pool_id if pool_id is not None else _pool_id_of(user),
+        pool_id=pool,
         booking_ids=id_list(booking_ids),
         user_ids=id_list(user_ids),
         object_ids=id_list(object_ids),
         count=count,
         query=query[:QUERY_MAX_LENGTH],
     )
+    if isinstance(pool, Subquery):
+        vars(row).pop("pool_id")  # deferred: the INSERT read it; read again only if asked
+    return row

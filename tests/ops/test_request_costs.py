@@ -7,6 +7,8 @@ BENCH=answer``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -15,10 +17,12 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from bookings.constants import OfferStatus, Status
-from bookings.models import Booking, Offer
+from bookings.models import AccessLog, Booking, Offer
+from bookings.services.access_log import id_list_parse
 from bookings.services.offers import booking_match
 from tests.bookings.matching.scenario import NOW, at, make_booking, make_mediator, make_pool
 from tests.clock import frozen
+from tests.institutions.factories import StaffFactory
 
 pytestmark = [pytest.mark.django_db, frozen(NOW)]
 
@@ -99,6 +103,24 @@ def test_an_api_read_with_a_token_reads_the_token_user_and_roles_at_once(offers)
 
     assert "knox_authtoken" in sql[0] and "mediators_mediator" in sql[0]
     assert len(sql) == TOKEN_FLOOR + 1
+
+
+def test_a_staff_members_list_with_a_token_costs_the_floor_the_page_and_its_log_row(offers):
+    """The access-log row of the list takes the pool of the staff member's institution in
+    the INSERT itself (the token's check reads the role row without the institution)."""
+    _mediator, made = offers
+    booking = Booking.objects.select_related("institution").get(pk=made[0].booking_id)
+    staff: Any = StaffFactory(institution=booking.institution)
+    token = AuthToken.objects.create(staff.user)[1]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+
+    sql = statements(lambda: api.get("/api/v1/bookings/?status=offered"))
+
+    assert len(sql) == TOKEN_FLOOR + 2  # the page, the access-log row
+    assert sql[-1].startswith('INSERT INTO "bookings_accesslog"')
+    row = AccessLog.objects.get(user=staff.user)
+    assert row.pool_id == booking.institution.pool_id
+    assert id_list_parse(row.booking_ids) == [booking.pk]
 
 
 def answering(mediator, offer, way: str, answer: str):
