@@ -11,7 +11,7 @@ nothing the second time. Before a change writes its messages it voids those it m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import prefetch_related_objects
@@ -192,6 +192,24 @@ def offers_made_notify(*, offers: Sequence[Offer]) -> None:
     offers' overrides are read here, for all of them at once (``consent_paragraphs``)."""
     offers = list(offers)
     prefetch_related_objects(offers, "override")
+    _write(
+        _to_each_mediator(
+            offers,
+            MessageKind.OFFER_MADE,
+            # One link id per e-mail: its accept and decline links answer once in all.
+            lambda offer: {
+                "context": {"side": SIDE_MEDIATOR, "link_id": uuid.uuid4().hex},
+                "not_after": offer.expires_at,
+            },
+        )
+    )
+
+
+def _to_each_mediator(
+    offers: Sequence[Offer], kind: str, extra: Callable[[Offer], dict[str, Any]]
+) -> list[Message]:
+    """The e-mail of ``kind`` to the mediator of each offer that has someone to write to,
+    keyed by the offer and its expiry (a new expiry is a new offer to tell of)."""
     rows: list[Message] = []
     for offer in offers:
         recipient = mediator_recipient(offer.mediator)
@@ -199,17 +217,15 @@ def offers_made_notify(*, offers: Sequence[Offer]) -> None:
             continue
         rows.append(
             message_build(
-                kind=MessageKind.OFFER_MADE,
-                key=f"{MessageKind.OFFER_MADE}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
+                kind=kind,
+                key=f"{kind}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
                 recipient=recipient,
                 booking=offer.booking,
                 offer=offer,
-                # One link id per e-mail: its accept and decline links answer once in all.
-                context={"side": SIDE_MEDIATOR, "link_id": uuid.uuid4().hex},
-                not_after=offer.expires_at,
+                **extra(offer),
             )
         )
-    _write(rows)
+    return rows
 
 
 def offer_withdrawn_notify(*, offer: Offer) -> None:
@@ -228,22 +244,11 @@ def offers_withdrawn_notify(*, offers: Sequence[Offer]) -> None:
         by_booking.setdefault(offer.booking_id, []).append(offer)
     for group in by_booking.values():
         booking_messages_void(booking=group[0].booking, offers=group)
-    rows: list[Message] = []
-    for offer in offers:
-        recipient = mediator_recipient(offer.mediator)
-        if recipient is None:
-            continue
-        rows.append(
-            message_build(
-                kind=MessageKind.OFFER_WITHDRAWN,
-                key=f"{MessageKind.OFFER_WITHDRAWN}:o{offer.pk}:{offer.expires_at.timestamp():.0f}",
-                recipient=recipient,
-                booking=offer.booking,
-                offer=offer,
-                context={"side": SIDE_MEDIATOR},
-            )
+    _write(
+        _to_each_mediator(
+            offers, MessageKind.OFFER_WITHDRAWN, lambda offer: {"context": {"side": SIDE_MEDIATOR}}
         )
-    _write(rows)
+    )
 
 
 def standby_notify(*, standby: Standby, released: bool = False) -> None:
