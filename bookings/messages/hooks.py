@@ -206,7 +206,7 @@ def offers_made_notify(*, offers: Sequence[Offer]) -> None:
 
 
 def _to_each_mediator(
-    offers: Sequence[Offer], kind: str, extra: Callable[[Offer], dict[str, Any]]
+    offers: Sequence[Offer], kind: str, per_offer: Callable[[Offer], dict[str, Any]]
 ) -> list[Message]:
     """The e-mail of ``kind`` to the mediator of each offer that has someone to write to,
     keyed by the offer and its expiry (a new expiry is a new offer to tell of)."""
@@ -222,7 +222,7 @@ def _to_each_mediator(
                 recipient=recipient,
                 booking=offer.booking,
                 offer=offer,
-                **extra(offer),
+                **per_offer(offer),
             )
         )
     return rows
