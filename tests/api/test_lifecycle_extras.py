@@ -217,7 +217,11 @@ def test_a_coordinator_cannot_move_a_booking_to_a_place_of_another_institution(w
 
 def test_moving_onto_another_appointment_of_the_mediator_releases_them_and_says_why(world):
     free_every_day(world.mediator)
-    booking = world.confirmed_booking("own", requested_by=world.requester.user)
+    # At 10:00 local time two weeks ahead: inside the mediator's hours whenever the suite runs
+    # (two weeks from this very moment ended after 22:00 in a run in the evening).
+    day = timezone.localdate() + datetime.timedelta(days=14)
+    at_ten = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+    booking = world.confirmed_booking("own", requested_by=world.requester.user, starts_at=at_ten)
     busy = world.confirmed_booking(
         "other", starts_at=booking.starts_at + datetime.timedelta(days=1)
     )
