@@ -163,3 +163,35 @@ def test_declining_costs_at_most_its_pinned_statements(offers, way):
     assert Offer.objects.get(pk=offer.pk).status == OfferStatus.DECLINED
     assert len(sql) <= DECLINE_MAX - (SESSION_FLOOR - floor)
     assert session_writes(sql) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
+    """``join_collapse_limit`` 3 on every connection (config/settings/base.py): a booking
+    read joins 7 to 10 tables by key, and searching every order of them cost PostgreSQL more
+    planning than the statement's execution. The plan still starts from the booking's own
+    index and looks the joined rows up by their keys."""
+    from config.settings.base import PG_JOIN_COLLAPSE_LIMIT
+
+    _mediator, made = offers
+    staff: Any = StaffFactory(
+        institution=Booking.objects.get(pk=made[0].booking_id).institution
+    )
+    token = AuthToken.objects.create(staff.user)[1]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    sql = statements(lambda: api.get(f"/api/v1/bookings/{made[0].booking_id}/"))
+    read = next(s for s in sql if s.startswith('SELECT "bookings_booking"."id"'))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == str(PG_JOIN_COLLAPSE_LIMIT) == "3"
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the tables of a test are tiny
+        cursor.execute("EXPLAIN " + read)
+        plan = [row[0] for row in cursor.fetchall()]
+
+    assert read.count(" JOIN ") >= 7
+    scans = [line.split("->")[-1].split("  (")[0].strip() for line in plan if " Scan " in line]
+    assert scans[0].endswith(" on bookings_booking"), plan  # the booking first
+    # ... then every joined row looked up by its key, none read in full.
+    assert len(scans) >= 8
+    assert all(scan.startswith("Index Scan using ") for scan in scans), plan
