@@ -174,9 +174,7 @@ def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
     from config.settings.base import PG_JOIN_COLLAPSE_LIMIT
 
     _mediator, made = offers
-    staff: Any = StaffFactory(
-        institution=Booking.objects.get(pk=made[0].booking_id).institution
-    )
+    staff: Any = StaffFactory(institution=Booking.objects.get(pk=made[0].booking_id).institution)
     token = AuthToken.objects.create(staff.user)[1]
     api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
     sql = statements(lambda: api.get(f"/api/v1/bookings/{made[0].booking_id}/"))
