@@ -13,6 +13,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.worker_process_init.connect
+def tune_garbage_collector(**kwargs) -> None:
+    """A worker process has loaded the app: set the garbage collector for a long-running
+    process, as gunicorn's workers do (ops/garbage.py)."""
+    from ops.garbage import gc_tune
+
+    gc_tune()
+
+
 @signals.task_prerun.connect
 @signals.task_postrun.connect
 def close_old_connections(sender=None, **kwargs) -> None:

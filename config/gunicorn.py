@@ -37,6 +37,9 @@
   its requests come again within a few seconds).
 - ``max_requests`` = 2000 with jitter 200: a worker is replaced now and then, so a slow leak
   never grows, and not all at once.
+- ``post_worker_init``: once a worker has loaded the app, what it loaded is frozen out of
+  the garbage collector's walks and the young generation's threshold is raised
+  (``ops.garbage.gc_tune``): the collector took 15-16 % of a request's CPU before.
 - No access log from gunicorn: Django writes one JSON line per request with its request id
   (``ops.access``, LOG_ACCESS); the error log goes to stderr.
 """
@@ -56,6 +59,13 @@ accesslog = None
 errorlog = "-"
 # The proxy in front sets X-Forwarded-For/Proto; trust it only from loopback by default.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """The app is loaded: set the garbage collector for serving (ops/garbage.py)."""
+    from ops.garbage import gc_tune
+
+    gc_tune()
 
 
 def child_exit(server, worker):
