@@ -28,6 +28,10 @@
   its connection: errors, which the goal allows none of; sync had none in any run. Sync
   stays until accept is cheap; then measure again with ``WEB_WORKER_CLASS=gthread
   WEB_THREADS=4`` (each thread keeps its own database connection: workers x threads).
+  Measured again on an idle machine once accept was cheap (docs/operations.md, runs M and
+  N, 200 users, 180 s): sync 70.6 requests/s, p95 2.5 s, 8 connections; gthread 3 x 4 70.2
+  requests/s, p95 2.9 s, 17 connections, each class three times as long inside the server.
+  The CPU is the limit either way: sync stays.
 - ``timeout`` = 30 s: a worker silent longer than that is killed and restarted. Nothing a user
   starts runs that long: the batch planner runs in Celery (README "API"), the statistics and
   statements read indexed rows; the slowest page measured stays below one second. A request
