@@ -20,8 +20,9 @@ the CPU went to the collector.
   tenth of the work, and the full collections become rare. Cycles still go: what a request
   leaves in a cycle is freed within a few requests.
 
-With both, the collector took 4-5 % of that CPU and the process about 15-20 % less CPU in
-all (docs/operations.md, "What a request costs"). 20,000 was no better than 7,000.
+With both, the collector took 4-5 % of that CPU, and the process used 8-13 % less CPU in all
+in two alternating pairs (docs/operations.md, "What a request costs"; the load test answered
+15 % more requests). 20,000 was no better than 7,000.
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL plans the joins of a statement three at a time (``join_collapse_limit``, 8 by
 # default). A booking read with its institution, place, language, pool and the rest joins 7
 # to 10 tables by key, in the one order that makes sense; searching every order of them took
-# 1.3-3 ms of planning per statement against 0.1-0.9 ms of execution, and 0.3-0.5 ms with 3,
+# 1.3-3 ms of planning per statement against 0.1-0.9 ms of execution, and 0.3-0.7 ms with 3,
 # the plans unchanged (docs/operations.md, "What a request costs"). The eligibility statement
 # plans faster and runs no slower with 3; with 1 or 2 it ran twice as long. Options given in
 # DATABASE_URL (``?options=...``) win.

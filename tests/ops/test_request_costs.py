@@ -169,8 +169,8 @@ def test_declining_costs_at_most_its_pinned_statements(offers, way):
 def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
     """``join_collapse_limit`` 3 on every connection (config/settings/base.py): a booking
     read joins 7 to 10 tables by key, and searching every order of them cost PostgreSQL more
-    planning than the statement's execution. The plan still starts from the booking's own
-    index and looks the joined rows up by their keys."""
+    planning than the statement's execution. The plan still starts from the booking and
+    looks every joined row up by an index."""
     from config.settings.base import PG_JOIN_COLLAPSE_LIMIT
 
     _mediator, made = offers
