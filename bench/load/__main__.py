@@ -25,7 +25,9 @@ What it does, in order (progress on stderr, the report as JSON lines on stdout):
    environment), a Celery worker, one beat, and an aiosmtpd server on loopback as the mail
    sink. Redis database ``REDIS_URL`` is flushed first (never index 0).
 4. **Locust**, headless, ``LOAD_USERS`` (200) for ``LOAD_SECONDS`` (180), the mix of
-   bench/load/locustfile.py. Meanwhile ``pg_stat_activity`` is sampled every second.
+   bench/load/locustfile.py, every pause times ``LOAD_PAUSE`` (1; ``bench.load.pause_scale``:
+   0.5 halves them, to find a node's limit). Meanwhile ``pg_stat_activity`` is sampled
+   every second.
 5. **Checks** after the run: answers with 5xx; bookings confirmed twice (SQL over the
    events of the run); every message due by the end delivered to the SMTP sink within
    60 s, exactly once (by Message-ID: every row sent in the run reached the sink, none
@@ -238,7 +240,13 @@ def run_locust(*, url: str, users: int, seconds: int, workdir: Path, creds: dict
     creds_path, samples_path = workdir / "credentials.json", workdir / "samples.json"
     creds_path.write_text(json.dumps(creds))
     samples_path.unlink(missing_ok=True)
-    env = {**os.environ, "LOAD_CREDENTIALS": str(creds_path), "LOAD_SAMPLES": str(samples_path)}
+    env = {
+        **os.environ,
+        "LOAD_CREDENTIALS": str(creds_path),
+        "LOAD_SAMPLES": str(samples_path),
+        # The locustfile imports bench.load (its pauses) from the checkout.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     command = [
         str(Path(sys.executable).parent / "locust"),
         "-f", str(ROOT / "bench" / "load" / "locustfile.py"),
@@ -322,10 +330,16 @@ def delivery(smtp: Any, *, started: datetime.datetime, ended: datetime.datetime)
 
 
 def main() -> int:  # noqa: PLR0915
+    from bench.load import LoadSettingError, pause_scale
     from tests.support.stack import SECRET_KEY
 
     users = int(os.environ.get("LOAD_USERS", "200"))
     seconds = int(os.environ.get("LOAD_SECONDS", "180"))
+    try:
+        pause = pause_scale()
+    except LoadSettingError as bad:
+        print(f"make loadtest: {bad}", file=sys.stderr)
+        return 2
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url.startswith("redis"):
         print(
@@ -414,6 +428,7 @@ def main() -> int:  # noqa: PLR0915
         "db_connections_max": peak["connections"],
         "db_lock_waits_max": peak["lock_waits"],
         "worker_class": os.environ.get("WEB_WORKER_CLASS", "sync"),
+        "pause_scale": pause,
         "web_workers": int(os.environ.get("WEB_CONCURRENCY", "3")),
         "web_threads": int(os.environ.get("WEB_THREADS", "1")),
         "data": {**asdict(sizes), "template_reused": data["reused"]},

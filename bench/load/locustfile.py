@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from bench.load import CALENDAR_PAUSE, PERSON_PAUSE, pause_scale, scaled
+
 CREDENTIALS = json.loads(open(os.environ["LOAD_CREDENTIALS"]).read())  # noqa: SIM115, PTH123
 SAMPLES: list[list] = []
 EXPECTED = {
@@ -44,8 +46,10 @@ EXPECTED = {
 }
 SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
 _next = {role: itertools.count() for role in CREDENTIALS}
-# Think time between two requests of one person: 0.5-2 s (1.25 s on average).
-THINK = between(0.5, 2.0)
+# Think time between two requests of one person: 0.5-2 s (1.25 s on average), a calendar
+# client's 2-6 s; both times LOAD_PAUSE (bench/load/__init__.py, default 1).
+PAUSE = pause_scale()
+THINK = between(*scaled(PERSON_PAUSE, PAUSE))
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -204,7 +208,7 @@ class Coordinator(Person):
 
 class CalendarClient(Person):
     weight = 15
-    wait_time = between(2.0, 6.0)
+    wait_time = between(*scaled(CALENDAR_PAUSE, PAUSE))
 
     def on_start(self):
         self.path = _take("feeds")

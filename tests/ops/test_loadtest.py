@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from bench.load import CALENDAR_PAUSE, PERSON_PAUSE, LoadSettingError, pause_scale, scaled
 from bench.load.report import percentile, summarize
 from tests.support.live import ROOT, broker_url
 
@@ -118,3 +119,75 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
         assert every[f"cpu_{part}_seconds"] > 0, part
     assert 0 < every["cpu_busy_ratio"] <= 1.05
     assert every["cpu_per_request_ms"] > 0
+
+
+def test_the_pauses_default_to_the_monday_morning_and_scale_with_load_pause():
+    assert pause_scale({}) == 1.0
+    assert pause_scale({"LOAD_PAUSE": " "}) == 1.0
+    assert pause_scale({"LOAD_PAUSE": "0.5"}) == 0.5
+    assert scaled(PERSON_PAUSE, 0.5) == (0.25, 1.0)
+    assert scaled(CALENDAR_PAUSE, 2) == (4.0, 12.0)
+
+
+@pytest.mark.parametrize("raw", ["fast", "0", "-1", "11", "nan", "inf"])
+def test_a_pause_factor_the_runner_cannot_use_is_refused_with_its_reason(raw):
+    with pytest.raises(LoadSettingError, match="LOAD_PAUSE must be"):
+        pause_scale({"LOAD_PAUSE": raw})
+
+
+def test_the_runner_refuses_a_bad_pause_factor_before_it_touches_any_database():
+    env = {**os.environ, "LOAD_PAUSE": "fast", "DATABASE_URL": "postgres://x/none"}
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.load"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "LOAD_PAUSE must be a number" in done.stderr
+
+
+# Locust patches the interpreter (gevent) when imported: the locustfile is read in a process
+# of its own, as the runner starts it.
+WAITS = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("locustfile", sys.argv[1])
+locustfile = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(locustfile)
+print(json.dumps({
+    "pause": locustfile.PAUSE,
+    "person": [locustfile.Staff.wait_time(None) for _ in range(500)],
+    "calendar": [locustfile.CalendarClient.wait_time(None) for _ in range(500)],
+}))
+"""
+
+
+def test_the_locustfile_waits_the_scaled_pauses(tmp_path):
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({"staff": [], "mediators": [], "coordinators": []}))
+    env = {
+        **os.environ,
+        "LOAD_CREDENTIALS": str(credentials),
+        "LOAD_PAUSE": "0.5",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", WAITS, str(ROOT / "bench" / "load" / "locustfile.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    waits = json.loads(done.stdout.splitlines()[-1])
+
+    assert waits["pause"] == 0.5
+    person, calendar = waits["person"], waits["calendar"]
+    assert 0.25 <= min(person) and max(person) <= 1.0 and max(person) > 0.6
+    assert 1.0 <= min(calendar) and max(calendar) <= 3.0 and max(calendar) > 2.0
