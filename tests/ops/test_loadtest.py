@@ -69,6 +69,19 @@ def test_percentiles_are_by_nearest_rank():
     assert percentile([], 0.5) is None
 
 
+def run_load_test(env: dict[str, str], *, timeout: int) -> subprocess.CompletedProcess:
+    """``python -m bench.load`` (what ``make loadtest`` runs) with ``env``; its output kept."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.load"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def database_of_its_own() -> str:
     url = os.environ["DATABASE_URL"].split("?", 1)[0]
     base, name = url.rsplit("/", 1)
@@ -91,15 +104,7 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
     env.pop("CELERY_BROKER_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bench.load"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
+    done = run_load_test(env, timeout=280)
 
     assert done.returncode == 0, done.stderr[-4000:]
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -138,15 +143,7 @@ def test_a_pause_factor_the_runner_cannot_use_is_refused_with_its_reason(raw):
 def test_the_runner_refuses_a_bad_pause_factor_before_it_touches_any_database():
     env = {**os.environ, "LOAD_PAUSE": "fast", "DATABASE_URL": "postgres://x/none"}
     env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
-    done = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "bench.load"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_load_test(env, timeout=120)
 
     assert done.returncode == 2
     assert "LOAD_PAUSE must be a number" in done.stderr
