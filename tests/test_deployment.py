@@ -108,6 +108,9 @@ def test_web_migrates_collects_static_files_then_serves_the_wsgi_app_with_gunico
 @pytest.mark.parametrize("role", ["worker", "beat"])
 def test_worker_and_beat_start_the_projects_celery_app(role):
     (words,) = serve(role)
+    if role == "worker":  # below the web's CPU priority (docs/operations.md)
+        assert words[:3] == ["nice", "-n", "10"]
+        words = words[3:]
     assert words[:2] == ["celery", "-A"]
     assert isinstance(find_app(words[2]), Celery)
     assert words[3] == role

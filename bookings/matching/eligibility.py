@@ -509,7 +509,7 @@ def eligible_rows(
     ranked: bool = True,
 ) -> tuple[Request, list[MediatorRow]]:
     """Every eligible mediator (all hard constraints), with the ranking annotations -
-    or, with ``ranked=False`` (a yes or no, ``is_eligible``), without computing them: their
+    or, with ``ranked=False`` (a yes or no), without computing them: their
     subqueries are left out of the statement and the rows carry neutral values."""
     request = Request.of(booking)
     conditions: list[Q] = []
@@ -525,7 +525,7 @@ def eligible_rows(
         now=now or timezone.now(),
         ranked=ranked,
         conditions=conditions,
-        # For a few named mediators (``is_eligible``) the distance is left to ``_finish``.
+        # For a few named mediators the distance is left to ``_finish``.
         distance=ids is None or len(ids) > FEW,
     )
     return request, _finish(booking, request, _read_rows(qs, ranked=ranked))
@@ -593,17 +593,10 @@ def _finish(
     return rows
 
 
-def is_eligible(
-    booking: Booking, mediator: Mediator, *, now: datetime.datetime | None = None
-) -> bool:
-    _, rows = eligible_rows(booking, now=now, only=[mediator.pk], ranked=False)
-    return bool(rows)
-
-
 def eligible_among(
     mediator: Mediator, bookings: Sequence[Booking], *, now: datetime.datetime | None = None
 ) -> set[int]:
-    """The ids of the ``bookings`` the mediator is eligible for (``is_eligible`` for each,
+    """The ids of the ``bookings`` the mediator is eligible for (``facts.is_eligible`` for each,
     every hard rule), in three queries whatever their number: one statement of every
     booking's ``eligible_mediators`` for this mediator (a UNION ALL), the mediator's row, and
     the on-site bookings they hold around them. Read the bookings with their location and

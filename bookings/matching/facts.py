@@ -1,14 +1,20 @@
 """One booking and one mediator read from the database as the snapshots of ``checks``
-(``RequestFacts``, ``MediatorFacts``), to name the hard rules the mediator breaks for the
-booking: ``broken_rules``.
+(``RequestFacts``, ``MediatorFacts``): whether the mediator may take the booking
+(``is_eligible``) and, if not, which hard rules they break (``broken_rules``).
 
-``eligibility.is_eligible`` decides (in SQL, as matching does); this only names the reasons,
-with the very checks the property tests hold the SQL to (``checks.hard_violations``). The
-booking may carry values not saved yet (a new time or place being checked); what the
-mediator holds is read without the booking itself.
+Matching decides over a whole pool in SQL (``eligibility.eligible_rows``: one statement,
+whatever the pool's size); for one mediator and one booking - an accept, a direct
+assignment, a standby, a re-check after a change - the same rules are decided here, by the
+very checks the property tests hold that SQL to (``checks.hard_violations``), over about ten
+small statements. Those cost about half of what building and planning the one eligibility
+statement costs (docs/operations.md, "What a request costs"). The booking may carry values
+not saved yet (a new time or place being checked); what the mediator holds is read without
+the booking itself.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.db.models import Q
 
@@ -40,10 +46,15 @@ def request_facts(booking: Booking, *, request: Request | None = None) -> Reques
 
 
 def _home(mediator: Mediator) -> tuple[float, float] | None:
-    if mediator.home_latitude is not None and mediator.home_longitude is not None:
-        return (mediator.home_latitude, mediator.home_longitude)
-    place = PostalCode.objects.filter(code=mediator.home_postal_code).first()
-    return (place.latitude, place.longitude) if place is not None else None
+    """The mediator's coordinates, each one missing taken from their postal code (as
+    ``eligibility._read_rows`` completes them); None when one is still unknown."""
+    lat, lon = mediator.home_latitude, mediator.home_longitude
+    if lat is None or lon is None:
+        place = PostalCode.objects.filter(code=mediator.home_postal_code).first()
+        if place is not None:
+            lat = place.latitude if lat is None else lat
+            lon = place.longitude if lon is None else lon
+    return None if lat is None or lon is None else (lat, lon)
 
 
 def appointment_of(booking: Booking) -> rules.Appointment:
@@ -86,7 +97,9 @@ def mediator_facts(
         .select_related("booking__location")
     )
     serves = {mediator.pool_id}
-    if Mediator.objects.filter(Q(pk=mediator.pk) & pools_serving(booking)).exists():
+    if booking.pool_id != mediator.pool_id and (
+        Mediator.objects.filter(Q(pk=mediator.pk) & pools_serving(booking)).exists()
+    ):
         serves.add(booking.pool_id)
     return MediatorFacts(
         mediator_id=mediator.pk,
@@ -121,6 +134,26 @@ def mediator_facts(
         standing_by=tuple(appointment_of(s.booking) for s in standing_by),
         serves_pool_ids=frozenset(serves),
     )
+
+
+def is_eligible(
+    booking: Booking,
+    mediator: Mediator,
+    *,
+    now: datetime.datetime | None = None,
+    locked: bool = False,
+) -> bool:
+    """Whether the mediator meets every hard rule for the booking as it is in memory
+    (``broken_rules`` names none). The mediator's row is read again, since a caller's copy
+    may be older than the check - but with ``locked``: the caller locked that row in its
+    transaction (``locking.lock_mediator``), which read it fresh. ``now`` is taken for the
+    callers' sake: no hard rule depends on the time of the check, only on the booking's."""
+    if not locked:
+        fresh = Mediator.objects.filter(pk=mediator.pk).first()
+        if fresh is None:
+            return False
+        mediator = fresh
+    return not broken_rules(booking, mediator)
 
 
 def broken_rules(booking: Booking, mediator: Mediator) -> tuple[str, ...]:

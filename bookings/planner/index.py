@@ -53,7 +53,7 @@ IMPLEMENTS = frozenset(
 # pool and of the pools sharing theirs (``matching.eligibility.pools_served_by_mediators_of``),
 # and ``feasibility.violations`` takes every mediator of the problem as active and of the
 # pool. Applying a plan assigns through ``booking_assign``, which checks every rule again in
-# the database (``matching.eligibility.is_eligible``).
+# the database (``matching.facts.is_eligible``).
 LEFT_TO_THE_LOADER: dict[HardRule, str] = {
     HardRule.POOL: (
         "problem_for_pool loads only mediators serving the pool, and those of pools single "

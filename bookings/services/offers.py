@@ -59,7 +59,8 @@ from ..constants import (
 from ..exceptions import BookingConflict, NotEligible
 from ..locking import lock_booking_or_none, lock_booking_unless_busy, lock_mediator, lock_rows
 from ..matching.consent import consent_covers
-from ..matching.eligibility import MAX_TRAVEL_GAP, eligible_rows, is_eligible
+from ..matching.eligibility import MAX_TRAVEL_GAP, eligible_rows
+from ..matching.facts import is_eligible
 from ..matching.ranking import load_mediators
 from ..matching.rules import iso_week_bounds, month_bounds
 from ..matching.selectors import candidates_for
@@ -296,7 +297,8 @@ def _confirm(booking: Booking, mediator: Mediator, *, actor, actor_role: str, of
     settling runs, an accept of one of the mediator's clashing offers is refused by
     ``is_eligible`` here (and the exclusion constraint), and the standby is only a
     reserve."""
-    if not is_eligible(booking, mediator, now=now) and not consent_covers(booking, mediator, offer):
+    eligible = is_eligible(booking, mediator, now=now, locked=True)
+    if not eligible and not consent_covers(booking, mediator, offer):
         raise NotEligible(_("This mediator is no longer eligible for this booking."))
     if offer is None:
         offer = Offer.objects.filter(

@@ -2,7 +2,7 @@
 
 The request rules are checked again for the new values. A confirmed booking keeps its
 mediator only when they still meet every hard rule of matching at the new time and place
-(``matching.eligibility.is_eligible``, the booking itself left out of what they hold):
+(``matching.facts.is_eligible``, the booking itself left out of what they hold):
 availability, absences, travel range, travel time between appointments, hour limits,
 vetting for the setting, conflicts of interest and the rest. Otherwise the mediator is
 released in the same step: the booking goes back to ``requested`` through the state
@@ -42,8 +42,7 @@ from ..constants import (
 )
 from ..exceptions import BookingConflict
 from ..locking import conflict_on_integrity_error, lock_booking_and_mediator
-from ..matching.eligibility import is_eligible
-from ..matching.facts import broken_rules
+from ..matching.facts import broken_rules, is_eligible
 from ..matching.hard_rules import HardRule
 from ..models import Booking
 from ..state_machine import record_event, transition

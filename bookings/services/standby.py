@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from mediators.models import Mediator
 
 from ..constants import STANDBY_HOLDING_STATUSES, AlertKind, OfferStatus
-from ..matching.eligibility import is_eligible
+from ..matching.facts import is_eligible
 from ..matching.selectors import candidates_for
 from ..messages.hooks import alert_notify, standby_notify
 from ..models import Alert, Booking, Offer, Standby

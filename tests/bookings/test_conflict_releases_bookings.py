@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from bookings.constants import OfferStatus, ReleaseReason, RescheduleOutcome, Status
-from bookings.matching.eligibility import is_eligible
+from bookings.matching.facts import is_eligible
 from bookings.models import AccessLog, Offer, Standby
 from core.constants import ActorRole
 from mediators.models import ConflictOfInterest

@@ -16,7 +16,7 @@ from django.utils import translation
 
 from bookings.constants import OfferStatus, ReleaseReason, RescheduleOutcome, Status
 from bookings.matching import rules
-from bookings.matching.eligibility import is_eligible
+from bookings.matching.facts import is_eligible
 from bookings.models import AccessLog, Alert, Offer, Standby
 from bookings.selectors import reschedule_explanation
 from bookings.services import booking_reschedule

@@ -11,8 +11,7 @@ from django.utils import formats, translation
 
 from bookings.constants import Mode, OfferStatus, Status
 from bookings.matching import rules
-from bookings.matching.eligibility import is_eligible
-from bookings.matching.facts import broken_rules
+from bookings.matching.facts import broken_rules, is_eligible
 from bookings.matching.near_misses import available_times, near_misses
 from bookings.models import Offer
 from bookings.planner.engines import Index

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.constants import Mode, Status
-from bookings.matching.eligibility import is_eligible
+from bookings.matching.facts import is_eligible
 from bookings.matching.selectors import candidates_for
 from core.constants import Topic
 from institutions.models import PostalCode, Town

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bookings.constants import Mode, OfferStatus, Status
 from bookings.matching import rules
 from bookings.matching.checks import MediatorFacts, RequestFacts, hard_violations
+from bookings.matching.facts import broken_rules, is_eligible
 from bookings.matching.selectors import candidates_for
 from bookings.models import Offer, Standby
 from bookings.services.offers import booking_match
@@ -23,6 +24,7 @@ from mediators.models import (
     AvailabilitySlot,
     ConflictOfInterest,
     InstitutionBlock,
+    Mediator,
     MediatorLanguage,
 )
 from tests.institutions.factories import InstitutionFactory, PoolFactory
@@ -339,6 +341,24 @@ def test_the_candidates_are_exactly_the_mediators_who_meet_every_hard_rule(req, 
             assert not hard_violations(facts[pk], request), hard_violations(facts[pk], request)
         assert set(got) == eligible
         assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+    in_rollback(check)
+
+
+@PROPERTY_SETTINGS
+@given(req=request_spec, specs=st.lists(mediator_spec, min_size=1, max_size=6))
+def test_one_mediators_check_agrees_with_matching_and_names_the_rules_broken(req, specs):
+    """An accept, an assignment or a re-check decides for one mediator from the facts read
+    from the database (``facts.is_eligible``): the same answer as matching's SQL for every
+    mediator, and the same rules named as the generated facts break."""
+
+    def check():
+        booking, request, facts = build(req, specs)
+        candidates = {c.mediator.pk for c in candidates_for(booking, now=NOW)}
+        for pk, f in facts.items():
+            mediator = Mediator.objects.get(pk=pk)
+            assert is_eligible(booking, mediator, now=NOW) is (pk in candidates)
+            assert set(broken_rules(booking, mediator)) == set(hard_violations(f, request))
 
     in_rollback(check)
 

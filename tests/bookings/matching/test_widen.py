@@ -12,7 +12,7 @@ from django.utils import translation
 
 from bookings.constants import OfferStatus, Status
 from bookings.exceptions import BookingConflict
-from bookings.matching.eligibility import is_eligible
+from bookings.matching.facts import is_eligible
 from bookings.matching.near_misses import near_misses
 from bookings.matching.selectors import (
     candidates_for,
