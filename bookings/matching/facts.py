@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import BooleanField, Q, Value
 
 from core.time import add_duration
 from institutions.models import PostalCode
@@ -43,6 +43,10 @@ def request_facts(booking: Booking, *, request: Request | None = None) -> Reques
         gender_preference=booking.gender_preference,
         case_reference=booking.case_reference,
     )
+
+
+# What the rules need of a held booking, read as plain values (``mediator_facts``).
+HELD_FIELDS = ("pk", "starts_at", "ends_at", "mode", "location__latitude", "location__longitude")
 
 
 def _home(mediator: Mediator) -> tuple[float, float] | None:
@@ -79,23 +83,47 @@ def mediator_facts(
     request = request or Request.of(booking)
     lo = min(request.week[0], request.month[0], add_duration(booking.starts_at, -MAX_TRAVEL_GAP))
     hi = max(request.week[1], request.month[1], add_duration(booking.ends_at, MAX_TRAVEL_GAP))
-    held = (
-        Booking.objects.filter(
-            overlapping(lo, hi), mediator_id=mediator.pk, status__in=HOLDING_STATUSES
+    # Both in one statement (a UNION ALL), as plain values: the rules need no model instance.
+    held_rows = (
+        Booking.objects.order_by()
+        .filter(
+            overlapping(lo, hi),
+            ~Q(pk=booking.pk),
+            mediator_id=mediator.pk,
+            status__in=HOLDING_STATUSES,
         )
-        .exclude(pk=booking.pk)
-        .select_related("location")
+        .values_list(*HELD_FIELDS, Value(False, output_field=BooleanField()))
     )
-    standing_by = (
-        Standby.objects.filter(
+    standby_rows = (
+        Standby.objects.order_by()
+        .filter(
             overlapping(lo, hi, via="booking__"),
+            ~Q(booking_id=booking.pk),
             mediator_id=mediator.pk,
             released_at__isnull=True,
             booking__status__in=STANDBY_HOLDING_STATUSES,
         )
-        .exclude(booking_id=booking.pk)
-        .select_related("booking__location")
+        .values_list(
+            "booking_id",
+            *(f"booking__{name}" for name in HELD_FIELDS[1:]),
+            Value(True, output_field=BooleanField()),
+        )
     )
+    held: list[rules.Appointment] = []
+    standing_by: list[rules.Appointment] = []
+    for pk, starts_at, ends_at, mode, lat, lon, stands_by in held_rows.union(
+        standby_rows, all=True
+    ):
+        on_site = mode == Mode.ON_SITE
+        appointment = rules.Appointment(
+            starts_at,
+            ends_at,
+            mode,
+            lat if on_site else None,
+            lon if on_site else None,
+            booking_id=pk,
+        )
+        (standing_by if stands_by else held).append(appointment)
     serves = {mediator.pool_id}
     if booking.pool_id != mediator.pool_id and (
         Mediator.objects.filter(Q(pk=mediator.pk) & pools_serving(booking)).exists()
@@ -117,21 +145,30 @@ def mediator_facts(
         police_certificate_valid_until=mediator.police_certificate_valid_until,
         declined_topics=frozenset(mediator.declined_topics or ()),
         slots=tuple(
-            rules.Slot(s.weekday, s.start_time, s.end_time) for s in mediator.availability.all()
+            rules.Slot(*row)
+            for row in mediator.availability.values_list("weekday", "start_time", "end_time")
         ),
         dated_slots=tuple(
-            rules.DateSlot(d.day, d.start_time, d.end_time)
-            for d in mediator.availability_dates.filter(day__in=request.days)
+            rules.DateSlot(*row)
+            for row in mediator.availability_dates.filter(day__in=request.days).values_list(
+                "day", "start_time", "end_time"
+            )
         ),
-        absences=tuple(rules.Absence(a.starts_on, a.ends_on) for a in mediator.absences.all()),
+        # Only the absences that touch the booking's local days can keep the mediator away.
+        absences=tuple(
+            rules.Absence(*row)
+            for row in mediator.absences.filter(
+                starts_on__lte=request.days[-1], ends_on__gte=request.days[0]
+            ).values_list("starts_on", "ends_on")
+        ),
         blocked_institution_ids=frozenset(mediator.blocks.values_list("institution_id", flat=True)),
         conflict_case_references=frozenset(
             mediator.conflicts.active().values_list("institution_id", "case_reference")
         ),
         self_unavailable=mediator.self_unavailable,
         self_unavailable_until=mediator.self_unavailable_until,
-        held=tuple(appointment_of(b) for b in held),
-        standing_by=tuple(appointment_of(s.booking) for s in standing_by),
+        held=tuple(held),
+        standing_by=tuple(standing_by),
         serves_pool_ids=frozenset(serves),
     )
 

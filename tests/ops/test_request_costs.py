@@ -33,9 +33,9 @@ TOKEN_FLOOR = 1
 # What accepting and declining may cost at most with the browser's session, the floor
 # included (they were 38 and 19: the session written, the user's roles and second factor
 # read one by one, the locked booking read twice). Accepting was 30 while its eligibility
-# check was matching's one statement; the check now reads the mediator's facts in eight
-# small ones, which take about half the time to build and run (bookings/matching/facts.py).
-ACCEPT_MAX = 36
+# check was matching's one statement; the check now reads the mediator's facts in seven
+# small ones, which take a third of the time to build and run (bookings/matching/facts.py).
+ACCEPT_MAX = 35
 DECLINE_MAX = 12
 
 

@@ -38,9 +38,9 @@ LATER = NOW + GRACE + datetime.timedelta(seconds=1)
 # confirmation with its event and two e-mails, the other offers withdrawn, the settlement
 # row, the access log. It was 46 with the standby chosen inside, 28 while the transition read
 # the locked booking again, 27 while the eligibility check was the one SQL statement of
-# matching (two statements, but costlier to build than the eight small ones of
+# matching (two statements, but costlier to build than the seven small ones of
 # ``facts.is_eligible`` that read the locked mediator's facts).
-ACCEPT_QUERIES = 33
+ACCEPT_QUERIES = 32
 
 
 def ranked_pool(n=3, **kwargs):
