@@ -5,11 +5,11 @@
 Matching decides over a whole pool in SQL (``eligibility.eligible_rows``: one statement,
 whatever the pool's size); for one mediator and one booking - an accept, a direct
 assignment, a standby, a re-check after a change - the same rules are decided here, by the
-very checks the property tests hold that SQL to (``checks.hard_violations``), over about ten
-small statements. Those cost about half of what building and planning the one eligibility
-statement costs (docs/operations.md, "What a request costs"). The booking may carry values
-not saved yet (a new time or place being checked); what the mediator holds is read without
-the booking itself.
+very checks the property tests hold that SQL to (``checks.hard_violations``), over seven or
+eight small statements. Those cost about a third of what building and planning the one
+eligibility statement costs (docs/operations.md, "What an answer to an offer costs"). The
+booking may carry values not saved yet (a new time or place being checked); what the
+mediator holds is read without the booking itself.
 """
 
 from __future__ import annotations
@@ -186,10 +186,10 @@ def is_eligible(
     transaction (``locking.lock_mediator``), which read it fresh. ``now`` is taken for the
     callers' sake: no hard rule depends on the time of the check, only on the booking's."""
     if not locked:
-        fresh = Mediator.objects.filter(pk=mediator.pk).first()
-        if fresh is None:
+        try:
+            mediator = Mediator.objects.get(pk=mediator.pk)
+        except Mediator.DoesNotExist:
             return False
-        mediator = fresh
     return not broken_rules(booking, mediator)
 
 
