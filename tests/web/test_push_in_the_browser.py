@@ -49,6 +49,17 @@ SHOWN_JS = """async () => {
 }"""
 
 
+def wait_in_page(visitor, check, what, seconds=30):
+    """Poll ``check`` while Playwright hands over the protocol's events (it does so only while
+    it waits): its first truthy answer, or an AssertionError naming ``what``."""
+    for _wait in range(seconds * 10):
+        result = check()
+        if result:
+            return result
+        visitor.page.wait_for_timeout(100)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
 def test_a_mediator_turns_on_push_on_the_phone_and_one_message_arrives(
     browser, live_server, pool_with_people, settings
 ):
@@ -112,31 +123,49 @@ def test_a_mediator_turns_on_push_on_the_phone_and_one_message_arrives(
 
         # The service worker shows what the push service decrypted.
         cdp = amal.context.new_cdp_session(amal.page)
-        registrations = []
+        registrations, versions = [], []
         cdp.on(
             "ServiceWorker.workerRegistrationUpdated",
             lambda event: registrations.extend(event["registrations"]),
         )
-        cdp.send("ServiceWorker.enable")
-        for _wait in range(100):  # Playwright hands over the protocol's events while it waits
-            if registrations:
-                break
-            amal.page.wait_for_timeout(100)
-        assert registrations, "the service worker's registration"
-        cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {
-                "origin": live_server.url,
-                "registrationId": registrations[0]["registrationId"],
-                "data": json.dumps(delivery.payload, ensure_ascii=False),
-            },
+        cdp.on(
+            "ServiceWorker.workerVersionUpdated", lambda event: versions.extend(event["versions"])
         )
-        shown = []
-        for _wait in range(100):
-            shown = amal.page.evaluate(SHOWN_JS)
-            if shown:
-                break
-            amal.page.wait_for_timeout(100)
+        cdp.send("ServiceWorker.enable")
+
+        def active_registration():
+            live = [r for r in registrations if not r.get("isDeleted")]
+            ids = {r["registrationId"] for r in live}
+            ready = [
+                v for v in versions if v["registrationId"] in ids and v["status"] == "activated"
+            ]
+            return ready[-1]["registrationId"] if ready else None
+
+        registration = wait_in_page(
+            amal, active_registration, "the service worker's active version"
+        )
+
+        def deliver():
+            cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {
+                    "origin": live_server.url,
+                    "registrationId": registration,
+                    "data": json.dumps(delivery.payload, ensure_ascii=False),
+                },
+            )
+
+        def notifications():
+            return amal.page.evaluate(SHOWN_JS)
+
+        deliver()
+        try:
+            shown = wait_in_page(amal, notifications, "the notification", seconds=15)
+        except AssertionError:
+            # Seen once on a loaded CI machine: nothing shown after the first delivery. A push
+            # service delivers again what was not acknowledged; the tag makes it one notification.
+            deliver()
+            shown = wait_in_page(amal, notifications, "the notification, delivered again")
         assert shown == [
             {
                 "title": delivery.payload["title"],
