@@ -61,19 +61,6 @@ def _home(mediator: Mediator) -> tuple[float, float] | None:
     return None if lat is None or lon is None else (lat, lon)
 
 
-def appointment_of(booking: Booking) -> rules.Appointment:
-    """A booking as the rules see it (the place only on site)."""
-    place = booking.location if booking.mode == Mode.ON_SITE else None
-    return rules.Appointment(
-        booking.starts_at,
-        booking.ends_at,
-        booking.mode,
-        place.latitude if place else None,
-        place.longitude if place else None,
-        booking_id=booking.pk,
-    )
-
-
 def mediator_facts(
     mediator: Mediator, booking: Booking, *, request: Request | None = None
 ) -> MediatorFacts:
