@@ -38,6 +38,9 @@ What it does, in order (progress on stderr, the report as JSON lines on stdout):
 
 Then one JSON line per endpoint class and one ``"class": "all"`` with the checks
 (bench/load/report.py). ``LOAD_STRICT=1`` exits 1 when a check fails (CI's smoke does).
+``LOAD_PROFILE=1`` samples the web and worker processes with py-spy while Locust runs and
+adds one ``"bench": "load_profile"`` line for each: what they spent their time on, by
+library (bench/load/profile.py).
 """
 
 from __future__ import annotations
@@ -335,6 +338,7 @@ def main() -> int:  # noqa: PLR0915
 
     users = int(os.environ.get("LOAD_USERS", "200"))
     seconds = int(os.environ.get("LOAD_SECONDS", "180"))
+    profiling = os.environ.get("LOAD_PROFILE") == "1"
     try:
         pause = pause_scale()
     except LoadSettingError as bad:
@@ -365,6 +369,7 @@ def main() -> int:  # noqa: PLR0915
     from django.utils import timezone
 
     from bench.load.cpu import CpuMeter
+    from bench.load.profile import Profiler
     from tests.support.live import RecordingSmtpServer, flush_broker
     from tests.support.stack import ProductionStack
 
@@ -409,10 +414,18 @@ def main() -> int:  # noqa: PLR0915
             _say(f"{users} users for {seconds} s against {stack.url}")
             load_before = os.getloadavg()[0]
             meter = CpuMeter({name: process.pid for name, process in stack.running.items()})
+            profiler = None
+            if profiling:
+                roots = {part: stack.running[part].pid for part in ("web", "worker")}
+                profiler = Profiler(roots, workdir=workdir, root=ROOT)
             meter.start()
+            if profiler is not None:
+                profiler.start()
             samples = run_locust(
                 url=stack.url, users=users, seconds=seconds, workdir=workdir, creds=creds
             )
+            if profiler is not None:
+                profiler.stop()
             meter.stop()
             load_after = os.getloadavg()[0]
             ended = timezone.now()
@@ -440,6 +453,11 @@ def main() -> int:  # noqa: PLR0915
     lines = summarize(samples, users=users, seconds=seconds, extra=checks)
     for line in lines:
         print(json.dumps(line), flush=True)
+    if profiler is not None:
+        if profiler.problem:
+            _say(f"no profile: {profiler.problem}")
+        for line in profiler.lines():
+            print(json.dumps(line), flush=True)
     every = lines[-1]
     failed = [
         name

@@ -1,7 +1,7 @@
 """The load test (``make loadtest``): its report, and CI's smoke version - 20 users for 20 s
 on small data against the real production stack (gunicorn, a Celery worker, one beat, the
 aiosmtpd sink) - with no error, no 5xx, no booking confirmed twice and every message
-delivered exactly once."""
+delivered exactly once, sampled by py-spy meanwhile (``LOAD_PROFILE=1``)."""
 
 import json
 import os
@@ -100,6 +100,7 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
         "LOAD_USERS": "20",
         "LOAD_SECONDS": "20",
         "LOAD_STRICT": "1",
+        "LOAD_PROFILE": "1",
     }
     env.pop("CELERY_BROKER_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -108,6 +109,8 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
 
     assert done.returncode == 0, done.stderr[-4000:]
     lines = [json.loads(line) for line in done.stdout.splitlines()]
+    profiles = {line["part"]: line for line in lines if line["bench"] == "load_profile"}
+    lines = [line for line in lines if line["bench"] == "load"]
     classes = {line["class"] for line in lines}
     assert {"all", "trivial", "create", "bookings_list", "offers_list", "worklist"} <= classes
     every = lines[-1]
@@ -124,6 +127,16 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
         assert every[f"cpu_{part}_seconds"] > 0, part
     assert 0 < every["cpu_busy_ratio"] <= 1.05
     assert every["cpu_per_request_ms"] > 0
+    # What the web and worker processes did (LOAD_PROFILE=1): both sampled, both ran
+    # statements through the ORM, and the figures add up.
+    assert set(profiles) == {"web", "worker"}
+    for part, profile in profiles.items():
+        assert profile["samples"] > 0, part
+        assert 0 < profile["waiting_ratio"] < 1, part
+        assert profile["orm_ratio"] > 0, part
+        libraries = [v for k, v in profile.items() if k.endswith("_ratio") and k != "waiting_ratio"]
+        assert sum(libraries) == pytest.approx(1.0, abs=0.01), part
+    assert profiles["web"]["drf_ratio"] > 0
 
 
 def test_the_pauses_default_to_the_monday_morning_and_scale_with_load_pause():

@@ -1,0 +1,178 @@
+"""``LOAD_PROFILE=1 make loadtest``: what the stack's Python processes spend their time on.
+
+The ``all`` line's ``cpu_*`` figures say which part of the stack used the CPU (web, worker,
+PostgreSQL); this says what inside the web and worker processes. py-spy, a sampling
+profiler that reads a running process's stack from outside (``--nonblocking``: without
+pausing it), samples the gunicorn master and the Celery worker with all their children
+(``--subprocesses``: the workers gunicorn replaces during the run too) 40 times a second
+while Locust runs. Each sample's innermost frame files it:
+
+- **waiting**: on a socket (PostgreSQL's answer, Redis, the client, SMTP) - on a saturated
+  machine, with the time until a core is free again after the answer came;
+- **computing**, by the library of that frame: the ORM (``django/db/models``: building and
+  compiling statements, making model instances), Django's database layer, psycopg (the
+  driver, binding the parameters), DRF, the rest of Django, mail (``email``, ``smtplib``,
+  icalendar), Celery (with kombu and billiard), Redis' client, gunicorn, our own code, and
+  the rest (the standard library, other packages).
+
+The report gets one line per part: ``{"bench": "load_profile", "part": "web", "samples":
+..., "waiting_ratio": ..., "orm_ratio": ..., ...}``; ``waiting_ratio`` is of all samples,
+each library's ratio of the computing ones. py-spy needs to trace other processes (root, or
+``CAP_SYS_PTRACE``); without it the run says so and reports no profile.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess  # runs py-spy with a fixed argument list  # nosec B404
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+RATE = 40
+# Innermost frames of a process waiting for a socket (a function name and its file).
+WAITING = (
+    ("ClientCursorMixin._execute_send", "psycopg/client_cursor.py"),
+    ("Connection.wait", "psycopg/connection.py"),
+    ("write", "gunicorn/util.py"),
+    ("close_graceful", "gunicorn/util.py"),
+    ("SocketBuffer._read_from_socket", "redis/_parsers/socket.py"),
+    ("AbstractConnection.send_packed_command", "redis/connection.py"),
+    ("SocketIO.readinto", "socket.py"),
+    ("SMTP.send", "smtplib.py"),
+    ("Connection._send", "billiard/connection.py"),
+    ("Connection._recv", "billiard/connection.py"),
+)
+# The library of a computing frame, by its file as py-spy names it (relative to the entry of
+# ``sys.path`` it was imported from): the first whose prefix matches wins.
+LIBRARIES = (
+    ("orm", ("django/db/models/",)),
+    ("db_backend", ("django/db/",)),
+    ("psycopg", ("psycopg/", "psycopg_binary/")),
+    ("drf", ("rest_framework/", "django_filters/", "knox/")),
+    ("django", ("django/",)),
+    ("mail", ("email/", "smtplib.py", "icalendar/")),
+    ("celery", ("celery/", "kombu/", "billiard/")),
+    ("redis", ("redis/",)),
+    ("gunicorn", ("gunicorn/",)),
+)
+CATEGORIES = ("waiting", *(name for name, _ in LIBRARIES), "app", "other")
+FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def library(file: str, *, ours: frozenset[str]) -> str:
+    """The category of a computing frame's file (see the module); ``ours``: the project's
+    top-level packages."""
+    for name, prefixes in LIBRARIES:
+        if file.startswith(prefixes):
+            return name
+    if file.split("/", 1)[0] in ours:
+        return "app"
+    return "other"
+
+
+def packages_of(root: Path) -> frozenset[str]:
+    """The project's top-level packages: the directories of ``root`` with an ``__init__.py``."""
+    return frozenset(path.parent.name for path in root.glob("*/__init__.py"))
+
+
+def category(frame: str, *, ours: frozenset[str]) -> str:
+    match = FRAME.match(frame)
+    if match is None:
+        return "other"
+    function, file = match["function"], match["file"]
+    if any(function == name and file.endswith(suffix) for name, suffix in WAITING):
+        return "waiting"
+    return library(file, ours=ours)
+
+
+def tally(lines: Iterable[str], *, ours: frozenset[str]) -> Counter[str]:
+    """Samples per category from py-spy's raw output (``frame;frame;... count`` per line).
+    A process's command line heads its stacks; one that spans lines leaves a first line
+    without a count (left out) and a last one with the stack (counted)."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        counts[category(stack.rsplit(";", 1)[-1], ours=ours)] += int(count)
+    return counts
+
+
+def summary(part: str, counts: Counter[str]) -> dict[str, object]:
+    """The report's line for one part."""
+    samples = sum(counts.values())
+    computing = samples - counts["waiting"]
+    line: dict[str, object] = {"bench": "load_profile", "part": part, "samples": samples}
+    line["waiting_ratio"] = round(counts["waiting"] / samples, 3) if samples else None
+    for name in CATEGORIES[1:]:
+        line[f"{name}_ratio"] = round(counts[name] / computing, 3) if computing else None
+    return line
+
+
+class Profiler:
+    """``start()`` when the run starts, ``stop()`` when it ends, then ``lines()``.
+
+    ``roots``: the processes to sample by part (``{"web": pid, ...}``), with their
+    children."""
+
+    def __init__(self, roots: dict[str, int], *, workdir: Path, root: Path) -> None:
+        self.roots = roots
+        self.workdir = workdir
+        self.ours = packages_of(root)
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: list[IO[bytes]] = []
+        self.problem: str | None = None
+
+    def output(self, part: str) -> Path:
+        return self.workdir / f"profile-{part}.txt"
+
+    def start(self) -> None:
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+            "py-spy"
+        )
+        if spy is None:
+            self.problem = "py-spy is not installed (make install)"
+            return
+        for part, pid in self.roots.items():
+            self.output(part).unlink(missing_ok=True)
+            command = [
+                spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
+                "--rate", str(RATE), "--format", "raw", "--output", str(self.output(part)),
+            ]  # fmt: skip
+            log = (self.workdir / f"profile-{part}.log").open("wb")
+            self.logs.append(log)
+            self.running[part] = subprocess.Popen(  # noqa: S603  # nosec B603
+                command, stdout=subprocess.DEVNULL, stderr=log
+            )
+
+    def stop(self) -> None:
+        """Stop sampling: py-spy writes its file on SIGINT, as on Ctrl-C."""
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.running.values():
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in self.logs:
+            log.close()
+        for part in self.running:
+            if not self.output(part).exists():
+                said = (self.workdir / f"profile-{part}.log").read_text(errors="replace")
+                self.problem = f"py-spy wrote no profile of {part}: {said.strip()[-500:]}"
+
+    def lines(self) -> list[dict[str, object]]:
+        found = []
+        for part in self.running:
+            path = self.output(part)
+            if path.exists():
+                with path.open(encoding="utf-8", errors="replace") as raw:
+                    found.append(summary(part, tally(raw, ours=self.ours)))
+        return found

@@ -1,0 +1,139 @@
+"""``LOAD_PROFILE=1`` (bench/load/profile.py): the load test says what the web and worker
+processes spent their time on - waiting on a socket, or computing in which library - from
+py-spy's samples of the real processes, their children included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from bench.load.profile import Profiler, category, packages_of, summary, tally
+
+OURS = frozenset({"bookings", "ops"})
+
+HEAD = "<module> (gunicorn:10);SyncWorker.handle (gunicorn/workers/sync.py:141)"
+ACCEPT = "offer_accept (bookings/services/offers.py:120)"
+RAW = (
+    "".join(
+        f"{stack} {count}\n"
+        for stack, count in (
+            (f"{HEAD};SQLCompiler.as_sql (django/db/models/sql/compiler.py:755)", 30),
+            (f"{HEAD};{ACCEPT};Connection.wait (psycopg/connection.py:495)", 20),
+            (f"{HEAD};Serializer.to_representation (rest_framework/serializers.py:530)", 10),
+            (f"{HEAD};{ACCEPT}", 5),
+            (f"{HEAD};_transmit (notifications/x.py:3);SMTP.send (smtplib.py:902)", 10),
+            (f"{HEAD};deepcopy (copy.py:128)", 5),
+        )
+    )
+    + f'process 7:"python -c\nimport os";{ACCEPT} 3\n'
+)
+
+
+def test_each_sample_is_filed_by_its_innermost_frame():
+    counts = tally(RAW.splitlines(keepends=True), ours=OURS)
+
+    # A command line over two lines: its first part has no count and is left out, the rest
+    # counts by its innermost frame.
+    assert counts == Counter({"waiting": 30, "orm": 30, "drf": 10, "app": 8, "other": 5})
+
+
+def test_a_socket_wait_is_waiting_and_the_same_library_computing_is_not():
+    assert category("Connection.wait (psycopg/connection.py:495)", ours=OURS) == "waiting"
+    assert category("PostgresClientQuery.dump (psycopg/_queries.py:299)", ours=OURS) == "psycopg"
+    assert category("SMTP.send (smtplib.py:902)", ours=OURS) == "waiting"
+    assert category("SMTP.data (smtplib.py:870)", ours=OURS) == "mail"
+    assert category("Query.clone (django/db/models/sql/query.py:1)", ours=OURS) == "orm"
+    assert category("CursorWrapper.execute (django/db/backends/utils.py:79)", ours=OURS) == (
+        "db_backend"
+    )
+    assert category("URLResolver.resolve (django/urls/resolvers.py:1)", ours=OURS) == "django"
+    assert category("rank (bookings/matching/ranking.py:9)", ours=OURS) == "app"
+    assert category("not a frame", ours=OURS) == "other"
+
+
+def test_the_line_gives_waiting_of_all_samples_and_each_library_of_the_computing_ones():
+    line = summary("web", Counter({"waiting": 30, "orm": 30, "drf": 10, "app": 5, "other": 5}))
+
+    assert line["bench"] == "load_profile" and line["part"] == "web"
+    assert line["samples"] == 80
+    assert line["waiting_ratio"] == 0.375
+    assert line["orm_ratio"] == 0.6 and line["drf_ratio"] == 0.2
+    assert line["app_ratio"] == 0.1 and line["other_ratio"] == 0.1
+    assert line["psycopg_ratio"] == 0.0
+    computing = [value for key, value in line.items() if key.endswith("_ratio")]
+    assert sum(computing) - line["waiting_ratio"] == pytest.approx(1.0)
+
+
+def test_no_samples_give_no_ratios_rather_than_made_up_ones():
+    line = summary("worker", Counter())
+
+    assert line["samples"] == 0
+    assert line["waiting_ratio"] is None and line["orm_ratio"] is None
+
+
+def test_the_projects_packages_are_its_directories_with_an_init(tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "__init__.py").write_text("")
+    (tmp_path / "docs").mkdir()
+
+    assert packages_of(tmp_path) == frozenset({"busy"})
+
+
+# A process that starts a child, and both compute in the project's package ``busy``: the
+# child until it has used 1.5 s of CPU (read where the kernel counts it, not from a clock:
+# the suite also runs under faketime), the parent until it is killed.
+BUSY = """
+import os
+
+def used():
+    fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def spin(seconds=None):
+    end = None if seconds is None else used() + seconds
+    while end is None or used() < end:
+        sum(i * i for i in range(2000))
+"""
+MAIN = """
+import subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import busy; busy.spin(1.5)"])
+import busy
+print("started", flush=True)
+busy.spin()
+"""
+
+
+def test_py_spy_samples_a_running_process_and_its_children_and_files_our_code(tmp_path):
+    project = tmp_path / "project"
+    (project / "busy").mkdir(parents=True)
+    (project / "busy" / "__init__.py").write_text(BUSY)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", MAIN], cwd=project, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout.readline() == "started\n"
+        profiler = Profiler({"web": process.pid}, workdir=workdir, root=project)
+        profiler.start()
+        time.sleep(2)
+        profiler.stop()
+    finally:
+        process.kill()
+        process.wait()
+
+    assert profiler.problem is None
+    (line,) = profiler.lines()
+    assert line["part"] == "web"
+    # 40 a second of two busy processes for about 2 s (fewer on a loaded machine).
+    assert line["samples"] >= 40
+    assert line["app_ratio"] >= 0.8
+    assert line["orm_ratio"] == 0.0
+    raw = (workdir / "profile-web.txt").read_text()
+    assert "spin (busy/__init__.py" in raw
+    # Both processes were sampled: the child's command line heads some stacks.
+    assert "import busy; busy.spin(1.5)" in raw
