@@ -44,6 +44,32 @@ def _read(pid: str) -> tuple[int, str, float] | None:
     return int(fields[1]), command, (int(fields[11]) + int(fields[12])) / TICK
 
 
+def root_part(pid: int, parents: dict[int, int], roots: dict[int, str]) -> str | None:
+    """The part of the root ``pid`` is or descends from (``parents``: each process's parent
+    pid), or None."""
+    seen = pid
+    for _ in range(32):  # up the tree to a root of the stack
+        if seen in roots:
+            return roots[seen]
+        seen = parents.get(seen, 0)
+        if seen <= 1:
+            return None
+    return None
+
+
+def parent_pids() -> dict[int, int]:
+    """Every process's parent pid (``/proc``)."""
+    parents: dict[int, int] = {}
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+    return parents
+
+
 def busy_seconds() -> float:
     """CPU seconds the machine spent busy since boot, over all cores (``/proc/stat``)."""
     values = [int(v) for v in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -69,14 +95,9 @@ class CpuMeter:
         self.elapsed = 0.0
 
     def _classify(self, pid: int, table: dict[int, tuple[int, str, float]]) -> str:
-        seen = pid
-        for _ in range(32):  # up the tree to a root of the stack
-            if seen in self.roots:
-                return self.roots[seen]
-            parent = table.get(seen)
-            if parent is None or parent[0] <= 1:
-                break
-            seen = parent[0]
+        part = root_part(pid, {other: row[0] for other, row in table.items()}, self.roots)
+        if part is not None:
+            return part
         command = table[pid][1]
         if command.startswith("postgres") or "/postgres " in command:
             return "postgres"

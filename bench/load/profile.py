@@ -3,9 +3,9 @@
 The ``all`` line's ``cpu_*`` figures say which part of the stack used the CPU (web, worker,
 PostgreSQL); this says what inside the web and worker processes. py-spy, a sampling
 profiler that reads a running process's stack from outside (``--nonblocking``: without
-pausing it), samples the gunicorn master and the Celery worker with all their children
-(``--subprocesses``: the workers gunicorn replaces during the run too) 40 times a second
-while Locust runs. Each sample's innermost frame files it:
+pausing it), samples the gunicorn master and the Celery worker and all their children (the
+workers gunicorn replaces during the run too) 25 times a second while Locust runs. Each
+sample's innermost frame files it:
 
 - **waiting**: on a socket (PostgreSQL's answer, Redis, the client, SMTP) - on a saturated
   machine, with the time until a core is free again after the answer came;
@@ -28,12 +28,17 @@ import shutil
 import signal
 import subprocess  # runs py-spy with a fixed argument list  # nosec B404
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-RATE = 40
+from bench.load.cpu import parent_pids, root_part
+
+RATE = 25
+WATCH_SECONDS = 1.0
 # Innermost frames of a process waiting for a socket (a function name and its file).
 WAITING = (
     ("ClientCursorMixin._execute_send", "psycopg/client_cursor.py"),
@@ -117,62 +122,95 @@ def summary(part: str, counts: Counter[str]) -> dict[str, object]:
 class Profiler:
     """``start()`` when the run starts, ``stop()`` when it ends, then ``lines()``.
 
-    ``roots``: the processes to sample by part (``{"web": pid, ...}``), with their
-    children."""
+    ``roots``: the processes to sample by part (``{"web": pid, ...}``). Each of them and each
+    of their descendants gets a py-spy of its own (its stacks in a file of its own), the
+    ones that start during the run (a worker gunicorn replaces) within a second."""
 
     def __init__(self, roots: dict[str, int], *, workdir: Path, root: Path) -> None:
-        self.roots = roots
+        self.roots = {pid: part for part, pid in roots.items()}
         self.workdir = workdir
         self.ours = packages_of(root)
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-        self.logs: list[IO[bytes]] = []
+        self.spy: str | None = None
+        self.running: dict[int, tuple[str, subprocess.Popen[bytes], IO[bytes]]] = {}
         self.problem: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def output(self, part: str) -> Path:
-        return self.workdir / f"profile-{part}.txt"
+    def output(self, part: str, pid: int) -> Path:
+        return self.workdir / f"profile-{part}-{pid}.txt"
 
     def start(self) -> None:
-        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
+        self.spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which(
             "py-spy"
         )
-        if spy is None:
+        if self.spy is None:
             self.problem = "py-spy is not installed (make install)"
             return
-        for part, pid in self.roots.items():
-            self.output(part).unlink(missing_ok=True)
+        for old in self.workdir.glob("profile-*"):
+            old.unlink()
+        self._attach()
+        self._thread.start()
+
+    def _watch(self) -> None:
+        # A plain sleep, not Event.wait: a timed wait reads the clock, which the test suite's
+        # faketime moves (the wait then never ends on its own).
+        while not self._stop.is_set():
+            time.sleep(WATCH_SECONDS)
+            self._attach()
+
+    def _attach(self) -> None:
+        """A py-spy for every process of a part that has none yet."""
+        for pid, part in descendants(self.roots).items():
+            if pid in self.running:
+                continue
+            log = (self.workdir / f"profile-{part}-{pid}.log").open("wb")
             command = [
-                spy, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
-                "--rate", str(RATE), "--format", "raw", "--output", str(self.output(part)),
+                self.spy, "record", "--pid", str(pid), "--nonblocking", "--rate", str(RATE),
+                "--format", "raw", "--output", str(self.output(part, pid)),
             ]  # fmt: skip
-            log = (self.workdir / f"profile-{part}.log").open("wb")
-            self.logs.append(log)
-            self.running[part] = subprocess.Popen(  # noqa: S603  # nosec B603
+            process = subprocess.Popen(  # noqa: S603  # nosec B603
                 command, stdout=subprocess.DEVNULL, stderr=log
             )
+            self.running[pid] = (part, process, log)
 
     def stop(self) -> None:
-        """Stop sampling: py-spy writes its file on SIGINT, as on Ctrl-C."""
-        for process in self.running.values():
+        """Stop sampling: py-spy writes its file on SIGINT, as on Ctrl-C (and on its own
+        when its process ends)."""
+        if self.spy is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        for _part, process, _log in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
-        for process in self.running.values():
+        for _part, process, log in self.running.values():
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        for log in self.logs:
             log.close()
-        for part in self.running:
-            if not self.output(part).exists():
-                said = (self.workdir / f"profile-{part}.log").read_text(errors="replace")
-                self.problem = f"py-spy wrote no profile of {part}: {said.strip()[-500:]}"
+        for part in set(self.roots.values()):
+            if not any(self.workdir.glob(f"profile-{part}-*.txt")):
+                said = " ".join(
+                    path.read_text(errors="replace").strip()[-300:]
+                    for path in self.workdir.glob(f"profile-{part}-*.log")
+                )
+                self.problem = f"py-spy wrote no profile of {part}: {said}"
 
     def lines(self) -> list[dict[str, object]]:
         found = []
-        for part in self.running:
-            path = self.output(part)
-            if path.exists():
+        for part in dict.fromkeys(self.roots.values()):
+            counts: Counter[str] = Counter()
+            for path in sorted(self.workdir.glob(f"profile-{part}-*.txt")):
                 with path.open(encoding="utf-8", errors="replace") as raw:
-                    found.append(summary(part, tally(raw, ours=self.ours)))
+                    counts += tally(raw, ours=self.ours)
+            found.append(summary(part, counts))
         return found
+
+
+def descendants(roots: dict[int, str]) -> dict[int, str]:
+    """The roots and every process descending from one, each with its root's part."""
+    parents = parent_pids()
+    found = {pid: root_part(pid, parents, roots) for pid in parents}
+    return {pid: part for pid, part in found.items() if part is not None}

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from bench.load.profile import Profiler, category, packages_of, summary, tally
+from bench.load.profile import Profiler, category, descendants, packages_of, summary, tally
 
 OURS = frozenset({"bookings", "ops"})
 
@@ -83,9 +83,9 @@ def test_the_projects_packages_are_its_directories_with_an_init(tmp_path):
     assert packages_of(tmp_path) == frozenset({"busy"})
 
 
-# A process that starts a child, and both compute in the project's package ``busy``: the
-# child until it has used 1.5 s of CPU (read where the kernel counts it, not from a clock:
-# the suite also runs under faketime), the parent until it is killed.
+# A process that, once told, starts a child, and both compute in the project's package
+# ``busy``: the child until it has used 3 s of CPU (read where the kernel counts it, not from
+# a clock: the suite also runs under faketime), the parent until it is killed.
 BUSY = """
 import os
 
@@ -107,20 +107,26 @@ busy.spin()
 """
 
 
-def test_py_spy_samples_a_running_process_and_its_children_and_files_our_code(tmp_path):
+def test_py_spy_samples_a_running_process_and_a_child_it_starts_and_files_our_code(tmp_path):
     project = tmp_path / "project"
     (project / "busy").mkdir(parents=True)
     (project / "busy" / "__init__.py").write_text(BUSY)
     workdir = tmp_path / "work"
     workdir.mkdir()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", MAIN], cwd=project, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", MAIN],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout.readline() == "started\n"
         profiler = Profiler({"web": process.pid}, workdir=workdir, root=project)
         profiler.start()
-        time.sleep(2)
+        process.stdin.write("go\n")  # the child starts after the profiler did
+        process.stdin.flush()
+        time.sleep(2.5)
         profiler.stop()
     finally:
         process.kill()
@@ -129,11 +135,32 @@ def test_py_spy_samples_a_running_process_and_its_children_and_files_our_code(tm
     assert profiler.problem is None
     (line,) = profiler.lines()
     assert line["part"] == "web"
-    # 40 a second of two busy processes for about 2 s (fewer on a loaded machine).
-    assert line["samples"] >= 40
+    # 25 a second of two busy processes for about 1.5-2.5 s (fewer on a loaded machine).
+    assert line["samples"] >= 25
     assert line["app_ratio"] >= 0.8
     assert line["orm_ratio"] == 0.0
-    raw = (workdir / "profile-web.txt").read_text()
-    assert "spin (busy/__init__.py" in raw
-    # Both processes were sampled: the child's command line heads some stacks.
-    assert "import busy; busy.spin(1.5)" in raw
+    files = {path.name: path.read_text() for path in workdir.glob("profile-web-*.txt")}
+    assert f"profile-web-{process.pid}.txt" in files
+    assert "spin (busy/__init__.py" in files[f"profile-web-{process.pid}.txt"]
+    # The child, started during the run, got a py-spy of its own.
+    (child,) = [text for name, text in files.items() if name != f"profile-web-{process.pid}.txt"]
+    assert "spin (busy/__init__.py" in child
+
+
+def test_the_processes_of_a_part_are_its_root_and_every_descendant():
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", "import subprocess, sys, time; "
+         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+         "print('up', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout.readline() == "up\n"
+        found = descendants({process.pid: "worker"})
+    finally:
+        process.kill()
+        process.wait()
+
+    assert found[process.pid] == "worker"
+    assert len(found) == 2 and set(found.values()) == {"worker"}
