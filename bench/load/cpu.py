@@ -31,16 +31,21 @@ TICK = os.sysconf("SC_CLK_TCK")
 PARTS = ("web", "worker", "beat", "postgres", "locust", "other")
 
 
+def _stat(pid: str) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the name: state, ppid, ..., utime (the 14th
+    of the line), stime (15th). OSError when the process is gone."""
+    stat = (PROC / pid / "stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
 def _read(pid: str) -> tuple[int, str, float] | None:
     """(parent pid, command line, CPU seconds) of a process; None when it is gone."""
     try:
-        stat = (PROC / pid / "stat").read_text()
+        fields = _stat(pid)
         raw = (PROC / pid / "cmdline").read_bytes()
         command = raw.replace(b"\0", b" ").decode("utf-8", "replace")
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    # Fields after the name: state, ppid, ..., utime (14th of the line), stime (15th).
     return int(fields[1]), command, (int(fields[11]) + int(fields[12])) / TICK
 
 
@@ -63,10 +68,9 @@ def parent_pids() -> dict[int, int]:
     for entry in PROC.iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(_stat(entry.name)[1])
             except OSError:
                 continue
-            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
     return parents
 
 

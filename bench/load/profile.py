@@ -18,7 +18,7 @@ sample's innermost frame files it:
 The report gets one line per part: ``{"bench": "load_profile", "part": "web", "samples":
 ..., "waiting_ratio": ..., "orm_ratio": ..., ...}``; ``waiting_ratio`` is of all samples,
 each library's ratio of the computing ones. py-spy needs to trace other processes (root, or
-``CAP_SYS_PTRACE``); without it the run says so and reports no profile.
+``CAP_SYS_PTRACE``); without it the run says so on stderr, and its lines count no samples.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class Profiler:
         self.workdir = workdir
         self.ours = packages_of(root)
         self.spy: str | None = None
-        self.running: dict[int, tuple[str, subprocess.Popen[bytes], IO[bytes]]] = {}
+        self.running: dict[int, tuple[subprocess.Popen[bytes], IO[bytes]]] = {}
         self.problem: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -171,7 +171,7 @@ class Profiler:
             process = subprocess.Popen(  # noqa: S603  # nosec B603
                 command, stdout=subprocess.DEVNULL, stderr=log
             )
-            self.running[pid] = (part, process, log)
+            self.running[pid] = (process, log)
 
     def stop(self) -> None:
         """Stop sampling: py-spy writes its file on SIGINT, as on Ctrl-C (and on its own
@@ -180,10 +180,10 @@ class Profiler:
             return
         self._stop.set()
         self._thread.join()
-        for _part, process, _log in self.running.values():
+        for process, _log in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
-        for _part, process, log in self.running.values():
+        for process, log in self.running.values():
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
