@@ -195,3 +195,39 @@ def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
     # ... then every joined row looked up by its key, none read in full.
     assert len(scans) >= 8
     assert all(scan.startswith("Index Scan using ") for scan in scans), plan
+
+
+@pytest.mark.postgres
+def test_postgresql_plans_a_repeated_statement_once_per_connection(offers):
+    """Prepared statements (config/settings/base.py): psycopg sends the parameters apart from
+    the statement and prepares a statement it has run five times on a connection, so the
+    token's read - the same statement on every API request - is planned once, not on every
+    request (docs/operations.md, "Prepared statements"), and still finds the right user."""
+    from config.settings.base import PG_PREPARE_THRESHOLD, PG_PREPARED_STATEMENTS
+
+    mediator, made = offers
+    token = AuthToken.objects.create(mediator.user)[1]
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    other: Any = StaffFactory()
+    other_api = APIClient(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(other.user)[1]}")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    assert PG_PREPARED_STATEMENTS
+    assert connection.features.uses_server_side_binding
+    assert connection.connection.prepare_threshold == PG_PREPARE_THRESHOLD == 5
+    assert not any("knox_authtoken" in s for s in prepared())
+    for _ in range(3):
+        listed = api.get("/api/v1/offers/?status=pending").json()["results"]
+        assert {offer["id"] for offer in listed} == {offer.pk for offer in made}
+        assert other_api.get("/api/v1/offers/").status_code == 403  # staff: not a mediator
+
+    tokens = [s for s in prepared() if s.startswith('SELECT "knox_authtoken"')]
+    assert len(tokens) == 1
+    assert "$1" in tokens[0]  # the key is a parameter, not part of the text
+    # The prepared statement answers each token with its own user.
+    assert len(api.get("/api/v1/offers/?status=pending").json()["results"]) == len(made)
+    assert other_api.get("/api/v1/offers/").status_code == 403
