@@ -126,14 +126,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PG_JOIN_COLLAPSE_LIMIT = 3
 # Prepared statements: psycopg sends a statement and its parameters apart (server-side
 # binding) and prepares a statement once it has run it ``PG_PREPARE_THRESHOLD`` times on a
-# connection, so PostgreSQL plans a statement of the same shape once per connection instead
-# of on every request, and psycopg binds the parameters without quoting them into the text.
+# connection (2: a web worker's connection lasts its 2,000 requests, and with psycopg's 5 a
+# short run measured 3-5 % more time per request), keeping the 100 it used last, so
+# PostgreSQL plans a statement of the same shape once per connection instead of on every
+# request, and psycopg binds the parameters without quoting them into the text.
 # Django turns both off by default, for connection poolers in transaction mode; this
 # installation has none. Measured on the load test's data (docs/operations.md, "Prepared
-# statements"): PostgreSQL's CPU per request about 40 % lower, the web's about 10 %.
+# statements"): PostgreSQL's CPU per request about a third lower.
 # ``DATABASE_PREPARED_STATEMENTS=false`` turns them off (e.g. behind such a pooler).
 PG_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-PG_PREPARE_THRESHOLD = 5
+PG_PREPARE_THRESHOLD = 2
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {
         "options": f"-c join_collapse_limit={PG_JOIN_COLLAPSE_LIMIT}",

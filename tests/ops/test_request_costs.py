@@ -200,7 +200,7 @@ def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
 @pytest.mark.postgres
 def test_postgresql_plans_a_repeated_statement_once_per_connection(offers):
     """Prepared statements (config/settings/base.py): psycopg sends the parameters apart from
-    the statement and prepares a statement it has run five times on a connection, so the
+    the statement and prepares a statement it has run twice on a connection, so the
     token's read - the same statement on every API request - is planned once, not on every
     request (docs/operations.md, "Prepared statements"), and still finds the right user."""
     from config.settings.base import PG_PREPARE_THRESHOLD, PG_PREPARED_STATEMENTS
@@ -218,7 +218,7 @@ def test_postgresql_plans_a_repeated_statement_once_per_connection(offers):
 
     assert PG_PREPARED_STATEMENTS
     assert connection.features.uses_server_side_binding
-    assert connection.connection.prepare_threshold == PG_PREPARE_THRESHOLD == 5
+    assert connection.connection.prepare_threshold == PG_PREPARE_THRESHOLD == 2
     assert not any("knox_authtoken" in s for s in prepared())
     for _ in range(3):
         listed = api.get("/api/v1/offers/?status=pending").json()["results"]
