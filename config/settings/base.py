@@ -128,8 +128,8 @@ PG_JOIN_COLLAPSE_LIMIT = 3
 # binding) and prepares a statement once it has run it ``PG_PREPARE_THRESHOLD`` times on a
 # connection (2: a web worker's connection lasts its 2,000 requests, and with psycopg's 5 a
 # short run measured 3-5 % more time per request), keeping the 100 it used last, so
-# PostgreSQL plans a statement of the same shape once per connection instead of on every
-# request, and psycopg binds the parameters without quoting them into the text.
+# PostgreSQL parses a statement of the same shape once per connection and soon keeps one
+# plan for it instead of planning it on every request.
 # Django turns both off by default, for connection poolers in transaction mode; this
 # installation has none. Measured on the load test's data (docs/operations.md, "Prepared
 # statements"): PostgreSQL's CPU per request about a third lower.
