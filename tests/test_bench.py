@@ -91,6 +91,7 @@ def test_no_name_runs_every_bench_in_order():
             "feed",
             "matching",
             "outbox",
+            "prepared",
             "retention",
             "stats",
         ]
@@ -291,3 +292,32 @@ def test_the_state_load_gives_every_pool_its_share_with_reports_allowances_and_b
         )
         starts = Booking.objects.filter(pool=first.pool).values_list("starts_at", flat=True)
         assert {start.astimezone(BERLIN).year for start in starts} == {2024, 2025}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_prepared_bench_switches_a_connection_between_the_two_ways():
+    """``make bench BENCH=prepared`` times the same reads on a connection that prepares and
+    on one that does not; each pass's connection is what it says, and the settings' way is
+    back at the end."""
+    from bench.bench_prepared import backend_cpu_seconds, prepared_count, use_prepared
+
+    def run_thrice() -> None:
+        for _ in range(3):
+            Pool.objects.filter(slug="bench-test").count()
+
+    try:
+        use_prepared(connection, False)
+        run_thrice()
+        assert not connection.features.uses_server_side_binding
+        assert prepared_count(connection) == 0
+
+        use_prepared(connection, True)
+        run_thrice()
+        assert connection.features.uses_server_side_binding
+        assert prepared_count(connection) >= 1
+        cpu = backend_cpu_seconds(connection)  # PostgreSQL runs on this machine in CI
+        assert cpu is not None and cpu >= 0
+    finally:
+        use_prepared(connection, True)
+    assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 2

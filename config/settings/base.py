@@ -126,13 +126,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PG_JOIN_COLLAPSE_LIMIT = 3
 # Prepared statements: psycopg sends a statement and its parameters apart (server-side
 # binding) and prepares a statement once it has run it ``PG_PREPARE_THRESHOLD`` times on a
-# connection (2: a web worker's connection lasts its 2,000 requests, and with psycopg's 5 a
-# short run measured 3-5 % more time per request), keeping the 100 it used last, so
-# PostgreSQL parses a statement of the same shape once per connection and soon keeps one
-# plan for it instead of planning it on every request.
+# connection (2, not psycopg's 5: preparing costs one more message, and a statement whose
+# text varies with its parameters - an IN list of another length - may not run five times
+# in the 2,000 requests a web worker serves), keeping the 100 it used last, so PostgreSQL
+# parses a statement of the same shape once per connection and soon keeps one plan for it
+# instead of planning it on every request.
 # Django turns both off by default, for connection poolers in transaction mode; this
-# installation has none. Measured on the load test's data (docs/operations.md, "Prepared
-# statements"): PostgreSQL's CPU per request about a third lower.
+# installation has none. Measured (``make bench BENCH=prepared``, and the load test, see
+# docs/operations.md, "Prepared statements"): PostgreSQL's CPU per request a third or more
+# lower.
 # ``DATABASE_PREPARED_STATEMENTS=false`` turns them off (e.g. behind such a pooler).
 PG_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 PG_PREPARE_THRESHOLD = 2
