@@ -42,6 +42,10 @@ WATCH_SECONDS = 1.0
 # Innermost frames of a process waiting for a socket (a function name and its file).
 WAITING = (
     ("ClientCursorMixin._execute_send", "psycopg/client_cursor.py"),
+    # The same send with server-side binding: a statement, its preparation, a prepared one.
+    ("BaseCursor._execute_send", "psycopg/_cursor_base.py"),
+    ("BaseCursor._send_prepare", "psycopg/_cursor_base.py"),
+    ("BaseCursor._send_query_prepared", "psycopg/_cursor_base.py"),
     ("Connection.wait", "psycopg/connection.py"),
     ("write", "gunicorn/util.py"),
     ("close_graceful", "gunicorn/util.py"),

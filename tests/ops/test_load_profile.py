@@ -44,6 +44,18 @@ def test_each_sample_is_filed_by_its_innermost_frame():
 def test_a_socket_wait_is_waiting_and_the_same_library_computing_is_not():
     assert category("Connection.wait (psycopg/connection.py:495)", ours=OURS) == "waiting"
     assert category("PostgresClientQuery.dump (psycopg/_queries.py:299)", ours=OURS) == "psycopg"
+    # Sending a statement (client-side or server-side binding, prepared or not) is waiting:
+    # libpq writes to the socket, and the kernel hands the core to PostgreSQL.
+    for send in (
+        "ClientCursorMixin._execute_send (psycopg/client_cursor.py:84)",
+        "BaseCursor._execute_send (psycopg/_cursor_base.py:449)",
+        "BaseCursor._send_prepare (psycopg/_cursor_base.py:581)",
+        "BaseCursor._send_query_prepared (psycopg/_cursor_base.py:602)",
+    ):
+        assert category(send, ours=OURS) == "waiting", send
+    assert category("BaseCursor._maybe_prepare_gen (psycopg/_cursor_base.py:312)", ours=OURS) == (
+        "psycopg"
+    )
     assert category("SMTP.send (smtplib.py:902)", ours=OURS) == "waiting"
     assert category("SMTP.data (smtplib.py:870)", ours=OURS) == "mail"
     assert category("Query.clone (django/db/models/sql/query.py:1)", ours=OURS) == "orm"
