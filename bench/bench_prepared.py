@@ -100,7 +100,7 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
     from bookings.constants import Status
     from bookings.models import Booking, Offer
     from bookings.services.offers import booking_match
-    from config.settings.base import PG_PREPARE_THRESHOLD
+    from config.settings.base import PG_PREPARE_THRESHOLD, PG_PREPARED_STATEMENTS
     from institutions.models import Coordinator
     from notifications.feeds import calendar_feed_get, feed_token
 
@@ -173,7 +173,7 @@ def run():  # noqa: PLR0915 - one bench, read top to bottom
                     held = prepared_count(connection)
                 else:
                     expect(prepared_count(connection) == 0, "nothing prepared without")
-        use_prepared(connection, True)  # as the settings have it, for what runs next
+        use_prepared(connection, PG_PREPARED_STATEMENTS)  # the settings' way, for what follows
 
     def per_request_ms(way: bool, index: int) -> float | None:
         values = [p[index] for p in passes[way]]

@@ -301,6 +301,7 @@ def test_the_prepared_bench_switches_a_connection_between_the_two_ways():
     on one that does not; each pass's connection is what it says, and the settings' way is
     back at the end."""
     from bench.bench_prepared import backend_cpu_seconds, prepared_count, use_prepared
+    from config.settings.base import PG_PREPARED_STATEMENTS
 
     def run_thrice() -> None:
         for _ in range(3):
@@ -319,5 +320,6 @@ def test_the_prepared_bench_switches_a_connection_between_the_two_ways():
         cpu = backend_cpu_seconds(connection)  # PostgreSQL runs on this machine in CI
         assert cpu is not None and cpu >= 0
     finally:
-        use_prepared(connection, True)
+        use_prepared(connection, PG_PREPARED_STATEMENTS)
+    assert PG_PREPARED_STATEMENTS
     assert connection.settings_dict["OPTIONS"]["prepare_threshold"] == 2

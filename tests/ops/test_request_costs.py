@@ -198,11 +198,12 @@ def test_postgresql_orders_a_statements_joins_three_tables_at_a_time(offers):
 
 
 @pytest.mark.postgres
-def test_postgresql_plans_a_repeated_statement_once_per_connection(offers):
+def test_postgresql_prepares_a_repeated_statement_once_per_connection(offers):
     """Prepared statements (config/settings/base.py): psycopg sends the parameters apart from
     the statement and prepares a statement it has run twice on a connection, so the
-    token's read - the same statement on every API request - is planned once, not on every
-    request (docs/operations.md, "Prepared statements"), and still finds the right user."""
+    token's read - the same statement on every API request - is parsed once per connection
+    and soon keeps one plan, instead of being planned on every request (docs/operations.md,
+    "Prepared statements"), and still finds the right user."""
     from config.settings.base import PG_PREPARE_THRESHOLD, PG_PREPARED_STATEMENTS
 
     mediator, made = offers
