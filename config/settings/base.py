@@ -128,7 +128,8 @@ PG_JOIN_COLLAPSE_LIMIT = 3
 # binding) and prepares a statement once it has run it ``PG_PREPARE_THRESHOLD`` times on a
 # connection (2, not psycopg's 5: preparing costs one more message, and a statement whose
 # text varies with its parameters - an IN list of another length - may not run five times
-# in the 2,000 requests a web worker serves), keeping the 100 it used last, so PostgreSQL
+# in a connection's life: DATABASE_CONN_MAX_AGE, 60 s in docker-compose.yml, and at most a
+# web worker's 2,000 requests), keeping the 100 it used last, so PostgreSQL
 # parses a statement of the same shape once per connection and soon keeps one plan for it
 # instead of planning it on every request.
 # Django turns both off by default, for connection poolers in transaction mode; this
