@@ -8,11 +8,13 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 from bookings.constants import OfferStatus, Status
 from bookings.messages.hooks import alert_notify, offer_made_notify, standby_notify
 from bookings.messages.periodic import reminders_write, report_requests_write
+from bookings.messages import void
 from bookings.messages.void import BookingNow, stale_reason
 from bookings.models import Alert, Offer, Standby
 from bookings.services import (
@@ -41,6 +43,30 @@ from tests.mediators.factories import (
 from tests.notifications.conftest import confirm
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rules_read_only_what_the_void_loads(monkeypatch):
+    """In every test here, the rules of ``STALE`` judge the rows ``booking_messages_void``
+    loaded (``void.RULES_READ``) without fetching a field it left out: such a fetch would be
+    a query per row."""
+    judging = []
+    fetch = DeferredAttribute.__get__
+
+    def guarded(self, instance, cls=None):
+        if judging and instance is not None and self.field.attname not in instance.__dict__:
+            pytest.fail(f"a rule of STALE read {self.field.model.__name__}.{self.field.attname}")
+        return fetch(self, instance, cls)
+
+    def judged(message, state):
+        judging.append(True)
+        try:
+            return stale_reason(message, state)
+        finally:
+            judging.pop()
+
+    monkeypatch.setattr(DeferredAttribute, "__get__", guarded)
+    monkeypatch.setattr(void, "stale_reason", judged)
 
 
 def row(kind, **filters):
