@@ -12,9 +12,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 
 from bookings.constants import OfferStatus, Status
+from bookings.messages import void
 from bookings.messages.hooks import alert_notify, offer_made_notify, standby_notify
 from bookings.messages.periodic import reminders_write, report_requests_write
-from bookings.messages import void
 from bookings.messages.void import BookingNow, stale_reason
 from bookings.models import Alert, Offer, Standby
 from bookings.services import (
