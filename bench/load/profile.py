@@ -17,8 +17,10 @@ sample's innermost frame files it:
 
 The report gets one line per part: ``{"bench": "load_profile", "part": "web", "samples":
 ..., "waiting_ratio": ..., "orm_ratio": ..., ...}``; ``waiting_ratio`` is of all samples,
-each library's ratio of the computing ones. py-spy needs to trace other processes (root, or
-``CAP_SYS_PTRACE``); without it the run says so on stderr, and its lines count no samples.
+each library's ratio of the computing ones. The worker's line adds ``task_ratios``: each
+Celery task's share of its samples (``task_tally``). py-spy needs to trace other processes
+(root, or ``CAP_SYS_PTRACE``); without it the run says so on stderr, and its lines count no
+samples.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ LIBRARIES = (
     ("redis", ("redis/",)),
     ("gunicorn", ("gunicorn/",)),
 )
+# Celery's signals: a handler of ours they call (around every task) is not the task.
+SIGNALS = ("celery/utils/dispatch/",)
 CATEGORIES = ("waiting", *(name for name, _ in LIBRARIES), "app", "other")
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -112,14 +116,39 @@ def tally(lines: Iterable[str], *, ours: frozenset[str]) -> Counter[str]:
     return counts
 
 
-def summary(part: str, counts: Counter[str]) -> dict[str, object]:
-    """The report's line for one part."""
+def task_tally(lines: Iterable[str], *, ours: frozenset[str]) -> Counter[str]:
+    """Samples per Celery task (the task's function: the first frame of the project's code
+    that Celery's ``trace_task`` called), waiting ones included; samples outside a task
+    (the worker's main process receiving and handing out tasks, Celery's own work around a
+    task, our handlers of its signals) are not counted."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if not stack or not count.isdigit() or "trace_task (celery/" not in stack:
+            continue
+        for frame in stack.split("trace_task (celery/", 1)[1].split(";")[1:]:
+            match = FRAME.match(frame)
+            if match is None or match["file"].startswith(SIGNALS):
+                break
+            if library(match["file"], ours=ours) == "app":
+                counts[match["function"]] += int(count)
+                break
+    return counts
+
+
+def summary(part: str, counts: Counter[str], tasks: Counter[str] | None = None) -> dict[str, object]:
+    """The report's line for one part; with ``tasks`` (the worker's), each task's share of
+    the part's samples, largest first."""
     samples = sum(counts.values())
     computing = samples - counts["waiting"]
     line: dict[str, object] = {"bench": "load_profile", "part": part, "samples": samples}
     line["waiting_ratio"] = round(counts["waiting"] / samples, 3) if samples else None
     for name in CATEGORIES[1:]:
         line[f"{name}_ratio"] = round(counts[name] / computing, 3) if computing else None
+    if tasks is not None:
+        line["task_ratios"] = {
+            name: round(count / samples, 3) for name, count in tasks.most_common() if samples
+        }
     return line
 
 
@@ -206,10 +235,13 @@ class Profiler:
         found = []
         for part in dict.fromkeys(self.roots.values()):
             counts: Counter[str] = Counter()
+            tasks: Counter[str] = Counter()
             for path in sorted(self.workdir.glob(f"profile-{part}-*.txt")):
                 with path.open(encoding="utf-8", errors="replace") as raw:
-                    counts += tally(raw, ours=self.ours)
-            found.append(summary(part, counts))
+                    stacks = raw.readlines()
+                counts += tally(stacks, ours=self.ours)
+                tasks += task_tally(stacks, ours=self.ours)
+            found.append(summary(part, counts, tasks if part == "worker" else None))
         return found
 
 

@@ -11,7 +11,15 @@ from collections import Counter
 
 import pytest
 
-from bench.load.profile import Profiler, category, descendants, packages_of, summary, tally
+from bench.load.profile import (
+    Profiler,
+    category,
+    descendants,
+    packages_of,
+    summary,
+    tally,
+    task_tally,
+)
 
 OURS = frozenset({"bookings", "ops"})
 
@@ -78,6 +86,40 @@ def test_the_line_gives_waiting_of_all_samples_and_each_library_of_the_computing
     assert line["psycopg_ratio"] == 0.0
     computing = [value for key, value in line.items() if key.endswith("_ratio")]
     assert sum(computing) - line["waiting_ratio"] == pytest.approx(1.0)
+
+
+CELERY = (
+    "<module> (celery:10);Worker.workloop (billiard/pool.py:369);"
+    "fast_trace_task (celery/app/trace.py:798);"
+    "build_tracer.<locals>.trace_task (celery/app/trace.py:564);"
+    "_install_stack_protection.<locals>.__protected_call__ (celery/app/trace.py:883)"
+)
+WORKER_RAW = "".join(
+    f"{stack} {count}\n"
+    for stack, count in (
+        (f"{CELERY};booking_match_task (bookings/tasks.py:28);rank (bookings/x.py:1)", 12),
+        (f"{CELERY};booking_match_task (bookings/tasks.py:28);Connection.wait (psycopg/c.py:1)", 8),
+        (f"{CELERY};Task.__call__ (celery/app/task.py:411);deliver (ops/tasks.py:5)", 5),
+        # The main process receiving a task, and a task without our code: in no task.
+        ("<module> (celery:10);Consumer.start (celery/worker/consumer/consumer.py:1)", 25),
+        (f"{CELERY};Task.__call__ (celery/app/task.py:411)", 1),
+        (f"{CELERY};Signal.send (celery/utils/dispatch/signal.py:276);close (ops/db.py:3)", 2),
+    )
+)
+
+
+def test_the_workers_samples_are_filed_by_the_task_they_ran_and_each_gets_its_share():
+    stacks = WORKER_RAW.splitlines(keepends=True)
+    tasks = task_tally(stacks, ours=OURS)
+
+    # The task's own function, waiting or computing; Celery's frames in between are skipped,
+    # and a handler of Celery's signals around a task is not a task.
+    assert tasks == Counter({"booking_match_task": 20, "deliver": 5})
+    line = summary("worker", tally(stacks, ours=OURS), tasks)
+    assert line["samples"] == 53
+    assert line["task_ratios"] == {"booking_match_task": 0.377, "deliver": 0.094}
+    assert list(line["task_ratios"]) == ["booking_match_task", "deliver"]
+    assert "task_ratios" not in summary("web", Counter({"orm": 1}))
 
 
 def test_no_samples_give_no_ratios_rather_than_made_up_ones():

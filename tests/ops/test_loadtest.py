@@ -137,6 +137,11 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
         libraries = [v for k, v in profile.items() if k.endswith("_ratio") and k != "waiting_ratio"]
         assert sum(libraries) == pytest.approx(1.0, abs=0.01), part
     assert profiles["web"]["drf_ratio"] > 0
+    # Which tasks the worker's samples were in: the bookings made were matched and their
+    # messages delivered.
+    tasks = profiles["worker"]["task_ratios"]
+    assert tasks["booking_match_task"] > 0 and tasks["deliver_messages"] > 0
+    assert sum(tasks.values()) <= 1.0 + 1e-9
 
 
 def test_the_pauses_default_to_the_monday_morning_and_scale_with_load_pause():
