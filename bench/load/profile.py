@@ -136,7 +136,9 @@ def task_tally(lines: Iterable[str], *, ours: frozenset[str]) -> Counter[str]:
     return counts
 
 
-def summary(part: str, counts: Counter[str], tasks: Counter[str] | None = None) -> dict[str, object]:
+def summary(
+    part: str, counts: Counter[str], tasks: Counter[str] | None = None
+) -> dict[str, object]:
     """The report's line for one part; with ``tasks`` (the worker's), each task's share of
     the part's samples, largest first."""
     samples = sum(counts.values())
