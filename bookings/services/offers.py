@@ -250,8 +250,10 @@ def _match_locked(booking: Booking, *, now: datetime.datetime) -> list[Offer]:
 
 
 def _mark_offered(booking: Booking) -> None:
+    """The locked ``booking`` (every caller locked it in this transaction and wrote it, if at
+    all, through that very row) is offered now: not read and locked a second time."""
     if booking.status == Status.REQUESTED:
-        transition(booking, to=Status.OFFERED, actor_role=ActorRole.SYSTEM)
+        transition(booking, to=Status.OFFERED, actor_role=ActorRole.SYSTEM, held=True)
 
 
 def booking_match(

@@ -121,3 +121,31 @@ def test_a_round_of_three_offers_costs_the_statements_of_one():
     assert made.count() == 1 + 3 and all(m.rendered for m in made)
     # The offers' rows are written in one statement, their e-mails with one another's.
     assert three == one
+
+
+def test_matching_reads_and_locks_its_booking_once_and_offers_it_from_that_row():
+    pool = make_pool()
+    language = arabic()
+    make_mediator(pool, home=VIERSEN, language=language)
+    booking = make_booking(pool, mode=Mode.ON_SITE, language=language)
+    assert booking.status == Status.REQUESTED
+
+    with CaptureQueriesContext(connection) as queries:
+        made = booking_match(booking_id=booking.pk, now=NOW)
+
+    assert len(made) == 1
+    booking.refresh_from_db()
+    assert booking.status == Status.OFFERED
+    assert list(booking.events.values_list("from_status", "to_status")) == [
+        (Status.REQUESTED, Status.OFFERED)
+    ]
+    # The booking's row is read once, under its lock; the transition to "offered" writes
+    # that row (the status it was read with) instead of reading it again.
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "bookings_booking"."id"')
+        and f'WHERE "bookings_booking"."id" = {booking.pk}' in q["sql"]
+    ]
+    assert len(reads) == 1
+    assert ("FOR UPDATE" in reads[0]) == connection.features.has_select_for_update
