@@ -345,7 +345,8 @@ def booking_cancel(
 def _cancel(
     *, booking: Booking, actor: AbstractBaseUser, role: str | None, reason: str, late: bool
 ) -> Booking:
-    """Cancel a locked booking; late only when a mediator held it."""
+    """Cancel a locked booking (the row ``booking_cancel`` locked, not read again); late only
+    when a mediator held it."""
     held = booking.status == Status.CONFIRMED and booking.mediator_id is not None
     changes: dict[str, Any] = {
         "cancelled_by_role": role or ActorRole.SYSTEM,
@@ -362,6 +363,7 @@ def _cancel(
         reason=reason,
         changes=changes,
         data={"late": changes["late_cancellation"]},
+        held=True,
     )
     _after_cancel(booking=cancelled, role=role, late=changes["late_cancellation"])
     return cancelled
@@ -370,7 +372,7 @@ def _cancel(
 def _mediator_withdraws(
     *, booking: Booking, actor: AbstractBaseUser, reason: str, late: bool
 ) -> Booking:
-    """The mediator who holds the locked booking gives it back."""
+    """The mediator who holds the locked booking gives it back (that row, not read again)."""
     mediator = require_can_give_back(actor, booking)
     reopened = transition(
         booking,
@@ -381,6 +383,7 @@ def _mediator_withdraws(
         allowed_from={Status.CONFIRMED},
         changes={"mediator": None, "confirmed_at": None, "sequence": booking.sequence + 1},
         data={"late": late, "mediator_id": mediator.pk, "mediator_cancelled": True},
+        held=True,
     )
     _after_mediator_withdrawal(booking=reopened, mediator_id=mediator.pk)
     return reopened

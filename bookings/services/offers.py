@@ -136,7 +136,9 @@ def _make_unfilled(booking: Booking, *, reason: str) -> Booking:
     """Nobody found in time: unfilled, pending offers withdrawn, one open alert (its text in
     the site's language, whoever's request led here)."""
     _withdraw_pending(booking)
-    unfilled = transition(booking, to=Status.UNFILLED, actor_role=ActorRole.SYSTEM, reason=reason)
+    unfilled = transition(
+        booking, to=Status.UNFILLED, actor_role=ActorRole.SYSTEM, reason=reason, held=True
+    )
     alert, created = Alert.objects.get_or_create(
         booking=unfilled,
         kind=AlertKind.UNFILLED,
@@ -829,5 +831,6 @@ def unfilled_rematch(
             to=Status.REQUESTED,
             actor_role=ActorRole.SYSTEM,
             data={"rematch_for_mediator_id": mediator_id},
+            held=True,
         )
         return _match_locked(requested, now=now)
