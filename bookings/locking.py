@@ -24,7 +24,9 @@ the commit.
 What a service decides - the status it starts from, whether a cancellation is late, the next
 calendar ``sequence``, who holds the booking - it reads from the row these helpers return,
 never from the caller's copy, which may be older than the last change (a page loaded before
-the mediator gave the booking back).
+the mediator gave the booking back). The related rows read with the booking (its mediator,
+place, language) are the ones its locked row names: a read that waited for another
+transaction's change is read once more (``_joined_as_named``).
 
 A write that PostgreSQL's exclusion constraint refuses (the mediator holds an overlapping
 booking, confirmed meanwhile by another transaction) answers 409 through
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.db import IntegrityError, models, transaction
 
@@ -63,16 +65,53 @@ def _bookings(*, skip_locked: bool = False) -> models.QuerySet[Booking]:
     )
 
 
+# The relations ``_bookings`` reads with the row, each named by its key column on the booking.
+_JOINED = tuple(
+    cast(models.ForeignKey, Booking._meta.get_field(name))
+    for name in ("pool", "language", "dialect", "location", "institution", "mediator")
+)
+
+
+def _joined_as_named(row: Booking) -> bool:
+    """Whether every related row read with the booking is the one its key columns name.
+
+    Not so when the locking read had to wait: PostgreSQL (READ COMMITTED) then hands back the
+    booking's row as the other transaction committed it, joined with the related rows it had
+    found before the wait. A mediator who accepted meanwhile comes back missing (the
+    cancellation that waited for the accept would not tell them), a place changed meanwhile
+    as the old place, and a booking whose language changed not at all."""
+    for field in _JOINED:
+        related = field.get_cached_value(row, default=None)
+        if getattr(row, field.attname) != (related.pk if related is not None else None):
+            return False
+    return True
+
+
+def _lock(booking: Booking | int, *, skip_locked: bool = False) -> Booking | None:
+    rows = _bookings(skip_locked=skip_locked).filter(pk=_pk(booking))
+    row = rows.first()
+    if row is not None and _joined_as_named(row):
+        return row
+    if row is None and skip_locked:
+        return None  # busy (or gone): the caller comes back
+    # Read once more, in a statement of its own: it sees what the transaction we waited for
+    # committed, related rows included, and the lock is ours, so nothing changes in between.
+    return rows.first()
+
+
 def lock_booking(booking: Booking | int) -> Booking:
     """The booking's row, locked until the transaction ends and read fresh from the database
     (with its pool, institution and location). Raises ``Booking.DoesNotExist``."""
-    return _bookings().get(pk=_pk(booking))
+    row = _lock(booking)
+    if row is None:
+        raise Booking.DoesNotExist(f"No booking {_pk(booking)}.")
+    return row
 
 
 def lock_booking_or_none(booking: Booking | int, *, skip_locked: bool = False) -> Booking | None:
     """As ``lock_booking``, or None when the row is gone; with ``skip_locked`` also None when
     another transaction holds it (the sweep moves on and comes back)."""
-    return _bookings(skip_locked=skip_locked).filter(pk=_pk(booking)).first()
+    return _lock(booking, skip_locked=skip_locked)
 
 
 def lock_booking_unless_busy(booking: Booking | int) -> Booking | None:
