@@ -54,6 +54,17 @@ bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 threads = int(os.environ.get("WEB_THREADS", "1"))
+# A worker that serves many requests at once in one thread takes its database connections
+# from a pool of WEB_DATABASE_POOL_SIZE (default 4) per worker (config/settings/base.py,
+# DATABASE_POOL_SIZE): without it every request in flight would hold a connection of its own.
+ONE_THREAD_MANY_REQUESTS = ("gevent", "eventlet")
+database_pool_size = (
+    int(os.environ.get("WEB_DATABASE_POOL_SIZE", "4"))
+    if worker_class in ONE_THREAD_MANY_REQUESTS
+    else 0
+)
+if database_pool_size:
+    raw_env = [f"DATABASE_POOL_SIZE={database_pool_size}"]
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

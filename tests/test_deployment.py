@@ -272,3 +272,63 @@ def test_static_files_are_compressed_with_gzip_only_in_every_environment():
 
     assert compressor.use_gzip is True
     assert compressor.use_brotli is False
+
+
+@pytest.mark.parametrize(
+    ("worker_class", "pool_size", "expected"),
+    [("sync", None, 0), ("gthread", "8", 0), ("gevent", None, 4), ("gevent", "2", 2)],
+)
+def test_a_gevent_web_worker_and_only_it_takes_its_connections_from_a_pool(
+    monkeypatch, worker_class, pool_size, expected
+):
+    monkeypatch.setenv("WEB_WORKER_CLASS", worker_class)
+    if pool_size is None:
+        monkeypatch.delenv("WEB_DATABASE_POOL_SIZE", raising=False)
+    else:
+        monkeypatch.setenv("WEB_DATABASE_POOL_SIZE", pool_size)
+    namespace: dict = {}
+    exec(compile(GUNICORN, "config/gunicorn.py", "exec"), namespace)  # noqa: S102 (our file)
+
+    assert namespace["database_pool_size"] == expected
+    assert namespace.get("raw_env", []) == ([f"DATABASE_POOL_SIZE={expected}"] if expected else [])
+
+
+POOL_PROBE = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "d = settings.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['OPTIONS'].get("
+    "'pool'), d['OPTIONS'].get('prepare_threshold')]))"
+)
+
+
+@pytest.mark.parametrize(
+    ("pool_size", "expected"),
+    [
+        (None, [60, None, 2]),
+        ("3", [0, {"min_size": 3, "max_size": 3, "timeout": 20}, 2]),
+    ],
+)
+def test_a_database_pool_replaces_the_connection_a_process_keeps(pool_size, expected):
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "probe-only-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "pool.example.org",
+        "SITE_URL": "https://pool.example.org",
+        # Never opened: the probe reads the settings only.
+        "DATABASE_URL": "postgres://probe@127.0.0.1:1/never_opened",
+        "DATABASE_CONN_MAX_AGE": "60",
+        **({"DATABASE_POOL_SIZE": pool_size} if pool_size else {}),
+    }
+    probe = subprocess.run(  # noqa: S603 (our interpreter, our code)
+        [sys.executable, "-c", POOL_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    assert json.loads(probe.stdout) == expected

@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 BEGAN = time.monotonic()
+WEB_APP_NAME = "spm-web"
 
 
 def _say(text: str) -> None:
@@ -108,14 +109,16 @@ class Postgres:
     def execute(self, sql: str) -> None:
         self.conn.execute(sql)
 
-    def connections(self, name: str) -> tuple[int, int]:
-        """Connections to ``name``, and how many of them wait for a lock."""
+    def connections(self, name: str) -> tuple[int, int, int]:
+        """Connections to ``name``, how many of them wait for a lock, and how many are the
+        web's (``WEB_APP_NAME``)."""
         row = self.conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock')"
+            "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock'),"
+            " count(*) FILTER (WHERE application_name = %s)"
             " FROM pg_stat_activity WHERE datname = %s",
-            [name],
+            [WEB_APP_NAME, name],
         ).fetchone()
-        return int(row[0]), int(row[1])
+        return int(row[0]), int(row[1]), int(row[2])
 
     def templates(self, prefix: str) -> list[str]:
         rows = self.conn.execute(
@@ -387,14 +390,15 @@ def main() -> int:  # noqa: PLR0915
         "DATABASE_URL": target_url,
         "API_THROTTLE_ANON": "100000/minute",
     }
-    peak = {"connections": 0, "lock_waits": 0}
+    peak = {"connections": 0, "lock_waits": 0, "web": 0}
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.wait(1.0):
-            connections, lock_waits = pg.connections(pg.target)
+            connections, lock_waits, web = pg.connections(pg.target)
             peak["connections"] = max(peak["connections"], connections)
             peak["lock_waits"] = max(peak["lock_waits"], lock_waits)
+            peak["web"] = max(peak["web"], web)
 
     with RecordingSmtpServer() as smtp:
         stack = ProductionStack(
@@ -404,6 +408,8 @@ def main() -> int:  # noqa: PLR0915
             log_dir=workdir / "logs",
             env=stack_env,
             serve_web=False,
+            # libpq names the web's connections so: the sampler counts them apart.
+            web_env={"PGAPPNAME": WEB_APP_NAME},
             migrate=False,
         )
         _say("starting the stack")
@@ -434,16 +440,19 @@ def main() -> int:  # noqa: PLR0915
             sampling.set()
             sampler.join()
     from bench.load.report import summarize
+    from config import gunicorn as web_config  # the same environment as the stack's
 
     checks = {
         "double_confirmed": double_confirmed(started),
         **sent,
         "db_connections_max": peak["connections"],
+        "db_connections_web_max": peak["web"],
         "db_lock_waits_max": peak["lock_waits"],
         "worker_class": os.environ.get("WEB_WORKER_CLASS", "sync"),
         "pause_scale": pause,
         "web_workers": int(os.environ.get("WEB_CONCURRENCY", "3")),
         "web_threads": int(os.environ.get("WEB_THREADS", "1")),
+        "web_database_pool": web_config.database_pool_size or None,
         "data": {**asdict(sizes), "template_reused": data["reused"]},
         "vacuum_analyzed": True,
         "load_avg_1min_before": round(load_before, 2),

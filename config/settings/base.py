@@ -139,6 +139,15 @@ PG_JOIN_COLLAPSE_LIMIT = 3
 # ``DATABASE_PREPARED_STATEMENTS=false`` turns them off (e.g. behind such a pooler).
 PG_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 PG_PREPARE_THRESHOLD = 2
+# A pool of connections per process (Django's own, psycopg_pool) instead of the one connection
+# a process keeps: for gunicorn's gevent worker, which serves many requests at once in one
+# thread and would otherwise open a connection for each request in flight (config/gunicorn.py
+# sets it for that worker only; measured, not chosen: docs/operations.md, "gunicorn"). At most
+# DATABASE_POOL_SIZE connections per process, each kept with its prepared statements; a
+# request that waits longer than DATABASE_POOL_TIMEOUT seconds for one gets the database's
+# 503. 0, the default: no pool.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+DATABASE_POOL_TIMEOUT = 20  # below gunicorn's 30 s timeout
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {
         "options": f"-c join_collapse_limit={PG_JOIN_COLLAPSE_LIMIT}",
@@ -149,6 +158,14 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         ),
         **DATABASES["default"].get("OPTIONS", {}),
     }
+    if DATABASE_POOL_SIZE > 0:
+        # The pool keeps the connections; Django refuses a pool with persistent connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DATABASE_POOL_SIZE,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded first-look set-up: SQLite ignores a covering index's INCLUDE columns (a
     # statistics speed-up) and NULLS NOT DISTINCT (a language listed twice, which the

@@ -121,6 +121,8 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
     assert every["messages_duplicated"] == 0 and every["messages_missing"] == 0
     assert every["messages_received"] >= every["messages_sent"] > 0
     assert every["vacuum_analyzed"] is True
+    # One connection per sync web worker, kept (3 workers), no pool.
+    assert 1 <= every["db_connections_web_max"] <= 3 and every["web_database_pool"] is None
     assert all(line["server_p50_ms"] is not None for line in lines)
     # Where the CPU went: every part of the stack did some work, and Locust too.
     for part in ("web", "worker", "postgres", "locust"):
@@ -142,6 +144,40 @@ def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_w
     tasks = profiles["worker"]["task_ratios"]
     assert tasks["booking_match_task"] > 0 and tasks["deliver_messages"] > 0
     assert sum(tasks.values()) <= 1.0 + 1e-9
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.timeout(300)
+def test_the_gevent_worker_serves_the_monday_morning_with_a_bounded_pool_of_connections():
+    """The worker model measured against sync (docs/operations.md, "gunicorn"): each of its
+    three workers serves its users' requests at once in one thread and takes the database
+    connections from a pool of two; without the pool each of 24 users would hold one."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_of_its_own(),
+        "REDIS_URL": broker_url(),
+        "LOAD_SIZE": "smoke",
+        "LOAD_USERS": "24",
+        "LOAD_SECONDS": "15",
+        "LOAD_STRICT": "1",
+        "WEB_WORKER_CLASS": "gevent",
+        "WEB_DATABASE_POOL_SIZE": "2",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    done = run_load_test(env, timeout=280)
+
+    assert done.returncode == 0, done.stderr[-4000:]
+    every = json.loads(done.stdout.splitlines()[-1])
+    assert every["class"] == "all" and every["worker_class"] == "gevent"
+    assert every["web_database_pool"] == 2
+    assert every["requests"] > 0 and every["errors"] == 0 and every["status_5xx"] == 0
+    assert every["double_confirmed"] == 0
+    assert every["messages_duplicated"] == 0 and every["messages_missing"] == 0
+    assert every["messages_undelivered"] == 0
+    assert 1 <= every["db_connections_web_max"] <= 3 * 2
 
 
 def test_the_pauses_default_to_the_monday_morning_and_scale_with_load_pause():
