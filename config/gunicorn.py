@@ -31,7 +31,14 @@
   Measured again on an idle machine once accept was cheap (docs/operations.md, runs M and
   N, 200 users, 180 s): sync 70.6 requests/s, p95 2.5 s, 8 connections; gthread 3 x 4 70.2
   requests/s, p95 2.9 s, 17 connections, each class three times as long inside the server.
-  The CPU is the limit either way: sync stays.
+  The CPU is the limit either way: sync stays. The third model, gevent (one thread per
+  worker serving many requests at once, meant for the feed and offer reads; its connections
+  from a pool of ``WEB_DATABASE_POOL_SIZE``, 4, per worker), measured the same way on one
+  machine right after sync (runs BF and BG, 200 users): 62.9 requests/s against sync's 66.9,
+  p95 3.7 s against 2.7 s, 28.5 ms of CPU per request against 27.1; at 50 users (runs BD,
+  BE) the same 35.3 requests/s, accept's p95 563 ms against 268 ms. Only the trivial
+  endpoint gains (p95 87 ms at 200 users): it no longer waits behind an accept. Sync stays;
+  gevent comes with the development tools (Locust's), not in the image.
 - ``timeout`` = 30 s: a worker silent longer than that is killed and restarted. Nothing a user
   starts runs that long: the batch planner runs in Celery (README "API"), the statistics and
   statements read indexed rows; the slowest page measured stays below one second. A request

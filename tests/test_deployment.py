@@ -47,6 +47,22 @@ def settings_env_names() -> set[str]:
     return names
 
 
+def probe_settings(code: str, environment: dict[str, str]):
+    """Run ``code`` in our interpreter with only ``environment`` (and PATH, PYTHONPATH): the
+    JSON it printed last."""
+    result = subprocess.run(  # noqa: S603 (our interpreter, our probe)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 def command_of(service: str) -> list[str]:
     command = SERVICES[service]["command"]
     return shlex.split(command) if isinstance(command, str) else list(command)
@@ -210,17 +226,7 @@ def test_with_the_compose_environment_web_and_workers_keep_health_checked_connec
         "  'around_tasks': [any(r[1]() is close_old_connections for r in s.receivers)\n"
         "                   for s in (signals.task_prerun, signals.task_postrun)]}))\n"
     )
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **environment}
-    result = subprocess.run(  # noqa: S603 (our interpreter, our probe)
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    seen = json.loads(result.stdout.splitlines()[-1])
+    seen = probe_settings(probe, environment)
 
     assert seen == {"age": 60, "checks": True, "reuse": 1000, "around_tasks": [True, True]}
 
@@ -309,8 +315,6 @@ POOL_PROBE = (
 )
 def test_a_database_pool_replaces_the_connection_a_process_keeps(pool_size, expected):
     env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "probe-only-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "pool.example.org",
@@ -320,15 +324,4 @@ def test_a_database_pool_replaces_the_connection_a_process_keeps(pool_size, expe
         "DATABASE_CONN_MAX_AGE": "60",
         **({"DATABASE_POOL_SIZE": pool_size} if pool_size else {}),
     }
-    probe = subprocess.run(  # noqa: S603 (our interpreter, our code)
-        [sys.executable, "-c", POOL_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-    assert probe.returncode == 0, probe.stderr[-3000:]
-    assert json.loads(probe.stdout) == expected
+    assert probe_settings(POOL_PROBE, env) == expected

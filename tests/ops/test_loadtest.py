@@ -88,22 +88,26 @@ def database_of_its_own() -> str:
     return f"{base}/{name}_loadsmoke"
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
-@pytest.mark.timeout(300)
-def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_wrong():
+def smoke(**settings: str) -> dict[str, str]:
+    """The environment of a smoke run on small data in a database and broker of its own."""
     env = {
         **os.environ,
         "DATABASE_URL": database_of_its_own(),
         "REDIS_URL": broker_url(),
         "LOAD_SIZE": "smoke",
-        "LOAD_USERS": "20",
-        "LOAD_SECONDS": "20",
         "LOAD_STRICT": "1",
-        "LOAD_PROFILE": "1",
+        **settings,
     }
     env.pop("CELERY_BROKER_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.timeout(300)
+def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_wrong():
+    env = smoke(LOAD_USERS="20", LOAD_SECONDS="20", LOAD_PROFILE="1")
 
     done = run_load_test(env, timeout=280)
 
@@ -153,19 +157,9 @@ def test_the_gevent_worker_serves_the_monday_morning_with_a_bounded_pool_of_conn
     """The worker model measured against sync (docs/operations.md, "gunicorn"): each of its
     three workers serves its users' requests at once in one thread and takes the database
     connections from a pool of two; without the pool each of 24 users would hold one."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_of_its_own(),
-        "REDIS_URL": broker_url(),
-        "LOAD_SIZE": "smoke",
-        "LOAD_USERS": "24",
-        "LOAD_SECONDS": "15",
-        "LOAD_STRICT": "1",
-        "WEB_WORKER_CLASS": "gevent",
-        "WEB_DATABASE_POOL_SIZE": "2",
-    }
-    env.pop("CELERY_BROKER_URL", None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = smoke(
+        LOAD_USERS="24", LOAD_SECONDS="15", WEB_WORKER_CLASS="gevent", WEB_DATABASE_POOL_SIZE="2"
+    )
 
     done = run_load_test(env, timeout=280)
 
