@@ -63,10 +63,21 @@ worker_class = os.environ.get("WEB_WORKER_CLASS", "sync")
 threads = int(os.environ.get("WEB_THREADS", "1"))
 # A worker that serves many requests at once in one thread takes its database connections
 # from a pool of WEB_DATABASE_POOL_SIZE (default 4) per worker (config/settings/base.py,
-# DATABASE_POOL_SIZE): without it every request in flight would hold a connection of its own.
+# DATABASE_POOL_SIZE): without it each of its users would hold a connection of their own.
 ONE_THREAD_MANY_REQUESTS = ("gevent", "eventlet")
+
+
+def _pool_size(raw: str) -> int:
+    if raw.strip().isdigit() and int(raw) >= 1:
+        return int(raw)
+    raise SystemExit(
+        f"WEB_DATABASE_POOL_SIZE must be a whole number of 1 or more with the {worker_class}"
+        f" worker (the database connections of each web worker); got {raw!r}"
+    )
+
+
 database_pool_size = (
-    int(os.environ.get("WEB_DATABASE_POOL_SIZE", "4"))
+    _pool_size(os.environ.get("WEB_DATABASE_POOL_SIZE", "4"))
     if worker_class in ONE_THREAD_MANY_REQUESTS
     else 0
 )

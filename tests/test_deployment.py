@@ -299,6 +299,15 @@ def test_a_gevent_web_worker_and_only_it_takes_its_connections_from_a_pool(
     assert namespace.get("raw_env", []) == ([f"DATABASE_POOL_SIZE={expected}"] if expected else [])
 
 
+@pytest.mark.parametrize("pool_size", ["0", "-1", "four", ""])
+def test_a_gevent_web_worker_refuses_a_pool_it_cannot_use(monkeypatch, pool_size):
+    monkeypatch.setenv("WEB_WORKER_CLASS", "gevent")
+    monkeypatch.setenv("WEB_DATABASE_POOL_SIZE", pool_size)
+
+    with pytest.raises(SystemExit, match="WEB_DATABASE_POOL_SIZE must be a whole number of 1"):
+        exec(compile(GUNICORN, "config/gunicorn.py", "exec"), {})  # noqa: S102 (our file)
+
+
 POOL_PROBE = (
     "import django, json; django.setup(); from django.conf import settings; "
     "d = settings.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['OPTIONS'].get("
