@@ -144,8 +144,9 @@ PG_PREPARE_THRESHOLD = 2
 # thread and would otherwise open a connection for each request in flight (config/gunicorn.py
 # sets it for that worker only; measured, not chosen: docs/operations.md, "gunicorn"). At most
 # DATABASE_POOL_SIZE connections per process, each kept with its prepared statements; a
-# request that waits longer than DATABASE_POOL_TIMEOUT seconds for one gets the database's
-# 503. 0, the default: no pool.
+# request that waits longer than DATABASE_POOL_TIMEOUT seconds for one fails as when the
+# database cannot be reached (psycopg's PoolTimeout is an OperationalError). 0, the default:
+# no pool.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
 DATABASE_POOL_TIMEOUT = 20  # below gunicorn's 30 s timeout
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
