@@ -96,8 +96,8 @@ def locked_in_a_transaction(pk: int, lock=lock_booking) -> Booking | None:
 
 
 ACCEPTED = (
-    "UPDATE bookings_booking SET status = 'confirmed', mediator_id = %s, confirmed_at = now()"
-    " WHERE id = %s"
+    "UPDATE bookings_booking SET status = 'confirmed', mediator_id = %s, confirmed_at = %s"
+    " WHERE id = %s"  # the test's clock, not the database's
 )
 
 
@@ -112,7 +112,10 @@ def test_a_booking_locked_while_a_mediator_accepts_comes_with_that_mediator(requ
     assert connection.vendor == "postgresql"
 
     row = while_another_transaction_changes(
-        booking, ACCEPTED, [mediator.pk, booking.pk], lambda: locked_in_a_transaction(booking.pk)
+        booking,
+        ACCEPTED,
+        [mediator.pk, NOW, booking.pk],
+        lambda: locked_in_a_transaction(booking.pk),
     )
 
     assert (row.status, row.mediator_id) == (Status.CONFIRMED, mediator.pk)
@@ -159,7 +162,7 @@ def test_a_cancellation_that_waited_for_an_accept_cancels_it_and_tells_the_media
     cancelled = while_another_transaction_changes(
         booking,
         ACCEPTED,
-        [mediator.pk, booking.pk],
+        [mediator.pk, NOW, booking.pk],
         lambda: booking_cancel(
             booking=booking, actor=staff.user, reason="Elterngespräch verschoben", now=NOW
         ),
