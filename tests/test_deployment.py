@@ -47,6 +47,13 @@ def settings_env_names() -> set[str]:
     return names
 
 
+def gunicorn_settings() -> dict:
+    """config/gunicorn.py read as gunicorn reads it, with this process's environment."""
+    namespace: dict = {}
+    exec(compile(GUNICORN, "config/gunicorn.py", "exec"), namespace)  # noqa: S102 (our file)
+    return namespace
+
+
 def probe_settings(code: str, environment: dict[str, str]):
     """Run ``code`` in our interpreter with only ``environment`` (and PATH, PYTHONPATH): the
     JSON it printed last."""
@@ -133,8 +140,7 @@ def test_worker_and_beat_start_the_projects_celery_app(role):
 
 
 def test_the_gunicorn_settings_are_chosen_and_a_request_ends_within_the_timeout():
-    namespace: dict = {}
-    exec(compile(GUNICORN, "config/gunicorn.py", "exec"), namespace)  # noqa: S102 (our file)
+    namespace = gunicorn_settings()
     assert namespace["workers"] == 3 and namespace["worker_class"] == "sync"
     assert namespace["threads"] == 1  # sync, chosen by the load test (config/gunicorn.py)
     assert namespace["timeout"] == 30 and namespace["graceful_timeout"] == 30
@@ -292,8 +298,7 @@ def test_a_gevent_web_worker_and_only_it_takes_its_connections_from_a_pool(
         monkeypatch.delenv("WEB_DATABASE_POOL_SIZE", raising=False)
     else:
         monkeypatch.setenv("WEB_DATABASE_POOL_SIZE", pool_size)
-    namespace: dict = {}
-    exec(compile(GUNICORN, "config/gunicorn.py", "exec"), namespace)  # noqa: S102 (our file)
+    namespace = gunicorn_settings()
 
     assert namespace["database_pool_size"] == expected
     assert namespace.get("raw_env", []) == ([f"DATABASE_POOL_SIZE={expected}"] if expected else [])
@@ -305,7 +310,7 @@ def test_a_gevent_web_worker_refuses_a_pool_it_cannot_use(monkeypatch, pool_size
     monkeypatch.setenv("WEB_DATABASE_POOL_SIZE", pool_size)
 
     with pytest.raises(SystemExit, match="WEB_DATABASE_POOL_SIZE must be a whole number of 1"):
-        exec(compile(GUNICORN, "config/gunicorn.py", "exec"), {})  # noqa: S102 (our file)
+        gunicorn_settings()
 
 
 POOL_PROBE = (
@@ -319,6 +324,7 @@ POOL_PROBE = (
     ("pool_size", "expected"),
     [
         (None, [60, None, 2]),
+        ("0", [60, None, 2]),
         ("3", [0, {"min_size": 3, "max_size": 3, "timeout": 20}, 2]),
     ],
 )
@@ -334,3 +340,13 @@ def test_a_database_pool_replaces_the_connection_a_process_keeps(pool_size, expe
         **({"DATABASE_POOL_SIZE": pool_size} if pool_size else {}),
     }
     assert probe_settings(POOL_PROBE, env) == expected
+
+
+def test_a_negative_database_pool_is_refused_with_its_name():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": "postgres://probe@127.0.0.1:1/never_opened",
+        "DATABASE_POOL_SIZE": "-2",
+    }
+    with pytest.raises(AssertionError, match="DATABASE_POOL_SIZE must be 0"):
+        probe_settings(POOL_PROBE, env)

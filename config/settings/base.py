@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -148,6 +149,10 @@ PG_PREPARE_THRESHOLD = 2
 # database cannot be reached (psycopg's PoolTimeout is an OperationalError). 0, the default:
 # no pool.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE < 0:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_SIZE must be 0 (no pool) or more; got {DATABASE_POOL_SIZE}."
+    )
 DATABASE_POOL_TIMEOUT = 20  # below gunicorn's 30 s timeout
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["OPTIONS"] = {
