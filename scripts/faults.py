@@ -53,6 +53,7 @@ from tests.support.fault_traffic import (  # noqa: E402
     Producer,
     Requests,
     file_counts,
+    file_fragments,
     last_pk,
     load_data,
     queue_alert,
@@ -483,6 +484,7 @@ class Run:
                 requests=requests,
                 counts=both(),
                 bytes_free_while_full=free_while_full,
+                mail_cut_short=file_fragments(mail),
                 requests_while_full=answered_while_full_count,
                 http_5xx_while_full=answered_while_full["http_5xx_non_503"]
                 + answered_while_full["answered_503"],
@@ -515,9 +517,9 @@ def fill(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def small_disk(folder: Path, *, mount: bool) -> Iterator[Path]:
-    """A 32 MiB tmpfs (needs the right to mount: root, as in CI and on this machine); without
-    ``mount`` a plain folder."""
+def small_disk(folder: Path, *, mount: bool, size: str = "32m") -> Iterator[Path]:
+    """A small tmpfs, 32 MiB unless ``size`` says otherwise (needs the right to mount: root,
+    as in CI and on this machine); without ``mount`` a plain folder."""
     disk = folder / "disk"
     disk.mkdir()
     if not mount:
@@ -529,7 +531,7 @@ def small_disk(folder: Path, *, mount: bool) -> Iterator[Path]:
             "-t",
             "tmpfs",
             "-o",
-            "size=32m,mode=0777",
+            f"size={size},mode=0777",
             "tmpfs",
             str(disk),
         ],
@@ -603,8 +605,13 @@ def main(argv: list[str] | None = None) -> int:
                     if revived:
                         line["revived_before"] = revived
                     print(json.dumps(line), flush=True)
-                    # Something went wrong: keep the logs to read.
-                    failed = failed or bool(line["lost"] or line["processes_died"])
+                    # Something went wrong: keep the logs (and the disk's mail files) to read.
+                    # The worker kill's repeats are expected (tests/ops/test_faults.py).
+                    failed = failed or bool(
+                        line["lost"]
+                        or line["processes_died"]
+                        or (line["duplicated"] and name != "worker_kill")
+                    )
             except BaseException:
                 failed = True
                 for process in stack.processes():
@@ -615,10 +622,14 @@ def main(argv: list[str] | None = None) -> int:
                 from django.db import connections
 
                 connections.close_all()
+                if args.keep or failed:  # the small disk goes with its mount
+                    shutil.copytree(disk, folder / "disk-kept", ignore_dangling_symlinks=True)
     finally:
         redis.close()
         pg.stop()
-        if not (args.keep or failed):
+        if args.keep or failed:
+            say(f"kept {folder} (the logs; the small disk's files in disk-kept)")
+        else:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
 

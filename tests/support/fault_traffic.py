@@ -243,11 +243,36 @@ def wait_delivered(first_pk: int, counts: Callable[[], Counter[str]], *, timeout
     return time.monotonic()
 
 
+# What Django's file back-end ends each message with.
+FILE_BACKEND_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
 def file_counts(folder: Path) -> Counter[str]:
-    """Message-IDs in the .log files Django's file back-end writes."""
+    """Message-IDs of the whole messages in the .log files Django's file back-end writes.
+
+    The back-end ends each message with a line of 79 dashes. A message the disk filled up in
+    the middle of stays in its file cut short (its headers, the Message-ID among them, may
+    be there), without that line; the delivery failed with ``ENOSPC`` and the whole message
+    follows on its next attempt. A fragment is not a delivery, so it is not counted: only a
+    message closed by the line is, by the last Message-ID before the line (a later message
+    appended to the same file follows the fragment directly).
+    """
     counts: Counter[str] = Counter()
     for path in folder.glob("*.log"):
-        for line in path.read_bytes().splitlines():
-            if line.lower().startswith(b"message-id:"):
-                counts[line.split(b":", 1)[1].strip().decode()] += 1
+        *whole, _unfinished = path.read_bytes().split(FILE_BACKEND_SEPARATOR)
+        for message in whole:
+            ids = [
+                line.split(b":", 1)[1].strip().decode()
+                for line in message.splitlines()
+                if line.lower().startswith(b"message-id:")
+            ]
+            if ids:
+                counts[ids[-1]] += 1
     return counts
+
+
+def file_fragments(folder: Path) -> int:
+    """How many messages the file back-end left cut short (see ``file_counts``)."""
+    return sum(
+        bool(path.read_bytes().split(FILE_BACKEND_SEPARATOR)[-1]) for path in folder.glob("*.log")
+    )
