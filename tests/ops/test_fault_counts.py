@@ -38,28 +38,29 @@ def disk(tmp_path):
         yield disk
 
 
-def leave_free(disk: Path, pages: int) -> Path:
-    """Fill the disk, then give back ``pages`` pages of 4 KiB."""
+def cut_short(disk: Path, mid: str) -> Path:
+    """Send ``mid`` to ``disk``/mail with 3 pages of 4 KiB left, which the full disk cuts
+    short; then give the space back. Returns the mail folder."""
+    mail = disk / "mail"
+    mail.mkdir()
     filler = disk / "filler"
     fill(filler)
     with filler.open("r+b") as out:
-        out.truncate(filler.stat().st_size - pages * 4096)
-    return filler
+        out.truncate(filler.stat().st_size - 3 * 4096)
+    with pytest.raises(OSError, match="No space left"):
+        send(mail, message(mid))
+    filler.unlink()
+    return mail
 
 
 def test_a_message_the_full_disk_cut_short_is_not_counted_and_its_next_attempt_is(disk):
-    mail = disk / "mail"
-    mail.mkdir()
-    filler = leave_free(disk, pages=3)
+    mail = cut_short(disk, "<cut@spm>")
 
-    with pytest.raises(OSError, match="No space left"):
-        send(mail, message("<cut@spm>"))
     fragment = b"".join(path.read_bytes() for path in mail.glob("*.log"))
     assert b"Message-ID: <cut@spm>" in fragment  # the headers made it, the end did not
     assert file_counts(mail) == {}
     assert file_fragments(mail) == 1
 
-    filler.unlink()
     send(mail, message("<cut@spm>"))
     send(mail, message("<other@spm>"))
 
@@ -67,12 +68,7 @@ def test_a_message_the_full_disk_cut_short_is_not_counted_and_its_next_attempt_i
 
 
 def test_a_whole_message_appended_after_a_fragment_in_the_same_file_is_counted_once(disk):
-    mail = disk / "mail"
-    mail.mkdir()
-    filler = leave_free(disk, pages=3)
-    with pytest.raises(OSError, match="No space left"):
-        send(mail, message("<cut@spm>"))
-    filler.unlink()
+    mail = cut_short(disk, "<cut@spm>")
     (fragment,) = mail.glob("*.log")
     whole = disk / "whole"
     whole.mkdir()
