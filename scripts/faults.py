@@ -623,7 +623,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 connections.close_all()
                 if args.keep or failed:  # the small disk goes with its mount
-                    shutil.copytree(disk, folder / "disk-kept", ignore_dangling_symlinks=True)
+                    with contextlib.suppress(OSError):  # never hide what went wrong
+                        shutil.copytree(disk, folder / "disk-kept")
     finally:
         redis.close()
         pg.stop()
