@@ -2,7 +2,8 @@
 
 - ``workers`` = ``WEB_CONCURRENCY``, default 3: (2 x cores) - 1 on the 2-core machine we
   measure on; measured against 2 (docs/operations.md, "How many sync workers": 3 answered
-  about 5 % more requests/s at 200 users; with 2 the machine was 89-92 % busy, not 95-97 %). Every sync worker (every thread, with gthread) holds one database connection
+  about 5 % more requests/s at 200 users; with 2 the machine was 89-92 % busy, not 95-97 %).
+  Every sync worker (every thread, with gthread) holds one database connection
   (CONN_MAX_AGE keeps it), so PostgreSQL sees at most web workers x threads + Celery
   concurrency + beat connections per node (the load test's most: 10 with sync, 17 with
   gthread 3 x 4, its own runner's connection included).
