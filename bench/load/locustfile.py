@@ -16,8 +16,8 @@ runner issued (``LOAD_CREDENTIALS``, a JSON file):
 Every request is named by its class (``accept``, ``feed_poll``, ...). An answer outside the
 class's expected statuses is an error (a 409 for an offer someone else took is expected: it
 is counted as ``conflicts``). Each request's client time, its ``Server-Timing`` (the time
-inside Django) and its status are written to ``LOAD_SAMPLES`` when the run stops; the runner
-turns them into the report (bench/load/report.py).
+inside Django), its status and the time it ended are written to ``LOAD_SAMPLES`` when the run
+stops; the runner turns them into the report (bench/load/report.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import time
 from zoneinfo import ZoneInfo
 
 from locust import between, events, task
@@ -67,7 +68,9 @@ def _record(request_type, name, response_time, response, exception, **kwargs):
     status = getattr(response, "status_code", 0) or 0
     timing = SERVER_TIMING.search((response.headers or {}).get("Server-Timing", "") or "")
     server = float(timing.group(1)) if timing else None
-    SAMPLES.append([name, round(response_time, 2), server, status, exception is not None])
+    # The request's end (Unix seconds): var/loadtest/samples.json can be read by time.
+    ended = round(time.time(), 3)
+    SAMPLES.append([name, round(response_time, 2), server, status, exception is not None, ended])
 
 
 @events.test_stop.add_listener

@@ -1,7 +1,9 @@
 """The load test's report: one JSON line per endpoint class, and one ``"class": "all"``.
 
 ``summarize(samples, ...)`` takes Locust's samples as the locustfile writes them,
-``[class, client_ms, server_ms or None, status, failed]``, and returns the lines::
+``[class, client_ms, server_ms or None, status, failed, ended]`` (``ended``: the request's end
+in Unix seconds; the report does not need it, a reader of ``var/loadtest/samples.json`` who
+asks how the times moved during the run does), and returns the lines::
 
     {"bench": "load", "users": 200, "class": "accept", "seconds": 180, "requests": 412,
      "rps": 2.29, "errors": 0, "conflicts": 31, "status_5xx": 0, "p50_ms": 41.0,

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -15,8 +16,8 @@ from bench.load.report import percentile, summarize
 from tests.support.live import ROOT, broker_url
 
 
-def sample(name, client_ms, *, server_ms=1.0, status=200, failed=False):
-    return [name, client_ms, server_ms, status, failed]
+def sample(name, client_ms, *, server_ms=1.0, status=200, failed=False, ended=1_800_000_000.0):
+    return [name, client_ms, server_ms, status, failed, ended]
 
 
 def test_the_report_is_one_line_per_class_and_one_for_all_with_the_ratio_to_the_trivial_p95():
@@ -108,10 +109,14 @@ def smoke(**settings: str) -> dict[str, str]:
 @pytest.mark.timeout(300)
 def test_twenty_users_for_twenty_seconds_on_the_production_stack_leave_nothing_wrong():
     env = smoke(LOAD_USERS="20", LOAD_SECONDS="20", LOAD_PROFILE="1")
+    started = time.time()
 
     done = run_load_test(env, timeout=280)
 
     assert done.returncode == 0, done.stderr[-4000:]
+    # Each request is kept with the time it ended, within the run (samples.json by time).
+    kept = json.loads((ROOT / "var" / "loadtest" / "samples.json").read_text())
+    assert kept and all(started < row[5] < time.time() for row in kept)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     profiles = {line["part"]: line for line in lines if line["bench"] == "load_profile"}
     lines = [line for line in lines if line["bench"] == "load"]
